@@ -1,0 +1,212 @@
+"""The `perfscript` command: perf script's command line for running Python scripts."""
+
+import os
+import sys
+
+from perfscript import __version__
+from perfscript.errors import PerfDataError
+
+USAGE = """\
+usage: perfscript [-i FILE] -s SCRIPT [SCRIPT ARGS...]
+
+Run a script written for `perf script -s` on a perf.data recording, without perf.
+
+  -i, --input FILE      recording to read (default: perf.data; '-' reads stdin)
+  -s, --script SCRIPT   Python script (also python:SCRIPT / py:SCRIPT); a bare name is
+                        also looked up among perf's installed scripts
+      --kallsyms FILE   kernel symbols to use (like perf's --kallsyms)
+      --symfs DIR       look for object files under DIR
+  -h, --help            show this help and exit
+      --version         show the version and exit
+
+Arguments after the script go to the script (sys.argv[1:]); put '--' before
+script arguments that start with '-'.
+"""
+
+# perf's installed script trees, for `-s name` lookups perf itself would satisfy
+PERF_EXEC_DIRS = ("/usr/lib/perf-core", "/usr/libexec/perf-core", "/usr/local/libexec/perf-core")
+
+# perf script options we know but do not implement yet: said so, never ignored
+_NOT_YET = {
+    "-g", "--gen-script", "-F", "--fields", "-C", "--cpu", "--pid", "--tid", "--comms",
+    "--time", "-G", "--hide-call-graph", "--max-stack", "--ns", "--show-task-events",
+    "--show-mmap-events", "--show-switch-events", "--show-lost-events", "--header",
+    "--header-only", "-l", "--list", "-D", "--dump-raw-trace", "-L", "--Latency",
+    "-d", "--debug-mode", "-v", "--verbose", "--itrace", "--full-source-path",
+    "--show-kernel-path", "-S", "--symbols", "--dsos", "-k", "--vmlinux", "-f", "--force",
+    "--per-event-dump", "--reltime", "--deltatime", "--inline", "--insn-trace",
+    "--xed", "--call-trace", "--call-ret-trace", "--graph-function", "--switch-on",
+    "--switch-off", "--show-on-off-events", "--stop-bt", "--dlfilter", "-a", "-e",
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_args(argv):
+    """perf's rules: options stop at the first non-option after the script; `--` is eaten."""
+    opts = {"input": None, "script": None, "script_args": [], "kallsyms": None,
+            "symfs": None}
+    i = 0
+    n = len(argv)
+
+    def value(name):
+        nonlocal i
+        if i + 1 >= n:
+            raise UsageError("option '%s' requires a value" % name)
+        i += 1
+        return argv[i]
+
+    while i < n:
+        a = argv[i]
+        if a == "--":
+            opts["script_args"].extend(argv[i + 1:])
+            break
+        key, eq, inline = a.partition("=") if a.startswith("--") else (a, "", "")
+        if a in ("-h", "--help"):
+            opts["help"] = True
+        elif a == "--version":
+            opts["version"] = True
+        elif key in ("-i", "--input"):
+            opts["input"] = inline if eq else value(key)
+        elif a.startswith("-i") and len(a) > 2:
+            opts["input"] = a[2:]
+        elif key in ("-s", "--script"):
+            opts["script"] = inline if eq else value(key)
+        elif a.startswith("-s") and len(a) > 2:
+            opts["script"] = a[2:]
+        elif key == "--kallsyms":
+            opts["kallsyms"] = inline if eq else value(key)
+        elif key == "--symfs":
+            opts["symfs"] = inline if eq else value(key)
+        elif key in _NOT_YET or (a.startswith("-") and a[:2] in _NOT_YET):
+            raise UsageError("option '%s' is not supported yet" % key)
+        elif a.startswith("-") and a != "-":
+            raise UsageError("unknown option '%s'" % key)
+        else:
+            # first non-option: it and everything after belong to the script
+            opts["script_args"].extend(arg for arg in argv[i:] if arg != "--")
+            break
+        i += 1
+    return opts
+
+
+def find_script(spec):
+    """Resolve `-s` the way perf does: language prefix, then the path, then perf's tree."""
+    lang, sep, rest = spec.partition(":")
+    if sep and lang.lower() in ("python", "py"):
+        spec = rest
+    elif sep and "/" not in lang and lang.lower() in ("perl", "pl"):
+        raise UsageError("perl scripts are not supported: perfscript runs Python scripts")
+    elif not spec.lower().endswith(".py") and sep == "":
+        if spec.lower().endswith(".pl"):
+            raise UsageError("perl scripts are not supported: perfscript runs Python scripts")
+    if os.access(spec, os.R_OK):
+        return spec
+    bases = []
+    env = os.environ.get("PERF_EXEC_PATH")
+    if env:
+        bases.append(env)
+    bases.extend(PERF_EXEC_DIRS)
+    for base in bases:
+        cand = os.path.join(base, "scripts", "python", spec)
+        if os.access(cand, os.R_OK):
+            return cand
+    return spec
+
+
+def _make_resolver(opts):
+    try:
+        from perfscript.symbols.resolver import SymbolResolver
+    except ImportError:
+        return None
+    return SymbolResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"])
+
+
+def run_script(opts):
+    from perfscript.script.engine import HandlerFailed, ScriptEngine, ScriptError
+    from perfscript.session.session import Session
+
+    path = opts["input"] or "perf.data"
+    session = Session(path, _make_resolver(opts))
+    script = find_script(opts["script"])
+    engine = ScriptEngine(script, opts["script_args"], session)
+    try:
+        engine.start()
+    except ScriptError as e:
+        sys.stderr.write("%s\n" % e)
+        return 255
+    except HandlerFailed:
+        return _abort(engine, None)
+    error = None
+    try:
+        session.process(engine)
+    except PerfDataError as e:
+        error = e
+    except HandlerFailed:
+        return _abort(engine, session)
+    try:
+        engine.end()
+    except HandlerFailed:
+        return _abort(engine, session)
+    for w in session.warnings:
+        sys.stderr.write("Warning: %s\n" % w)
+    for w in session.finish_warnings():
+        sys.stderr.write(w)
+    if error is not None:
+        sys.stdout.flush()
+        sys.stderr.write("perfscript: %s\n" % error)
+        return 1
+    return 0
+
+
+def _abort(engine, session):
+    """A handler raised: perf prints a fatal error and aborts; we exit 134 like SIGABRT."""
+    where = ""
+    ev, s = engine.current_ev, engine.current_sample
+    if ev is not None and s is not None:
+        where = " while handling %s (time %d.%09d, record at file offset %d)" % (
+            ev.name, s.time // 1000000000, s.time % 1000000000, s.offset)
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+    sys.stderr.write("Fatal Python error: handler_call_die: problem in Python trace event "
+                     "handler%s\n" % where)
+    sys.stderr.flush()
+    os._exit(134)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        opts = parse_args(argv)
+    except UsageError as e:
+        sys.stderr.write("perfscript: %s\n" % e)
+        return 129
+    if opts.get("help"):
+        sys.stdout.write(USAGE)
+        return 0
+    if opts.get("version"):
+        sys.stdout.write("perfscript %s\n" % __version__)
+        return 0
+    if not opts["script"]:
+        sys.stderr.write("perfscript: perf script's text output is not supported yet; "
+                         "give a script with -s\n")
+        return 129
+    try:
+        return run_script(opts)
+    except UsageError as e:
+        sys.stderr.write("perfscript: %s\n" % e)
+        return 129
+    except PerfDataError as e:
+        sys.stderr.write("perfscript: %s\n" % e)
+        return 1
+    except BrokenPipeError:
+        try:
+            sys.stdout = None
+        finally:
+            return 141
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""The perf.data container: file header, attrs, features, records, pipe mode, compression."""

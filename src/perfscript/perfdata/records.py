@@ -1,0 +1,180 @@
+"""Walking the data section record by record, expanding zstd-compressed records inline.
+
+Yields `(type, misc, size, buf, off, where)`: the record lies at `buf[off:off+size]`
+(header included) and `where` is its file offset (for a record that came out of a
+compressed one: the compressed record's offset). Records are not copied when the file is
+mapped. Pipe-mode records that carry payload beyond `size` (tracing data, auxtrace) have
+that payload right after the record in `buf`.
+"""
+
+import struct
+
+import zstandard
+
+from perfscript.errors import PerfDataError
+from perfscript.perfdata import constants as C
+
+# Compressed input is fed in slices of this size so a hostile frame cannot make one call
+# produce more than a few tens of MiB.
+DECOMPRESS_SLICE = 1024
+
+# Record types above this are no record perf knows; one that overruns the end of the
+# input is trailing junk rather than a truncated record.
+MAX_RECORD_TYPE = 127
+
+
+def _extra_payload(typ, buf, off, endian):
+    """Bytes that follow a pipe-mode record without being counted in its header size."""
+    if typ == C.RECORD_HEADER_TRACING_DATA:
+        size = struct.unpack_from(endian + "I", buf, off + 8)[0]
+        return (size + 7) & ~7
+    if typ == C.RECORD_AUXTRACE:
+        return struct.unpack_from(endian + "Q", buf, off + 8)[0]
+    return 0
+
+
+class RecordWalker:
+    """Iterates over a PerfData's records in file order."""
+
+    def __init__(self, perf_data):
+        self.pd = perf_data
+        self.endian = perf_data.endian
+        self.header = struct.Struct(self.endian + "IHH")
+        self._dctx = zstandard.ZstdDecompressor()
+        self._dobj = None
+        self._leftover = b""
+        self.compressed_records = 0
+        # (offset, length) of bytes at the end that are not records (e.g. perf record's
+        # own messages appended to a pipe-mode file): reported, not an error.
+        self.trailing_garbage = None
+
+    def __iter__(self):
+        pd = self.pd
+        if pd.source.buf is not None:
+            end = pd.data_offset + pd.data_size
+            return self._walk_mapped(pd.source.buf, pd.data_offset, end)
+        return self._walk_stream()
+
+    # -------------------------------------------------------------- mapped input
+
+    def _walk_mapped(self, buf, off, end):
+        unpack = self.header.unpack_from
+        name = self.pd.name
+        pipe = self.pd.pipe
+        expand = self._expand
+        while off < end:
+            if off + 8 > end:
+                raise PerfDataError("truncated record header (%d bytes left)" % (end - off),
+                                    name, off)
+            typ, misc, size = unpack(buf, off)
+            if size < 8:
+                raise PerfDataError("bad record header size %d (type %d)" % (size, typ),
+                                    name, off)
+            if off + size > end:
+                if typ > MAX_RECORD_TYPE:
+                    self.trailing_garbage = (off, end - off)
+                    return
+                raise PerfDataError("truncated record: type %d, size %d, only %d bytes left"
+                                    % (typ, size, end - off), name, off)
+            if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
+                yield from expand(typ, buf, off, size, off)
+                off += size
+                continue
+            yield typ, misc, size, buf, off, off
+            if pipe and (typ == C.RECORD_HEADER_TRACING_DATA or typ == C.RECORD_AUXTRACE):
+                extra = _extra_payload(typ, buf, off, self.endian)
+                if off + size + extra > end:
+                    raise PerfDataError("truncated payload of record type %d" % typ, name, off)
+                off += extra
+            off += size
+        self._check_leftover(end)
+
+    # -------------------------------------------------------------- stream input
+
+    def _walk_stream(self):
+        src = self.pd.source
+        unpack = self.header.unpack_from
+        name = self.pd.name
+        off = self.pd.data_offset
+        read = src.stream.read
+        while True:
+            head = read(8)
+            if not head:
+                break
+            if len(head) < 8:
+                raise PerfDataError("truncated record header (%d bytes left)" % len(head),
+                                    name, off)
+            typ, misc, size = unpack(head, 0)
+            if size < 8:
+                raise PerfDataError("bad record header size %d (type %d)" % (size, typ),
+                                    name, off)
+            body = src.stream.read(size - 8)
+            if len(body) != size - 8:
+                if typ > MAX_RECORD_TYPE:
+                    self.trailing_garbage = (off, 8 + len(body))
+                    return
+                raise PerfDataError("truncated record: type %d, size %d, only %d bytes left"
+                                    % (typ, size, len(body) + 8), name, off)
+            rec = head + body
+            if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
+                yield from self._expand(typ, rec, 0, size, off)
+                off += size
+                continue
+            if typ == C.RECORD_HEADER_TRACING_DATA or typ == C.RECORD_AUXTRACE:
+                extra = _extra_payload(typ, rec, 0, self.endian)
+                if extra > (1 << 32):
+                    raise PerfDataError("implausible payload size %d of record type %d"
+                                        % (extra, typ), name, off)
+                rec += src.read_exact(extra, off + size, "payload of record type %d" % typ)
+            yield typ, misc, size, rec, 0, off
+            off += len(rec)
+        self._check_leftover(off)
+
+    # -------------------------------------------------------------- compression
+
+    def _expand(self, typ, buf, off, size, where):
+        """Decompress one COMPRESSED(2) record and walk the records it completes."""
+        self.compressed_records += 1
+        if typ == C.RECORD_COMPRESSED2:
+            if size < 16:
+                raise PerfDataError("COMPRESSED2 record too short", self.pd.name, where)
+            dsize = struct.unpack_from(self.endian + "Q", buf, off + 8)[0]
+            if dsize > size - 16:
+                raise PerfDataError("COMPRESSED2 data size %d exceeds record size %d"
+                                    % (dsize, size), self.pd.name, where)
+            payload = buf[off + 16:off + 16 + dsize]
+        else:
+            payload = buf[off + 8:off + size]
+        if self._dobj is None:
+            self._dobj = self._dctx.decompressobj(read_across_frames=True)
+        decompress = self._dobj.decompress
+        try:
+            # Small input slices bound the output of any one call (zstd expands a
+            # block at most ~128 KiB per a few input bytes).
+            for at in range(0, len(payload), DECOMPRESS_SLICE):
+                piece = decompress(payload[at:at + DECOMPRESS_SLICE])
+                if piece:
+                    yield from self._walk_decompressed(piece, where)
+        except zstandard.ZstdError as e:
+            raise PerfDataError("zstd decompression failed: %s" % e, self.pd.name,
+                                where) from None
+
+    def _walk_decompressed(self, piece, where):
+        data = self._leftover + piece if self._leftover else piece
+        unpack = self.header.unpack_from
+        off, end = 0, len(data)
+        while off + 8 <= end:
+            typ, misc, size = unpack(data, off)
+            if size < 8:
+                raise PerfDataError("bad record header size %d (type %d) in compressed data"
+                                    % (size, typ), self.pd.name, where)
+            if off + size > end:
+                break
+            yield typ, misc, size, data, off, where
+            off += size
+        self._leftover = data[off:]
+
+    def _check_leftover(self, where):
+        if self._leftover:
+            raise PerfDataError("compressed data ends inside a record (%d bytes left over)"
+                                % len(self._leftover), self.pd.name, where)

@@ -1,0 +1,367 @@
+"""PERF_RECORD_SAMPLE bodies and sample_id trailers, parsed by layouts compiled per attr.
+
+A layout is worked out once per (sample_type, read_format, register masks, branch flags);
+parsing a record is then one struct call for the fixed leading fields plus a few steps for
+the variable-length ones.
+"""
+
+import struct
+
+from perfscript.errors import PerfDataError
+from perfscript.perfdata import constants as C
+
+U64_MAX = (1 << 64) - 1
+U32_MAX = (1 << 32) - 1
+
+
+class Sample:
+    """The fields of one sample; absent ones keep perf's defaults."""
+
+    __slots__ = ("id", "ip", "pid", "tid", "time", "addr", "stream_id", "cpu", "period",
+                 "read", "time_enabled", "time_running", "callchain", "raw_off", "raw_size",
+                 "buf", "branch_hw_idx", "branch_stack", "user_regs_abi", "user_regs",
+                 "user_stack", "weight", "ins_lat", "data_src", "transaction",
+                 "intr_regs_abi", "intr_regs", "phys_addr", "cgroup", "data_page_size",
+                 "code_page_size", "aux", "misc", "offset")
+
+    def __init__(self):
+        self.id = U64_MAX
+        self.ip = 0
+        self.pid = self.tid = U32_MAX
+        self.time = U64_MAX
+        self.addr = 0
+        self.stream_id = U64_MAX
+        self.cpu = U32_MAX
+        self.period = None
+        self.read = None
+        self.time_enabled = self.time_running = None
+        self.callchain = None
+        self.raw_off = 0
+        self.raw_size = 0
+        self.buf = None
+        self.branch_hw_idx = None
+        self.branch_stack = None
+        self.user_regs_abi = 0
+        self.user_regs = None
+        self.user_stack = None
+        self.weight = 0
+        self.ins_lat = 0
+        self.data_src = None
+        self.transaction = 0
+        self.intr_regs_abi = 0
+        self.intr_regs = None
+        self.phys_addr = 0
+        self.cgroup = 0
+        self.data_page_size = 0
+        self.code_page_size = 0
+        self.aux = None
+        self.misc = 0
+        self.offset = 0
+
+    @property
+    def raw(self):
+        """The PERF_SAMPLE_RAW payload as bytes (b'' when the sample has none)."""
+        if self.buf is None:
+            return b""
+        return bytes(self.buf[self.raw_off:self.raw_off + self.raw_size])
+
+
+# leading fixed-size fields, in record order: (bit, struct codes, attribute names)
+_FIXED = (
+    (C.SAMPLE_IDENTIFIER, "Q", ("id",)),
+    (C.SAMPLE_IP, "Q", ("ip",)),
+    (C.SAMPLE_TID, "II", ("pid", "tid")),
+    (C.SAMPLE_TIME, "Q", ("time",)),
+    (C.SAMPLE_ADDR, "Q", ("addr",)),
+    (C.SAMPLE_ID, "Q", ("id",)),
+    (C.SAMPLE_STREAM_ID, "Q", ("stream_id",)),
+    (C.SAMPLE_CPU, "II", ("cpu", None)),
+    (C.SAMPLE_PERIOD, "Q", ("period",)),
+)
+
+# u64 fields that follow the variable part, in record order
+_TAIL_U64 = (
+    (C.SAMPLE_DATA_SRC, "data_src"),
+    (C.SAMPLE_TRANSACTION, "transaction"),
+)
+_TAIL2_U64 = (
+    (C.SAMPLE_PHYS_ADDR, "phys_addr"),
+    (C.SAMPLE_CGROUP, "cgroup"),
+    (C.SAMPLE_DATA_PAGE_SIZE, "data_page_size"),
+    (C.SAMPLE_CODE_PAGE_SIZE, "code_page_size"),
+)
+
+
+class SampleLayout:
+    """How to parse the samples (and sample_id trailers) of attrs sharing these bits."""
+
+    def __init__(self, attr, endian="<"):
+        self.endian = e = endian
+        self.sample_type = st = attr.sample_type
+        self.read_format = attr.read_format
+        self.regs_user_count = bin(attr.sample_regs_user).count("1")
+        self.regs_intr_count = bin(attr.sample_regs_intr).count("1")
+        self.branch_hw_index = bool(attr.branch_sample_type & C.BRANCH_HW_INDEX)
+        self.branch_counters = bool(attr.branch_sample_type & C.BRANCH_COUNTERS)
+        codes, names = "", []
+        for bit, code, fields in _FIXED:
+            if st & bit:
+                codes += code
+                names.extend(fields)
+        self.fixed = struct.Struct(e + codes)
+        self.fixed_names = tuple(names)
+        self.u64 = struct.Struct(e + "Q")
+        self.u32 = struct.Struct(e + "I")
+        self.variable = bool(st & ~(C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID
+                                    | C.SAMPLE_TIME | C.SAMPLE_ADDR | C.SAMPLE_ID
+                                    | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD))
+        # sample_id trailer of non-sample records
+        tcodes, tnames = "", []
+        if attr.sample_id_all:
+            for bit, code, fields in ((C.SAMPLE_TID, "II", ("pid", "tid")),
+                                      (C.SAMPLE_TIME, "Q", ("time",)),
+                                      (C.SAMPLE_ID, "Q", ("id",)),
+                                      (C.SAMPLE_STREAM_ID, "Q", ("stream_id",)),
+                                      (C.SAMPLE_CPU, "II", ("cpu", None)),
+                                      (C.SAMPLE_IDENTIFIER, "Q", ("id",))):
+                if st & bit:
+                    tcodes += code
+                    tnames.extend(fields)
+        self.trailer = struct.Struct(e + tcodes)
+        self.trailer_names = tuple(tnames)
+        self.trailer_size = self.trailer.size
+        self.time_index = names.index("time") if "time" in names else None
+        self.trailer_time_index = tnames.index("time") if "time" in tnames else None
+
+    # -------------------------------------------------------------- samples
+
+    def parse(self, buf, off, size, misc, name=None, where=None):
+        """Parse the sample record at buf[off:off+size]."""
+        s = Sample()
+        s.misc = misc
+        s.offset = where if where is not None else off
+        end = off + size
+        pos = off + 8
+        fixed = self.fixed
+        if pos + fixed.size > end:
+            raise PerfDataError("sample record too short for its sample_type", name, s.offset)
+        for fname, v in zip(self.fixed_names, fixed.unpack_from(buf, pos)):
+            if fname is not None:
+                setattr(s, fname, v)
+        pos += fixed.size
+        if self.variable:
+            try:
+                self._parse_variable(s, buf, pos, end)
+            except struct.error:
+                raise PerfDataError("sample record truncated inside its variable part",
+                                    name, s.offset) from None
+        return s
+
+    def _parse_variable(self, s, buf, pos, end):
+        st = self.sample_type
+        u64 = self.u64.unpack_from
+        e = self.endian
+
+        def need(n):
+            if pos + n > end:
+                raise struct.error("short")
+
+        if st & C.SAMPLE_READ:
+            pos = self._parse_read(s, buf, pos, end)
+        if st & C.SAMPLE_CALLCHAIN:
+            need(8)
+            nr = u64(buf, pos)[0]
+            pos += 8
+            if nr > (end - pos) // 8:
+                raise struct.error("callchain")
+            s.callchain = struct.unpack_from("%s%dQ" % (e, nr), buf, pos)
+            pos += 8 * nr
+        if st & C.SAMPLE_RAW:
+            need(4)
+            rsize = self.u32.unpack_from(buf, pos)[0]
+            pos += 4
+            if rsize > end - pos:
+                raise struct.error("raw")
+            s.buf = buf
+            s.raw_off = pos
+            s.raw_size = rsize
+            pos += rsize
+        if st & C.SAMPLE_BRANCH_STACK:
+            need(8)
+            nr = u64(buf, pos)[0]
+            pos += 8
+            if self.branch_hw_index:
+                need(8)
+                s.branch_hw_idx = u64(buf, pos)[0]
+                pos += 8
+            if nr > (end - pos) // 24:
+                raise struct.error("branch")
+            flat = struct.unpack_from("%s%dQ" % (e, 3 * nr), buf, pos)
+            s.branch_stack = [flat[i:i + 3] for i in range(0, 3 * nr, 3)]
+            pos += 24 * nr
+            if self.branch_counters:
+                pos += 8 * nr
+        if st & C.SAMPLE_REGS_USER:
+            need(8)
+            s.user_regs_abi = abi = u64(buf, pos)[0]
+            pos += 8
+            if abi:
+                n = self.regs_user_count
+                need(8 * n)
+                s.user_regs = struct.unpack_from("%s%dQ" % (e, n), buf, pos)
+                pos += 8 * n
+        if st & C.SAMPLE_STACK_USER:
+            need(8)
+            ssize = u64(buf, pos)[0]
+            pos += 8
+            if ssize:
+                if ssize > end - pos:
+                    raise struct.error("stack")
+                s.user_stack = (pos, ssize)
+                pos += ssize
+                need(8)
+                pos += 8   # dyn_size
+        if st & (C.SAMPLE_WEIGHT | C.SAMPLE_WEIGHT_STRUCT):
+            need(8)
+            w = u64(buf, pos)[0]
+            if st & C.SAMPLE_WEIGHT_STRUCT:
+                s.weight = w & 0xFFFFFFFF
+                s.ins_lat = (w >> 32) & 0xFFFF
+            else:
+                s.weight = w
+            pos += 8
+        for bit, fname in _TAIL_U64:
+            if st & bit:
+                need(8)
+                setattr(s, fname, u64(buf, pos)[0])
+                pos += 8
+        if st & C.SAMPLE_REGS_INTR:
+            need(8)
+            s.intr_regs_abi = abi = u64(buf, pos)[0]
+            pos += 8
+            if abi:
+                n = self.regs_intr_count
+                need(8 * n)
+                s.intr_regs = struct.unpack_from("%s%dQ" % (e, n), buf, pos)
+                pos += 8 * n
+        for bit, fname in _TAIL2_U64:
+            if st & bit:
+                need(8)
+                setattr(s, fname, u64(buf, pos)[0])
+                pos += 8
+        if st & C.SAMPLE_AUX:
+            need(8)
+            asize = u64(buf, pos)[0]
+            pos += 8
+            if asize > end - pos:
+                raise struct.error("aux")
+            s.aux = (pos, asize)
+            pos += asize
+        return pos
+
+    def _parse_read(self, s, buf, pos, end):
+        """read_format values as perf hands them to scripts: [(id, value, lost)]."""
+        rf = self.read_format
+        e = self.endian
+        if rf & C.FORMAT_GROUP:
+            n_head = 1 + bool(rf & C.FORMAT_TOTAL_TIME_ENABLED) + bool(rf & C.FORMAT_TOTAL_TIME_RUNNING)
+            if pos + 8 * n_head > end:
+                raise struct.error("read")
+            head = struct.unpack_from("%s%dQ" % (e, n_head), buf, pos)
+            pos += 8 * n_head
+            nr = head[0]
+            i = 1
+            if rf & C.FORMAT_TOTAL_TIME_ENABLED:
+                s.time_enabled = head[i]
+                i += 1
+            if rf & C.FORMAT_TOTAL_TIME_RUNNING:
+                s.time_running = head[i]
+            per = 1 + bool(rf & C.FORMAT_ID) + bool(rf & C.FORMAT_LOST)
+            if nr > (end - pos) // (8 * per):
+                raise struct.error("read")
+            flat = struct.unpack_from("%s%dQ" % (e, nr * per), buf, pos)
+            pos += 8 * nr * per
+            values = []
+            for k in range(0, nr * per, per):
+                value = flat[k]
+                j = k + 1
+                vid = 0
+                lost = None
+                if rf & C.FORMAT_ID:
+                    vid = flat[j]
+                    j += 1
+                if rf & C.FORMAT_LOST:
+                    lost = flat[j]
+                values.append((vid, value, lost))
+            s.read = values
+            return pos
+        n = 1 + sum(bool(rf & b) for b in (C.FORMAT_TOTAL_TIME_ENABLED,
+                                           C.FORMAT_TOTAL_TIME_RUNNING, C.FORMAT_ID,
+                                           C.FORMAT_LOST))
+        if pos + 8 * n > end:
+            raise struct.error("read")
+        vals = struct.unpack_from("%s%dQ" % (e, n), buf, pos)
+        pos += 8 * n
+        value, i = vals[0], 1
+        vid, lost = 0, None
+        if rf & C.FORMAT_TOTAL_TIME_ENABLED:
+            s.time_enabled = vals[i]
+            i += 1
+        if rf & C.FORMAT_TOTAL_TIME_RUNNING:
+            s.time_running = vals[i]
+            i += 1
+        if rf & C.FORMAT_ID:
+            vid = vals[i]
+            i += 1
+        if rf & C.FORMAT_LOST:
+            lost = vals[i]
+        s.read = [(vid, value, lost)]
+        return pos
+
+    # -------------------------------------------------------------- trailers
+
+    def parse_trailer(self, buf, off, size, s):
+        """Fill `s` (a Sample) from the sample_id trailer of a non-sample record."""
+        n = self.trailer_size
+        if not n or size - 8 < n:
+            return s
+        for fname, v in zip(self.trailer_names, self.trailer.unpack_from(buf, off + size - n)):
+            if fname is not None:
+                setattr(s, fname, v)
+        return s
+
+    def trailer_time(self, buf, off, size):
+        """Just the timestamp of a non-sample record, for ordering (None if it has none)."""
+        i = self.trailer_time_index
+        if i is None or size - 8 < self.trailer_size:
+            return None
+        return self.trailer.unpack_from(buf, off + size - self.trailer_size)[i]
+
+    def sample_time(self, buf, off):
+        i = self.time_index
+        if i is None:
+            return None
+        return self.fixed.unpack_from(buf, off + 8)[i]
+
+
+def id_position(attr):
+    """Where a sample's id sits: ('sample', byte offset after the header) or None."""
+    st = attr.sample_type
+    if st & C.SAMPLE_IDENTIFIER:
+        return 0
+    if st & C.SAMPLE_ID:
+        n = sum(bool(st & b) for b in (C.SAMPLE_IP, C.SAMPLE_TID, C.SAMPLE_TIME, C.SAMPLE_ADDR))
+        return 8 * n
+    return None
+
+
+def trailer_id_position(attr):
+    """Bytes from the end of a non-sample record to its id, or None."""
+    st = attr.sample_type
+    if not attr.sample_id_all:
+        return None
+    if st & C.SAMPLE_IDENTIFIER:
+        return 8
+    if st & C.SAMPLE_ID:
+        return 8 * (1 + bool(st & C.SAMPLE_CPU) + bool(st & C.SAMPLE_STREAM_ID))
+    return None

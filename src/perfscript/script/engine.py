@@ -1,0 +1,222 @@
+"""Runs a script written for `perf script -s`: loads it as perf does and calls its
+handlers with perf 6.1's arguments, in perf's order.
+"""
+
+import os
+import struct
+import sys
+import traceback
+import types
+
+from perfscript.perfdata import constants as C
+from perfscript.script import context as context_mod
+from perfscript.script.sample_dict import SampleDicts
+
+EXEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         "exec_path")
+NSEC_PER_SEC = 1000000000
+U64_MAX = (1 << 64) - 1
+_INT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
+class ScriptError(Exception):
+    """The script could not be started (perf exits 255 for these)."""
+
+
+class HandlerFailed(Exception):
+    """A handler raised: perf prints the traceback and aborts (status 134)."""
+
+
+class ScriptEngine:
+    """The consumer that turns session events into perf script API calls."""
+
+    def __init__(self, script_path, argv, session):
+        self.script_path = script_path
+        self.argv = argv
+        self.session = session
+        self.main = None
+        self.current_ev = None
+        self.current_sample = None
+        self._argcounts = {}
+        self.dicts = SampleDicts(session)
+        self.stat = None
+
+    # ------------------------------------------------------------ start / end
+
+    def start(self):
+        """Run the script body and trace_begin, as perf does before any event."""
+        os.environ["PERF_EXEC_PATH"] = EXEC_PATH
+        try:
+            from perfscript.script import syscalls
+            syscalls.set_arch(self.session.arch)
+        except ImportError:
+            pass
+        capsule, ctx_mod = context_mod.install(self)
+        self.capsule = capsule
+        try:
+            with open(self.script_path, "rb") as f:
+                source = f.read()
+        except OSError as e:
+            raise ScriptError("Can't open python script \"%s\": %s"
+                              % (self.script_path, e.strerror)) from None
+        main = types.ModuleType("__main__")
+        main.__file__ = self.script_path
+        main.__builtins__ = __builtins__
+        sys.modules["__main__"] = main
+        sys.argv = [self.script_path] + list(self.argv)
+        self.main = main
+        self.globals = main.__dict__
+        try:
+            code = compile(source, self.script_path, "exec")
+            exec(code, self.globals)
+        except SystemExit:
+            raise
+        except BaseException:
+            traceback.print_exc()
+            raise ScriptError("Error running python script %s" % self.script_path) from None
+        ctx_mod.perf_script_context = capsule
+        self.globals["perf_script_context"] = capsule
+        self._call_plain("trace_begin")
+
+    def end(self):
+        self._call_plain("trace_end")
+
+    def _call_plain(self, name, *args):
+        fn = self.globals.get(name)
+        if fn is not None and callable(fn):
+            self._invoke(fn, args)
+
+    def _invoke(self, fn, args):
+        try:
+            fn(*args)
+        except SystemExit:
+            raise
+        except BaseException:
+            traceback.print_exc()
+            raise HandlerFailed() from None
+
+    def _wants_dict(self, fn, nargs):
+        """perf appends perf_sample_dict only when co_argcount is exactly one more."""
+        key = fn
+        n = self._argcounts.get(key)
+        if n is None:
+            code = getattr(fn, "__code__", None)
+            n = code.co_argcount if code is not None else -1
+            self._argcounts[key] = n
+        return n == nargs + 1
+
+    # ------------------------------------------------------------ samples
+
+    def current_common(self, name):
+        """A common_* field of the tracepoint being handled (0 when there is none)."""
+        ev, s = self.current_ev, self.current_sample
+        if ev is None or ev.tp_format is None or s is None:
+            return 0
+        raw = s.buf[s.raw_off:s.raw_off + s.raw_size]
+        return self._common_field(ev, raw, name, signed=False)
+
+    def _common_field(self, ev, raw, name, signed):
+        for f in ev.tp_format.common_fields:
+            if f.name == name:
+                code = _INT_CODES.get(f.size)
+                if code is None or f.offset + f.size > len(raw):
+                    return 0
+                v = struct.unpack_from(self.session.endian + code, raw, f.offset)[0]
+                if signed and v >> (8 * f.size - 1):
+                    v -= 1 << (8 * f.size)
+                return v
+        return 0
+
+    def sample(self, ev, s, thread):
+        self.current_ev = ev
+        self.current_sample = s
+        if ev.is_tracepoint:
+            self._tracepoint(ev, s, thread)
+        else:
+            fn = self.globals.get("process_event")
+            if fn is not None:
+                self._invoke(fn, (self.dicts.sample_dict(ev, s, thread),))
+
+    def _tracepoint(self, ev, s, thread):
+        fmt = ev.tp_format
+        if fmt is None:
+            raise HandlerFailed("ug! no event found for type %d" % ev.attr.config)
+        if not ev.defined:
+            self._define_symbols(ev)
+        if ev.decoder is None:
+            from perfscript.ftrace.decode import make_field_decoder
+            big = self.session.endian == ">"
+            ev.decoder = make_field_decoder(fmt, big)
+        raw = s.buf[s.raw_off:s.raw_off + s.raw_size]
+        values = ev.decoder(raw)
+        t = s.time
+        secs = t // NSEC_PER_SEC
+        nsecs = t - secs * NSEC_PER_SEC
+        cpu = s.cpu if s.cpu != 0xFFFFFFFF else -1
+        pid = self._raw_common_pid(ev, raw)
+        comm = thread.comm
+        callchain = self.dicts.callchain(s, thread)
+        name = fmt.handler_name
+        g = self.globals
+        fn = g.get(name)
+        if fn is not None and callable(fn):
+            args = [name, self.capsule, cpu, secs, nsecs, pid, comm, callchain]
+            args.extend(values)
+            if self._wants_dict(fn, len(args)):
+                args.append(self.dicts.sample_dict(ev, s, thread, callchain))
+            self._invoke(fn, args)
+            return
+        fn = g.get("trace_unhandled")
+        if fn is None or not callable(fn):
+            return
+        d = {"common_cpu": cpu, "common_s": secs, "common_ns": nsecs, "common_pid": pid,
+             "common_comm": comm, "common_callchain": callchain}
+        for field, v in zip(fmt.fields, values):
+            d[field.name] = v
+        if self._wants_dict(fn, 3):
+            self._invoke(fn, (name, self.capsule, d,
+                              self.dicts.sample_dict(ev, s, thread, callchain)))
+        else:
+            self._invoke(fn, (name, self.capsule, d))
+
+    def _raw_common_pid(self, ev, raw):
+        """perf passes the record's own common_pid, read as a C int."""
+        return self._common_field(ev, raw, "common_pid", signed=True)
+
+    def _define_symbols(self, ev):
+        ev.defined = True
+        from perfscript.ftrace.printfmt import symbol_callbacks
+        g = self.globals
+        for cb in symbol_callbacks(ev.tp_format):
+            fn = g.get(cb[0])
+            if fn is not None and callable(fn):
+                self._invoke(fn, cb[1:])
+
+    # ------------------------------------------------------------ side band
+
+    def switch(self, sw):
+        fn = self.globals.get("context_switch")
+        if fn is None or not callable(fn):
+            return
+        s = sw.sample
+        cpu = s.cpu if s.cpu != 0xFFFFFFFF else -1
+        pid = s.pid if s.pid != 0xFFFFFFFF else -1
+        tid = s.tid if s.tid != 0xFFFFFFFF else -1
+        self._invoke(fn, (s.time, cpu, pid, tid, sw.next_prev_pid, sw.next_prev_tid, -1,
+                          sw.out, sw.preempt, 0, -1))
+
+    def throttle(self, kind, values, s):
+        fn = self.globals.get(kind)
+        if fn is None or not callable(fn):
+            return
+        t, sid, stream_id = values
+        cpu = s.cpu if s.cpu != 0xFFFFFFFF else -1
+        pid = s.pid if s.pid != 0xFFFFFFFF else -1
+        tid = s.tid if s.tid != 0xFFFFFFFF else -1
+        self._invoke(fn, (t, sid, stream_id, cpu, pid, tid))
+
+    def user_record(self, typ, misc, size, buf, off, where):
+        if self.stat is None:
+            from perfscript.script.stat import StatDispatcher
+            self.stat = StatDispatcher(self)
+        self.stat.record(typ, misc, size, buf, off, where)

@@ -1,0 +1,173 @@
+"""perf_sample_dict / param_dict and callchain lists, built as perf 6.1 builds them."""
+
+from perfscript.perfdata import constants as C
+
+U32_MAX = 0xFFFFFFFF
+U64_MAX = (1 << 64) - 1
+MAX_STACK = 127          # perf script's default callchain depth for scripts
+DATA_SRC_NONE = 0x5080021
+
+_CONTEXT_MODES = {
+    (1 << 64) - 32: C.MISC_HYPERVISOR,
+    (1 << 64) - 128: C.MISC_KERNEL,
+    (1 << 64) - 512: C.MISC_USER,
+}
+
+
+class SampleDicts:
+    """Builds the Python values perf hands to handlers for one sample."""
+
+    def __init__(self, session, max_stack=MAX_STACK):
+        self.session = session
+        self.max_stack = max_stack
+        self._regs = None
+        self._mem = None
+
+    # ------------------------------------------------------------ callchains
+
+    def callchain(self, s, thread):
+        """`common_callchain` / the `callchain` key: innermost first, markers dropped."""
+        ips = s.callchain
+        if not ips:
+            return []
+        session = self.session
+        locate = session.locate
+        out = []
+        cpumode = C.MISC_USER
+        n = 0
+        limit = self.max_stack
+        for ip in ips:
+            if n >= limit:
+                break
+            if ip >= C.CONTEXT_MAX:
+                mode = _CONTEXT_MODES.get(ip)
+                if mode is None:
+                    return []     # perf resets the chain on an unknown context
+                cpumode = mode
+                continue
+            n += 1
+            node = {"ip": ip}
+            loc = locate(thread, cpumode, ip)
+            if loc is not None:
+                m, dso, sym, symoff = loc
+                if sym is not None:
+                    node["sym"] = {"start": sym.start, "end": sym.end,
+                                   "binding": sym.binding, "name": sym.name}
+                    node["sym_off"] = symoff
+                node["dso"] = dso.name if dso is not None else "[unknown]"
+            out.append(node)
+        return out
+
+    # ------------------------------------------------------------ the dict
+
+    def sample_dict(self, ev, s, thread, callchain=None):
+        session = self.session
+        d = {"ev_name": ev.name, "attr": ev.attr_image}
+        cpumode = s.misc & C.MISC_CPUMODE_MASK
+        sd = {
+            "pid": s.pid, "tid": s.tid, "cpu": s.cpu, "ip": s.ip, "time": s.time,
+            "period": s.period if s.period is not None else ev.default_period,
+            "phys_addr": s.phys_addr, "addr": s.addr,
+        }
+        read = s.read
+        if read is None:
+            sd["values"] = [(0, 0, 0)]
+        else:
+            sd["values"] = [(i, v, lost if lost is not None else 0) for i, v, lost in read]
+            if s.time_enabled is not None:
+                sd["time_enabled"] = s.time_enabled
+            if s.time_running is not None:
+                sd["time_running"] = s.time_running
+        sd["weight"] = s.weight
+        sd["transaction"] = s.transaction
+        data_src = s.data_src if s.data_src is not None else DATA_SRC_NONE
+        sd["datasrc"] = data_src
+        sd["datasrc_decode"] = self._datasrc(data_src)
+        d["sample"] = sd
+        d["raw_buf"] = s.raw
+        d["comm"] = thread.comm
+        loc = session.locate(thread, cpumode, s.ip)
+        self._set_location(d, loc, "dso", "dso_bid", "dso_map_start", "dso_map_end",
+                           "symbol", "symoff")
+        d["callchain"] = callchain if callchain is not None else self.callchain(s, thread)
+        d["brstack"], d["brstacksym"] = self._branches(s, thread, cpumode)
+        sd["cpumode"] = cpumode
+        if ev.attr.sample_type & C.SAMPLE_ADDR and session.addr_correlates(ev):
+            aloc = session.locate_fallback(thread, cpumode, s.addr)
+            sd["addr_correlates_sym"] = True
+            self._set_location(sd, aloc, "addr_dso", "addr_dso_bid", "addr_dso_map_start",
+                               "addr_dso_map_end", "addr_symbol", "addr_symoff")
+        d["iregs"], d["uregs"] = self._regs_strings(ev, s)
+        return d
+
+    @staticmethod
+    def _set_location(d, loc, dso_k, bid_k, start_k, end_k, sym_k, off_k):
+        if loc is None:
+            return
+        m, dso, sym, symoff = loc
+        d[dso_k] = dso.name if dso is not None else m.filename
+        d[bid_k] = (dso.build_id if dso is not None else None) or ""
+        d[start_k] = m.start
+        d[end_k] = m.end
+        if sym is not None:
+            d[sym_k] = sym.name
+            d[off_k] = symoff
+
+    def _datasrc(self, value):
+        if self._mem is None:
+            try:
+                from perfscript.script.mem_info import datasrc_decode
+            except ImportError:
+                def datasrc_decode(v):
+                    return ""
+            self._mem = datasrc_decode
+        return self._mem(value)
+
+    def _regs_strings(self, ev, s):
+        if s.intr_regs is None and s.user_regs is None:
+            return "", ""
+        if self._regs is None:
+            from perfscript.script.regs import format_regs
+            self._regs = format_regs
+        arch = self.session.arch or ""
+        iregs = uregs = ""
+        if s.intr_regs is not None:
+            iregs = self._regs(arch, ev.attr.sample_regs_intr, s.intr_regs)
+        if s.user_regs is not None:
+            uregs = self._regs(arch, ev.attr.sample_regs_user, s.user_regs)
+        return iregs, uregs
+
+    def _branches(self, s, thread, cpumode):
+        if not s.branch_stack:
+            return [], []
+        from perfscript.script.branch_flags import decode_branch_flags
+        session = self.session
+        brstack, brstacksym = [], []
+        for frm, to, flags in s.branch_stack:
+            bf = decode_branch_flags(flags)
+            floc = session.locate_fallback(thread, cpumode, frm)
+            tloc = session.locate_fallback(thread, cpumode, to)
+            brstack.append({
+                "from": frm, "to": to, "mispred": bf.mispred, "predicted": bf.predicted,
+                "in_tx": bf.in_tx, "abort": bf.abort, "cycles": bf.cycles,
+                "from_dsoname": _dso_name(floc), "to_dsoname": _dso_name(tloc),
+            })
+            brstacksym.append({
+                "from": _sym_text(floc), "to": _sym_text(tloc),
+                "pred": "M" if bf.mispred else ("P" if bf.predicted else "-"),
+                "in_tx": "X" if bf.in_tx else "-",
+                "abort": "A" if bf.abort else "-",
+            })
+        return brstack, brstacksym
+
+
+def _dso_name(loc):
+    if loc is None or loc[1] is None:
+        return "[unknown]"
+    return loc[1].name
+
+
+def _sym_text(loc):
+    if loc is None or loc[2] is None:
+        return "[unknown]"
+    return "%s+0x%x" % (loc[2].name, loc[3])

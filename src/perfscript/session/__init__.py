@@ -1,0 +1,1 @@
+"""Session state: time order, id → event mapping, threads, comms and memory maps."""

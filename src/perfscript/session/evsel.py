@@ -1,0 +1,156 @@
+"""Recorded events (perf's evsels): attr, name, sample layout, and the id → event map."""
+
+import struct
+
+from perfscript.perfdata import constants as C
+from perfscript.perfdata.sample import SampleLayout, id_position, trailer_id_position
+
+HW_NAMES = ("cycles", "instructions", "cache-references", "cache-misses", "branches",
+            "branch-misses", "bus-cycles", "stalled-cycles-frontend",
+            "stalled-cycles-backend", "ref-cycles")
+SW_NAMES = ("cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
+            "minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy",
+            "bpf-output", "cgroup-switches")
+HW_CACHE_NAMES = ("L1-dcache", "L1-icache", "LLC", "dTLB", "iTLB", "branch", "node")
+HW_CACHE_OPS = ("load", "store", "prefetch")
+HW_CACHE_RESULTS = ("refs", "misses")
+
+# flag-word bits used by perf's event-name modifiers
+_EXCLUDE_USER, _EXCLUDE_KERNEL, _EXCLUDE_HV = 1 << 4, 1 << 5, 1 << 6
+_EXCLUDE_HOST, _EXCLUDE_GUEST = 1 << 19, 1 << 20
+
+
+def _modifiers(attr):
+    """perf's `:ukhppp` suffix derived from the exclude_* and precise_ip bits."""
+    f = attr.flags
+    mods = ""
+    guest_default = False
+    if f & (_EXCLUDE_KERNEL | _EXCLUDE_USER | _EXCLUDE_HV):
+        if not f & _EXCLUDE_KERNEL:
+            mods += "k"
+        if not f & _EXCLUDE_USER:
+            mods += "u"
+        if not f & _EXCLUDE_HV:
+            mods += "h"
+        guest_default = True
+    precise = (f >> 15) & 3
+    mods += "ppp"[:precise]
+    if f & _EXCLUDE_HOST or bool(f & _EXCLUDE_GUEST) == guest_default:
+        if not f & _EXCLUDE_HOST:
+            mods += "H"
+        if not f & _EXCLUDE_GUEST:
+            mods += "G"
+    return ":" + mods if mods else ""
+
+
+def synthesized_name(attr, tracepoint_name=None):
+    """The name perf gives an event when the recording carries none."""
+    t, cfg = attr.type, attr.config
+    if t == C.TYPE_TRACEPOINT:
+        return tracepoint_name or "unknown tracepoint:%d" % cfg
+    if t == C.TYPE_HARDWARE and cfg < len(HW_NAMES):
+        base = HW_NAMES[cfg]
+    elif t == C.TYPE_SOFTWARE and cfg < len(SW_NAMES):
+        base = SW_NAMES[cfg]
+    elif t == C.TYPE_HW_CACHE:
+        cache, op, result = cfg & 0xff, (cfg >> 8) & 0xff, (cfg >> 16) & 0xff
+        if cache < len(HW_CACHE_NAMES) and op < len(HW_CACHE_OPS) and result < 2:
+            base = "%s-%s-%s" % (HW_CACHE_NAMES[cache], HW_CACHE_OPS[op],
+                                 HW_CACHE_RESULTS[result])
+        else:
+            base = "unknown-ext-hardware-cache-type"
+    elif t == C.TYPE_RAW:
+        base = "r%x" % cfg
+    elif t == C.TYPE_BREAKPOINT:
+        base = "mem:0x%x" % attr.config1
+    else:
+        base = "unknown attr type: %d" % t
+        return base
+    return base + _modifiers(attr)
+
+
+class Evsel:
+    """One recorded event."""
+
+    __slots__ = ("index", "attr", "name", "layout", "tp_format", "ids", "handler_name",
+                 "is_tracepoint", "default_period", "sample_id_pos", "attr_image",
+                 "decoder", "common_decoder", "defined")
+
+    def __init__(self, index, attr, endian):
+        self.index = index
+        self.attr = attr
+        self.name = None
+        self.layout = SampleLayout(attr, endian)
+        self.tp_format = None
+        self.ids = []
+        self.is_tracepoint = attr.type == C.TYPE_TRACEPOINT
+        self.default_period = attr.sample_period if not attr.freq else 0
+        self.sample_id_pos = id_position(attr)
+        self.attr_image = attr.memory_image()
+        self.handler_name = None
+        self.decoder = None
+        self.common_decoder = None
+        self.defined = False
+
+    def __repr__(self):
+        return "Evsel(%d, %r)" % (self.index, self.name)
+
+
+class EvselTable:
+    """The events of a recording and the sample ids that name them."""
+
+    def __init__(self, endian):
+        self.endian = endian
+        self.evsels = []
+        self.by_id = {}
+        self.u64 = struct.Struct(endian + "Q")
+        self.unknown_id_samples = 0
+
+    def add(self, attr, ids=(), name=None):
+        ev = Evsel(len(self.evsels), attr, self.endian)
+        ev.name = name
+        self.evsels.append(ev)
+        self.add_ids(ev, ids)
+        return ev
+
+    def add_ids(self, ev, ids):
+        for i in ids:
+            self.by_id[i] = ev
+            ev.ids.append(i)
+
+    def __len__(self):
+        return len(self.evsels)
+
+    def __iter__(self):
+        return iter(self.evsels)
+
+    def first(self):
+        return self.evsels[0] if self.evsels else None
+
+    def for_sample(self, buf, off):
+        """The evsel a SAMPLE record belongs to (None: an id no attr claims)."""
+        evs = self.evsels
+        if len(evs) == 1:
+            return evs[0]
+        if not evs:
+            return None
+        pos = evs[0].sample_id_pos
+        if pos is None:
+            return evs[0]
+        sid = self.u64.unpack_from(buf, off + 8 + pos)[0]
+        ev = self.by_id.get(sid)
+        if ev is None and sid == 0:
+            return evs[0]
+        return ev
+
+    def for_record(self, buf, off, size):
+        """The evsel a non-sample record's sample_id trailer names."""
+        evs = self.evsels
+        if len(evs) <= 1:
+            return evs[0] if evs else None
+        first = evs[0]
+        pos = trailer_id_position(first.attr)
+        if pos is None or size - 8 < first.layout.trailer_size:
+            return first
+        sid = self.u64.unpack_from(buf, off + size - pos)[0]
+        return self.by_id.get(sid) or first

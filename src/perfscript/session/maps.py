@@ -1,0 +1,82 @@
+"""A process's memory maps over time, with perf's rule that a new map cuts old ones."""
+
+from bisect import bisect_right
+
+
+class Map:
+    """One mapping of a dso (or anonymous memory) into an address space."""
+
+    __slots__ = ("start", "end", "pgoff", "filename", "dso", "prot", "flags", "build_id")
+
+    def __init__(self, start, end, pgoff, filename, prot=0, flags=0, build_id=None):
+        self.start = start
+        self.end = end
+        self.pgoff = pgoff
+        self.filename = filename
+        self.prot = prot
+        self.flags = flags
+        self.build_id = build_id
+        self.dso = None         # resolved lazily by the session's symbol layer
+
+    def split(self, start, end):
+        """The part of this map covering [start, end), file offset kept consistent."""
+        m = Map(start, end, self.pgoff + (start - self.start), self.filename, self.prot,
+                self.flags, self.build_id)
+        m.dso = self.dso
+        return m
+
+    def __repr__(self):
+        return "Map(%#x-%#x %#x %s)" % (self.start, self.end, self.pgoff, self.filename)
+
+
+class Maps:
+    """Sorted, non-overlapping maps of one address space."""
+
+    __slots__ = ("starts", "maps")
+
+    def __init__(self):
+        self.starts = []
+        self.maps = []
+
+    def copy(self):
+        other = Maps()
+        other.starts = list(self.starts)
+        other.maps = list(self.maps)
+        return other
+
+    def insert(self, new):
+        """Add `new`, trimming or splitting every map it overlaps (perf's fixup)."""
+        starts, maps = self.starts, self.maps
+        i = bisect_right(starts, new.start) - 1
+        if i < 0:
+            i = 0
+        keep_before, keep_after = [], []
+        j = i
+        while j < len(maps) and maps[j].start < new.end:
+            old = maps[j]
+            if old.end > new.start:
+                if old.start < new.start:
+                    keep_before.append(old.split(old.start, new.start))
+                if old.end > new.end:
+                    keep_after.append(old.split(new.end, old.end))
+                j += 1
+            else:
+                keep_before.append(old)
+                j += 1
+        replacement = keep_before + [new] + keep_after
+        maps[i:j] = replacement
+        starts[i:j] = [m.start for m in replacement]
+
+    def find(self, addr):
+        i = bisect_right(self.starts, addr) - 1
+        if i >= 0:
+            m = self.maps[i]
+            if addr < m.end:
+                return m
+        return None
+
+    def __iter__(self):
+        return iter(self.maps)
+
+    def __len__(self):
+        return len(self.maps)
