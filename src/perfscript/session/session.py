@@ -12,6 +12,7 @@ from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import Attr
 from perfscript.perfdata.container import PerfData
+from perfscript.perfdata.features import feature_name, parse_feature
 from perfscript.perfdata.records import RecordWalker
 from perfscript.perfdata.sample import Sample
 from perfscript.session.evsel import EvselTable, synthesized_name
@@ -74,14 +75,13 @@ class Session:
     def _feature(self, feat, data, off):
         if feat == C.FEAT_TRACING_DATA:
             return
+        nrcpus = self.features.get(C.FEAT_NRCPUS)
         try:
-            from perfscript.perfdata.features import parse_feature
-            value = parse_feature(feat, data, endian=self.endian, path=self.name, offset=off)
+            value = parse_feature(feat, data, endian=self.endian, path=self.name, offset=off,
+                                  nr_cpus_avail=getattr(nrcpus, "available", None))
         except PerfDataError as e:
-            self.warnings.append("ignoring header feature %d: %s" % (feat, e))
+            self.warnings.append("ignoring header feature %s: %s" % (feature_name(feat), e))
             return
-        except ImportError:
-            value = data
         self.features[feat] = value
         if feat == C.FEAT_BUILD_ID and isinstance(value, (list, tuple)):
             for entry in value:

@@ -1,0 +1,702 @@
+"""Typed values of perf.data header feature sections (HOSTNAME, EVENT_DESC, CPU_TOPOLOGY...).
+
+One parser per feature id turns the section's bytes into plain Python values or frozen
+dataclasses. Sections come from the file's feature index or from pipe-mode HEADER_FEATURE
+records; the caller finds them, this module only reads one section at a time.
+
+Every count and length is checked against the bytes of the section before it is used, so a
+corrupt or hostile section raises PerfDataError (with the absolute file offset of the bad
+field) instead of allocating, looping for long or failing with IndexError/struct.error.
+Callers are expected to catch that per feature: a bad feature must not stop the events.
+
+Strings are decoded as UTF-8 with ``surrogateescape`` (like ``os.fsdecode``), so bytes that
+are not UTF-8 survive a round trip and can be written back exactly as perf prints them.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from perfscript.errors import PerfDataError
+
+__all__ = [
+    "FEATURE_NAMES", "FEATURE_IDS", "parse_feature", "feature_name",
+    "NrCpus", "BuildIdEntry", "EventDesc", "CpuTopology", "CpuTopologyEntry", "NumaNode",
+    "GroupDesc", "AuxtraceIndexEntry", "CacheLevel", "SampleTime", "MemTopology",
+    "MemNode", "Compressed", "ClockData", "HybridNode", "CpuDomainInfo", "CpuDomains",
+    "SchedDomain",
+]
+
+FEATURE_NAMES = {
+    1: "TRACING_DATA",
+    2: "BUILD_ID",
+    3: "HOSTNAME",
+    4: "OSRELEASE",
+    5: "VERSION",
+    6: "ARCH",
+    7: "NRCPUS",
+    8: "CPUDESC",
+    9: "CPUID",
+    10: "TOTAL_MEM",
+    11: "CMDLINE",
+    12: "EVENT_DESC",
+    13: "CPU_TOPOLOGY",
+    14: "NUMA_TOPOLOGY",
+    15: "BRANCH_STACK",
+    16: "PMU_MAPPINGS",
+    17: "GROUP_DESC",
+    18: "AUXTRACE",
+    19: "STAT",
+    20: "CACHE",
+    21: "SAMPLE_TIME",
+    22: "MEM_TOPOLOGY",
+    23: "CLOCKID",
+    24: "DIR_FORMAT",
+    25: "BPF_PROG_INFO",
+    26: "BPF_BTF",
+    27: "COMPRESSED",
+    28: "CPU_PMU_CAPS",
+    29: "CLOCK_DATA",
+    30: "HYBRID_TOPOLOGY",
+    31: "PMU_CAPS",
+    32: "CPU_DOMAIN_INFO",
+}
+FEATURE_IDS = {name: fid for fid, name in FEATURE_NAMES.items()}
+
+# perf_record_header_build_id: header(8) pid(4) build_id[20] size(1) pad(3), then filename
+_BUILD_ID_FIXED = 36
+_BUILD_ID_FIXED_OLD = 32            # before perf added `pid` (kernel a1645ce1)
+_BUILD_ID_SIZE = 20
+_MISC_BUILD_ID_SIZE = 1 << 15
+_MISC_CPUMODE_MASK = 7
+_MISC_GUEST_KERNEL = 4
+_MISC_GUEST_USER = 5
+_HOST_KERNEL_ID = -1
+_DEFAULT_GUEST_KERNEL_ID = 0
+_STRING_MIN = 4                     # a perf_header_string is at least its u32 length
+
+
+def feature_name(feat_id: int) -> str:
+    """perf's name of a feature bit, or FEAT_<n> for bits this module does not know."""
+    return FEATURE_NAMES.get(feat_id, "FEAT_%d" % feat_id)
+
+
+def _text(raw) -> str:
+    """A NUL-padded C string as str; bytes past the first NUL are padding."""
+    raw = bytes(raw)
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        raw = raw[:nul]
+    return raw.decode("utf-8", "surrogateescape")
+
+
+# --------------------------------------------------------------------------- values
+
+@dataclass(frozen=True)
+class NrCpus:
+    """NRCPUS: CPUs the machine could have (max present + 1) and CPUs online when recorded."""
+    available: int
+    online: int
+
+
+@dataclass(frozen=True)
+class BuildIdEntry:
+    """One BUILD_ID table entry: which DSO had which build id, in which machine (pid)."""
+    pid: int
+    misc: int
+    build_id_hex: str
+    filename: str
+
+    @property
+    def cpumode(self) -> int:
+        """PERF_RECORD_MISC_* cpumode (1 kernel, 2 user, 4 guest kernel, 5 guest user)."""
+        return self.misc & _MISC_CPUMODE_MASK
+
+    @property
+    def build_id(self) -> bytes:
+        return bytes.fromhex(self.build_id_hex)
+
+
+@dataclass(frozen=True)
+class EventDesc:
+    """One EVENT_DESC entry: the attr exactly as recorded (decoded by the attr layer), the
+    event's name as perf printed it on the command line, and its sample ids."""
+    attr_bytes: bytes
+    name: str
+    ids: tuple
+
+
+@dataclass(frozen=True)
+class CpuTopologyEntry:
+    """Per-CPU ids of CPU_TOPOLOGY; die_id is None in files written before dies existed."""
+    core_id: int
+    socket_id: int
+    die_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CpuTopology:
+    """CPU_TOPOLOGY. `cores` are the package (socket) sibling lists perf prints as
+    "sibling sockets", `threads` the core sibling lists ("sibling threads"). Older perf
+    wrote only those lists: `cpus` and `dies` are None when the section stops there."""
+    cores: tuple
+    threads: tuple
+    cpus: tuple | None = None
+    dies: tuple | None = None
+
+
+@dataclass(frozen=True)
+class NumaNode:
+    """One NUMA_TOPOLOGY node: memory in kB and its CPU list string (e.g. "0-3")."""
+    node: int
+    mem_total: int
+    mem_free: int
+    cpus: str
+
+
+@dataclass(frozen=True)
+class GroupDesc:
+    """One GROUP_DESC entry; name is "{anon_group}" for groups given without a name."""
+    name: str
+    leader_idx: int
+    nr_members: int
+
+
+@dataclass(frozen=True)
+class AuxtraceIndexEntry:
+    """Where one PERF_RECORD_AUXTRACE sits in the file (absolute offset and record size)."""
+    file_offset: int
+    size: int
+
+
+@dataclass(frozen=True)
+class CacheLevel:
+    """One CACHE entry: geometry numbers and the sysfs strings (type, size like "32K",
+    shared_cpu_list)."""
+    level: int
+    line_size: int
+    sets: int
+    ways: int
+    type: str
+    size: str
+    map: str
+
+
+@dataclass(frozen=True)
+class SampleTime:
+    """SAMPLE_TIME: first and last sample time in ns (0, 0 when perf did not compute them)."""
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class MemNode:
+    """One MEM_TOPOLOGY node: bit i of `bitmap` set = memory block i belongs to the node;
+    `nbits` is the bitmap's recorded length in bits."""
+    node: int
+    nbits: int
+    bitmap: int
+
+    @property
+    def blocks(self) -> tuple:
+        """Indexes of the memory blocks of this node."""
+        bits, out, i = self.bitmap, [], 0
+        while bits:
+            if bits & 1:
+                out.append(i)
+            bits >>= 1
+            i += 1
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class MemTopology:
+    """MEM_TOPOLOGY: memory block size in bytes and the nodes' block bitmaps."""
+    version: int
+    block_size: int
+    nodes: tuple
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """COMPRESSED: how PERF_RECORD_COMPRESSED payloads were made (type 1 = zstd)."""
+    version: int
+    type: int
+    level: int
+    ratio: int
+    mmap_len: int
+
+
+@dataclass(frozen=True)
+class ClockData:
+    """CLOCK_DATA: one instant read on the wall clock and on the recording's clockid,
+    which lets sample times be converted to time of day."""
+    version: int
+    clockid: int
+    wall_clock_ns: int
+    clockid_time_ns: int
+
+
+@dataclass(frozen=True)
+class HybridNode:
+    """One HYBRID_TOPOLOGY entry: a core PMU (e.g. cpu_core) and the CPUs it covers."""
+    pmu_name: str
+    cpus: str
+
+
+@dataclass(frozen=True)
+class SchedDomain:
+    """One scheduler domain of a CPU; name is None before schedstat version 17."""
+    domain: int
+    name: str | None
+    cpumask: str
+    cpulist: str
+
+
+@dataclass(frozen=True)
+class CpuDomains:
+    """The scheduler domains of one CPU."""
+    cpu: int
+    domains: tuple
+
+
+@dataclass(frozen=True)
+class CpuDomainInfo:
+    """CPU_DOMAIN_INFO (perf >= 6.18): /proc/schedstat's domain layout per CPU."""
+    schedstat_version: int
+    max_sched_domains: int
+    cpus: tuple
+
+
+# --------------------------------------------------------------------------- cursor
+
+class _Cursor:
+    """Bounds-checked reads from one section; errors carry the absolute file offset."""
+
+    __slots__ = ("buf", "pos", "end", "endian", "path", "base", "feat",
+                 "_u16", "_u32", "_i32", "_u64")
+
+    def __init__(self, buf, endian, path, base, feat):
+        self.buf = buf
+        self.pos = 0
+        self.end = len(buf)
+        self.endian = endian
+        self.path = path
+        self.base = base
+        self.feat = feat
+        self._u16 = struct.Struct(endian + "H")
+        self._u32 = struct.Struct(endian + "I")
+        self._i32 = struct.Struct(endian + "i")
+        self._u64 = struct.Struct(endian + "Q")
+
+    @property
+    def left(self) -> int:
+        return self.end - self.pos
+
+    def fail(self, what, at=None):
+        at = self.pos if at is None else at
+        raise PerfDataError("%s feature: %s" % (feature_name(self.feat), what),
+                            self.path, self.base + at)
+
+    def need(self, n, what):
+        if n > self.end - self.pos:
+            self.fail("%s needs %d bytes, only %d left in the section"
+                      % (what, n, self.end - self.pos))
+
+    def count(self, n, min_size, what, at=None):
+        """Check that n entries of at least min_size bytes each can fit; return n.
+        `at` is where the count was read (default: the u32 just before)."""
+        if n * min_size > self.end - self.pos:
+            self.fail("%s count %d cannot fit in the %d bytes left"
+                      % (what, n, self.end - self.pos), self.pos - 4 if at is None else at)
+        return n
+
+    def take(self, n, what):
+        self.need(n, what)
+        start = self.pos
+        self.pos += n
+        return self.buf[start:self.pos]
+
+    def u16(self, what):
+        self.need(2, what)
+        v = self._u16.unpack_from(self.buf, self.pos)[0]
+        self.pos += 2
+        return v
+
+    def u32(self, what):
+        self.need(4, what)
+        v = self._u32.unpack_from(self.buf, self.pos)[0]
+        self.pos += 4
+        return v
+
+    def i32(self, what):
+        self.need(4, what)
+        v = self._i32.unpack_from(self.buf, self.pos)[0]
+        self.pos += 4
+        return v
+
+    def u64(self, what):
+        self.need(8, what)
+        v = self._u64.unpack_from(self.buf, self.pos)[0]
+        self.pos += 8
+        return v
+
+    def u64s(self, n, what):
+        self.need(8 * n, what)
+        v = struct.unpack_from("%s%dQ" % (self.endian, n), self.buf, self.pos)
+        self.pos += 8 * n
+        return v
+
+    def string(self, what):
+        """perf_header_string: u32 length (NUL and padding included), then the bytes."""
+        at = self.pos
+        n = self.u32(what + " length")
+        if n > self.end - self.pos:
+            self.fail("%s length %d runs past the section (%d bytes left)"
+                      % (what, n, self.end - self.pos), at)
+        return _text(self.take(n, what))
+
+    def strings(self, what):
+        """u32 count, then that many perf_header_strings."""
+        n = self.count(self.u32(what + " count"), _STRING_MIN, what)
+        return tuple(self.string(what) for _ in range(n))
+
+    def only_padding_left(self) -> bool:
+        """True at the end, or when what is left is the zero padding that 8-byte aligned
+        pipe-mode HEADER_FEATURE records (perf >= 6.12) add after the payload."""
+        left = self.end - self.pos
+        return left == 0 or (left < 8 and not any(self.buf[self.pos:self.end]))
+
+
+# --------------------------------------------------------------------------- parsers
+
+def _raw(c, **_):
+    return bytes(c.buf)
+
+
+def _flag(c, **_):
+    """BRANCH_STACK and STAT carry no payload: being set is the information."""
+    return True
+
+
+def _string(c, **_):
+    return c.string("string")
+
+
+def _nrcpus(c, **_):
+    available = c.u32("nr_cpus_available")
+    online = c.u32("nr_cpus_online")
+    return NrCpus(available, online)
+
+
+def _u64(c, **_):
+    return c.u64("value")
+
+
+def _cmdline(c, **_):
+    return list(c.strings("argument"))
+
+
+def _build_id_entries(c, old_layout):
+    fixed = _BUILD_ID_FIXED_OLD if old_layout else _BUILD_ID_FIXED
+    out = []
+    while not c.only_padding_left():
+        at = c.pos
+        c.u32("build id record type")
+        misc = c.u16("build id record misc")
+        size = c.u16("build id record size")
+        if size < fixed or size - 8 > c.left:
+            c.fail("bad build id record size %d" % size, at + 6)
+        if old_layout:
+            pid = _HOST_KERNEL_ID
+            if misc in (_MISC_GUEST_KERNEL, _MISC_GUEST_USER):
+                pid = _DEFAULT_GUEST_KERNEL_ID
+        else:
+            pid = c.i32("pid")
+        raw = bytes(c.take(24, "build id"))
+        name_raw = bytes(c.take(size - fixed, "filename"))
+        if not old_layout and name_raw.startswith(b"nel.kallsyms]"):
+            # A table written before `pid` existed: its first name, "[kernel.kallsyms]",
+            # loses 4 bytes when read with the new layout. Re-read it all the old way.
+            return None
+        n = _BUILD_ID_SIZE
+        if misc & _MISC_BUILD_ID_SIZE:
+            n = min(raw[_BUILD_ID_SIZE], _BUILD_ID_SIZE)
+        out.append(BuildIdEntry(pid, misc, raw[:n].hex(), _text(name_raw)))
+    return out
+
+
+def _build_id(c, **_):
+    """Without the size bit perf takes all 20 bytes, so a shorter (e.g. 16-byte md5) id
+    keeps its trailing zero bytes in the hex string, as perf prints it."""
+    entries = _build_id_entries(c, old_layout=False)
+    if entries is None:
+        c.pos = 0
+        entries = _build_id_entries(c, old_layout=True)
+    return entries
+
+
+def _event_desc(c, **_):
+    nre = c.u32("event count")
+    sz = c.u32("attr size")
+    c.count(nre, sz + 4 + _STRING_MIN, "event", 0)
+    out = []
+    for _i in range(nre):
+        attr = bytes(c.take(sz, "perf_event_attr"))
+        at = c.pos
+        nr_ids = c.u32("id count")
+        name = c.string("event name")
+        c.count(nr_ids, 8, "sample id", at)
+        ids = c.u64s(nr_ids, "sample ids")
+        out.append(EventDesc(attr, name, ids))
+    return out
+
+
+def _cpu_topology(c, *, nr_cpus_avail=None, **_):
+    """The per-CPU parts have no count of their own: perf uses NRCPUS' `available`.
+    Without it, the count is inferred from the sibling lists and the section size."""
+    cores = c.strings("core siblings list")
+    threads = c.strings("thread siblings list")
+    if c.only_padding_left():
+        return CpuTopology(cores, threads)
+    if nr_cpus_avail is None:
+        nr_cpus_avail = _guess_nr_cpus(c, cores + threads)
+        if nr_cpus_avail is None:
+            return CpuTopology(cores, threads)
+    n = c.count(nr_cpus_avail, 8, "per-cpu core/socket id", c.pos)
+    pairs = [(c.u32("core id"), c.u32("socket id")) for _i in range(n)]
+    if c.only_padding_left():
+        return CpuTopology(cores, threads, tuple(CpuTopologyEntry(a, b) for a, b in pairs))
+    dies = c.strings("die siblings list")
+    c.count(n, 4, "per-cpu die id", c.pos)
+    cpus = tuple(CpuTopologyEntry(a, b, c.u32("die id")) for a, b in pairs)
+    return CpuTopology(cores, threads, cpus, dies)
+
+
+def _guess_nr_cpus(c, lists):
+    """Find a CPU count that makes the rest of a CPU_TOPOLOGY section parse exactly."""
+    top = -1
+    for s in lists:
+        for part in s.replace("-", ",").split(","):
+            if part.isdigit() and len(part) < 10:
+                top = max(top, int(part))
+    candidates = []
+    if top >= 0:
+        candidates.append(top + 1)
+    if c.left % 8 == 0:
+        candidates.append(c.left // 8)
+    for n in candidates:
+        if _topology_fits(c, n):
+            return n
+    return None
+
+
+def _topology_fits(c, n):
+    probe = _Cursor(c.buf, c.endian, c.path, c.base, c.feat)
+    probe.pos, probe.end = c.pos, c.end
+    try:
+        probe.count(n, 8, "cpu")
+        probe.pos += 8 * n
+        if probe.only_padding_left():
+            return True
+        probe.strings("die siblings list")
+        probe.need(4 * n, "die ids")
+        probe.pos += 4 * n
+        return probe.only_padding_left()
+    except PerfDataError:
+        return False
+
+
+def _numa_topology(c, **_):
+    nr = c.count(c.u32("node count"), 4 + 8 + 8 + _STRING_MIN, "node")
+    out = []
+    for _i in range(nr):
+        node = c.u32("node")
+        total = c.u64("mem_total")
+        free = c.u64("mem_free")
+        out.append(NumaNode(node, total, free, c.string("cpu list")))
+    return out
+
+
+def _pmu_mappings(c, **_):
+    nr = c.count(c.u32("pmu count"), 4 + _STRING_MIN, "pmu")
+    out = {}
+    for _i in range(nr):
+        typ = c.u32("pmu type")
+        out[typ] = c.string("pmu name")
+    return out
+
+
+def _group_desc(c, **_):
+    nr = c.count(c.u32("group count"), _STRING_MIN + 8, "group")
+    out = []
+    for _i in range(nr):
+        name = c.string("group name")
+        leader = c.u32("leader_idx")
+        out.append(GroupDesc(name, leader, c.u32("nr_members")))
+    return out
+
+
+def _auxtrace(c, **_):
+    nr = c.count(c.u64("index entry count"), 16, "index entry", 0)
+    vals = c.u64s(2 * nr, "index entries")
+    return [AuxtraceIndexEntry(vals[i], vals[i + 1]) for i in range(0, 2 * nr, 2)]
+
+
+def _version(c, got, at, want=1):
+    """perf refuses versions it does not know: their layout may differ."""
+    if got != want:
+        c.fail("unsupported version %d (only %d is known)" % (got, want), at)
+
+
+def _cache(c, **_):
+    _version(c, c.u32("version"), 0)
+    nr = c.count(c.u32("cache count"), 16 + 3 * _STRING_MIN, "cache level")
+    out = []
+    for _i in range(nr):
+        level, line, sets, ways = (c.u32(w) for w in ("level", "line_size", "sets", "ways"))
+        out.append(CacheLevel(level, line, sets, ways, c.string("type"), c.string("size"),
+                              c.string("shared cpu map")))
+    return out
+
+
+def _sample_time(c, **_):
+    first = c.u64("first sample time")
+    return SampleTime(first, c.u64("last sample time"))
+
+
+def _mem_topology(c, **_):
+    version = c.u64("version")
+    _version(c, version, 0)
+    bsize = c.u64("block size")
+    nr = c.count(c.u64("node count"), 24, "node", c.pos - 8)
+    nodes = []
+    for _i in range(nr):
+        node = c.u64("node")
+        c.u64("node size")              # the bitmap repeats it; perf keeps the bitmap's
+        at = c.pos
+        nbits = c.u64("bitmap size")
+        words = (nbits + 63) // 64
+        if words > c.left // 8:
+            c.fail("bitmap of %d bits runs past the section" % nbits, at)
+        words_le = struct.pack("<%dQ" % words, *c.u64s(words, "bitmap"))
+        bits = int.from_bytes(words_le, "little") & ((1 << nbits) - 1)
+        nodes.append(MemNode(node, nbits, bits))
+    return MemTopology(version, bsize, tuple(nodes))
+
+
+def _compressed(c, **_):
+    return Compressed(*(c.u32(w) for w in ("version", "type", "level", "ratio", "mmap_len")))
+
+
+def _caps(c, what):
+    n = c.count(c.u32(what + " count"), 2 * _STRING_MIN, what)
+    out = {}
+    for _i in range(n):
+        name = c.string(what + " name")
+        out[name] = c.string(what + " value")
+    return out
+
+
+def _cpu_pmu_caps(c, **_):
+    return _caps(c, "capability")
+
+
+def _pmu_caps(c, **_):
+    nr = c.count(c.u32("pmu count"), 4 + _STRING_MIN, "pmu")
+    out = {}
+    for _i in range(nr):
+        caps = _caps(c, "capability")
+        out[c.string("pmu name")] = caps
+    return out
+
+
+def _clock_data(c, **_):
+    version = c.u32("version")
+    _version(c, version, 0)
+    clockid = c.u32("clockid")
+    tod = c.u64("wall clock time")
+    return ClockData(version, clockid, tod, c.u64("clockid time"))
+
+
+def _hybrid_topology(c, **_):
+    nr = c.count(c.u32("node count"), 2 * _STRING_MIN, "node")
+    out = []
+    for _i in range(nr):
+        pmu = c.string("pmu name")
+        out.append(HybridNode(pmu, c.string("cpu list")))
+    return out
+
+
+def _cpu_domain_info(c, **_):
+    """Written for each CPU that has domains, with no count: read entries to the end."""
+    version = c.u32("schedstat version")
+    max_domains = c.u32("max sched domains")
+    min_domain = 4 + (_STRING_MIN if version >= 17 else 0) + 2 * _STRING_MIN
+    cpus = []
+    while not c.only_padding_left():
+        cpu = c.u32("cpu")
+        nr = c.count(c.u32("domain count"), min_domain, "domain")
+        doms = []
+        for _i in range(nr):
+            dom = c.u32("domain")
+            name = c.string("domain name") if version >= 17 else None
+            doms.append(SchedDomain(dom, name, c.string("cpumask"), c.string("cpulist")))
+        cpus.append(CpuDomains(cpu, tuple(doms)))
+    return CpuDomainInfo(version, max_domains, tuple(cpus))
+
+
+_PARSERS = {
+    1: _raw,
+    2: _build_id,
+    3: _string,
+    4: _string,
+    5: _string,
+    6: _string,
+    7: _nrcpus,
+    8: _string,
+    9: _string,
+    10: _u64,
+    11: _cmdline,
+    12: _event_desc,
+    13: _cpu_topology,
+    14: _numa_topology,
+    15: _flag,
+    16: _pmu_mappings,
+    17: _group_desc,
+    18: _auxtrace,
+    19: _flag,
+    20: _cache,
+    21: _sample_time,
+    22: _mem_topology,
+    23: _u64,
+    24: _u64,
+    25: _raw,
+    26: _raw,
+    27: _compressed,
+    28: _cpu_pmu_caps,
+    29: _clock_data,
+    30: _hybrid_topology,
+    31: _pmu_caps,
+    32: _cpu_domain_info,
+}
+
+
+def parse_feature(feat_id: int, data, *, endian: str, path=None, offset: int = 0,
+                  nr_cpus_avail: int | None = None):
+    """Decode one feature section.
+
+    data: the section's bytes (bytes, bytearray or memoryview); endian: '<' or '>' as the
+    file's magic says; path and offset (absolute file offset of data[0]) only locate
+    errors. nr_cpus_avail (NRCPUS.available) sizes CPU_TOPOLOGY's per-CPU part as perf
+    does; without it the count is inferred. TRACING_DATA, BPF_PROG_INFO, BPF_BTF and
+    unknown ids come back as bytes. Bad input raises PerfDataError.
+    """
+    if endian not in ("<", ">"):
+        raise ValueError("endian must be '<' or '>', not %r" % (endian,))
+    buf = memoryview(data)
+    if buf.format != "B" or buf.ndim != 1:
+        buf = buf.cast("B")
+    parser = _PARSERS.get(feat_id, _raw)
+    return parser(_Cursor(buf, endian, path, offset, feat_id), nr_cpus_avail=nr_cpus_avail)
