@@ -15,48 +15,41 @@ U32_MAX = (1 << 32) - 1
 
 
 class Sample:
-    """The fields of one sample; absent ones keep perf's defaults."""
+    """The fields of one sample; absent ones read as perf's defaults (class attributes),
+    so parsing sets only what the record holds."""
 
-    __slots__ = ("id", "ip", "pid", "tid", "time", "addr", "stream_id", "cpu", "period",
-                 "read", "time_enabled", "time_running", "callchain", "raw_off", "raw_size",
-                 "buf", "branch_hw_idx", "branch_stack", "user_regs_abi", "user_regs",
-                 "user_stack", "weight", "ins_lat", "data_src", "transaction",
-                 "intr_regs_abi", "intr_regs", "phys_addr", "cgroup", "data_page_size",
-                 "code_page_size", "aux", "misc", "offset")
-
-    def __init__(self):
-        self.id = U64_MAX
-        self.ip = 0
-        self.pid = self.tid = U32_MAX
-        self.time = U64_MAX
-        self.addr = 0
-        self.stream_id = U64_MAX
-        self.cpu = U32_MAX
-        self.period = None
-        self.read = None
-        self.time_enabled = self.time_running = None
-        self.callchain = None
-        self.raw_off = 0
-        self.raw_size = 0
-        self.buf = None
-        self.branch_hw_idx = None
-        self.branch_stack = None
-        self.user_regs_abi = 0
-        self.user_regs = None
-        self.user_stack = None
-        self.weight = 0
-        self.ins_lat = 0
-        self.data_src = None
-        self.transaction = 0
-        self.intr_regs_abi = 0
-        self.intr_regs = None
-        self.phys_addr = 0
-        self.cgroup = 0
-        self.data_page_size = 0
-        self.code_page_size = 0
-        self.aux = None
-        self.misc = 0
-        self.offset = 0
+    id = U64_MAX
+    ip = 0
+    pid = tid = U32_MAX
+    time = U64_MAX
+    addr = 0
+    stream_id = U64_MAX
+    cpu = U32_MAX
+    period = None
+    read = None
+    time_enabled = time_running = None
+    callchain = None
+    raw_off = 0
+    raw_size = 0
+    buf = None
+    branch_hw_idx = None
+    branch_stack = None
+    user_regs_abi = 0
+    user_regs = None
+    user_stack = None
+    weight = 0
+    ins_lat = 0
+    data_src = None
+    transaction = 0
+    intr_regs_abi = 0
+    intr_regs = None
+    phys_addr = 0
+    cgroup = 0
+    data_page_size = 0
+    code_page_size = 0
+    aux = None
+    misc = 0
+    offset = 0
 
     @property
     def raw(self):
@@ -75,7 +68,7 @@ _FIXED = (
     (C.SAMPLE_ADDR, "Q", ("addr",)),
     (C.SAMPLE_ID, "Q", ("id",)),
     (C.SAMPLE_STREAM_ID, "Q", ("stream_id",)),
-    (C.SAMPLE_CPU, "II", ("cpu", None)),
+    (C.SAMPLE_CPU, "II", ("cpu", "_cpu_res")),
     (C.SAMPLE_PERIOD, "Q", ("period",)),
 )
 
@@ -122,7 +115,7 @@ class SampleLayout:
                                       (C.SAMPLE_TIME, "Q", ("time",)),
                                       (C.SAMPLE_ID, "Q", ("id",)),
                                       (C.SAMPLE_STREAM_ID, "Q", ("stream_id",)),
-                                      (C.SAMPLE_CPU, "II", ("cpu", None)),
+                                      (C.SAMPLE_CPU, "II", ("cpu", "_cpu_res")),
                                       (C.SAMPLE_IDENTIFIER, "Q", ("id",))):
                 if st & bit:
                     tcodes += code
@@ -145,9 +138,7 @@ class SampleLayout:
         fixed = self.fixed
         if pos + fixed.size > end:
             raise PerfDataError("sample record too short for its sample_type", name, s.offset)
-        for fname, v in zip(self.fixed_names, fixed.unpack_from(buf, pos)):
-            if fname is not None:
-                setattr(s, fname, v)
+        s.__dict__.update(zip(self.fixed_names, fixed.unpack_from(buf, pos)))
         pos += fixed.size
         if self.variable:
             try:
@@ -325,9 +316,7 @@ class SampleLayout:
         n = self.trailer_size
         if not n or size - 8 < n:
             return s
-        for fname, v in zip(self.trailer_names, self.trailer.unpack_from(buf, off + size - n)):
-            if fname is not None:
-                setattr(s, fname, v)
+        s.__dict__.update(zip(self.trailer_names, self.trailer.unpack_from(buf, off + size - n)))
         return s
 
     def trailer_time(self, buf, off, size):

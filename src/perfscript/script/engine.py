@@ -10,6 +10,7 @@ import types
 
 from perfscript.perfdata import constants as C
 from perfscript.script import context as context_mod
+from perfscript.script import syscalls
 from perfscript.script.sample_dict import SampleDicts
 
 EXEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -46,11 +47,7 @@ class ScriptEngine:
     def start(self):
         """Run the script body and trace_begin, as perf does before any event."""
         os.environ["PERF_EXEC_PATH"] = EXEC_PATH
-        try:
-            from perfscript.script import syscalls
-            syscalls.set_arch(self.session.arch)
-        except ImportError:
-            pass
+        syscalls.set_arch(self.session.arch)
         capsule, ctx_mod = context_mod.install(self)
         self.capsule = capsule
         try:
@@ -214,6 +211,11 @@ class ScriptEngine:
         pid = s.pid if s.pid != 0xFFFFFFFF else -1
         tid = s.tid if s.tid != 0xFFFFFFFF else -1
         self._invoke(fn, (t, sid, stream_id, cpu, pid, tid))
+
+    def feature(self, feat, value):
+        """Pipe-mode header features arrive after the script started."""
+        if feat == C.FEAT_ARCH:
+            syscalls.set_arch(value)
 
     def user_record(self, typ, misc, size, buf, off, where):
         if self.stat is None:

@@ -67,6 +67,13 @@ class Maps:
         maps[i:j] = replacement
         starts[i:j] = [m.start for m in replacement]
 
+    def remove(self, m):
+        for i, other in enumerate(self.maps):
+            if other is m:
+                del self.maps[i]
+                del self.starts[i]
+                return
+
     def find(self, addr):
         i = bisect_right(self.starts, addr) - 1
         if i >= 0:

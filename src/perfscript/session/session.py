@@ -21,6 +21,10 @@ from perfscript.session.ordering import OrderedQueue
 from perfscript.session.threads import ThreadTable
 
 _KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
+_PROT_EXEC = 4
+# perf's anonymous / dso-less memory names (map.c is_anon_memory, is_no_dso_memory)
+_ANON_NAMES = ("//anon", "[heap]")
+_ANON_PREFIXES = ("/dev/zero", "/anon_hugepage", "[stack", "/SYSV")
 
 
 def _cstr(buf, start, end):
@@ -60,6 +64,7 @@ class Session:
         self.warnings = list(self.pd.warnings)
         self.stat_config = {}
         self.event_updates = {}
+        self._read_last = {}      # sample id -> last PERF_SAMPLE_READ value
         self._u32 = struct.Struct(self.endian + "I")
         self._u64 = struct.Struct(self.endian + "Q")
         for ea in self.pd.attrs:
@@ -83,9 +88,12 @@ class Session:
             self.warnings.append("ignoring header feature %s: %s" % (feature_name(feat), e))
             return
         self.features[feat] = value
+        cb = getattr(self.consumer, "feature", None)
+        if cb is not None:
+            cb(feat, value)
         if feat == C.FEAT_BUILD_ID and isinstance(value, (list, tuple)):
             for entry in value:
-                self.build_ids.setdefault(entry.filename, entry.build_id)
+                self.build_ids.setdefault(entry.filename, entry.build_id_hex)
         if feat == C.FEAT_EVENT_DESC and isinstance(value, (list, tuple)):
             self._event_desc(value)
 
@@ -180,7 +188,10 @@ class Session:
             if self._sample_cb is not None:
                 thread = self.threads.findnew(sample.pid if sample.pid != 0xFFFFFFFF else -1,
                                               sample.tid if sample.tid != 0xFFFFFFFF else -1)
-                self._sample_cb(ev, sample, thread)
+                if sample.read is not None:
+                    self._deliver_read_values(ev, sample, thread)
+                else:
+                    self._sample_cb(ev, sample, thread)
             return
         handler = self._HANDLERS.get(typ)
         if handler is not None:
@@ -189,6 +200,22 @@ class Session:
             except struct.error:
                 raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
                                     self.name, where) from None
+
+    def _deliver_read_values(self, ev, sample, thread):
+        """perf splits a PERF_SAMPLE_READ sample into one sample per counter value, each
+        with the counter's own event and the growth since its last value as period."""
+        by_id = self.evsels.by_id
+        last = self._read_last
+        for vid, value, _ in sample.read:
+            member = by_id.get(vid)
+            if member is None:
+                self.evsels.unknown_id_samples += 1
+                continue
+            sample.id = vid
+            sample.period = value - last.get(vid, 0)
+            last[vid] = value
+            if sample.period:
+                self._sample_cb(member, sample, thread)
 
     def _trailer(self, ev, buf, off, size):
         s = Sample()
@@ -201,7 +228,8 @@ class Session:
         pid, tid, start, length, pgoff = struct.unpack_from(e + "IIQQQ", buf, off + 8)
         end_of_body = off + size - (ev.layout.trailer_size if ev is not None else 0)
         filename = _cstr(buf, off + 40, end_of_body)
-        self._add_map(misc, _s32(pid), _s32(tid), start, length, pgoff, filename, None, 0, 0)
+        prot = 0 if misc & C.MISC_MMAP_DATA else _PROT_EXEC
+        self._add_map(misc, _s32(pid), _s32(tid), start, length, pgoff, filename, None, prot, 0)
 
     def _mmap2(self, misc, size, buf, off, where, ev):
         e = self.endian
@@ -222,7 +250,14 @@ class Session:
         if end > 0xFFFFFFFFFFFFFFFF:
             end = 0xFFFFFFFFFFFFFFFF
         if build_id is None:
-            build_id = self.build_ids.get(filename)
+            key = filename
+            if cpumode in _KERNEL_MODES and filename.startswith("[kernel.kallsyms]"):
+                key = "[kernel.kallsyms]"
+            build_id = self.build_ids.get(key)
+        if cpumode not in _KERNEL_MODES and prot & _PROT_EXEC and (
+                filename in _ANON_NAMES or filename.startswith(_ANON_PREFIXES)):
+            # perf looks for JIT symbols of executable anonymous memory in a perf map
+            filename = "/tmp/perf-%d.map" % pid
         m = Map(start, end, pgoff, filename, prot, flags, build_id)
         if cpumode in _KERNEL_MODES:
             self.kernel_maps.insert(m)
@@ -382,6 +417,14 @@ class Session:
         dso = m.dso
         if dso is None and self.resolver is not None:
             dso = m.dso = self.resolver.dso_for_map(m, kernel)
+            extent = getattr(dso, "map_extent", None)
+            if kernel and extent is not None:
+                # loading kallsyms moves the kernel map to its first/last symbol
+                start, end = extent(m.start, m.end)
+                if (start, end) != (m.start, m.end):
+                    self.kernel_maps.remove(m)
+                    m.start, m.end = start, end
+                    self.kernel_maps.insert(m)
         return dso
 
     def locate(self, thread, cpumode, addr):

@@ -1,0 +1,146 @@
+"""Symbol names as perf 6.1 shows them: C++/Rust through libiberty's ``cplus_demangle``
+without parameter lists, else OCaml's ``caml`` names.
+
+Debian's perf links libiberty statically and calls ``cplus_demangle(name, 0)`` (no
+``DMGL_PARAMS``): ``_Z4workRSt6vectorIlSaIlEEi`` shows as ``work``, Rust legacy names lose their
+hash, v0 names come out as ``<crate::T>::f``.  binutils' shared ``libbfd`` exports the same
+libiberty function, so we call it through ctypes; without it we fall back to libstdc++'s
+``__cxa_demangle`` with the parameter list cut off (C++ only).
+"""
+
+import ctypes
+import ctypes.util
+import functools
+
+_BFD_NAMES = ("libbfd-2.40-system.so",)
+
+
+def _load_cplus():
+    candidates = list(_BFD_NAMES)
+    found = ctypes.util.find_library("bfd")
+    if found:
+        candidates.append(found)
+    for name in candidates:
+        try:
+            lib = ctypes.CDLL(name)
+            fn = lib.cplus_demangle
+        except (OSError, AttributeError):
+            continue
+        fn.restype = ctypes.c_void_p
+        fn.argtypes = (ctypes.c_char_p, ctypes.c_int)
+        return fn
+    # Any libbfd version will do: look for one next to libc.
+    import glob
+    for path in sorted(glob.glob("/usr/lib/*/libbfd-*.so") + glob.glob("/usr/lib/libbfd-*.so")):
+        try:
+            fn = ctypes.CDLL(path).cplus_demangle
+        except (OSError, AttributeError):
+            continue
+        fn.restype = ctypes.c_void_p
+        fn.argtypes = (ctypes.c_char_p, ctypes.c_int)
+        return fn
+    return None
+
+
+def _load_cxa():
+    for name in ("libstdc++.so.6", ctypes.util.find_library("stdc++")):
+        if not name:
+            continue
+        try:
+            fn = ctypes.CDLL(name).__cxa_demangle
+        except (OSError, AttributeError):
+            continue
+        fn.restype = ctypes.c_void_p
+        fn.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p,
+                       ctypes.POINTER(ctypes.c_int))
+        return fn
+    return None
+
+
+_libc = ctypes.CDLL(None)
+_free = _libc.free
+_free.argtypes = (ctypes.c_void_p,)
+_cplus = _load_cplus()
+_cxa = None if _cplus else _load_cxa()
+
+
+def _take(ptr):
+    if not ptr:
+        return None
+    try:
+        return ctypes.string_at(ptr).decode("utf-8", "replace")
+    finally:
+        _free(ptr)
+
+
+def _strip_params(text):
+    """Cut ``f(args) const`` down to ``f`` the way DMGL_PARAMS-less output looks."""
+    if not text.endswith(")") and ")" not in text:
+        return text
+    depth = 0
+    angle = 0
+    for i in range(len(text) - 1, -1, -1):
+        c = text[i]
+        if c == ")":
+            depth += 1
+        elif c == "(":
+            depth -= 1
+            if depth == 0:
+                head = text[:i]
+                if head.endswith("operator"):
+                    continue
+                return head
+        elif c == ">" and depth == 0:
+            angle += 1
+    return text
+
+
+def cplus_demangle(name):
+    """libiberty's ``cplus_demangle(name, 0)``, or None when ``name`` is not mangled."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if _cplus is not None:
+        return _take(_cplus(raw, 0))
+    if _cxa is not None and name.startswith("_Z"):
+        status = ctypes.c_int(0)
+        text = _take(_cxa(raw, None, None, ctypes.byref(status)))
+        if text is not None and status.value == 0:
+            return _strip_params(text)
+    return None
+
+
+def _hexval(c):
+    return int(c, 16)
+
+
+def ocaml_demangle(name):
+    """``camlModule__fn_12`` -> ``Module.fn_12`` (``__`` is a dot, ``$xx`` a hex byte)."""
+    if not (name.startswith("caml") and len(name) > 4 and "A" <= name[4] <= "Z"):
+        return None
+    out = []
+    i = 4
+    n = len(name)
+    hexdigits = "0123456789abcdefABCDEF"
+    while i < n:
+        c = name[i]
+        if c == "_" and i + 1 < n and name[i + 1] == "_":
+            out.append(".")
+            i += 2
+        elif (c == "$" and i + 2 < n and name[i + 1] in hexdigits and name[i + 2] in hexdigits):
+            out.append(chr((_hexval(name[i + 1]) << 4) | _hexval(name[i + 2])))
+            i += 3
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def demangle(name):
+    """The name perf 6.1 shows for an ELF symbol of a user-space dso."""
+    text = cplus_demangle(name)
+    if text is not None:
+        return text
+    text = ocaml_demangle(name)
+    if text is not None:
+        return text
+    return name

@@ -1,0 +1,179 @@
+"""Dsos as perf names and resolves them: user files, the kernel and its modules.
+
+Symbols load lazily, on the first lookup, like perf's map__find_symbol -> dso__load.
+"""
+
+import os
+
+from .buildid import build_ids_equal
+from .elffile import ELF_ERRORS, SHT_DYNSYM, SHT_SYMTAB, open_elf
+from .elfsyms import load_elf_symbols
+from .kallsyms import module_name
+from .symbol import Symbol
+from .table import SymbolTable
+
+_EMPTY = SymbolTable([])
+
+
+class Dso:
+    """One file perf knows by path and build id.
+
+    ``name`` is what perf puts in ``dso``; ``long_name`` what it shows with
+    ``--show-kernel-path``; ``build_id`` the hex ``dso_bid`` ('' when perf has none).
+    """
+
+    kernel = False
+
+    def __init__(self, name, build_id=None, long_name=None, loader=None):
+        self.name = name
+        self.long_name = long_name or name
+        self.build_id = build_id or ""
+        self._loader = loader
+        self._table = None
+        self.symsrc = None
+
+    @property
+    def table(self):
+        if self._table is None:
+            loader, self._loader = self._loader, None
+            table = None
+            if loader is not None:
+                try:
+                    table = loader(self)
+                except ELF_ERRORS:
+                    table = None
+            self._table = table or _EMPTY
+        return self._table
+
+    @property
+    def loaded(self):
+        return self._table is not None
+
+    def map_ip(self, ip, map_start, map_pgoff):
+        """A sample address in this dso's symbol space (perf's map__map_ip)."""
+        return (ip - map_start + map_pgoff) & 0xFFFFFFFFFFFFFFFF
+
+    def find(self, ip, map_start=0, map_pgoff=0):
+        """(Symbol, offset of the address into it) or None."""
+        addr = self.map_ip(ip, map_start, map_pgoff)
+        sym = self.table.find(addr)
+        if sym is None:
+            return None
+        return sym, addr - sym.start
+
+    def __repr__(self):
+        return "<%s %s %s>" % (type(self).__name__, self.name, self.build_id or "-")
+
+
+class IdentityDso(Dso):
+    """A dso whose symbols are absolute addresses (the kernel, JIT perf-PID.map files)."""
+
+    def map_ip(self, ip, map_start, map_pgoff):
+        return ip
+
+
+class KernelDso(IdentityDso):
+    """``[kernel.kallsyms]``: symbols at run-time addresses; loading also fixes the map extent
+    perf reports (first symbol start to last symbol end)."""
+
+    kernel = True
+
+    def __init__(self, build_id=None, loader=None):
+        super().__init__("[kernel.kallsyms]", build_id, loader=loader)
+        self.modules = {}
+
+    def map_extent(self, mmap_start, mmap_end):
+        """The kernel map's (start, end) as perf reports it once symbols are loaded."""
+        table = self.table
+        if len(table):
+            return table.first.start, table.last.end
+        return mmap_start, mmap_end
+
+
+class ModuleDso(Dso):
+    """A kernel module map: symbols from the kernel's kallsyms, relative to the module map."""
+
+    kernel = True
+
+    def __init__(self, filename, build_id, kernel):
+        super().__init__(module_name(filename), build_id, long_name=filename)
+        self._kernel = kernel
+        self._rel_cache = {}
+
+    @property
+    def table(self):
+        if self._table is None:
+            self._kernel.table  # the split happens when the kernel loads
+            self._table = SymbolTable(self._kernel.modules.get(self.name, []))
+        return self._table
+
+    def find(self, ip, map_start=0, map_pgoff=0):
+        sym = self.table.find(ip)
+        if sym is None:
+            return None
+        rel = self._rel_cache.get((sym.start, map_start, map_pgoff))
+        if rel is None:
+            shift = map_start - map_pgoff
+            rel = Symbol(sym.start - shift, sym.end - shift, sym.binding, sym.name)
+            self._rel_cache[(sym.start, map_start, map_pgoff)] = rel
+        return rel, ip - sym.start
+
+
+def load_user_symbols(dso, candidates, symfs=""):
+    """perf's dso__load for a user dso: the first candidate with .symtab gives the symbols, the
+    first with .dynsym is the runtime image; a candidate whose build id differs is skipped."""
+    if not dso.build_id and os.path.isfile(dso.long_name):
+        img = open_elf((symfs or "") + dso.long_name)
+        if img is not None and img.build_id:
+            dso.build_id = img.build_id
+    syms = runtime = None
+    seen = set()
+    for path in candidates(dso):
+        if path in seen or not os.path.isfile(path):
+            continue
+        seen.add(path)
+        img = open_elf(path)
+        if img is None:
+            continue
+        if dso.build_id and not build_ids_equal(dso.build_id, img.build_id):
+            continue
+        has_symtab = img.symtab(".symtab", SHT_SYMTAB) is not None
+        has_dynsym = img.symtab(".dynsym", SHT_DYNSYM) is not None
+        used = False
+        if syms is None and has_symtab:
+            syms = img
+            used = True
+        if runtime is None and (has_dynsym or img.section_by_name(".opd") is not None):
+            runtime = img
+            used = True
+        if used and syms is not None and runtime is not None:
+            break
+    if syms is None:
+        syms = runtime
+    if runtime is None:
+        runtime = syms
+    if syms is None:
+        return None
+    dso.symsrc = syms.path
+    return SymbolTable(load_elf_symbols(syms, runtime))
+
+
+def load_perf_map(dso):
+    """A JIT's /tmp/perf-PID.map: ``start size name`` lines, hex numbers."""
+    syms = []
+    try:
+        with open(dso.long_name, "rb") as f:
+            for raw in f:
+                parts = raw.decode("utf-8", "surrogateescape").rstrip("\n").split(" ", 2)
+                if len(parts) < 3:
+                    continue
+                try:
+                    start = int(parts[0], 16)
+                    size = int(parts[1], 16)
+                except ValueError:
+                    continue
+                syms.append(Symbol(start, start + size, 1, parts[2]))
+    except OSError:
+        return None
+    syms.sort(key=lambda s: s.start)
+    return SymbolTable(syms)

@@ -1,0 +1,97 @@
+"""Kernel symbols from a kallsyms file, split into the kernel proper and its modules as perf
+6.1 does (dso__load_kallsyms + maps__split_kallsyms).
+
+perf keeps types T/W/D/B in either case (text, weak, data, bss); binding is weak for ``W``,
+global for upper case, local otherwise.  Every symbol starts empty; ends come from the next
+symbol, except that the last symbol before a kernel/module switch ends on the following page
+and the very last one a page past its rounded-up start.  Duplicates are thinned with perf's
+preferences while module names are still part of the names.
+"""
+
+from .symbol import STB_GLOBAL, STB_LOCAL, STB_WEAK, Symbol
+from .table import fixup_duplicate, fixup_end, sort_stable
+
+KSYM_NAME_LEN = 512
+_KEEP_TYPES = frozenset("TtWwDdBb")
+ENTRY_TRAMPOLINE = "__entry_SYSCALL_64_trampoline"
+
+
+def _binding(t):
+    if t == "W":
+        return STB_WEAK
+    return STB_GLOBAL if t.isupper() else STB_LOCAL
+
+
+def parse_kallsyms(path):
+    """All kept symbols of a kallsyms file, sorted by address; a module symbol's name still
+    carries its ``\\t[module]`` tail.  Raises OSError if the file cannot be read."""
+    syms = []
+    with open(path, "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
+            sp = line.find(" ")
+            if sp <= 0 or len(line) < sp + 3 or line[sp + 2] != " ":
+                continue
+            try:
+                start = int(line[:sp], 16)
+            except ValueError:
+                continue
+            stype = line[sp + 1]
+            name = line[sp + 3:sp + 3 + KSYM_NAME_LEN + 1]
+            if stype not in _KEEP_TYPES or name.startswith("$"):
+                continue
+            syms.append(Symbol(start, start, _binding(stype), name))
+    sort_stable(syms)
+    fixup_end(syms, is_kallsyms=True, in_module=lambda s: "[" in s.name)
+    fixup_duplicate(syms)
+    return syms
+
+
+def function_start(path, name):
+    """Address of the first text/weak symbol called ``name`` (kallsyms__get_function_start)."""
+    with open(path, "rb") as f:
+        for raw in f:
+            parts = raw.decode("utf-8", "surrogateescape").rstrip("\n").split(" ", 2)
+            if len(parts) == 3 and parts[2] == name and parts[1].upper() in ("T", "W"):
+                try:
+                    return int(parts[0], 16)
+                except ValueError:
+                    return None
+    return None
+
+
+def split_kallsyms(symbols, delta=0, x86_64=True):
+    """(kernel symbols, {"[module]": symbols at kallsyms addresses}).
+
+    Kernel symbols are shifted by ``-delta`` (relocation between the recording and the
+    kallsyms file); perf drops the x86 entry-trampoline alias.
+    """
+    kernel = []
+    modules = {}
+    for sym in symbols:
+        tab = sym.name.find("\t")
+        if tab >= 0:
+            module = sym.name[tab + 1:]
+            modules.setdefault(module, []).append(
+                Symbol(sym.start, sym.end, sym.binding, sym.name[:tab]))
+            continue
+        if x86_64 and sym.name == ENTRY_TRAMPOLINE:
+            continue
+        if delta:
+            sym = Symbol(sym.start - delta, sym.end - delta, sym.binding, sym.name)
+        kernel.append(sym)
+    return kernel, modules
+
+
+def module_name(path):
+    """perf's short name for a kernel module map: ``/lib/.../nf-tables.ko.xz`` -> ``[nf_tables]``."""
+    base = path.rsplit("/", 1)[-1]
+    if base.startswith("["):
+        return base.replace("-", "_")
+    for ext in (".gz", ".xz", ".zst", ".bz2"):
+        if base.endswith(".ko" + ext):
+            base = base[:-len(ext)]
+            break
+    if base.endswith(".ko"):
+        base = base[:-3]
+    return "[%s]" % base.replace("-", "_")

@@ -1,0 +1,145 @@
+"""One cache of dsos per session: each (file, build id) loads its symbols at most once."""
+
+import os
+
+from . import locate
+from .buildid import build_ids_equal, kernel_build_id, normalize
+from .dso import (Dso, IdentityDso, KernelDso, ModuleDso, load_perf_map, load_user_symbols)
+from .elffile import open_elf
+from .kallsyms import function_start, parse_kallsyms, split_kallsyms
+from .table import SymbolTable
+
+VDSO_NAMES = ("[vdso]", "[vdso32]", "[vdsox32]")
+
+
+class SymbolResolver:
+    """Finds and caches the symbol sources perf 6.1 would use.
+
+    ``kallsyms``: a kallsyms file given by the user (perf's ``--kallsyms``), used as is.
+    ``symfs``: a directory prefixed to every dso path (``--symfs``); as in perf it also stops
+    the lookup of local kallsyms files.  ``debug_dir``: perf's build-id cache (``~/.debug``).
+    """
+
+    def __init__(self, kallsyms=None, symfs=None, debug_dir="~/.debug",
+                 proc_kallsyms="/proc/kallsyms", kernel_notes="/sys/kernel/notes"):
+        self.kallsyms = kallsyms
+        self.symfs = symfs or ""
+        self.debug_dir = os.path.expanduser(debug_dir)
+        self.proc_kallsyms = proc_kallsyms
+        self.kernel_notes = kernel_notes
+        self._dsos = {}
+        self._kernels = {}
+        self._machine_kernel = None
+
+    # user space -------------------------------------------------------------------------
+
+    def dso(self, filename, build_id=None):
+        """The Dso for a mapped file (as named in MMAP records) and its recorded build id."""
+        build_id = normalize(build_id)
+        key = (filename, build_id or "")
+        dso = self._dsos.get(key)
+        if dso is None:
+            dso = self._new_dso(filename, build_id)
+            self._dsos[key] = dso
+        return dso
+
+    def _new_dso(self, filename, build_id):
+        if filename in VDSO_NAMES:
+            return Dso(filename, build_id, loader=self._load_vdso)
+        if filename.startswith("/tmp/perf-"):
+            return IdentityDso(filename, build_id, long_name=self.symfs + filename
+                               if self.symfs else filename, loader=load_perf_map)
+        if not filename.startswith("/"):
+            return Dso(filename, build_id)  # [heap], [stack], //anon ...: no symbols
+        return Dso(filename, build_id, loader=self._load_user)
+
+    def _read_debuglink(self, path):
+        img = open_elf(path)
+        return img.debuglink() if img is not None else None
+
+    def _load_user(self, dso):
+        def candidates(d):
+            return locate.user_candidates(d.long_name, d.build_id, self.symfs, self.debug_dir,
+                                          self._read_debuglink)
+        return load_user_symbols(dso, candidates, self.symfs)
+
+    def _load_vdso(self, dso):
+        return load_user_symbols(dso, lambda d: locate.vdso_candidates(d.build_id, self.debug_dir))
+
+    def dso_for_map(self, m, kernel=False):
+        """The dso for a session map (``filename``, ``build_id``, ``pgoff``): the kernel for
+        ``[kernel.kallsyms]_text``-style maps, a module dso for other kernel-space maps, else a
+        user dso."""
+        name = m.filename
+        bid = normalize(getattr(m, "build_id", None))
+        if name.startswith("[kernel.kallsyms]"):
+            ref = name[len("[kernel.kallsyms]"):]
+            dso = self.kernel(bid, (ref, m.pgoff) if ref and m.pgoff else None)
+            self._machine_kernel = dso
+            return dso
+        if kernel and not name.startswith("[vdso") and not name.startswith("//"):
+            if self._machine_kernel is None:
+                self._machine_kernel = self.kernel(None)
+            return self.module(name, bid, self._machine_kernel)
+        return self.dso(name, bid)
+
+    # kernel -----------------------------------------------------------------------------
+
+    def kernel(self, build_id=None, ref_reloc=None):
+        """The ``[kernel.kallsyms]`` dso for a recording's kernel build id.
+
+        ``ref_reloc`` is ``(name, address)`` from the kernel MMAP record (``[kernel.kallsyms]_text``
+        and its pgoff): kallsyms from another boot are shifted by the difference, and a kallsyms
+        file lacking that symbol gives no symbols, as in perf.
+        """
+        build_id = normalize(build_id)
+        key = (build_id or "", ref_reloc)
+        dso = self._kernels.get(key)
+        if dso is None:
+            dso = KernelDso(build_id, loader=lambda d: self._load_kernel(d, ref_reloc))
+            self._kernels[key] = dso
+        return dso
+
+    def module(self, filename, build_id, kernel):
+        """The dso for a kernel module map (MMAP filename ``/lib/modules/.../x.ko`` or ``[x]``)."""
+        build_id = normalize(build_id)
+        key = ("module", filename, build_id or "", id(kernel))
+        dso = self._dsos.get(key)
+        if dso is None:
+            dso = ModuleDso(filename, build_id, kernel)
+            self._dsos[key] = dso
+        return dso
+
+    def kallsyms_path(self, build_id):
+        """The kallsyms file perf 6.1 would read for this kernel build id, or None."""
+        if self.kallsyms:
+            return self.kallsyms
+        if self.symfs:
+            return None
+        if not build_id:
+            return self.proc_kallsyms
+        if build_ids_equal(build_id, kernel_build_id(self.kernel_notes)):
+            return self.proc_kallsyms
+        for path in locate.kallsyms_candidates(build_id, self.debug_dir):
+            if os.path.isfile(path):
+                return path
+        return None
+
+    def _load_kernel(self, dso, ref_reloc):
+        path = self.kallsyms_path(dso.build_id)
+        if path is None:
+            return None
+        try:
+            delta = 0
+            if ref_reloc and ref_reloc[0]:
+                addr = function_start(path, ref_reloc[0])
+                if addr is None:
+                    return None
+                delta = addr - ref_reloc[1]
+            symbols = parse_kallsyms(path)
+        except OSError:
+            return None
+        kernel, modules = split_kallsyms(symbols, delta)
+        dso.modules = modules
+        dso.symsrc = path
+        return SymbolTable(kernel)
