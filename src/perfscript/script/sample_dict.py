@@ -127,15 +127,11 @@ class SampleDicts:
         if s.intr_regs is None and s.user_regs is None:
             return "", ""
         if self._regs is None:
-            from perfscript.script.regs import format_regs
-            self._regs = format_regs
-        arch = self.session.arch or ""
-        iregs = uregs = ""
-        if s.intr_regs is not None:
-            iregs = self._regs(arch, ev.attr.sample_regs_intr, s.intr_regs)
-        if s.user_regs is not None:
-            uregs = self._regs(arch, ev.attr.sample_regs_user, s.user_regs)
-        return iregs, uregs
+            from perfscript.script.regs import sample_regs_strings
+            self._regs = sample_regs_strings
+        attr = ev.attr
+        return self._regs(self.session.arch, attr.sample_regs_intr, s.intr_regs or (),
+                          attr.sample_regs_user, s.user_regs or ())
 
     def _branches(self, s, thread, cpumode):
         if not s.branch_stack:
