@@ -1,5 +1,6 @@
 """One cache of dsos per session: each (file, build id) loads its symbols at most once."""
 
+import glob
 import os
 
 from . import locate
@@ -74,7 +75,8 @@ class SymbolResolver:
         bid = normalize(getattr(m, "build_id", None))
         if name.startswith("[kernel.kallsyms]"):
             ref = name[len("[kernel.kallsyms]"):]
-            dso = self.kernel(bid, (ref, m.pgoff) if ref and m.pgoff else None)
+            dso = self.kernel(bid, (ref, m.pgoff) if ref and m.pgoff else None,
+                              text_size=m.end - m.start)
             self._machine_kernel = dso
             return dso
         if kernel and not name.startswith("[vdso") and not name.startswith("//"):
@@ -85,7 +87,7 @@ class SymbolResolver:
 
     # kernel -----------------------------------------------------------------------------
 
-    def kernel(self, build_id=None, ref_reloc=None):
+    def kernel(self, build_id=None, ref_reloc=None, text_size=None):
         """The ``[kernel.kallsyms]`` dso for a recording's kernel build id.
 
         ``ref_reloc`` is ``(name, address)`` from the kernel MMAP record (``[kernel.kallsyms]_text``
@@ -110,13 +112,24 @@ class SymbolResolver:
             self._dsos[key] = dso
         return dso
 
-    def kallsyms_path(self, build_id):
-        """The kallsyms file perf 6.1 would read for this kernel build id, or None."""
+    def kallsyms_path(self, build_id, text_size=None):
+        """The kallsyms file perf 6.1 would read for this kernel build id, or None.
+
+        Without a build id perf reads /proc/kallsyms even when the recording comes from
+        another kernel; we first check that its text size is the recorded one and else
+        take a kallsyms from the build-id cache that has that size.
+        """
         if self.kallsyms:
             return self.kallsyms
         if self.symfs:
             return None
         if not build_id:
+            if text_size and _text_size(self.proc_kallsyms) not in (None, text_size):
+                for path in sorted(glob.glob(os.path.join(
+                        os.path.expanduser(self.debug_dir), "[[]kernel.kallsyms[]]", "*",
+                        "kallsyms"))):
+                    if _text_size(path) == text_size:
+                        return path
             return self.proc_kallsyms
         if build_ids_equal(build_id, kernel_build_id(self.kernel_notes)):
             return self.proc_kallsyms
@@ -125,8 +138,8 @@ class SymbolResolver:
                 return path
         return None
 
-    def _load_kernel(self, dso, ref_reloc):
-        path = self.kallsyms_path(dso.build_id)
+    def _load_kernel(self, dso, ref_reloc, text_size=None):
+        path = self.kallsyms_path(dso.build_id, text_size)
         if path is None:
             return None
         try:
@@ -143,3 +156,15 @@ class SymbolResolver:
         dso.modules = modules
         dso.symsrc = path
         return SymbolTable(kernel)
+
+
+def _text_size(path):
+    """``_etext - _text`` of a kallsyms file, or None when it cannot tell."""
+    try:
+        start = function_start(path, "_text")
+        end = function_start(path, "_etext")
+    except OSError:
+        return None
+    if start is None or end is None:
+        return None
+    return end - start
