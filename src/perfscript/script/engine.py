@@ -8,6 +8,8 @@ import sys
 import traceback
 import types
 
+from perfscript.ftrace.decode import make_field_decoder
+from perfscript.ftrace.symbols import SymbolWalker
 from perfscript.perfdata import constants as C
 from perfscript.script import context as context_mod
 from perfscript.script import syscalls
@@ -41,6 +43,7 @@ class ScriptEngine:
         self._argcounts = {}
         self.dicts = SampleDicts(session)
         self.stat = None
+        self._symbol_walker = SymbolWalker()   # perf's "current field" lives across events
 
     # ------------------------------------------------------------ start / end
 
@@ -141,7 +144,6 @@ class ScriptEngine:
         if not ev.defined:
             self._define_symbols(ev)
         if ev.decoder is None:
-            from perfscript.ftrace.decode import make_field_decoder
             big = self.session.endian == ">"
             ev.decoder = make_field_decoder(fmt, big)
         raw = s.buf[s.raw_off:s.raw_off + s.raw_size]
@@ -182,9 +184,8 @@ class ScriptEngine:
 
     def _define_symbols(self, ev):
         ev.defined = True
-        from perfscript.ftrace.printfmt import symbol_callbacks
         g = self.globals
-        for cb in symbol_callbacks(ev.tp_format):
+        for cb in self._symbol_walker.callbacks(ev.tp_format):
             fn = g.get(cb[0])
             if fn is not None and callable(fn):
                 self._invoke(fn, cb[1:])

@@ -30,6 +30,8 @@ class ThreadTable:
 
     def __init__(self):
         self.threads = {}
+        # perf registers the idle task before reading any record
+        self.findnew(0, 0).set_comm("swapper")
 
     def get(self, tid):
         return self.threads.get(tid)

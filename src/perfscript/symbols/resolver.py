@@ -92,13 +92,16 @@ class SymbolResolver:
 
         ``ref_reloc`` is ``(name, address)`` from the kernel MMAP record (``[kernel.kallsyms]_text``
         and its pgoff): kallsyms from another boot are shifted by the difference, and a kallsyms
-        file lacking that symbol gives no symbols, as in perf.
+        file lacking that symbol gives no symbols, as in perf. ``text_size`` is the recorded
+        kernel map's length (``_etext - _text``): without a build id it tells whether a
+        kallsyms file is the recorded kernel's.
         """
         build_id = normalize(build_id)
-        key = (build_id or "", ref_reloc)
+        key = (build_id or "", ref_reloc, text_size)
         dso = self._kernels.get(key)
         if dso is None:
-            dso = KernelDso(build_id, loader=lambda d: self._load_kernel(d, ref_reloc))
+            dso = KernelDso(build_id, loader=lambda d: self._load_kernel(d, ref_reloc,
+                                                                        text_size))
             self._kernels[key] = dso
         return dso
 
