@@ -144,8 +144,8 @@ class ScriptEngine:
         if not ev.defined:
             self._define_symbols(ev)
         if ev.decoder is None:
-            big = self.session.endian == ">"
-            ev.decoder = make_field_decoder(fmt, big)
+            # libtraceevent reads payloads in the byte order the tracing data declares
+            ev.decoder = make_field_decoder(fmt, self.session.tracing.big_endian)
         raw = s.buf[s.raw_off:s.raw_off + s.raw_size]
         values = ev.decoder(raw)
         t = s.time

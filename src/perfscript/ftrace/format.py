@@ -1,0 +1,329 @@
+"""Event `format` files: the field layout and the print_fmt of one tracepoint.
+
+The grammar and the field classification follow libtraceevent as bundled with
+perf 6.1, because perf's Python conversions key off those flags (an ARRAY whose
+type mentions char/u8/s8 is a STRING, `__data_loc` is DYNAMIC, ...). Fields are
+plain attribute records so a columnar decoder can use offsets and sizes directly.
+
+A format that does not parse is not an exception: like perf, the event is kept,
+marked `failed` (perf prints "[FAILED TO PARSE]" for it) with the fields that
+were read completely before the error.
+"""
+
+from dataclasses import dataclass
+
+from . import lexer as lx
+from .cnum import strtoull, to_s32
+from .printast import FieldRef
+from .printfmt import parse_print_fmt
+from .printitems import scan_print_format
+
+# Element sizes libtraceevent knows for the "type[] name" (dynamic array) form.
+_DYNAMIC_ELEMENT_SIZE = {
+    "u8": 1, "u16": 2, "u32": 4, "u64": 8,
+    "s8": 1, "s16": 2, "s32": 4, "s64": 8, "char": 1,
+}
+
+
+@dataclass(slots=True, eq=False)
+class Field:
+    """One field of a tracepoint record, with libtraceevent's classification.
+
+    `is_string` is cleared by the Python-API decoder the first time a value of
+    this field is not a printable string, exactly as perf clears the STRING flag
+    for the rest of the run.
+    """
+
+    name: str
+    type: str
+    offset: int
+    size: int
+    is_signed: bool = False
+    is_array: bool = False
+    arraylen: int = 0
+    elementsize: int = 0
+    is_string: bool = False
+    is_dynamic: bool = False
+    is_relative: bool = False
+    is_pointer: bool = False
+    is_long: bool = False
+    is_flag: bool = False
+    is_symbolic: bool = False
+
+    @property
+    def end(self):
+        """First byte after the field's fixed part."""
+        return self.offset + self.size
+
+
+@dataclass(slots=True, eq=False)
+class EventFormat:
+    """A parsed format file.
+
+    print_args is the libtraceevent-shaped AST of the print arguments and
+    print_items the format string cut into text and conversions bound to them
+    (both empty or partial when `failed`; `error` says why).
+    """
+
+    system: str
+    name: str
+    id: int
+    common_fields: tuple = ()
+    fields: tuple = ()
+    print_fmt: str | None = None
+    print_args: tuple = ()
+    print_items: tuple = ()
+    failed: bool = False
+    error: str | None = None
+    warnings: tuple = ()
+    long_size: int = 8
+    big_endian: bool = False
+    is_ftrace: bool = False
+    is_bprint: bool = False
+
+    @property
+    def handler_name(self):
+        """The name perf looks up in the script: '<system>__<name>'."""
+        return "%s__%s" % (self.system, self.name)
+
+    @property
+    def all_fields(self):
+        """Common fields followed by the event's own fields."""
+        return self.common_fields + self.fields
+
+    def find_field(self, name):
+        """Event (non-common) field by name, or None (tep_find_field)."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+    def find_any_field(self, name):
+        """Common field first, then event field (tep_find_any_field)."""
+        for f in self.common_fields:
+            if f.name == name:
+                return f
+        return self.find_field(name)
+
+
+class _FormatError(Exception):
+    """Internal: the format text stops matching the grammar."""
+
+
+def _expect(lexer, kind, text=None, *, newline_ok=True):
+    tok_kind, tok = lexer.token() if newline_ok else lexer.token_item()
+    if tok_kind != kind or (text is not None and tok != text):
+        want = text if text is not None else kind
+        raise _FormatError("expected %r but read %r" % (want, tok if tok is not None else tok_kind))
+    return tok
+
+
+def _read_header(lexer):
+    """name: and ID: lines. A bad ID drops the event (perf cannot index it)."""
+    _expect(lexer, lx.ITEM, "name")
+    _expect(lexer, lx.OP, ":")
+    name = _expect(lexer, lx.ITEM)
+    _expect(lexer, lx.ITEM, "ID", newline_ok=False)
+    _expect(lexer, lx.OP, ":")
+    event_id = to_s32(strtoull(_expect(lexer, lx.ITEM)))
+    if event_id < 0:
+        raise _FormatError("bad event ID")
+    return name, event_id
+
+
+class _FieldReader:
+    """Reads one blank-line-terminated list of `field:` lines.
+
+    `delim` survives from field to field on purpose: libtraceevent keeps it in
+    one variable, which changes how a type after __attribute__((...)) is joined.
+    """
+
+    def __init__(self, lexer, is_ftrace, long_size):
+        self.lexer = lexer
+        self.is_ftrace = is_ftrace
+        self.long_size = long_size
+        self.delim = " "
+
+    def read_list(self, out):
+        """Append complete fields to `out` until the blank line; raise on error."""
+        while True:
+            kind, tok = self.lexer.token()
+            if kind == lx.NEWLINE:
+                return
+            if kind != lx.ITEM or tok != "field":
+                raise _FormatError("expected 'field' but read %r" % (tok,))
+            out.append(self._read_field())
+
+    def _read_field(self):
+        lexer = self.lexer
+        kind, tok = lexer.token()
+        if self.is_ftrace and kind == lx.ITEM and tok == "special":
+            kind, tok = lexer.token()
+        if kind != lx.OP or tok != ":":
+            raise _FormatError("expected ':' after 'field'")
+        last = _expect(lexer, lx.ITEM)
+        type_text = None
+        is_pointer = False
+        while True:
+            kind, tok = lexer.token()
+            if kind == lx.ITEM or (kind == lx.OP and tok == "*") or (
+                    self.is_ftrace and kind == lx.OP and tok == "."):
+                if tok == "*":
+                    is_pointer = True
+                type_text = last if type_text is None else type_text + self.delim + last
+                last = tok
+                self.delim = " "
+                continue
+            if kind == lx.DELIM and tok == "(" and last == "__attribute__":
+                if type_text is None:
+                    raise _FormatError("__attribute__ without a type")
+                type_text += " " + last + "("
+                self.delim = " "
+                depth = 1
+                while True:
+                    kind, tok = lexer.token()
+                    if kind == lx.NONE:
+                        break
+                    if kind == lx.DELIM:
+                        depth += 1 if tok == "(" else (-1 if tok == ")" else 0)
+                        if not depth:
+                            break
+                        type_text += tok
+                        self.delim = ""
+                    else:
+                        type_text += self.delim + tok
+                        self.delim = " "
+                    last = tok
+                continue
+            break
+        if type_text is None:
+            raise _FormatError("no type found")
+        name = last
+        if kind != lx.OP:
+            raise _FormatError("expected an operator after field %r" % name)
+        is_array = False
+        arraylen = 0
+        size_dynamic = 0
+        if tok == "[":
+            is_array = True
+            last_kind = kind
+            kind, tok = lexer.token()
+            brackets = "["
+            while tok != "]":
+                if kind == lx.NONE:
+                    raise _FormatError("failed to find token")
+                sep = " " if last_kind == lx.ITEM and kind == lx.ITEM else ""
+                last_kind = kind
+                brackets += sep + (tok or "")
+                arraylen = strtoull(tok or "") & 0xFFFFFFFF
+                kind, tok = lexer.token()
+            brackets += "]"
+            kind, tok = lexer.token()
+            if kind == lx.ITEM:
+                type_text += " " + name + brackets
+                size_dynamic = _DYNAMIC_ELEMENT_SIZE.get(name, 0)
+                name = tok
+                kind, tok = lexer.token()
+            else:
+                type_text += brackets
+        if kind != lx.OP or tok != ";":
+            raise _FormatError("expected ';' after field %r" % name)
+        _expect(lexer, lx.ITEM, "offset")
+        _expect(lexer, lx.OP, ":")
+        offset = strtoull(_expect(lexer, lx.ITEM))
+        _expect(lexer, lx.OP, ";")
+        _expect(lexer, lx.ITEM, "size")
+        _expect(lexer, lx.OP, ":")
+        size = strtoull(_expect(lexer, lx.ITEM))
+        _expect(lexer, lx.OP, ";")
+        f = Field(name=name, type=type_text, offset=offset, size=size,
+                  is_array=is_array, arraylen=arraylen, is_pointer=is_pointer)
+        f.is_string = is_array and ("char" in type_text or "u8" in type_text
+                                    or "s8" in type_text)
+        f.is_relative = type_text.startswith("__rel_loc")
+        f.is_dynamic = f.is_relative or type_text.startswith("__data_loc")
+        f.is_long = "long" in type_text
+        if f.is_dynamic and size == 2:
+            # Pre-dynamic-array kernels: a 2-byte offset to a NUL-terminated string.
+            f.is_string = f.is_array = True
+        kind, tok = lexer.token()
+        if kind != lx.NEWLINE:
+            if kind != lx.ITEM or tok != "signed":
+                raise _FormatError("expected 'signed' or end of line in field %r" % name)
+            _expect(lexer, lx.OP, ":")
+            f.is_signed = bool(strtoull(_expect(lexer, lx.ITEM)))
+            _expect(lexer, lx.OP, ";")
+            _expect(lexer, lx.NEWLINE)
+        if f.is_array:
+            if f.arraylen:
+                f.elementsize = f.size // f.arraylen
+            elif f.is_dynamic:
+                f.elementsize = size_dynamic
+            elif f.is_string:
+                f.elementsize = 1
+            elif f.is_long:
+                f.elementsize = self.long_size
+        else:
+            f.elementsize = f.size
+        return f
+
+
+def _to_text(text):
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        return bytes(text).decode("utf-8", "surrogateescape")
+    return text
+
+
+def parse_format(text, system, *, long_size=8, big_endian=False, extended=False,
+                 functions=(), _flag_state=None):
+    """Parse one event format file into an EventFormat.
+
+    Returns None only when the name or ID cannot be read (perf drops such an
+    event). Any later problem gives an EventFormat with `failed` set.
+    `extended` accepts helpers newer than perf 6.1 (sizeof, __get_cpumask,
+    __get_sockaddr, "(REC)->"); `functions` names extra helpers to keep as
+    generic calls (like libtraceevent plugins); both change results vs perf 6.1.
+    """
+    text = _to_text(text)
+    lexer = lx.Lexer(text)
+    try:
+        name, event_id = _read_header(lexer)
+    except _FormatError:
+        return None
+    event = EventFormat(system=system, name=name, id=event_id, long_size=long_size,
+                        big_endian=big_endian)
+    event.is_ftrace = system == "ftrace"
+    event.is_bprint = event.is_ftrace and name == "bprint"
+    common, own = [], []
+    try:
+        _expect(lexer, lx.ITEM, "format", newline_ok=False)
+        _expect(lexer, lx.OP, ":")
+        _expect(lexer, lx.NEWLINE)
+        reader = _FieldReader(lexer, event.is_ftrace, long_size)
+        reader.read_list(common)
+        reader.read_list(own)
+    except _FormatError as exc:
+        event.common_fields, event.fields = tuple(common), tuple(own)
+        event.failed = True
+        event.error = "format: %s" % exc
+        return event
+    event.common_fields, event.fields = tuple(common), tuple(own)
+    result = parse_print_fmt(lexer, event, extended=extended, functions=functions,
+                             flag_state=_flag_state)
+    event.print_fmt = result.format
+    event.print_args = result.args
+    event.warnings = result.warnings
+    if result.error is not None:
+        event.failed = True
+        event.error = result.error
+        return event
+    if event.is_ftrace and not result.args:
+        # Old ftrace formats have no print args: libtraceevent prints every field.
+        event.print_args = tuple(FieldRef(f.name) for f in own)
+    if not event.is_bprint:
+        event.print_items, problems = scan_print_format(event.print_fmt, event.print_args)
+        if problems:
+            event.failed = True
+            event.error = "print fmt: %s" % problems[0]
+            event.warnings += tuple("[%s:%s] %s" % (system, event.name, p) for p in problems)
+    return event
