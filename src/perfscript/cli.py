@@ -164,10 +164,10 @@ def run_script(opts):
 def _abort(engine, session):
     """A handler raised: perf prints a fatal error and aborts; we exit 134 like SIGABRT."""
     where = ""
-    ev, s = engine.current_ev, engine.current_sample
-    if ev is not None and s is not None:
+    if engine.current is not None:
+        ev, _, t, offset = engine.current
         where = " while handling %s (time %d.%09d, record at file offset %d)" % (
-            ev.name, s.time // 1000000000, s.time % 1000000000, s.offset)
+            ev.name, t // 1000000000, t % 1000000000, offset)
     try:
         sys.stdout.flush()
     except Exception:

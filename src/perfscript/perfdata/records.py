@@ -44,6 +44,7 @@ class RecordWalker:
         self._dobj = None
         self._leftover = b""
         self.compressed_records = 0
+        self.count = 0           # records walked so far (perf's "Processed N events")
         # (offset, length) of bytes at the end that are not records (e.g. perf record's
         # own messages appended to a pipe-mode file): reported, not an error.
         self.trailing_garbage = None
@@ -63,6 +64,7 @@ class RecordWalker:
         pipe = self.pd.pipe
         expand = self._expand
         while off < end:
+            self.count += 1
             if off + 8 > end:
                 raise PerfDataError("truncated record header (%d bytes left)" % (end - off),
                                     name, off)
@@ -105,6 +107,7 @@ class RecordWalker:
                 raise PerfDataError("truncated record header (%d bytes left)" % len(head),
                                     name, off)
             typ, misc, size = unpack(head, 0)
+            self.count += 1
             if size < 8:
                 raise PerfDataError("bad record header size %d (type %d)" % (size, typ),
                                     name, off)
@@ -170,6 +173,7 @@ class RecordWalker:
                                     % (size, typ), self.pd.name, where)
             if off + size > end:
                 break
+            self.count += 1
             yield typ, misc, size, data, off, where
             off += size
         self._leftover = data[off:]

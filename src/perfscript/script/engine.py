@@ -12,6 +12,7 @@ from perfscript.ftrace.decode import make_field_decoder
 from perfscript.ftrace.symbols import SymbolWalker
 from perfscript.perfdata import constants as C
 from perfscript.script import context as context_mod
+from perfscript.script.fast_tracepoint import compile_tracepoint
 from perfscript.script import syscalls
 from perfscript.script.sample_dict import SampleDicts
 
@@ -38,8 +39,7 @@ class ScriptEngine:
         self.argv = argv
         self.session = session
         self.main = None
-        self.current_ev = None
-        self.current_sample = None
+        self.current = None       # (evsel, raw payload, time, file offset) being handled
         self._argcounts = {}
         self.dicts = SampleDicts(session)
         self.stat = None
@@ -109,11 +109,10 @@ class ScriptEngine:
 
     def current_common(self, name):
         """A common_* field of the tracepoint being handled (0 when there is none)."""
-        ev, s = self.current_ev, self.current_sample
-        if ev is None or ev.tp_format is None or s is None:
+        cur = self.current
+        if cur is None or cur[0].tp_format is None:
             return 0
-        raw = s.buf[s.raw_off:s.raw_off + s.raw_size]
-        return self._common_field(ev, raw, name, signed=False)
+        return self._common_field(cur[0], cur[1], name, signed=False)
 
     def _common_field(self, ev, raw, name, signed):
         for f in ev.tp_format.common_fields:
@@ -127,12 +126,29 @@ class ScriptEngine:
                 return v
         return 0
 
+    def prepare_evsel(self, ev):
+        """Called by the session for each event it learns of: compile its fast path."""
+        if not ev.is_tracepoint or ev.tp_format is None or ev.decoder is not None:
+            return
+        # libtraceevent reads payloads in the byte order the tracing data declares
+        ev.decoder = make_field_decoder(ev.tp_format, self.session.tracing.big_endian)
+        fast = compile_tracepoint(self, ev, ev.decoder)
+        if fast is None:
+            return
+
+        def first(buf, off, size, misc, where):
+            ev.fast = fast
+            if not ev.defined:
+                self._define_symbols(ev)
+            fast(buf, off, size, misc, where)
+
+        ev.fast = first
+
     def sample(self, ev, s, thread):
-        self.current_ev = ev
-        self.current_sample = s
         if ev.is_tracepoint:
             self._tracepoint(ev, s, thread)
         else:
+            self.current = (ev, b"", s.time, s.offset)
             fn = self.globals.get("process_event")
             if fn is not None:
                 self._invoke(fn, (self.dicts.sample_dict(ev, s, thread),))
@@ -147,6 +163,7 @@ class ScriptEngine:
             # libtraceevent reads payloads in the byte order the tracing data declares
             ev.decoder = make_field_decoder(fmt, self.session.tracing.big_endian)
         raw = s.buf[s.raw_off:s.raw_off + s.raw_size]
+        self.current = (ev, raw, s.time, s.offset)
         values = ev.decoder(raw)
         t = s.time
         secs = t // NSEC_PER_SEC

@@ -74,7 +74,7 @@ class Evsel:
 
     __slots__ = ("index", "attr", "name", "layout", "tp_format", "ids", "handler_name",
                  "is_tracepoint", "default_period", "sample_id_pos", "attr_image",
-                 "decoder", "common_decoder", "defined")
+                 "decoder", "common_decoder", "defined", "time_pos", "fast")
 
     def __init__(self, index, attr, endian):
         self.index = index
@@ -91,6 +91,12 @@ class Evsel:
         self.decoder = None
         self.common_decoder = None
         self.defined = False
+        st = attr.sample_type
+        self.time_pos = None       # byte offset of a sample's time from the record start
+        if st & C.SAMPLE_TIME:
+            self.time_pos = 8 + 8 * sum(bool(st & b) for b in (
+                C.SAMPLE_IDENTIFIER, C.SAMPLE_IP, C.SAMPLE_TID))
+        self.fast = None           # a consumer's per-event sample handler, if it has one
 
     def __repr__(self):
         return "Evsel(%d, %r)" % (self.index, self.name)
@@ -105,18 +111,31 @@ class EvselTable:
         self.by_id = {}
         self.u64 = struct.Struct(endian + "Q")
         self.unknown_id_samples = 0
+        self._single = None       # the evsel every sample belongs to, when that is certain
+        self._id_off = None
 
     def add(self, attr, ids=(), name=None):
         ev = Evsel(len(self.evsels), attr, self.endian)
         ev.name = name
         self.evsels.append(ev)
         self.add_ids(ev, ids)
+        self._update_lookup()
         return ev
 
     def add_ids(self, ev, ids):
         for i in ids:
             self.by_id[i] = ev
             ev.ids.append(i)
+        self._update_lookup()
+
+    def _update_lookup(self):
+        evs = self.evsels
+        pos = evs[0].sample_id_pos if evs else None
+        if len(evs) == 1 or (evs and pos is None):
+            self._single = evs[0]
+        else:
+            self._single = None
+        self._id_off = 8 + pos if pos is not None else None
 
     def __len__(self):
         return len(self.evsels)
@@ -129,18 +148,15 @@ class EvselTable:
 
     def for_sample(self, buf, off):
         """The evsel a SAMPLE record belongs to (None: an id no attr claims)."""
-        evs = self.evsels
-        if len(evs) == 1:
-            return evs[0]
-        if not evs:
+        single = self._single
+        if single is not None:
+            return single
+        if self._id_off is None:
             return None
-        pos = evs[0].sample_id_pos
-        if pos is None:
-            return evs[0]
-        sid = self.u64.unpack_from(buf, off + 8 + pos)[0]
+        sid = self.u64.unpack_from(buf, off + self._id_off)[0]
         ev = self.by_id.get(sid)
         if ev is None and sid == 0:
-            return evs[0]
+            return self.evsels[0]
         return ev
 
     def for_record(self, buf, off, size):

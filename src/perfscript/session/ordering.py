@@ -19,38 +19,42 @@ class OrderedQueue:
     """Stable time-ordered queue with perf's round-flush rule."""
 
     def __init__(self):
-        self._pending = []      # (timestamp, item), in arrival order until sorted
+        self.pending = []       # items whose [0] is the timestamp, in arrival order
         self.next_flush = 0
         self.max_timestamp = 0
         self.last_flush = 0
         self.out_of_order = 0
 
     def __len__(self):
-        return len(self._pending)
+        return len(self.pending)
 
-    def push(self, timestamp, item):
+    def push(self, item):
+        """Queue `item`, a tuple whose first element is its timestamp."""
+        timestamp = item[0]
         if timestamp < self.last_flush:
             self.out_of_order += 1
         if timestamp > self.max_timestamp:
             self.max_timestamp = timestamp
-        self._pending.append((timestamp, item))
+        self.pending.append(item)
 
     def _release(self, limit):
-        pending = self._pending
+        pending = self.pending
         if not pending:
             return []
         pending.sort(key=_by_time)
         if limit is None or pending[-1][0] <= limit:
-            out, self._pending = pending, []
+            out = pending[:]
+            pending.clear()
         else:
             cut = bisect_right(pending, limit, key=_by_time)
-            out, self._pending = pending[:cut], pending[cut:]
+            out = pending[:cut]
+            del pending[:cut]
         if out:
             self.last_flush = out[-1][0]
         return out
 
     def finished_round(self):
-        """(timestamp, item) pairs released by a FINISHED_ROUND record, in order."""
+        """Items released by a FINISHED_ROUND record, in time order."""
         out = self._release(self.next_flush)
         self.next_flush = self.max_timestamp
         return out

@@ -122,6 +122,8 @@ class Session:
                 if fmt is not None:
                     ev.tp_format = fmt
                     ev.handler_name = fmt.handler_name
+                    if self._prepare is not None:
+                        self._prepare(ev)
             if ev.name is None:
                 tp = None
                 if ev.tp_format is not None:
@@ -138,35 +140,49 @@ class Session:
         """Feed every record to `consumer` in perf's order; return when the input ends."""
         self.consumer = consumer
         self._sample_cb = getattr(consumer, "sample", None)
+        prepare = getattr(consumer, "prepare_evsel", None)
+        self._prepare = prepare
+        if prepare is not None:
+            for ev in self.evsels:
+                prepare(ev)
         queue = self.queue = OrderedQueue()
+        pending = queue.pending
         deliver = self._deliver
         walker = self.walker = RecordWalker(self.pd)
         evsels = self.evsels
+        for_sample = evsels.for_sample
         immediate = self._immediate
+        time_of = struct.Struct(self.endian + "Q").unpack_from
         try:
             for typ, misc, size, buf, off, where in walker:
-                self.nr_events += 1
-                if typ >= C.RECORD_USER_TYPE_START:
+                if typ == C.RECORD_SAMPLE:
+                    ev = for_sample(buf, off)
+                    tpos = ev.time_pos if ev is not None else None
+                    ts = time_of(buf, off + tpos)[0] if tpos is not None else None
+                elif typ >= C.RECORD_USER_TYPE_START:
                     if typ == C.RECORD_FINISHED_ROUND:
-                        for _, item in queue.finished_round():
-                            deliver(*item)
+                        for item in queue.finished_round():
+                            deliver(item)
                     else:
                         immediate(typ, misc, size, buf, off, where)
                     continue
-                if typ == C.RECORD_SAMPLE:
-                    ev = evsels.for_sample(buf, off)
-                    ts = ev.layout.sample_time(buf, off) if ev is not None else None
                 else:
                     ev = evsels.for_record(buf, off, size)
                     ts = ev.layout.trailer_time(buf, off, size) if ev is not None else None
-                item = (typ, misc, size, buf, off, where, ev)
+                item = (ts, typ, ev, misc, size, buf, off, where)
                 if ts is None or ts == 0 or ts == 0xFFFFFFFFFFFFFFFF:
-                    deliver(*item)      # perf delivers records without a time at once
+                    deliver(item)      # perf delivers records without a time at once
                 else:
-                    queue.push(ts, item)
+                    if ts < queue.last_flush:
+                        queue.out_of_order += 1
+                    if ts > queue.max_timestamp:
+                        queue.max_timestamp = ts
+                    pending.append(item)
         except PerfDataError:
             self._drain()
             raise
+        finally:
+            self.nr_events = walker.count
         self._drain()
         if walker.trailing_garbage:
             off, n = walker.trailing_garbage
@@ -174,24 +190,22 @@ class Session:
                                  % (n, off))
 
     def _drain(self):
-        for _, item in self.queue.drain():
-            self._deliver(*item)
+        for item in self.queue.drain():
+            self._deliver(item)
 
     # ------------------------------------------------------------ ordered records
 
-    def _deliver(self, typ, misc, size, buf, off, where, ev):
+    def _deliver(self, item):
+        _, typ, ev, misc, size, buf, off, where = item
         if typ == C.RECORD_SAMPLE:
             if ev is None:
                 self.evsels.unknown_id_samples += 1
                 return
-            sample = ev.layout.parse(buf, off, size, misc, self.name, where)
-            if self._sample_cb is not None:
-                thread = self.threads.findnew(sample.pid if sample.pid != 0xFFFFFFFF else -1,
-                                              sample.tid if sample.tid != 0xFFFFFFFF else -1)
-                if sample.read is not None:
-                    self._deliver_read_values(ev, sample, thread)
-                else:
-                    self._sample_cb(ev, sample, thread)
+            fast = ev.fast
+            if fast is not None:
+                fast(buf, off, size, misc, where)
+            else:
+                self.deliver_sample_general(ev, buf, off, size, misc, where)
             return
         handler = self._HANDLERS.get(typ)
         if handler is not None:
@@ -200,6 +214,17 @@ class Session:
             except struct.error:
                 raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
                                     self.name, where) from None
+
+    def deliver_sample_general(self, ev, buf, off, size, misc, where):
+        """Parse a sample fully and hand it to the consumer's `sample` method."""
+        sample = ev.layout.parse(buf, off, size, misc, self.name, where)
+        if self._sample_cb is not None:
+            thread = self.threads.findnew(sample.pid if sample.pid != 0xFFFFFFFF else -1,
+                                          sample.tid if sample.tid != 0xFFFFFFFF else -1)
+            if sample.read is not None:
+                self._deliver_read_values(ev, sample, thread)
+            else:
+                self._sample_cb(ev, sample, thread)
 
     def _deliver_read_values(self, ev, sample, thread):
         """perf splits a PERF_SAMPLE_READ sample into one sample per counter value, each
@@ -341,7 +366,9 @@ class Session:
                 rest = off + 8 + attr.size
                 nids = max(0, (off + size - rest) // 8)
                 ids = struct.unpack_from("%s%dQ" % (e, nids), buf, rest)
-                self.evsels.add(attr, ids)
+                ev = self.evsels.add(attr, ids)
+                if self._prepare is not None:
+                    self._prepare(ev)
             elif typ == C.RECORD_HEADER_TRACING_DATA:
                 tsize = self._u32.unpack_from(buf, off + 8)[0]
                 start = off + size
@@ -477,6 +504,7 @@ class Session:
 
     queue = None
     consumer = None
+    _prepare = None
 
 
 def _s32(v):
