@@ -85,8 +85,8 @@ def parse_args(argv):
         elif a.startswith("-") and a != "-":
             raise UsageError("unknown option '%s'" % key)
         else:
-            # first non-option: it and everything after belong to the script
-            opts["script_args"].extend(arg for arg in argv[i:] if arg != "--")
+            # first non-option: it and everything after belong to the script, verbatim
+            opts["script_args"].extend(argv[i:])
             break
         i += 1
     return opts
@@ -141,7 +141,7 @@ def run_script(opts):
         return _abort(engine, None)
     error = None
     try:
-        session.process(engine)
+        session.process(engine, batched=not os.environ.get("PERFSCRIPT_NO_BATCH"))
     except PerfDataError as e:
         error = e
     except HandlerFailed:
@@ -164,8 +164,9 @@ def run_script(opts):
 def _abort(engine, session):
     """A handler raised: perf prints a fatal error and aborts; we exit 134 like SIGABRT."""
     where = ""
-    if engine.current is not None:
-        ev, _, t, offset = engine.current
+    cur = engine.current_record()
+    if cur is not None:
+        ev, _, t, offset = cur
         where = " while handling %s (time %d.%09d, record at file offset %d)" % (
             ev.name, t // 1000000000, t % 1000000000, offset)
     try:

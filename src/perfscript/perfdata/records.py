@@ -91,6 +91,70 @@ class RecordWalker:
             off += size
         self._check_leftover(end)
 
+    def stretches(self):
+        """For mapped, uncompressed input: runs of kernel records as lists of offsets,
+        and every perf-synthesized record on its own as (type, misc, size, offset).
+
+        Batched consumers process a run with NumPy; the user records between runs keep
+        their place in file order. Damage ends the walk after the records before it.
+        """
+        pd = self.pd
+        buf = pd.source.buf
+        off = pd.data_offset
+        end = off + pd.data_size
+        unpack = self.header.unpack_from
+        name = pd.name
+        pipe = pd.pipe
+        run = []
+        append = run.append
+        count = 0
+        error = None
+        while off < end:
+            count += 1
+            if off + 8 > end:
+                error = PerfDataError("truncated record header (%d bytes left)" % (end - off),
+                                      name, off)
+                break
+            typ, misc, size = unpack(buf, off)
+            if size < 8:
+                error = PerfDataError("bad record header size %d (type %d)" % (size, typ),
+                                      name, off)
+                break
+            if off + size > end:
+                if typ > MAX_RECORD_TYPE:
+                    self.trailing_garbage = (off, end - off)
+                else:
+                    error = PerfDataError("truncated record: type %d, size %d, only %d bytes "
+                                          "left" % (typ, size, end - off), name, off)
+                break
+            if typ < C.RECORD_USER_TYPE_START:
+                append(off)
+                off += size
+                continue
+            if run:
+                self.count += count
+                count = 0
+                yield run
+                run = []
+                append = run.append
+            if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
+                error = PerfDataError("compressed record met by the batched walker", name, off)
+                break
+            yield (typ, misc, size, off)
+            if pipe and (typ == C.RECORD_HEADER_TRACING_DATA or typ == C.RECORD_AUXTRACE):
+                extra = _extra_payload(typ, buf, off, self.endian)
+                if off + size + extra > end:
+                    error = PerfDataError("truncated payload of record type %d" % typ, name,
+                                          off)
+                    break
+                off += extra
+            off += size
+        self.count += count
+        if run:
+            yield run
+        if error is not None:
+            raise error
+
     # -------------------------------------------------------------- stream input
 
     def _walk_stream(self):

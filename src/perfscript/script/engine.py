@@ -12,6 +12,7 @@ from perfscript.ftrace.decode import make_field_decoder
 from perfscript.ftrace.symbols import SymbolWalker
 from perfscript.perfdata import constants as C
 from perfscript.script import context as context_mod
+from perfscript.script.batch_dispatch import BatchDispatcher
 from perfscript.script.fast_tracepoint import compile_tracepoint
 from perfscript.script import syscalls
 from perfscript.script.sample_dict import SampleDicts
@@ -40,6 +41,9 @@ class ScriptEngine:
         self.session = session
         self.main = None
         self.current = None       # (evsel, raw payload, time, file offset) being handled
+        self.batch = None         # the RecordBatch being dispatched, and the position in it
+        self.batch_pos = -1
+        self._batcher = BatchDispatcher(self)
         self._argcounts = {}
         self.dicts = SampleDicts(session)
         self.stat = None
@@ -107,9 +111,24 @@ class ScriptEngine:
 
     # ------------------------------------------------------------ samples
 
+    def current_record(self):
+        """(evsel, raw payload, time, file offset) of the record being handled, or None."""
+        k = self.batch_pos
+        if k >= 0:
+            b = self.batch
+            ev = self.session.evsels.evsels[int(b.evidx[k])]
+            off = int(b.offs[k])
+            _, misc, size = self.session.header_struct.unpack_from(b.buf, off)
+            s = ev.layout.parse(b.buf, off, size, misc, self.session.name, off)
+            return (ev, s.raw, s.time, off)
+        return self.current
+
+    def deliver_batch(self, batch):
+        self._batcher.deliver_batch(batch)
+
     def current_common(self, name):
         """A common_* field of the tracepoint being handled (0 when there is none)."""
-        cur = self.current
+        cur = self.current_record()
         if cur is None or cur[0].tp_format is None:
             return 0
         return self._common_field(cur[0], cur[1], name, signed=False)

@@ -25,6 +25,8 @@ class StatDispatcher:
         self.cpus = None
         self.threads = None
         self.counts = {}   # evsel index -> {(cpu idx, thread idx): (val, ena, run)}
+        self.interval = 0
+        self.previous = {}  # interval mode: last (val, ena, run) per counter, for deltas
 
     def record(self, typ, misc, size, buf, off, where):
         e = self.endian
@@ -37,6 +39,8 @@ class StatDispatcher:
                     self.aggr_mode = val
                 elif tag == STAT_CONFIG_SCALE:
                     self.scale = bool(val)
+                elif tag == STAT_CONFIG_INTERVAL:
+                    self.interval = val
         elif typ == C.RECORD_STAT:
             sid, cpu, thread, val, ena, run = struct.unpack_from(e + "QIIQQQ", buf, off + 8)
             ev = self.session.evsels.by_id.get(sid)
@@ -63,6 +67,14 @@ class StatDispatcher:
                 return int(val * ena / run + 0.5)
         return val
 
+    def _delta(self, key, val, ena, run):
+        """In interval mode perf reports each counter's growth since the last round."""
+        if not self.interval:
+            return val, ena, run
+        pv, pe, pr = self.previous.get(key, (0, 0, 0))
+        self.previous[key] = (val, ena, run)
+        return val - pv, ena - pe, run - pr
+
     def _round(self, time):
         engine = self.engine
         g = engine.globals
@@ -75,6 +87,7 @@ class StatDispatcher:
                 val = sum(c[0] for c in counts.values())
                 ena = sum(c[1] for c in counts.values())
                 run = sum(c[2] for c in counts.values())
+                val, ena, run = self._delta((ev.index, None), val, ena, run)
                 engine._invoke(fn, (-1, -1, time, self._scaled(val, ena, run), ena, run))
                 continue
             threads = self.threads or [-1]
@@ -82,6 +95,7 @@ class StatDispatcher:
             for ti, pid in enumerate(threads):
                 for ci, cpu in enumerate(cpus):
                     val, ena, run = counts.get((ci, ti), (0, 0, 0))
+                    val, ena, run = self._delta((ev.index, ci, ti), val, ena, run)
                     engine._invoke(fn, (cpu, _s32(pid), time, val, ena, run))
         fn = g.get("stat__interval")
         if fn is not None and callable(fn):

@@ -113,6 +113,7 @@ class EvselTable:
         self.unknown_id_samples = 0
         self._single = None       # the evsel every sample belongs to, when that is certain
         self._id_off = None
+        self._id_arrays = None    # sorted ids and their evsel indices, for NumPy lookups
 
     def add(self, attr, ids=(), name=None):
         ev = Evsel(len(self.evsels), attr, self.endian)
@@ -128,7 +129,32 @@ class EvselTable:
             ev.ids.append(i)
         self._update_lookup()
 
+    def sample_evsel_indices(self, words, offsets):
+        """Evsel index of each SAMPLE record at `offsets` (np.int64, 8-byte aligned) of a
+        u64 view `words`; -1 for ids no attr claims."""
+        import numpy as np
+        n = len(offsets)
+        if self._single is not None:
+            return np.full(n, self._single.index, dtype=np.int64)
+        if self._id_off is None or not self.evsels:
+            return np.full(n, -1, dtype=np.int64)
+        if self._id_arrays is None:
+            keys = np.array(sorted(self.by_id), dtype=np.uint64)
+            vals = np.array([self.by_id[int(k)].index for k in keys.tolist()], dtype=np.int64)
+            self._id_arrays = (keys, vals)
+        keys, vals = self._id_arrays
+        ids = words[(offsets + self._id_off) >> 3]
+        if not len(keys):
+            out = np.full(n, -1, dtype=np.int64)
+        else:
+            pos = np.searchsorted(keys, ids)
+            pos[pos >= len(keys)] = 0
+            out = np.where(keys[pos] == ids, vals[pos], -1)
+        out[ids == 0] = np.where(out[ids == 0] < 0, 0, out[ids == 0])
+        return out
+
     def _update_lookup(self):
+        self._id_arrays = None
         evs = self.evsels
         pos = evs[0].sample_id_pos if evs else None
         if len(evs) == 1 or (evs and pos is None):

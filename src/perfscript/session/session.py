@@ -15,6 +15,7 @@ from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
 from perfscript.perfdata.records import RecordWalker
 from perfscript.perfdata.sample import Sample
+from perfscript.session.batched import BatchedOrder, can_batch
 from perfscript.session.evsel import EvselTable, synthesized_name
 from perfscript.session.maps import Map, Maps
 from perfscript.session.ordering import OrderedQueue
@@ -67,6 +68,7 @@ class Session:
         self._read_last = {}      # sample id -> last PERF_SAMPLE_READ value
         self._u32 = struct.Struct(self.endian + "I")
         self._u64 = struct.Struct(self.endian + "Q")
+        self.header_struct = struct.Struct(self.endian + "IHH")
         for ea in self.pd.attrs:
             self.evsels.add(ea.attr, ea.ids)
         for feat, (off, data) in sorted(self.pd.feature_sections.items()):
@@ -136,8 +138,12 @@ class Session:
 
     # ------------------------------------------------------------ processing
 
-    def process(self, consumer):
-        """Feed every record to `consumer` in perf's order; return when the input ends."""
+    def process(self, consumer, batched=True):
+        """Feed every record to `consumer` in perf's order; return when the input ends.
+
+        Mapped, uncompressed files are ordered with NumPy a run of records at a time
+        (`batched.py`); other input goes record by record. Both give the same order.
+        """
         self.consumer = consumer
         self._sample_cb = getattr(consumer, "sample", None)
         prepare = getattr(consumer, "prepare_evsel", None)
@@ -145,10 +151,47 @@ class Session:
         if prepare is not None:
             for ev in self.evsels:
                 prepare(ev)
-        queue = self.queue = OrderedQueue()
+        self.queue = OrderedQueue()
+        walker = self.walker = RecordWalker(self.pd)
+        try:
+            if batched and can_batch(self):
+                self._process_batched(walker, consumer)
+            else:
+                self._process_records(walker)
+        finally:
+            self.nr_events = walker.count
+        if walker.trailing_garbage:
+            off, n = walker.trailing_garbage
+            self.warnings.append("ignored %d bytes at offset %d after the last record"
+                                 % (n, off))
+
+    def _process_batched(self, walker, consumer):
+        deliver_batch = getattr(consumer, "deliver_batch", None)
+        if deliver_batch is None:
+            def deliver_batch(batch):
+                for k in range(len(batch)):
+                    batch.deliver(k)
+        order = BatchedOrder(self, deliver_batch)
+        buf = self.pd.source.buf
+        immediate = self._immediate
+        try:
+            for item in walker.stretches():
+                if type(item) is list:
+                    order.add_run(item)
+                elif item[0] == C.RECORD_FINISHED_ROUND:
+                    order.finished_round()
+                else:
+                    typ, misc, size, off = item
+                    immediate(typ, misc, size, buf, off, off)
+        except PerfDataError:
+            order.drain()
+            raise
+        order.drain()
+
+    def _process_records(self, walker):
+        queue = self.queue
         pending = queue.pending
         deliver = self._deliver
-        walker = self.walker = RecordWalker(self.pd)
         evsels = self.evsels
         for_sample = evsels.for_sample
         immediate = self._immediate
@@ -181,13 +224,13 @@ class Session:
         except PerfDataError:
             self._drain()
             raise
-        finally:
-            self.nr_events = walker.count
         self._drain()
-        if walker.trailing_garbage:
-            off, n = walker.trailing_garbage
-            self.warnings.append("ignored %d bytes at offset %d after the last record"
-                                 % (n, off))
+
+    def deliver_at(self, buf, off, evidx):
+        """Deliver the record at buf[off] whose evsel index is known (-1: none)."""
+        typ, misc, size = self.header_struct.unpack_from(buf, off)
+        ev = self.evsels.evsels[evidx] if evidx >= 0 else None
+        self._deliver((None, typ, ev, misc, size, buf, off, off))
 
     def _drain(self):
         for item in self.queue.drain():

@@ -1,0 +1,80 @@
+"""Shared fixtures of the end-to-end tests: run perfscript the way the references ran perf."""
+
+import lzma
+import os
+import subprocess
+import sys
+
+import pytest
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+RECORDINGS = os.path.join(TESTS, "data", "recordings")
+SHARED = os.path.join(os.path.dirname(os.path.dirname(TESTS)), "shared")
+# perf's embedded python takes sys.prefix from the first python3 in PATH: the references were
+# made with this PATH (see /work/shared/corpus/NOTES.md); perfscript gets the same one.
+ENV_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def script_env():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PERF_EXEC_PATH", "PYTHONUNBUFFERED", "PYTHONHOME")}
+    env.update(PATH=ENV_PATH, LC_ALL="C", TZ="UTC", PYTHONHASHSEED="0",
+               PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def read_maybe_xz(path):
+    opener = lzma.open if path.endswith(".xz") else open
+    with opener(path, "rb") as f:
+        return f.read()
+
+
+@pytest.fixture(scope="session")
+def recordings_kallsyms(tmp_path_factory):
+    """The kernel symbols of the recordings in tests/data/recordings (decompressed)."""
+    import glob
+    (xz,) = glob.glob(os.path.join(RECORDINGS, "kallsyms-*.xz"))
+    out = tmp_path_factory.mktemp("kallsyms") / os.path.basename(xz)[:-3]
+    out.write_bytes(read_maybe_xz(xz))
+    return str(out)
+
+
+@pytest.fixture
+def perfscript(tmp_path):
+    """run(args, stdin=None, cwd=tmp_path) -> CompletedProcess of `python -m perfscript args`.
+
+    stdin: bytes, or a path whose file becomes the child's stdin.  stdout/stderr are bytes.
+    """
+    def run(args, stdin=None, cwd=None, timeout=300):
+        cmd = [sys.executable, "-m", "perfscript"] + [str(a) for a in args]
+        kw = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(cwd or tmp_path),
+                  env=script_env(), timeout=timeout)
+        if isinstance(stdin, (bytes, bytearray)):
+            return subprocess.run(cmd, input=bytes(stdin), **kw)
+        if stdin is not None:
+            with open(stdin, "rb") as f:
+                return subprocess.run(cmd, stdin=f, **kw)
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, **kw)
+    return run
+
+
+def same_status(actual, expected):
+    """perf aborts (SIGABRT, -6) when a handler raises; exiting with 134 counts as the same."""
+    if expected in (-6, 134):
+        return actual in (-6, 134)
+    return actual == expected
+
+
+def first_difference(actual, expected, context=6):
+    """A short excerpt around the first differing line, for assertion messages."""
+    a = actual.decode("utf-8", "replace").splitlines()
+    e = expected.decode("utf-8", "replace").splitlines()
+    i = 0
+    while i < min(len(a), len(e)) and a[i] == e[i]:
+        i += 1
+    lo = max(0, i - context)
+    lines = ["first difference at line %d (perfscript %d lines, perf %d lines)"
+             % (i + 1, len(a), len(e))]
+    lines += ["  perf      : " + x for x in e[lo:i + context]]
+    lines += ["  perfscript: " + x for x in a[lo:i + context]]
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""perfscript -s on the shared conformance corpus (../shared/corpus beside the repository).
+
+Every `-s SCRIPT` check of the corpus' ref/COMMANDS files whose KIND is `stdout` or `rc`
+(the corpus' own runner, ../shared/corpus/conform, also covers plain `perf script`, `-g python`
+and the sqlite export): the command's leading `perf script` becomes `python -m perfscript`,
+and stdout and exit status must equal what the real perf printed.  The cases recorded on the
+corpus machine also get its kernel symbols with --kallsyms (perf read the same file from its
+build-id cache); third-party files were made elsewhere, so they do not.
+Skipped when the corpus is absent.
+"""
+
+import glob
+import os
+import shlex
+import subprocess
+
+import pytest
+
+from conftest import SHARED, first_difference, read_maybe_xz, same_status, script_env
+
+CORPUS = os.path.join(SHARED, "corpus")
+
+# Checks expected to fail, each with its reason. strict: they must start passing when the
+# reason goes away.
+KNOWN_FAILURES = {
+    "cases/compressed_export/dbexport": "db-export mode (perf_db_export_mode) is issue 4",
+    "cases/cpu_clock_callchain/dbexport": "db-export mode (perf_db_export_mode) is issue 4",
+    "thirdparty/lpd_sleep_compressed_pipe/dump":
+        "pipe-mode file from another machine without kernel build id: perf's reference "
+        "used the corpus machine's /proc/kallsyms; real perf here fails this check too",
+    "thirdparty/ms_tracepoints_pipe/dump":
+        "pipe-mode file from another machine without kernel build id: perf's reference "
+        "used the corpus machine's /proc/kallsyms; real perf here fails this check too",
+}
+
+
+def _checks():
+    out = []
+    for commands in sorted(glob.glob(os.path.join(CORPUS, "*", "*", "ref", "COMMANDS"))):
+        case = os.path.dirname(os.path.dirname(commands))
+        with open(commands) as f:
+            for line in f:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                name, kind, expected, rc, command = line.rstrip("\n").split("\t")
+                if kind not in ("stdout", "rc") or " -s " not in command:
+                    continue
+                cid = "%s/%s/%s" % (os.path.basename(os.path.dirname(case)),
+                                    os.path.basename(case), name)
+                marks = ()
+                if cid in KNOWN_FAILURES:
+                    marks = pytest.mark.xfail(reason=KNOWN_FAILURES[cid], strict=True)
+                out.append(pytest.param(case, kind, expected, int(rc), command, id=cid,
+                                        marks=marks))
+    return out
+
+
+CHECKS = _checks() if os.path.isdir(CORPUS) else []
+
+
+@pytest.fixture(scope="module")
+def corpus_kallsyms(tmp_path_factory):
+    (xz,) = glob.glob(os.path.join(CORPUS, "env", "kallsyms-*.xz"))
+    out = tmp_path_factory.mktemp("corpus-kallsyms") / os.path.basename(xz)[:-3]
+    out.write_bytes(read_maybe_xz(xz))
+    return str(out)
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="../shared/corpus is absent")
+@pytest.mark.parametrize("case,kind,expected,rc,command", CHECKS)
+def test_corpus(case, kind, expected, rc, command, perfscript, corpus_kallsyms, tmp_path):
+    command = command.replace("$CASE", case).replace("$CORPUS", CORPUS)
+    *setup, check = command.split(" && ")
+    for cmd in setup:
+        subprocess.run(shlex.split(cmd), check=True, cwd=str(tmp_path), env=script_env())
+    argv = shlex.split(check)
+    assert argv[:2] == ["perf", "script"], check
+    for a in argv:
+        if a.startswith("/usr/lib/perf-core/") and not os.path.exists(a):
+            pytest.skip("perf's shipped scripts are not installed")
+    extra = []
+    if os.path.basename(os.path.dirname(case)) == "cases":
+        extra = ["--kallsyms", corpus_kallsyms]
+    p = perfscript(extra + argv[2:])
+    err = p.stderr.decode("utf-8", "replace")[-3000:]
+    if kind == "stdout":
+        want = read_maybe_xz(os.path.join(case, expected))
+        assert p.stdout == want, first_difference(p.stdout, want) + "\n--- stderr:\n" + err
+    assert same_status(p.returncode, rc), "exit status %d, perf's %d\n%s" % (
+        p.returncode, rc, err)
