@@ -1,11 +1,16 @@
-"""Handler calls for a batch of records released together, with NumPy doing the
-per-record work that does not need Python: sample fields are gathered from the file as
-columns, tracepoint payloads decoded column-wise, and the loop left in Python only calls
-the handlers (and replays side-band records in their place, so comms stay right).
+"""Handler calls for a batch of records delivered together.
+
+NumPy does the per-record work that needs no Python: sample fields are gathered from the
+file as columns, tracepoint payloads decoded column-wise, and each handler's arguments
+(or trace_unhandled's dict) built by C-level zips. What is left in Python per record is
+the handler lookup perf does per call and the call itself. Records that change comms
+(COMM/FORK/EXIT) split the batch into segments so each segment's comms are read once;
+anything the plan does not cover goes through the session's per-record path in place.
 """
 
-import traceback
-from itertools import repeat
+import gc
+from itertools import chain, repeat
+from operator import attrgetter, length_hint
 
 import numpy as np
 
@@ -19,6 +24,11 @@ U32_MAX = 0xFFFFFFFF
 _BATCHABLE = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME | C.SAMPLE_ADDR
               | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
               | C.SAMPLE_RAW)
+# records after which a thread's comm may differ
+_COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
+_comm_of = attrgetter("comm")
+
+NAMED, UNHANDLED = 1, 2
 
 
 def _u64_slots(layout):
@@ -40,8 +50,8 @@ def _u64_slots(layout):
     return slots
 
 
-class TracepointBatchPlan:
-    """How one tracepoint event's samples in a batch become handler arguments."""
+class TracepointPlan:
+    """How one tracepoint event's samples become handler arguments, column-wise."""
 
     def __init__(self, engine, ev):
         self.ev = ev
@@ -50,24 +60,14 @@ class TracepointBatchPlan:
         self.decoder = BatchDecoder(fmt, session.tracing.big_endian)
         self.little = session.endian == "<"
         self.slots = _u64_slots(ev.layout)
-        self.raw_word = len(ev.layout.fixed_names) and ev.layout.fixed.size // 8
+        self.raw_word = ev.layout.fixed.size // 8
         self.name = fmt.handler_name
         self.field_names = tuple(f.name for f in fmt.fields)
+        self.dict_keys = ("common_cpu", "common_s", "common_ns", "common_pid", "common_comm",
+                          "common_callchain") + self.field_names
         self.nargs = 8 + len(self.field_names)
-        self.last_fn = None         # the handler last seen, and whether it takes the dict
-        self.last_wants = False
-
-    def handler_is_plain(self, engine):
-        """True when the script's handler for this event takes no perf_sample_dict, so
-        decoding this batch ahead of the calls is safe (it updates shared decoder state)."""
-        g = engine.globals
-        fn = g.get(self.name)
-        if fn is not None and callable(fn):
-            return not engine._wants_dict(fn, self.nargs)
-        fn = g.get("trace_unhandled")
-        if fn is not None and callable(fn):
-            return not engine._wants_dict(fn, 3)
-        return True
+        self.mode = 0      # NAMED / UNHANDLED for this batch, 0: per-record path
+        self.fn = None     # the handler the batch's arguments were built for
 
     @staticmethod
     def usable(ev):
@@ -75,12 +75,23 @@ class TracepointBatchPlan:
         return (ev.is_tracepoint and ev.tp_format is not None and st & C.SAMPLE_RAW
                 and not st & ~_BATCHABLE and ev.layout.fixed.size % 8 == 0)
 
-    @staticmethod
-    def _signed(col):
-        """u32 pid/tid column with perf's -1 for "none"."""
-        col = col.astype(np.int64)
-        col[col == U32_MAX] = -1
-        return col.tolist()
+    def choose(self, engine):
+        """Which call this batch prepares, from the script's handlers right now. Only
+        calls without perf_sample_dict are prepared: decoding ahead is then safe."""
+        g = engine.globals
+        fn = g.get(self.name)
+        if fn is not None and callable(fn):
+            self.fn = fn
+            self.mode = 0 if engine._wants_dict(fn, self.nargs) else NAMED
+            return self.mode
+        fn = g.get("trace_unhandled")
+        if fn is not None and callable(fn):
+            self.fn = fn
+            self.mode = 0 if engine._wants_dict(fn, 3) else UNHANDLED
+            return self.mode
+        self.fn = None
+        self.mode = 0
+        return 0
 
     def _field(self, words, base, name):
         word, half = self.slots[name]
@@ -91,8 +102,15 @@ class TracepointBatchPlan:
             return w & np.uint64(0xFFFFFFFF)
         return w >> np.uint64(32)
 
+    @staticmethod
+    def _signed(col):
+        """u32 cpu/pid/tid column with perf's -1 for "none"."""
+        col = col.astype(np.int64)
+        col[col == U32_MAX] = -1
+        return col.tolist()
+
     def columns(self, batch, sel):
-        """(heads, tids, tails): per-row handler argument pieces for rows `sel`."""
+        """Per-row columns [cpu, secs, nsecs, common_pid, tid, pid, *fields], or None."""
         words = batch.words
         o = batch.offs[sel]
         base = (o >> 3) + 1
@@ -103,38 +121,30 @@ class TracepointBatchPlan:
             secs = (t // np.uint64(NSEC_PER_SEC)).tolist()
             nsecs = (t % np.uint64(NSEC_PER_SEC)).tolist()
         else:
-            secs = [(1 << 64) // NSEC_PER_SEC] * n
+            secs = [((1 << 64) - 1) // NSEC_PER_SEC] * n
             nsecs = [((1 << 64) - 1) % NSEC_PER_SEC] * n
-        if "cpu" in slots:
-            cpu = self._field(words, base, "cpu").astype(np.int64)
-            cpu[cpu == U32_MAX] = -1
-            cpu = cpu.tolist()
-        else:
-            cpu = [-1] * n
+        cpu = self._signed(self._field(words, base, "cpu")) if "cpu" in slots else [-1] * n
         tids = self._signed(self._field(words, base, "tid")) if "tid" in slots else [-1] * n
         pids = self._signed(self._field(words, base, "pid")) if "pid" in slots else [-1] * n
-        # the raw payload: u32 size in the low half (LE) of the word after the fixed part
         sw = words[base + self.raw_word]
-        sizes = (sw & np.uint64(0xFFFFFFFF)) if self.little else (sw >> np.uint64(32))
+        sizes = ((sw & np.uint64(0xFFFFFFFF)) if self.little else (sw >> np.uint64(32)))
         sizes = sizes.astype(np.int64)
         start = o + 8 + 8 * self.raw_word + 4
-        ends = o + (words[o >> 3] >> np.uint64(48) if self.little
-                    else words[o >> 3] & np.uint64(0xFFFF)).astype(np.int64)
-        if (start + sizes > ends).any():
-            return None
+        head = words[o >> 3]
+        rec_size = (head >> np.uint64(48)) if self.little else (head & np.uint64(0xFFFF))
+        if (start + sizes > o + rec_size.astype(np.int64)).any():
+            return None     # a damaged record: the per-record path reports it
         dec = self.decoder
         width = dec.fixed_size
-        a8 = batch.bytes
         if width:
-            idx = start[:, None] + np.arange(width, dtype=np.int64)
-            short = sizes < width
-            if short.any():
-                beyond = np.arange(width)[None, :] >= sizes[:, None]
-                idx = np.where(beyond, 0, idx)
-                fixed = a8[idx]
-                fixed[beyond] = 0
-            else:
-                fixed = a8[idx]
+            # payloads start 4 bytes into a u64 word: gather whole words, then cut
+            nw = (4 + width + 7) // 8
+            widx = ((start - 4) >> 3)[:, None] + np.arange(nw, dtype=np.int64)
+            np.minimum(widx, len(words) - 1, out=widx)
+            fixed = words[widx].view(np.uint8).reshape(n, 8 * nw)[:, 4:4 + width]
+            fixed = np.ascontiguousarray(fixed)
+            if (sizes < width).any():
+                fixed[np.arange(width)[None, :] >= sizes[:, None]] = 0
         else:
             fixed = np.zeros((n, 0), dtype=np.uint8)
         raws = None
@@ -142,106 +152,165 @@ class TracepointBatchPlan:
             buf = batch.buf
             raws = [buf[s:s + z] for s, z in zip(start.tolist(), sizes.tolist())]
         cols = dec.decode(fixed, raws, sizes)
-        cpid = dec.common_pid(fixed)
-        heads = zip(cpu, secs, nsecs, cpid)
-        tails = zip(*cols) if cols else repeat((), n)
-        return heads, tids, pids, tails
+        return [cpu, secs, nsecs, dec.common_pid(fixed), tids, pids] + cols
+
+    def calls(self, cols, lo, hi, comms, capsule):
+        """Argument tuples for rows lo..hi (C-level zips; fresh lists and dicts each)."""
+        m = hi - lo
+        cpu, secs, nsecs, cpid = (c[lo:hi] for c in cols[:4])
+        fields = [c[lo:hi] for c in cols[6:]]
+        chains = map(list, repeat((), m))
+        if self.mode == NAMED:
+            return zip(repeat(self.name, m), repeat(capsule), cpu, secs, nsecs, cpid, comms,
+                       chains, *fields)
+        rows = zip(cpu, secs, nsecs, cpid, comms, chains, *fields)
+        return zip(repeat(self.name, m), repeat(capsule),
+                   map(dict, map(zip, repeat(self.dict_keys), rows)))
 
 
 class BatchDispatcher:
-    """The engine's `deliver_batch`: one Python step per record, handler calls only."""
+    """The engine's `deliver_batch`."""
 
     def __init__(self, engine):
         self.engine = engine
         self.session = engine.session
         self.plans = {}
+        self.named = {}       # handler name -> the handler the prepared calls are for
+        self.unhandled = {}   # handler name -> trace_unhandled, when that takes its calls
 
     def _plan(self, ev):
         plan = self.plans.get(ev.index, False)
         if plan is False:
-            plan = TracepointBatchPlan(self.engine, ev) if TracepointBatchPlan.usable(ev) else None
+            plan = TracepointPlan(self.engine, ev) if TracepointPlan.usable(ev) else None
             self.plans[ev.index] = plan
         return plan
 
     def deliver_batch(self, batch):
         engine = self.engine
-        session = self.session
-        evsels = session.evsels.evsels
+        evsels = self.session.evsels.evsels
         types = batch.types
         evidx = batch.evidx
         n = len(types)
         sample_mask = types == C.RECORD_SAMPLE
-        entries = np.full(n, None, dtype=object)
-        planned = False
+        plans = []          # (plan, positions in batch, columns)
         for e in np.unique(evidx[sample_mask]).tolist():
             if e < 0:
                 continue
             plan = self._plan(evsels[e])
-            if plan is None or not plan.handler_is_plain(engine):
+            if plan is None or not plan.choose(engine):
                 continue
             sel = np.nonzero(sample_mask & (evidx == e))[0]
             cols = plan.columns(batch, sel)
-            if cols is None:
-                continue
-            entries[sel] = np.fromiter(zip(repeat(plan), *cols), dtype=object, count=len(sel))
-            planned = True
-        if not planned:
+            if cols is not None:
+                plans.append((plan, sel, cols))
+        if not plans:
             for k in range(n):
                 batch.deliver(k)
             return
+        # segment boundaries: after each comm-changing record, and at the first record
+        # of an event whose define_* calls are still due
+        cuts = set((np.nonzero(np.isin(types, _COMM_CHANGERS))[0] + 1).tolist())
+        for plan, sel, _ in plans:
+            if not plan.ev.defined:
+                cuts.add(int(sel[0]))
+        cuts = sorted(c for c in cuts if 0 < c < n)
+        bounds = [0] + cuts + [n]
         engine.batch = batch
-        g_get = engine.globals.get
-        threads = session.threads
-        threads_get = threads.threads.get
-        findnew = threads.findnew
+        try:
+            for s, e in zip(bounds, bounds[1:]):
+                self._segment(batch, plans, s, e)
+        finally:
+            engine.batch_pos = -1
+            engine.batch_iter = None
+
+    def _segment(self, batch, plans, s, e):
+        engine = self.engine
+        threads = self.session.threads
+        table = threads.threads
         capsule = engine.capsule
-        wants_dict = engine._wants_dict
-        for k, ent in enumerate(entries.tolist()):
-            if ent is None:
-                engine.batch_pos = -1
-                batch.deliver(k)
+        parts = []
+        places = []
+        covered = 0
+        for plan, sel, cols in plans:
+            lo, hi = np.searchsorted(sel, [s, e]).tolist()
+            if lo == hi:
                 continue
-            engine.batch_pos = k
-            plan, (cpu, secs, nsecs, cpid), tid, pid, fields = ent
             if not plan.ev.defined:
                 engine._define_symbols(plan.ev)
-            name = plan.name
-            fn = g_get(name)
-            if fn is not None:
-                if fn is not plan.last_fn:
-                    if not callable(fn):
-                        fn = None
-                    else:
-                        plan.last_fn = fn
-                        plan.last_wants = wants_dict(fn, plan.nargs)
-                if fn is not None and plan.last_wants:
-                    batch.deliver(k)
-                    continue
-            if fn is None:
-                fn = g_get("trace_unhandled")
-                if fn is None or not callable(fn):
-                    continue
-                if wants_dict(fn, 3):
-                    batch.deliver(k)
-                    continue
-                unhandled = True
+                plan.choose(engine)
+            tids = cols[4][lo:hi]
+            pids = cols[5]
+            _, first = np.unique(np.asarray(tids), return_index=True)
+            for i in first.tolist():
+                tid = tids[i]
+                th = table.get(tid)
+                if th is None or th.pid == -1:
+                    threads.findnew(pids[lo + i], tid)
+            comms = map(_comm_of, map(table.__getitem__, tids))
+            parts.append(plan.calls(cols, lo, hi, comms, capsule))
+            if plan.mode == NAMED:
+                self.named[plan.name] = plan.fn
             else:
-                unhandled = False
-            th = threads_get(tid)
-            if th is None or th.pid == -1:
-                th = findnew(pid, tid)
-            try:
-                if unhandled:
-                    d = {"common_cpu": cpu, "common_s": secs, "common_ns": nsecs,
-                         "common_pid": cpid, "common_comm": th.comm, "common_callchain": []}
-                    d.update(zip(plan.field_names, fields))
-                    fn(name, capsule, d)
-                else:
-                    fn(name, capsule, cpu, secs, nsecs, cpid, th.comm, [], *fields)
-            except SystemExit:
+                self.unhandled[plan.name] = plan.fn
+            places.append(sel[lo:hi] - s)
+            covered += hi - lo
+        m = e - s
+        if covered < m:
+            mask = np.ones(m, dtype=bool)
+            for p in places:
+                mask[p] = False
+            rest = np.nonzero(mask)[0]
+            parts.append(repeat(None, len(rest)))
+            places.append(rest)
+        # A burst of small acyclic objects: the cyclic collector would rescan them
+        # again and again while they are built.
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            entries = list(chain.from_iterable(parts))
+            if len(places) > 1:
+                order = np.argsort(np.concatenate(places), kind="stable")
+                entries = list(map(entries.__getitem__, order.tolist()))
+        finally:
+            if gc_was_on:
+                gc.enable()
+        self._run(batch, entries, s)
+
+    def _run(self, batch, entries, s):
+        """The loop: per record, perf's handler lookup and the call. An entry is the
+        argument tuple (its first item the handler name), or None for the session's
+        per-record path."""
+        engine = self.engine
+        g_get = engine.globals.get
+        named_get = self.named.get
+        unhandled_get = self.unhandled.get
+        it = iter(entries)
+        engine.batch_iter = (it, len(entries), s)
+        engine.batch_pos = -2       # position comes from batch_iter
+        try:
+            for args in it:
+                if args is not None:
+                    name = args[0]
+                    fn = g_get(name)
+                    if fn is not None:
+                        if fn is named_get(name):
+                            fn(*args)
+                            continue
+                    else:
+                        fn = unhandled_get(name)
+                        if fn is not None and g_get("trace_unhandled") is fn:
+                            fn(*args)
+                            continue
+                # not prepared, or the script changed its handlers since
+                k = s + len(entries) - length_hint(it) - 1
+                engine.batch_pos = -1
+                batch.deliver(k)
+                engine.batch_pos = -2
+        except SystemExit:
+            raise
+        except BaseException as e:
+            from perfscript.script.engine import HandlerFailed, print_handler_traceback
+            if isinstance(e, HandlerFailed):
                 raise
-            except BaseException:
-                traceback.print_exc()
-                from perfscript.script.engine import HandlerFailed
-                raise HandlerFailed() from None
-        engine.batch_pos = -1
+            print_handler_traceback(e)
+            raise HandlerFailed() from None

@@ -7,6 +7,7 @@ import struct
 import sys
 import traceback
 import types
+from operator import length_hint
 
 from perfscript.ftrace.decode import make_field_decoder
 from perfscript.ftrace.symbols import SymbolWalker
@@ -32,6 +33,17 @@ class HandlerFailed(Exception):
     """A handler raised: perf prints the traceback and aborts (status 134)."""
 
 
+def print_handler_traceback(e):
+    """The traceback perf prints for a handler: the script's frames, not ours."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        tb = tb.tb_next
+    traceback.print_exception(type(e), e, tb)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 class ScriptEngine:
     """The consumer that turns session events into perf script API calls."""
 
@@ -42,7 +54,8 @@ class ScriptEngine:
         self.main = None
         self.current = None       # (evsel, raw payload, time, file offset) being handled
         self.batch = None         # the RecordBatch being dispatched, and the position in it
-        self.batch_pos = -1
+        self.batch_pos = -1       # -2: the position is that of batch_iter
+        self.batch_iter = None
         self._batcher = BatchDispatcher(self)
         self._argcounts = {}
         self.dicts = SampleDicts(session)
@@ -75,8 +88,8 @@ class ScriptEngine:
             exec(code, self.globals)
         except SystemExit:
             raise
-        except BaseException:
-            traceback.print_exc()
+        except BaseException as e:
+            print_handler_traceback(e)
             raise ScriptError("Error running python script %s" % self.script_path) from None
         ctx_mod.perf_script_context = capsule
         self.globals["perf_script_context"] = capsule
@@ -95,8 +108,8 @@ class ScriptEngine:
             fn(*args)
         except SystemExit:
             raise
-        except BaseException:
-            traceback.print_exc()
+        except BaseException as e:
+            print_handler_traceback(e)
             raise HandlerFailed() from None
 
     def _wants_dict(self, fn, nargs):
@@ -114,6 +127,9 @@ class ScriptEngine:
     def current_record(self):
         """(evsel, raw payload, time, file offset) of the record being handled, or None."""
         k = self.batch_pos
+        if k == -2 and self.batch_iter is not None:
+            it, n, start = self.batch_iter
+            k = start + n - length_hint(it) - 1
         if k >= 0:
             b = self.batch
             ev = self.session.evsels.evsels[int(b.evidx[k])]

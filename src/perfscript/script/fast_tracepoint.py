@@ -7,7 +7,6 @@ handler with perf's arguments. Anything unusual is left to the general path.
 """
 
 import struct
-import traceback
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
@@ -28,7 +27,7 @@ def compile_tracepoint(engine, ev, decoder):
     pid_field = fmt.find_any_field("common_pid")
     if pid_field is None or pid_field.size != 4:
         return None
-    from perfscript.script.engine import HandlerFailed
+    from perfscript.script.engine import HandlerFailed, print_handler_traceback
     session = engine.session
     e = session.endian
     names = layout.fixed_names
@@ -102,8 +101,8 @@ def compile_tracepoint(engine, ev, decoder):
                 fn(name, capsule, cpu, secs, nsecs, common_pid, th.comm, [], *values)
         except SystemExit:
             raise
-        except BaseException:
-            traceback.print_exc()
+        except BaseException as e:
+            print_handler_traceback(e)
             raise HandlerFailed() from None
 
     return fast

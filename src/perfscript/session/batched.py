@@ -1,10 +1,21 @@
-"""perf's record order computed with NumPy over runs of records of a mapped file.
+"""perf's record order computed with NumPy over windows of a mapped file.
 
-The serial part is only the walk from record header to record header; record types,
-event ids and timestamps of a whole run are then read at once from a u64 view of the
-file, queued as arrays and released at FINISHED_ROUND by one stable sort, with exactly
-the semantics of `ordering.OrderedQueue`. Released records go to the consumer as a
-`RecordBatch`, in order.
+The serial part is only the walk from record header to record header. A window holds
+the runs of kernel records between perf-synthesized records, and any number of
+FINISHED_ROUND markers; record types, event ids and timestamps of the whole window are
+read at once from a u64 view of the file, and the order perf would deliver them in is
+computed for all the window's rounds by one sort:
+
+- at marker j perf releases queued records with time <= limit_j, where limit_0 is the
+  flush limit carried in and limit_j (j > 0) is the largest time read before marker j-1;
+- so a record read in round a is released at the first marker j >= a with
+  limit_j >= its time, after everything released earlier, in time order, ties in
+  reading order;
+- a record without a time is delivered when read: after the releases of earlier markers.
+
+Records not yet released stay queued for the next window. This is exactly the order of
+`ordering.OrderedQueue`, including its count of records that arrive out of order
+(tests/test_session_ordering.py checks the two against each other).
 """
 
 import numpy as np
@@ -12,10 +23,11 @@ import numpy as np
 from perfscript.perfdata import constants as C
 
 U64_MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
+WINDOW_RECORDS = 1 << 15     # records gathered before a window is ordered (at a marker)
 
 
 def can_batch(session):
-    """Batching needs a mapped, uncompressed data section with 8-byte aligned records."""
+    """Batching needs a mapped, uncompressed, file-mode data section, 8-byte aligned."""
     pd = session.pd
     if pd.source.buf is None or pd.pipe or pd.data_offset % 8:
         return False
@@ -25,7 +37,7 @@ def can_batch(session):
 
 
 class RecordBatch:
-    """Records released together, in perf's order, all inside one buffer."""
+    """Records delivered together, in perf's order, all inside one buffer."""
 
     __slots__ = ("session", "buf", "words", "bytes", "offs", "types", "evidx")
 
@@ -46,85 +58,99 @@ class RecordBatch:
         self.session.deliver_at(self.buf, int(self.offs[k]), int(self.evidx[k]))
 
 
+def deliver_each(batch):
+    """The default `deliver_batch`: record by record through the session."""
+    for k in range(len(batch)):
+        batch.deliver(k)
+
+
 class BatchedOrder:
-    """Runs of records → timestamps → perf's round-flush order → batches."""
+    """Windows of records → perf's round-flush order → batches."""
 
     def __init__(self, session, deliver_batch):
         self.session = session
         self.deliver_batch = deliver_batch
         pd = session.pd
         self.buf = pd.source.buf
-        dt = np.dtype(session.endian + "u8")
-        self.words = np.frombuffer(self.buf, dtype=dt, count=len(self.buf) // 8)
+        self.words = np.frombuffer(self.buf, dtype=np.dtype(session.endian + "u8"),
+                                   count=len(self.buf) // 8)
         self.bytes = np.frombuffer(self.buf, dtype=np.uint8)
         self.little = session.endian == "<"
         self.queue = session.queue
-        self.pending = []          # [(ts, offs, types, evidx)] arrays, in arrival order
+        # queued from earlier windows, sorted by (time, reading order)
+        self.q_ts = np.zeros(0, dtype=np.uint64)
+        self.q_off = np.zeros(0, dtype=np.int64)
+        self.q_evidx = np.zeros(0, dtype=np.int64)
+        self.runs = []            # (round index, offsets list) of the open window
+        self.markers = 0          # FINISHED_ROUND markers in the open window
+        self.size = 0
 
-    def _header_types(self, w):
-        if self.little:
-            return (w & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        return (w >> np.uint64(32)).astype(np.int64)
+    # ------------------------------------------------------------ input
 
     def add_run(self, offsets):
-        """Queue a run of kernel records (deliver the untimed ones at once, as perf)."""
+        self.runs.append((self.markers, offsets))
+        self.size += len(offsets)
+
+    def finished_round(self):
+        self.markers += 1
+        if self.size >= WINDOW_RECORDS:
+            self.flush_window()
+
+    def drain(self):
+        """End of input: order the open window, then release everything queued."""
+        self.flush_window()
+        self._order(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, final=True)
+
+    # ------------------------------------------------------------ ordering
+
+    def flush_window(self):
+        """Order the open window (before a synthesized record, or when it is large)."""
+        if not self.runs and not self.markers:
+            return
+        runs, markers = self.runs, self.markers
+        self.runs, self.markers, self.size = [], 0, 0
+        if runs:
+            offs = np.concatenate([np.asarray(r, dtype=np.int64) for _, r in runs])
+            rounds = np.repeat(np.array([a for a, _ in runs], dtype=np.int64),
+                               [len(r) for _, r in runs])
+        else:
+            offs = np.zeros(0, dtype=np.int64)
+            rounds = np.zeros(0, dtype=np.int64)
+        self._order(offs, rounds, markers)
+
+    def _times(self, o):
+        """(types, evsel indices, times) of the records at offsets `o` (0: no time)."""
         session = self.session
         evsels = session.evsels
-        o = np.array(offsets, dtype=np.int64)
-        if (o & 7).any():
-            # perf pads records to 8 bytes; a file that does not cannot use the u64 view
-            for off in offsets:
-                self._add_one(off)
-            return
-        words = self.words
-        types = self._header_types(words[o >> 3])
         n = len(o)
         evidx = np.full(n, -1, dtype=np.int64)
         ts = np.zeros(n, dtype=np.uint64)
+        if (o & 7).any():
+            types = np.zeros(n, dtype=np.int64)
+            for k, off in enumerate(o.tolist()):
+                types[k], evidx[k], ts[k] = self._one(off)
+            return types, evidx, ts
+        words = self.words
+        types = self._types_of(o)
         is_sample = types == C.RECORD_SAMPLE
         sample_pos = np.nonzero(is_sample)[0]
         if len(sample_pos):
             so = o[sample_pos]
-            evidx[sample_pos] = evsels.sample_evsel_indices(words, so)
-            for e in np.unique(evidx[sample_pos]).tolist():
+            ev_s = evsels.sample_evsel_indices(words, so)
+            evidx[sample_pos] = ev_s
+            for e in np.unique(ev_s).tolist():
                 if e < 0:
                     continue
                 tpos = evsels.evsels[e].time_pos
                 if tpos is None:
                     continue
-                sel = sample_pos[evidx[sample_pos] == e]
+                sel = sample_pos[ev_s == e]
                 ts[sel] = words[(o[sel] + tpos) >> 3]
-        other_pos = np.nonzero(~is_sample)[0]
-        if len(other_pos):
-            buf = self.buf
-            unpack = session.header_struct.unpack_from
-            for k in other_pos.tolist():
-                off = int(o[k])
-                _, _, size = unpack(buf, off)
-                ev = evsels.for_record(buf, off, size)
-                if ev is not None:
-                    evidx[k] = ev.index
-                    t = ev.layout.trailer_time(buf, off, size)
-                    if t is not None:
-                        ts[k] = t
-        untimed = (ts == 0) | (ts == U64_MAX)
-        if untimed.any():
-            # perf delivers records without a time when it reads them
-            for k in np.nonzero(untimed)[0].tolist():
-                session.deliver_at(self.buf, int(o[k]), int(evidx[k]))
-            keep = ~untimed
-            o, types, evidx, ts = o[keep], types[keep], evidx[keep], ts[keep]
-            if not len(o):
-                return
-        q = self.queue
-        last = np.uint64(q.last_flush)
-        q.out_of_order += int(np.count_nonzero(ts < last))
-        mx = int(ts.max())
-        if mx > q.max_timestamp:
-            q.max_timestamp = mx
-        self.pending.append((ts, o, types, evidx))
+        for k in np.nonzero(~is_sample)[0].tolist():
+            _, evidx[k], ts[k] = self._one(int(o[k]))
+        return types, evidx, ts
 
-    def _add_one(self, off):
+    def _one(self, off):
         session = self.session
         buf = self.buf
         typ, _, size = session.header_struct.unpack_from(buf, off)
@@ -134,44 +160,101 @@ class BatchedOrder:
         else:
             ev = session.evsels.for_record(buf, off, size)
             t = ev.layout.trailer_time(buf, off, size) if ev is not None else None
-        e = ev.index if ev is not None else -1
-        if not t or t == 0xFFFFFFFFFFFFFFFF:
-            session.deliver_at(buf, off, e)
-            return
-        q = self.queue
-        if t < q.last_flush:
-            q.out_of_order += 1
-        if t > q.max_timestamp:
-            q.max_timestamp = t
-        self.pending.append((np.array([t], dtype=np.uint64), np.array([off], dtype=np.int64),
-                             np.array([typ], dtype=np.int64), np.array([e], dtype=np.int64)))
+        if t is None or t == 0xFFFFFFFFFFFFFFFF:
+            t = 0
+        return typ, (ev.index if ev is not None else -1), t
 
-    def _release(self, limit):
-        if not self.pending:
-            return
-        if len(self.pending) == 1:
-            ts, o, types, evidx = self.pending[0]
-        else:
-            ts = np.concatenate([p[0] for p in self.pending])
-            o = np.concatenate([p[1] for p in self.pending])
-            types = np.concatenate([p[2] for p in self.pending])
-            evidx = np.concatenate([p[3] for p in self.pending])
-        order = np.argsort(ts, kind="stable")
-        ts, o, types, evidx = ts[order], o[order], types[order], evidx[order]
-        if limit is None:
-            cut = len(ts)
-        else:
-            cut = int(np.searchsorted(ts, np.uint64(limit), side="right"))
-        self.pending = [(ts[cut:], o[cut:], types[cut:], evidx[cut:])] if cut < len(ts) else []
-        if cut:
-            self.queue.last_flush = int(ts[cut - 1])
+    def _order(self, offs, rounds, markers, final=False):
+        q = self.queue
+        types, evidx, ts = self._times(offs)
+        timed = ts != 0
+        nq = len(self.q_ts)
+        # this window's timed records, after the queue carried in (round -1)
+        tr = rounds[timed]
+        tts = ts[timed]
+        all_ts = np.concatenate([self.q_ts, tts])
+        all_off = np.concatenate([self.q_off, offs[timed]])
+        all_ev = np.concatenate([self.q_evidx, evidx[timed]])
+        all_round = np.concatenate([np.full(nq, -1, dtype=np.int64), tr])
+
+        # the largest time read up to each marker, and each marker's release limit
+        round_max = np.zeros(markers + 1, dtype=np.uint64)
+        if len(tts):
+            np.maximum.at(round_max, tr, tts)
+        seen_max = np.maximum.accumulate(np.maximum(round_max, np.uint64(q.max_timestamp)))
+        limits = np.empty(markers + (1 if final else 0), dtype=np.uint64)
+        if markers:
+            limits[0] = q.next_flush
+            limits[1:markers] = seen_max[:markers - 1]
+        if final:
+            limits[markers:] = U64_MAX
+        nmark = len(limits)
+        release = np.maximum(np.searchsorted(limits, all_ts, side="left"),
+                             np.maximum(all_round, 0))
+        released = release < nmark
+
+        # delivery key (group, time, reading order): untimed records read in round a
+        # form group 2a, records released at marker j group 2j+1
+        r_idx = np.nonzero(released)[0]
+        u_idx = np.nonzero(~timed)[0]
+        group = np.concatenate([2 * release[r_idx] + 1, 2 * rounds[u_idx]])
+        key_ts = np.concatenate([all_ts[r_idx], np.zeros(len(u_idx), dtype=np.uint64)])
+        seq = np.concatenate([r_idx, len(all_ts) + u_idx])
+        order = np.lexsort((seq, key_ts, group))
+        d_off = np.concatenate([all_off[r_idx], offs[u_idx]])[order]
+        d_ev = np.concatenate([all_ev[r_idx], evidx[u_idx]])[order]
+        d_types = np.concatenate([self._types_of(all_off[r_idx]), types[u_idx]])[order]
+        d_group = group[order]
+        d_ts = key_ts[order]
+
+        # late records: read while the last released time was larger
+        if len(tts):
+            last_after = self._last_flush_after(d_group, d_ts, markers, q.last_flush)
+            before = np.concatenate([np.array([q.last_flush], dtype=np.uint64),
+                                     last_after])[tr]
+            q.out_of_order += int(np.count_nonzero(tts < before))
+            q.max_timestamp = max(q.max_timestamp, int(tts.max()))
+        rel = np.nonzero(d_group & 1)[0]
+        if len(rel):
+            q.last_flush = int(d_ts[rel[-1]])
+        if markers:
+            q.next_flush = int(seen_max[markers - 1])
+
+        keep = np.nonzero(~released)[0]
+        if len(keep):
+            keep = keep[np.lexsort((keep, all_ts[keep]))]
+        self.q_ts, self.q_off, self.q_evidx = all_ts[keep], all_off[keep], all_ev[keep]
+
+        if len(d_off):
             self.deliver_batch(RecordBatch(self.session, self.buf, self.words, self.bytes,
-                                           o[:cut], types[:cut], evidx[:cut]))
+                                           d_off, d_types, d_ev))
 
-    def finished_round(self):
-        q = self.queue
-        self._release(q.next_flush)
-        q.next_flush = q.max_timestamp
+    @staticmethod
+    def _last_flush_after(d_group, d_ts, markers, last0):
+        """last_flush after each marker j: the time of the last record it released."""
+        out = np.empty(markers + 1, dtype=np.uint64)
+        has = np.zeros(markers + 1, dtype=bool)
+        vals = np.zeros(markers + 1, dtype=np.uint64)
+        rel = np.nonzero(d_group & 1)[0]
+        if len(rel):
+            marker_of = (d_group[rel] - 1) // 2
+            ends = np.nonzero(np.diff(np.append(marker_of, -1)))[0]
+            m = marker_of[ends]
+            ok = m <= markers
+            has[m[ok]] = True
+            vals[m[ok]] = d_ts[rel][ends][ok]
+        last = np.uint64(last0)
+        for j, (h, v) in enumerate(zip(has.tolist(), vals.tolist())):
+            if h:
+                last = v
+            out[j] = last
+        return out
 
-    def drain(self):
-        self._release(None)
+    def _types_of(self, o):
+        if (o & 7).any():
+            unpack = self.session.header_struct.unpack_from
+            return np.array([unpack(self.buf, off)[0] for off in o.tolist()], dtype=np.int64)
+        w = self.words[o >> 3]
+        if self.little:
+            return (w & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        return (w >> np.uint64(32)).astype(np.int64)

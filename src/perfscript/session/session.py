@@ -15,7 +15,7 @@ from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
 from perfscript.perfdata.records import RecordWalker
 from perfscript.perfdata.sample import Sample
-from perfscript.session.batched import BatchedOrder, can_batch
+from perfscript.session.batched import BatchedOrder, can_batch, deliver_each
 from perfscript.session.evsel import EvselTable, synthesized_name
 from perfscript.session.maps import Map, Maps
 from perfscript.session.ordering import OrderedQueue
@@ -166,12 +166,7 @@ class Session:
                                  % (n, off))
 
     def _process_batched(self, walker, consumer):
-        deliver_batch = getattr(consumer, "deliver_batch", None)
-        if deliver_batch is None:
-            def deliver_batch(batch):
-                for k in range(len(batch)):
-                    batch.deliver(k)
-        order = BatchedOrder(self, deliver_batch)
+        order = BatchedOrder(self, getattr(consumer, "deliver_batch", None) or deliver_each)
         buf = self.pd.source.buf
         immediate = self._immediate
         try:
@@ -181,6 +176,7 @@ class Session:
                 elif item[0] == C.RECORD_FINISHED_ROUND:
                     order.finished_round()
                 else:
+                    order.flush_window()
                     typ, misc, size, off = item
                     immediate(typ, misc, size, buf, off, off)
         except PerfDataError:
