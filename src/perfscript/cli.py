@@ -137,19 +137,19 @@ def run_script(opts):
     except ScriptError as e:
         sys.stderr.write("%s\n" % e)
         return 255
-    except HandlerFailed:
-        return _abort(engine, None)
+    except HandlerFailed as e:
+        return _abort(engine, e)
     error = None
     try:
         session.process(engine, batched=not os.environ.get("PERFSCRIPT_NO_BATCH"))
     except PerfDataError as e:
         error = e
-    except HandlerFailed:
-        return _abort(engine, session)
+    except HandlerFailed as e:
+        return _abort(engine, e)
     try:
         engine.end()
-    except HandlerFailed:
-        return _abort(engine, session)
+    except HandlerFailed as e:
+        return _abort(engine, e)
     for w in session.warnings:
         sys.stderr.write("Warning: %s\n" % w)
     for w in session.finish_warnings():
@@ -161,7 +161,7 @@ def run_script(opts):
     return 0
 
 
-def _abort(engine, session):
+def _abort(engine, failure):
     """A handler raised: perf prints a fatal error and aborts; we exit 134 like SIGABRT."""
     where = ""
     cur = engine.current_record()
@@ -173,8 +173,8 @@ def _abort(engine, session):
         sys.stdout.flush()
     except Exception:
         pass
-    sys.stderr.write("Fatal Python error: handler_call_die: problem in Python trace event "
-                     "handler%s\n" % where)
+    what = str(failure) or "handler_call_die: problem in Python trace event handler"
+    sys.stderr.write("Fatal Python error: %s%s\n" % (what, where))
     sys.stderr.flush()
     os._exit(134)
 

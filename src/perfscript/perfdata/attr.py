@@ -33,6 +33,9 @@ _FIELDS = (
     ("config3", "Q", 128),
 )
 
+# fields perf 6.1's byte swapping forgets
+_NOT_SWAPPED_BY_PERF = ("clockid", "sample_regs_intr", "sig_data", "config3")
+
 # bits of the flags word (bit 0 = `disabled`)
 FLAG_INHERIT = 1 << 1
 FLAG_FREQ = 1 << 10
@@ -85,14 +88,19 @@ class Attr:
         return bool(self.flags & FLAG_FREQ)
 
     def memory_image(self):
-        """The attr as perf 6.1 holds it in memory: native order, 128 bytes, zero-padded."""
+        """The attr as perf 6.1 holds it in memory (perf_sample_dict['attr']): 128 bytes,
+        zero-padded. For a file of the other byte order perf 6.1 swaps the fields it
+        knows (perf_event__attr_swap) and leaves clockid, sample_regs_intr, sig_data and
+        config3 as they were in the file; we hand scripts the same bytes."""
         if self.endian == "<":
             raw = self.raw
         else:
-            raw = bytearray(PERF_61_ATTR_SIZE)
+            raw = bytearray(self.raw)
             struct.pack_into("<II", raw, 0, self.type, self.size)
             for name, code, off in _FIELDS:
-                if off + struct.calcsize(code) <= PERF_61_ATTR_SIZE:
+                if name in _NOT_SWAPPED_BY_PERF or off >= min(self.size, len(raw)):
+                    continue
+                if off + struct.calcsize(code) <= len(raw):
                     struct.pack_into("<" + code, raw, off, getattr(self, name))
             raw = bytes(raw)
         raw = raw[:PERF_61_ATTR_SIZE]

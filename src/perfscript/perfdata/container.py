@@ -85,7 +85,7 @@ class PerfData:
         self.endian = "<"
         self.data_offset = 0
         self.data_size = None
-        self.truncated_data = False
+        self.truncated_data = None   # the error to report once the records there are read
         self.warnings = []      # problems met in the header that did not stop reading
         self._read_header()
 
@@ -131,8 +131,10 @@ class PerfData:
             raise PerfDataError("data section starts at %d, beyond the end of the file (%d)"
                                 % (data_off, src.size), self.name, 40)
         if data_off + data_size > src.size:
-            # perf writes the header last; a recording cut short keeps what is there.
-            self.truncated_data = True
+            # A recording cut short: read the records that are there, then say so.
+            self.truncated_data = PerfDataError(
+                "file truncated: the data section should end at offset %d"
+                % (data_off + data_size), self.name, src.size)
             self.data_size = src.size - data_off
         bits = struct.unpack_from(e + "4Q", buf, 72)
         self._read_attrs(attr_size, attrs_off, attrs_size)

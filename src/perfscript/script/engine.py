@@ -11,6 +11,7 @@ from operator import length_hint
 
 from perfscript.ftrace.decode import make_field_decoder
 from perfscript.ftrace.symbols import SymbolWalker
+from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.script import context as context_mod
 from perfscript.script.batch_dispatch import BatchDispatcher
@@ -191,7 +192,10 @@ class ScriptEngine:
     def _tracepoint(self, ev, s, thread):
         fmt = ev.tp_format
         if fmt is None:
-            raise HandlerFailed("ug! no event found for type %d" % ev.attr.config)
+            # perf aborts ("ug! no event found for type N"); it is the file's fault
+            raise PerfDataError("tracepoint sample of event id %d, which the recording's "
+                                "tracing data does not describe" % ev.attr.config,
+                                self.session.name, s.offset)
         if not ev.defined:
             self._define_symbols(ev)
         if ev.decoder is None:

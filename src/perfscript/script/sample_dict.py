@@ -139,8 +139,9 @@ class SampleDicts:
         from perfscript.script.branch_flags import decode_branch_flags
         session = self.session
         brstack, brstacksym = [], []
+        big_endian = session.endian == ">"
         for frm, to, flags in s.branch_stack:
-            bf = decode_branch_flags(flags)
+            bf = decode_branch_flags(flags, big_endian)
             floc = session.locate_fallback(thread, cpumode, frm)
             tloc = session.locate_fallback(thread, cpumode, to)
             brstack.append({

@@ -18,6 +18,8 @@ Records not yet released stay queued for the next window. This is exactly the or
 (tests/test_session_ordering.py checks the two against each other).
 """
 
+import mmap
+
 import numpy as np
 
 from perfscript.perfdata import constants as C
@@ -84,12 +86,15 @@ class BatchedOrder:
         self.runs = []            # (round index, offsets list) of the open window
         self.markers = 0          # FINISHED_ROUND markers in the open window
         self.size = 0
+        self.dropped = 0          # file bytes below this are handed back to the kernel
+        self.read_upto = 0        # offset after the last record ordered so far
 
     # ------------------------------------------------------------ input
 
     def add_run(self, offsets):
         self.runs.append((self.markers, offsets))
         self.size += len(offsets)
+        self.read_upto = offsets[-1] + 1
 
     def finished_round(self):
         self.markers += 1
@@ -228,6 +233,18 @@ class BatchedOrder:
         if len(d_off):
             self.deliver_batch(RecordBatch(self.session, self.buf, self.words, self.bytes,
                                            d_off, d_types, d_ev))
+        self._drop_done(int(self.q_off.min()) if len(self.q_off) else self.read_upto)
+
+    def _drop_done(self, low):
+        """Let the kernel reclaim file pages every record of which has been delivered,
+        so memory stays bounded by the ordering window, not the file size."""
+        low -= low % mmap.PAGESIZE
+        if low - self.dropped >= 1 << 24 and hasattr(self.buf, "madvise"):
+            try:
+                self.buf.madvise(mmap.MADV_DONTNEED, self.dropped, low - self.dropped)
+            except (OSError, ValueError, AttributeError):
+                return
+            self.dropped = low
 
     @staticmethod
     def _last_flush_after(d_group, d_ts, markers, last0):

@@ -76,6 +76,11 @@ class Session:
         if self.pd.tracing_data is not None:
             self._tracing_data(*self.pd.tracing_data[::-1])
         self._name_events()
+        lost = self.pd.truncated_data
+        if lost is not None and self.tracing is None and any(
+                ev.is_tracepoint for ev in self.evsels):
+            raise PerfDataError("file truncated: its tracepoint formats (tracing data) were "
+                                "after offset %d" % lost.offset, self.name, lost.offset)
 
     # ------------------------------------------------------------ header parts
 
@@ -160,6 +165,8 @@ class Session:
                 self._process_records(walker)
         finally:
             self.nr_events = walker.count
+        if self.pd.truncated_data is not None:
+            raise self.pd.truncated_data
         if walker.trailing_garbage:
             off, n = walker.trailing_garbage
             self.warnings.append("ignored %d bytes at offset %d after the last record"
