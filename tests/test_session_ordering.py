@@ -8,7 +8,6 @@ The record-by-record path is perf's algorithm written out (session/ordering.py).
 
 import glob
 import os
-import struct
 
 import pytest
 from hypothesis import given, settings
@@ -17,28 +16,7 @@ from hypothesis import strategies as st
 from perfscript.session import batched
 from perfscript.session.session import Session
 
-SAMPLE_TID, SAMPLE_TIME = 1 << 1, 1 << 2
-SAMPLE_ID_ALL = 1 << 18
-
-
-def build_perf_data(events):
-    """events: ('s', time) sample, ('c', time) COMM, ('r',) FINISHED_ROUND."""
-    attr = bytearray(64)
-    struct.pack_into("<IIQQQQQ", attr, 0, 1, 64, 0, 1, SAMPLE_TID | SAMPLE_TIME, 0,
-                     SAMPLE_ID_ALL)
-    data = bytearray()
-    for tid, ev in enumerate(events, start=1):
-        if ev[0] == "s":
-            data += struct.pack("<IHHIIQ", 9, 2, 24, 1, tid, ev[1])
-        elif ev[0] == "c":
-            data += struct.pack("<IHHII8sIIQ", 3, 0, 40, 1, tid, b"c%d" % tid, 1, tid, ev[1])
-        else:
-            data += struct.pack("<IHH", 68, 0, 8)
-    attrs_off = 104
-    data_off = attrs_off + 80
-    head = struct.pack("<8sQQQQQQQQ", b"PERFILE2", 104, 80, attrs_off, 80, data_off,
-                       len(data), 0, 0) + bytes(32)
-    return head + bytes(attr) + struct.pack("<QQ", 0, 0) + bytes(data)
+from synthetic import build_perf_data  # noqa: E402
 
 
 class Recorder:

@@ -64,7 +64,6 @@ class RecordWalker:
         pipe = self.pd.pipe
         expand = self._expand
         while off < end:
-            self.count += 1
             if off + 8 > end:
                 raise PerfDataError("truncated record header (%d bytes left)" % (end - off),
                                     name, off)
@@ -78,6 +77,7 @@ class RecordWalker:
                     return
                 raise PerfDataError("truncated record: type %d, size %d, only %d bytes left"
                                     % (typ, size, end - off), name, off)
+            self.count += 1
             if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
                 yield from expand(typ, buf, off, size, off)
                 off += size
@@ -97,6 +97,8 @@ class RecordWalker:
 
         Batched consumers process a run with NumPy; the user records between runs keep
         their place in file order. Damage ends the walk after the records before it.
+        The loop is the one serial part of reading a file, so its common step is three
+        operations; the checks it skips are made once at the end.
         """
         pd = self.pd
         buf = pd.source.buf
@@ -105,51 +107,61 @@ class RecordWalker:
         unpack = self.header.unpack_from
         name = pd.name
         pipe = pd.pipe
+        user_start = C.RECORD_USER_TYPE_START
         run = []
         append = run.append
-        count = 0
         error = None
-        while off < end:
-            count += 1
-            if off + 8 > end:
-                error = PerfDataError("truncated record header (%d bytes left)" % (end - off),
-                                      name, off)
-                break
-            typ, misc, size = unpack(buf, off)
-            if size < 8:
-                error = PerfDataError("bad record header size %d (type %d)" % (size, typ),
-                                      name, off)
-                break
-            if off + size > end:
+        try:
+            while off < end:
+                typ, misc, size = unpack(buf, off)
+                if typ < user_start and size >= 8:
+                    append(off)
+                    off += size
+                    continue
+                if size < 8:
+                    error = PerfDataError("bad record header size %d (type %d)"
+                                          % (size, typ), name, off)
+                    break
+                if off + size > end:
+                    break          # judged below
+                if run:
+                    self.count += len(run)
+                    yield run
+                    run = []
+                    append = run.append
+                self.count += 1
+                if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
+                    error = PerfDataError("compressed record met by the batched walker",
+                                          name, off)
+                    break
+                yield (typ, misc, size, off)
+                if pipe and (typ == C.RECORD_HEADER_TRACING_DATA
+                             or typ == C.RECORD_AUXTRACE):
+                    extra = _extra_payload(typ, buf, off, self.endian)
+                    if off + size + extra > end:
+                        error = PerfDataError("truncated payload of record type %d" % typ,
+                                              name, off)
+                        break
+                    off += extra
+                off += size
+        except struct.error:
+            pass                   # a header past the end of the file: judged below
+        if error is None and off != end:
+            # the record at `off` is cut short by the end of the data; when the fast
+            # step already took it, it is the last offset of the run
+            if off > end:
+                off = run.pop()
+            if end - off < 8:
+                error = PerfDataError("truncated record header (%d bytes left)"
+                                      % (end - off), name, off)
+            else:
+                typ, misc, size = unpack(buf, off)
                 if typ > MAX_RECORD_TYPE:
                     self.trailing_garbage = (off, end - off)
                 else:
-                    error = PerfDataError("truncated record: type %d, size %d, only %d bytes "
-                                          "left" % (typ, size, end - off), name, off)
-                break
-            if typ < C.RECORD_USER_TYPE_START:
-                append(off)
-                off += size
-                continue
-            if run:
-                self.count += count
-                count = 0
-                yield run
-                run = []
-                append = run.append
-            if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
-                error = PerfDataError("compressed record met by the batched walker", name, off)
-                break
-            yield (typ, misc, size, off)
-            if pipe and (typ == C.RECORD_HEADER_TRACING_DATA or typ == C.RECORD_AUXTRACE):
-                extra = _extra_payload(typ, buf, off, self.endian)
-                if off + size + extra > end:
-                    error = PerfDataError("truncated payload of record type %d" % typ, name,
-                                          off)
-                    break
-                off += extra
-            off += size
-        self.count += count
+                    error = PerfDataError("truncated record: type %d, size %d, only %d "
+                                          "bytes left" % (typ, size, end - off), name, off)
+        self.count += len(run)
         if run:
             yield run
         if error is not None:
@@ -171,7 +183,6 @@ class RecordWalker:
                 raise PerfDataError("truncated record header (%d bytes left)" % len(head),
                                     name, off)
             typ, misc, size = unpack(head, 0)
-            self.count += 1
             if size < 8:
                 raise PerfDataError("bad record header size %d (type %d)" % (size, typ),
                                     name, off)
@@ -183,6 +194,7 @@ class RecordWalker:
                 raise PerfDataError("truncated record: type %d, size %d, only %d bytes left"
                                     % (typ, size, len(body) + 8), name, off)
             rec = head + body
+            self.count += 1
             if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
                 yield from self._expand(typ, rec, 0, size, off)
                 off += size

@@ -193,14 +193,7 @@ class SampleLayout:
             if self.branch_counters:
                 pos += 8 * nr
         if st & C.SAMPLE_REGS_USER:
-            need(8)
-            s.user_regs_abi = abi = u64(buf, pos)[0]
-            pos += 8
-            if abi:
-                n = self.regs_user_count
-                need(8 * n)
-                s.user_regs = struct.unpack_from("%s%dQ" % (e, n), buf, pos)
-                pos += 8 * n
+            s.user_regs_abi, s.user_regs, pos = self._regs(buf, pos, end, self.regs_user_count)
         if st & C.SAMPLE_STACK_USER:
             need(8)
             ssize = u64(buf, pos)[0]
@@ -227,14 +220,7 @@ class SampleLayout:
                 setattr(s, fname, u64(buf, pos)[0])
                 pos += 8
         if st & C.SAMPLE_REGS_INTR:
-            need(8)
-            s.intr_regs_abi = abi = u64(buf, pos)[0]
-            pos += 8
-            if abi:
-                n = self.regs_intr_count
-                need(8 * n)
-                s.intr_regs = struct.unpack_from("%s%dQ" % (e, n), buf, pos)
-                pos += 8 * n
+            s.intr_regs_abi, s.intr_regs, pos = self._regs(buf, pos, end, self.regs_intr_count)
         for bit, fname in _TAIL2_U64:
             if st & bit:
                 need(8)
@@ -249,6 +235,18 @@ class SampleLayout:
             s.aux = (pos, asize)
             pos += asize
         return pos
+
+    def _regs(self, buf, pos, end, count):
+        """A register dump: (abi, values or None, position after it)."""
+        if pos + 8 > end:
+            raise struct.error("regs")
+        abi = self.u64.unpack_from(buf, pos)[0]
+        pos += 8
+        if not abi:
+            return abi, None, pos
+        if pos + 8 * count > end:
+            raise struct.error("regs")
+        return abi, struct.unpack_from("%s%dQ" % (self.endian, count), buf, pos), pos + 8 * count
 
     def _parse_read(self, s, buf, pos, end):
         """read_format values as perf hands them to scripts: [(id, value, lost)]."""

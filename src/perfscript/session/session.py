@@ -193,7 +193,7 @@ class Session:
 
     def _process_records(self, walker):
         queue = self.queue
-        pending = queue.pending
+        push = queue.push
         deliver = self._deliver
         evsels = self.evsels
         for_sample = evsels.for_sample
@@ -219,11 +219,7 @@ class Session:
                 if ts is None or ts == 0 or ts == 0xFFFFFFFFFFFFFFFF:
                     deliver(item)      # perf delivers records without a time at once
                 else:
-                    if ts < queue.last_flush:
-                        queue.out_of_order += 1
-                    if ts > queue.max_timestamp:
-                        queue.max_timestamp = ts
-                    pending.append(item)
+                    push(item)
         except PerfDataError:
             self._drain()
             raise

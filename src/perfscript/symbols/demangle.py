@@ -60,8 +60,17 @@ def _load_cxa():
 _libc = ctypes.CDLL(None)
 _free = _libc.free
 _free.argtypes = (ctypes.c_void_p,)
-_cplus = _load_cplus()
-_cxa = None if _cplus else _load_cxa()
+_loaded = None
+
+
+def _demanglers():
+    """(libiberty's cplus_demangle, libstdc++'s __cxa_demangle): loaded on first use,
+    as most runs never meet a mangled name."""
+    global _loaded
+    if _loaded is None:
+        cplus = _load_cplus()
+        _loaded = (cplus, None if cplus else _load_cxa())
+    return _loaded
 
 
 def _take(ptr):
@@ -98,6 +107,7 @@ def _strip_params(text):
 def cplus_demangle(name):
     """libiberty's ``cplus_demangle(name, 0)``, or None when ``name`` is not mangled."""
     raw = name.encode("utf-8", "surrogateescape")
+    _cplus, _cxa = _demanglers()
     if _cplus is not None:
         return _take(_cplus(raw, 0))
     if _cxa is not None and name.startswith("_Z"):
