@@ -7,7 +7,8 @@ SAMPLE_ID_ALL = 1 << 18
 
 
 def build_perf_data(events):
-    """events: ('s', time) sample, ('c', time) COMM, ('r',) FINISHED_ROUND."""
+    """events: ('s', time) sample, ('c', time) COMM, ('r',) FINISHED_ROUND,
+    ('a', fmt, time, msg) AUXTRACE_ERROR."""
     attr = bytearray(64)
     struct.pack_into("<IIQQQQQ", attr, 0, 1, 64, 0, 1, SAMPLE_TID | SAMPLE_TIME, 0,
                      SAMPLE_ID_ALL)
@@ -17,6 +18,13 @@ def build_perf_data(events):
             data += struct.pack("<IHHIIQ", 9, 2, 24, 1, tid, ev[1])
         elif ev[0] == "c":
             data += struct.pack("<IHHII8sIIQ", 3, 0, 40, 1, tid, b"c%d" % tid, 1, tid, ev[1])
+        elif ev[0] == "a":
+            _, fmt, t, msg = ev
+            body = struct.pack("<IIiiiIQ", 1, 2, 3, 4, 5, fmt, 0xffffffff81000000)
+            if fmt:
+                body += struct.pack("<Q", t)
+            body += msg.ljust(64, b"\0") + struct.pack("<Ii", 7, 8)
+            data += struct.pack("<IHH", 72, 1, 8 + len(body)) + body
         else:
             data += struct.pack("<IHH", 68, 0, 8)
     attrs_off = 104

@@ -269,12 +269,37 @@ class ScriptEngine:
         tid = s.tid if s.tid != 0xFFFFFFFF else -1
         self._invoke(fn, (t, sid, stream_id, cpu, pid, tid))
 
+    def _auxtrace_error(self, misc, size, buf, off):
+        """auxtrace_error(type, code, cpu, pid, tid, ip, time, msg, cpumode, machine_pid,
+        vcpu) as perf 6.1 calls it; fmt 0 records have no time and the message there."""
+        fn = self.globals.get("auxtrace_error")
+        if fn is None or not callable(fn) or size < 40:
+            return
+        e = self.session.endian
+        etype, code, cpu, pid, tid, fmt = struct.unpack_from(e + "IIiiiI", buf, off + 8)
+        ip = struct.unpack_from(e + "Q", buf, off + 32)[0]
+        end = off + size
+        if fmt == 0:
+            t, msg_at = 0, off + 40
+        else:
+            t, msg_at = struct.unpack_from(e + "Q", buf, off + 40)[0], off + 48
+        raw = bytes(buf[msg_at:min(msg_at + 64, end)])
+        msg = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+        machine_pid, vcpu = 0, -1
+        if fmt >= 2 and msg_at + 72 <= end:
+            machine_pid, vcpu = struct.unpack_from(e + "Ii", buf, msg_at + 64)
+        self._invoke(fn, (etype, code, cpu, pid, tid, ip, t, msg,
+                          misc & C.MISC_CPUMODE_MASK, machine_pid, vcpu))
+
     def feature(self, feat, value):
         """Pipe-mode header features arrive after the script started."""
         if feat == C.FEAT_ARCH:
             syscalls.set_arch(value)
 
     def user_record(self, typ, misc, size, buf, off, where):
+        if typ == C.RECORD_AUXTRACE_ERROR:
+            self._auxtrace_error(misc, size, buf, off)
+            return
         if self.stat is None:
             from perfscript.script.stat import StatDispatcher
             self.stat = StatDispatcher(self)
