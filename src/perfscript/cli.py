@@ -28,7 +28,7 @@ PERF_EXEC_DIRS = ("/usr/lib/perf-core", "/usr/libexec/perf-core", "/usr/local/li
 
 # perf script options we know but do not implement yet: said so, never ignored
 _NOT_YET = {
-    "-g", "--gen-script", "-F", "--fields", "-C", "--cpu", "--pid", "--tid", "--comms",
+    "-F", "--fields", "-C", "--cpu", "--pid", "--tid", "--comms",
     "--time", "-G", "--hide-call-graph", "--max-stack", "--ns", "--show-task-events",
     "--show-mmap-events", "--show-switch-events", "--show-lost-events", "--header",
     "--header-only", "-l", "--list", "-D", "--dump-raw-trace", "-L", "--Latency",
@@ -76,6 +76,10 @@ def parse_args(argv):
             opts["script"] = inline if eq else value(key)
         elif a.startswith("-s") and len(a) > 2:
             opts["script"] = a[2:]
+        elif key in ("-g", "--gen-script"):
+            opts["gen_script"] = inline if eq else value(key)
+        elif a.startswith("-g") and len(a) > 2:
+            opts["gen_script"] = a[2:]
         elif key == "--kallsyms":
             opts["kallsyms"] = inline if eq else value(key)
         elif key == "--symfs":
@@ -179,8 +183,26 @@ def _abort(engine, failure):
     os._exit(134)
 
 
+def run_gen_script(opts):
+    """`-g python`: write perf's skeleton script for the recording's events."""
+    lang = opts["gen_script"]
+    if lang.lower() not in ("python", "py"):
+        sys.stderr.write("perfscript: -g %s: only python scripts can be generated\n" % lang)
+        return 129
+    from perfscript.script.gen_python import write_skeleton
+    from perfscript.session.session import Session
+    session = Session(opts["input"] or "perf.data", None)
+    return write_skeleton(session, os.getcwd())
+
+
+SUBCOMMANDS = ("export", "sql")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        from perfscript.frames.cli import main as frames_main
+        return frames_main(argv)
     try:
         opts = parse_args(argv)
     except UsageError as e:
@@ -192,11 +214,13 @@ def main(argv=None):
     if opts.get("version"):
         sys.stdout.write("perfscript %s\n" % __version__)
         return 0
-    if not opts["script"]:
-        sys.stderr.write("perfscript: perf script's text output is not supported yet; "
-                         "give a script with -s\n")
-        return 129
     try:
+        if opts.get("gen_script"):
+            return run_gen_script(opts)
+        if not opts["script"]:
+            sys.stderr.write("perfscript: perf script's text output is not supported yet; "
+                             "give a script with -s\n")
+            return 129
         return run_script(opts)
     except UsageError as e:
         sys.stderr.write("perfscript: %s\n" % e)

@@ -1,0 +1,1 @@
+"""Traces as data: columnar tables of a recording's events (being written)."""
