@@ -38,3 +38,14 @@ def test_auxtrace_error_handler(perfscript, tmp_path):
         "(1, 2, 3, 4, 5, 18446744071578845184, 0, 'old layout', 1, 0, -1)",
         "(1, 2, 3, 4, 5, 18446744071578845184, 99, 'new', 1, 7, 8)",
     ]
+
+
+def test_script_imports_modules_beside_it(perfscript, tmp_path):
+    """perf puts the script's directory first on sys.path (PySys_SetArgv)."""
+    d = tmp_path / "scripts"
+    d.mkdir()
+    (d / "helpermod.py").write_text("X = 42\n")
+    (d / "s.py").write_text("import helpermod\ndef trace_end(): print(helpermod.X)\n")
+    p = perfscript(["-i", os.path.join(EXAMPLES, "sched.data"), "-s", d / "s.py"])
+    assert p.returncode == 0, p.stderr.decode()
+    assert p.stdout == b"42\n"

@@ -82,6 +82,9 @@ class ScriptEngine:
         main.__builtins__ = __builtins__
         sys.modules["__main__"] = main
         sys.argv = [self.script_path] + list(self.argv)
+        # perf sets argv with PySys_SetArgv, which puts the script's directory first on
+        # sys.path: scripts import modules that sit beside them
+        sys.path.insert(0, os.path.dirname(os.path.realpath(self.script_path)))
         self.main = main
         self.globals = main.__dict__
         try:

@@ -539,6 +539,9 @@ class Session:
         if self.lost_events:
             out.append("Warning:\nProcessed %d events and lost %d chunks!\n\n"
                        "Check IO/CPU overload!\n" % (self.nr_events, self.lost_chunks))
+        if self.evsels.unknown_id_samples:
+            out.append("Warning:\n%d samples with id not present in the header\n"
+                       % self.evsels.unknown_id_samples)
         if self.queue is not None and self.queue.out_of_order:
             out.append("Warning:\n%d out of order events recorded.\n"
                        % self.queue.out_of_order)
