@@ -45,6 +45,14 @@ ROWS = [
     {"name": "noop-unhandled",
      "what": "no-op trace_unhandled(event_name, context, event_fields_dict)",
      "args": ["-i", "{data}", "-s", "{scripts}/noop_unhandled.py"]},
+    {"name": "frames-arrow",
+     "what": "perf's text output vs decoding every event into Arrow tables "
+             "(python -m perfscript.frames: perfscript.open(...).tables())",
+     "args": ["-i", "{data}"],
+     "perfscript_cmd": shlex.join([sys.executable, "-m", "perfscript.frames"])},
+    {"name": "text",
+     "what": "perf script's own text output (no -s), same stdout as perf",
+     "args": ["-i", "{data}"]},
 ]
 
 

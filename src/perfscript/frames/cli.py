@@ -1,8 +1,205 @@
-"""`perfscript export` and `perfscript sql` (being written)."""
+"""`perfscript export` and `perfscript sql`: a recording's events as files, or a query.
 
+    perfscript export -i perf.data -o DIR [--format parquet|csv|jsonl] [-e EVENT]...
+    perfscript sql -i perf.data [--csv] "SELECT ..."
+
+export writes one file per event, named after its SQL view (`sched__sched_switch.parquet`,
+`cpu_clock.parquet`…), with the columns of `perfscript.open(...).table(event)` (see
+docs/frames.md), plus `header.json` (the recording's header and, per event, its file,
+rows and columns). sql runs one DuckDB query over the event views and prints the result
+as aligned text (or CSV with --csv).
+"""
+
+import argparse
+import json
+import os
 import sys
+
+from perfscript.errors import PerfDataError
+
+FORMATS = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _Usage(message)
+
+
+class _Usage(Exception):
+    pass
+
+
+def _export_parser():
+    p = _Parser(prog="perfscript export", description="one file per event of a recording")
+    p.add_argument("-i", "--input", default="perf.data", help="recording (perf.data)")
+    p.add_argument("-o", "--output", required=True, help="directory to write into")
+    p.add_argument("--format", choices=sorted(FORMATS), default="parquet")
+    p.add_argument("-e", "--event", action="append", default=None,
+                   help="only this event (perf's name or its view name; repeatable)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    return p
+
+
+def _sql_parser():
+    p = _Parser(prog="perfscript sql", description="a SQL query over a recording's events")
+    p.add_argument("-i", "--input", default="perf.data", help="recording (perf.data)")
+    p.add_argument("--csv", action="store_true", help="print CSV instead of a text table")
+    p.add_argument("--views", action="store_true", help="list the views and their events")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("query", nargs="?", help="the query (views: see --views)")
+    return p
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label, enabled=True):
+        self.label = label
+        self.on = enabled and sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, done, total):
+        if not self.on or not total:
+            return
+        pct = min(100, int(100 * done / total))
+        if pct != self.last:
+            self.last = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write("\r%s [%-25s] %3d%%" % (self.label, bar, pct))
+            sys.stderr.flush()
+
+    def done(self):
+        if self.on and self.last >= 0:
+            sys.stderr.write("\r" + " " * (len(self.label) + 35) + "\r")
+            sys.stderr.flush()
+
+
+def export(trace, outdir, fmt="parquet", events=None):
+    """Write the events' tables into `outdir`; returns {event: file path}."""
+    os.makedirs(outdir, exist_ok=True)
+    views = trace.view_names()
+    by_view = dict(views)
+    wanted = trace.event_names
+    if events:
+        wanted = []
+        for e in events:
+            name = by_view.get(e, e)
+            if name not in trace.event_names:
+                raise _Usage("no event %r in %s" % (e, trace.path))
+            wanted.append(name)
+    view_of = {ev: v for v, ev in views.items()}
+    written = {}
+    meta = {"header": trace.header, "format": fmt, "events": {}}
+    for name in wanted:
+        table = trace.table(name)
+        path = os.path.join(outdir, view_of[name] + FORMATS[fmt])
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+            pq.write_table(table, path)
+        else:
+            con = trace.duckdb
+            opt = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT json"
+            con.execute("COPY (SELECT * FROM \"%s\") TO '%s' (%s)"
+                        % (view_of[name], path.replace("'", "''"), opt))
+        written[name] = path
+        meta["events"][name] = {"file": os.path.basename(path), "view": view_of[name],
+                                "rows": table.num_rows,
+                                "columns": [[f.name, str(f.type)] for f in table.schema]}
+    with open(os.path.join(outdir, "header.json"), "w") as f:
+        json.dump(meta, f, indent=1, default=str)
+        f.write("\n")
+    return written
+
+
+def _cell(v):
+    if v is None:
+        return "NULL"
+    return str(v)
+
+
+def print_table(names, rows, out):
+    cells = [[_cell(v) for v in r] for r in rows]
+    widths = [len(n) for n in names]
+    for r in cells:
+        for i, c in enumerate(r):
+            widths[i] = max(widths[i], len(c))
+    out.write("  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r in cells:
+        out.write("  ".join(c.rjust(w) if _numeric(c) else c.ljust(w)
+                            for c, w in zip(r, widths)).rstrip() + "\n")
+
+
+def _numeric(c):
+    try:
+        float(c)
+        return True
+    except ValueError:
+        return False
+
+
+def _run(argv):
+    from perfscript.frames.trace import Trace
+    cmd, args = argv[0], argv[1:]
+    if cmd == "export":
+        opts = _export_parser().parse_args(args)
+        prog = Progress("reading %s" % opts.input, not opts.quiet)
+        with Trace(opts.input, progress=prog) as t:
+            t.counts()
+            prog.done()
+            written = export(t, opts.output, opts.format, opts.event)
+            for w in t.warnings:
+                sys.stderr.write("Warning: %s\n" % w)
+        for name, path in written.items():
+            sys.stdout.write("%s\t%s\n" % (name, path))
+        return 0
+    opts = _sql_parser().parse_args(args)
+    if not opts.query and not opts.views:
+        raise _Usage("give a query (or --views)")
+    prog = Progress("reading %s" % opts.input, not opts.quiet)
+    with Trace(opts.input, progress=prog) as t:
+        if opts.views:
+            for view, ev in t.view_names().items():
+                sys.stdout.write("%s\t%s\t%d rows\n" % (view, ev, t.counts()[ev]))
+            if not opts.query:
+                return 0
+        t.counts()
+        prog.done()
+        rel = t.sql(opts.query)
+        if rel is None:
+            return 0
+        names = list(rel.columns)
+        rows = rel.fetchall()
+        if opts.csv:
+            import csv
+            w = csv.writer(sys.stdout, lineterminator="\n")
+            w.writerow(names)
+            w.writerows([[("" if v is None else v) for v in r] for r in rows])
+        else:
+            print_table(names, rows, sys.stdout)
+    return 0
 
 
 def main(argv):
-    sys.stderr.write("perfscript: '%s' is not supported yet\n" % argv[0])
-    return 129
+    """Entry point of `perfscript export ...` / `perfscript sql ...` (argv[0] = command)."""
+    try:
+        return _run(argv)
+    except _Usage as e:
+        sys.stderr.write("perfscript %s: %s\n" % (argv[0], e))
+        return 129
+    except ImportError as e:
+        sys.stderr.write("perfscript %s: %s (install perfscript[frames])\n" % (argv[0], e))
+        return 1
+    except PerfDataError as e:
+        sys.stderr.write("perfscript: %s\n" % e)
+        return 1
+    except BrokenPipeError:
+        return 141
+    except OSError as e:
+        sys.stderr.write("perfscript: %s\n" % e)
+        return 1
+    except Exception as e:       # a bad query: DuckDB's own message, one line
+        if type(e).__module__.startswith(("duckdb", "_duckdb")):
+            sys.stderr.write("perfscript sql: %s\n" % str(e).splitlines()[0])
+            return 1
+        raise

@@ -1,0 +1,311 @@
+"""One pass over a recording's records, in perf's order, into per-event columns.
+
+The session orders the records (`session.batched`) and applies COMM/FORK/EXIT/MMAP to
+its thread state; this consumer turns the samples into columns:
+
+- in batches (mapped, uncompressed files), the samples of events whose sample_type is
+  all fixed-position fields (+ RAW) are gathered from the file's u64 view with NumPy and
+  their tracepoint payloads decoded column-wise (`columns.TypedDecoder`) straight from
+  the mapped file. Records that change a comm (COMM/FORK/EXIT) cut the batch into
+  segments; the comm of each sample is looked up once per distinct tid per segment.
+  Every other record goes through the session's per-record path in place, so the
+  thread state is what perf has at each sample;
+- other samples (callchains, PERF_SAMPLE_READ groups, registers…, or files that are
+  not batched: pipe mode, compressed) arrive through `sample()` one by one; their
+  header values are appended to lists and their payloads are decoded column-wise in
+  chunks, by the same TypedDecoder.
+"""
+
+import numpy as np
+import pyarrow as pa
+
+from perfscript.errors import PerfDataError
+from perfscript.perfdata import constants as C
+from perfscript.frames.columns import TypedDecoder
+
+# sample_type bits laid out at fixed positions (then RAW): these go column-wise
+_FIXED_BITS = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME
+               | C.SAMPLE_ADDR | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU
+               | C.SAMPLE_PERIOD)
+_COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
+_U32 = np.uint64(0xFFFFFFFF)
+_FLUSH_ROWS = 1 << 16
+HEADER = ("seq", "time", "cpu", "pid", "tid", "comm", "period", "ip", "addr")
+
+
+def _u64_slots(layout):
+    """u64 word index of each fixed sample field, and which half for u32 pairs."""
+    slots = {}
+    names = layout.fixed_names
+    word = 0
+    i = 0
+    while i < len(names):
+        name = names[i]
+        if name in ("pid", "cpu"):
+            slots[name] = (word, 0)
+            slots[names[i + 1]] = (word, 1)
+            i += 2
+        else:
+            slots[name] = (word, None)
+            i += 1
+        word += 1
+    return slots
+
+
+class EventColumns:
+    """The samples of one event, as chunks of columns, in delivery order."""
+
+    def __init__(self, ev, session):
+        self.ev = ev
+        st = ev.attr.sample_type
+        self.sample_type = st
+        self.has_time = bool(st & C.SAMPLE_TIME)
+        self.has_cpu = bool(st & C.SAMPLE_CPU)
+        self.has_ip = bool(st & C.SAMPLE_IP)
+        self.has_addr = bool(st & C.SAMPLE_ADDR)
+        self.has_callchain = bool(st & C.SAMPLE_CALLCHAIN)
+        self.has_raw = bool(st & C.SAMPLE_RAW)
+        self.decoder = None
+        fmt = ev.tp_format
+        if ev.is_tracepoint and fmt is not None and self.has_raw and session.tracing:
+            self.decoder = TypedDecoder(fmt, session.tracing.big_endian)
+        self.columnar = (not st & ~(_FIXED_BITS | C.SAMPLE_RAW)
+                         and (not self.has_raw or self.decoder is not None)
+                         and ev.layout.fixed.size % 8 == 0)
+        self.slots = _u64_slots(ev.layout)
+        self.raw_word = ev.layout.fixed.size // 8
+        self.chunks = []       # dicts: header numpy arrays, "fields": [pa.Array], "chain"
+        self._reset_lists()
+        self.count = 0
+
+    def _reset_lists(self):
+        self.l_head = {k: [] for k in HEADER}
+        self.l_chain = []
+        self.l_raw = []
+
+    # ------------------------------------------------------------ per-record input
+
+    def add_sample(self, s, comm_id, seq):
+        h = self.l_head
+        h["seq"].append(seq)
+        h["time"].append(s.time)
+        h["cpu"].append(s.cpu)
+        h["pid"].append(s.pid)
+        h["tid"].append(s.tid)
+        h["comm"].append(comm_id)
+        h["period"].append(s.period if s.period is not None else self.ev.default_period)
+        h["ip"].append(s.ip)
+        h["addr"].append(s.addr)
+        if self.has_callchain:
+            self.l_chain.append([ip for ip in (s.callchain or ()) if ip < C.CONTEXT_MAX])
+        if self.decoder is not None:
+            self.l_raw.append(s.raw)
+        self.count += 1
+        if len(h["time"]) >= _FLUSH_ROWS:
+            self.flush()
+
+    def flush(self):
+        h = self.l_head
+        n = len(h["time"])
+        if not n:
+            return
+        chunk = {
+            "seq": np.array(h["seq"], dtype=np.int64),
+            "time": np.array(h["time"], dtype=np.uint64),
+            "cpu": np.array(h["cpu"], dtype=np.uint64).astype(np.uint32).view(np.int32),
+            "pid": np.array(h["pid"], dtype=np.uint64).astype(np.uint32).view(np.int32),
+            "tid": np.array(h["tid"], dtype=np.uint64).astype(np.uint32).view(np.int32),
+            "comm": np.array(h["comm"], dtype=np.int32),
+            "period": np.array(h["period"], dtype=np.uint64),
+            "ip": np.array(h["ip"], dtype=np.uint64),
+            "addr": np.array(h["addr"], dtype=np.uint64),
+        }
+        if self.has_callchain:
+            chunk["chain"] = self.l_chain
+        if self.decoder is not None:
+            raws = self.l_raw
+            sizes = np.fromiter(map(len, raws), np.int64, n)
+            starts = np.zeros(n, dtype=np.int64)
+            np.cumsum(sizes[:-1], out=starts[1:])
+            blob = np.frombuffer(b"".join(raws) + bytes(8), dtype=np.uint8)
+            chunk["fields"] = self.decoder.decode(blob, starts, sizes)
+        self.chunks.append(chunk)
+        self._reset_lists()
+
+    # ------------------------------------------------------------ column-wise input
+
+    def gather(self, batch, sel, little, seq0):
+        """Header columns and decoded fields of the batch's records at `sel`; tids/pids
+        are returned for the comm lookup."""
+        words = batch.words
+        o = batch.offs[sel]
+        base = (o >> 3) + 1
+        n = len(o)
+        slots = self.slots
+
+        def field(name):
+            word, half = slots[name]
+            w = words[base + word]
+            if half is None:
+                return w
+            if (half == 0) == little:
+                return (w & _U32).astype(np.uint32)
+            return (w >> np.uint64(32)).astype(np.uint32)
+
+        def s32(name):
+            if name in slots:
+                return field(name).view(np.int32)
+            return np.full(n, -1, dtype=np.int32)
+
+        chunk = {
+            "seq": sel + seq0,
+            "time": field("time") if "time" in slots else np.full(n, 2**64 - 1, np.uint64),
+            "cpu": s32("cpu"),
+            "pid": s32("pid"),
+            "tid": s32("tid"),
+            "period": (field("period") if "period" in slots
+                       else np.full(n, self.ev.default_period, dtype=np.uint64)),
+            "ip": field("ip") if "ip" in slots else np.zeros(n, np.uint64),
+            "addr": field("addr") if "addr" in slots else np.zeros(n, np.uint64),
+        }
+        if self.decoder is not None:
+            sw = words[base + self.raw_word]
+            sizes = ((sw & _U32) if little else (sw >> np.uint64(32))).astype(np.int64)
+            starts = o + 8 + 8 * self.raw_word + 4
+            head = words[o >> 3]
+            rec_size = ((head >> np.uint64(48)) if little
+                        else (head & np.uint64(0xFFFF))).astype(np.int64)
+            bad = np.flatnonzero(starts + sizes > o + rec_size)
+            if len(bad):
+                raise PerfDataError("sample's raw data (%d bytes) overruns its record"
+                                    % sizes[bad[0]], batch.session.name, int(o[bad[0]]))
+            chunk["fields"] = self.decoder.decode(batch.bytes, starts, sizes,
+                                                     words.view(np.uint64))
+        self.count += n
+        return chunk
+
+    # ------------------------------------------------------------ result
+
+    def finish(self):
+        self.flush()
+
+
+class Collector:
+    """The session consumer of the columnar pass."""
+
+    def __init__(self, session, progress=None):
+        self.session = session
+        self.progress = progress
+        self.total = len(session.pd.source.buf) if progress and session.pd.source.buf else 0
+        self.events = {}            # evsel index -> EventColumns
+        self.comm_ids = {}
+        self.comms = []
+        self._columnar = None
+        self.in_batch = False
+        self.seq = 0              # position of the record being delivered
+        self.little = session.endian == "<"
+
+    def intern(self, comm):
+        i = self.comm_ids.get(comm)
+        if i is None:
+            i = self.comm_ids[comm] = len(self.comms)
+            self.comms.append(comm)
+        return i
+
+    def columns_of(self, ev):
+        ec = self.events.get(ev.index)
+        if ec is None:
+            ec = self.events[ev.index] = EventColumns(ev, self.session)
+        return ec
+
+    # the session's per-record path
+    def sample(self, ev, s, thread):
+        self.columns_of(ev).add_sample(s, self.intern(thread.comm), self.seq)
+        if not self.in_batch:
+            self.seq += 1
+
+    def _deliver(self, batch, k, seq0):
+        self.seq = seq0 + k
+        batch.deliver(k)
+
+    def _columnar_mask(self):
+        evs = self.session.evsels.evsels
+        if self._columnar is None or len(self._columnar) != len(evs) + 1:
+            self._columnar = np.array([self.columns_of(ev).columnar for ev in evs] + [False])
+        return self._columnar
+
+    def deliver_batch(self, batch):
+        types = batch.types
+        evidx = batch.evidx
+        n = len(types)
+        if self.total:
+            self.progress(int(batch.offs.max()), self.total)
+        col = (types == C.RECORD_SAMPLE) & self._columnar_mask()[evidx]
+        colpos = np.flatnonzero(col)
+        seq0 = self.seq
+        self.in_batch = True
+        try:
+            if not len(colpos):
+                for k in range(n):
+                    self._deliver(batch, k, seq0)
+            else:
+                self._columns(batch, col, colpos, seq0)
+        finally:
+            self.in_batch = False
+            self.seq = seq0 + n
+
+    def _columns(self, batch, col, colpos, seq0):
+        types = batch.types
+        evidx = batch.evidx
+        n = len(types)
+        # header columns and payloads of every columnar sample, per event
+        tid_all = np.empty(n, dtype=np.int32)
+        pid_all = np.empty(n, dtype=np.int32)
+        pending = []
+        evs = self.session.evsels.evsels
+        col_ev = evidx[colpos]
+        for e in np.unique(col_ev).tolist():
+            sel = colpos[col_ev == e]
+            ec = self.columns_of(evs[e])
+            chunk = ec.gather(batch, sel, self.little, seq0)
+            tid_all[sel] = chunk["tid"]
+            pid_all[sel] = chunk["pid"]
+            pending.append((ec, sel, chunk))
+        # comms: segments end after each record that may change one
+        comm_all = np.empty(n, dtype=np.int32)
+        cuts = np.flatnonzero(np.isin(types, _COMM_CHANGERS)) + 1
+        bounds = [0] + [c for c in cuts.tolist() if c < n] + [n]
+        rest = np.flatnonzero(~col)
+        threads = self.session.threads
+        table = threads.threads
+        intern = self.intern
+        deliver = self._deliver
+        for s, e in zip(bounds, bounds[1:]):
+            lo, hi = np.searchsorted(colpos, [s, e]).tolist()
+            if lo < hi:
+                pos = colpos[lo:hi]
+                tids = tid_all[pos]
+                uniq, first, inv = np.unique(tids, return_index=True, return_inverse=True)
+                ids = np.empty(len(uniq), dtype=np.int32)
+                for j, (tid, f) in enumerate(zip(uniq.tolist(), first.tolist())):
+                    th = table.get(tid)
+                    if th is None or th.pid == -1:
+                        th = threads.findnew(int(pid_all[pos[f]]), tid)
+                    ids[j] = intern(th.comm)
+                comm_all[pos] = ids[inv.reshape(-1)]
+            a, b = np.searchsorted(rest, [s, e]).tolist()
+            for k in rest[a:b].tolist():
+                deliver(batch, k, seq0)
+        for ec, sel, chunk in pending:
+            chunk["comm"] = comm_all[sel]
+            ec.chunks.append(chunk)
+
+    def finish(self):
+        for ec in self.events.values():
+            ec.finish()
+        for ev in self.session.evsels:
+            self.columns_of(ev)
+
+
+def comm_dictionary(comms):
+    return pa.array(comms, pa.string())

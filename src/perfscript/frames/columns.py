@@ -1,0 +1,313 @@
+"""Typed Arrow columns of one tracepoint's payloads, decoded column-wise.
+
+A second reading of the same format description (`ftrace.format.EventFormat`) as the
+script API's decoders, with real types instead of perf's Python-API conversions:
+
+- integers keep their declared width and signedness (a 4-byte `int` of -1 is -1, not
+  4294967295 as perf's script API gives);
+- `char` arrays and `__data_loc char[]` strings are strings (cut at the first NUL,
+  dictionary-encoded; bytes that are not UTF-8 become U+FFFD);
+- other fixed arrays are fixed-size lists of their element type (`unsigned long
+  args[6]` → fixed_size_list<uint64>[6], `u8 saddr[4]` → fixed_size_list<uint8>[4]);
+- other `__data_loc`/`__rel_loc` arrays are lists of their element type (bytes when the
+  element size is unknown).
+
+The payloads are rows of one uint8 buffer (`blob`): the mapped file itself, or the
+payloads copied together; `starts`/`sizes` locate them. All work is NumPy/Arrow
+over whole columns; Python runs once per distinct string, not per row.
+"""
+
+import numpy as np
+import pyarrow as pa
+
+_MAX_RECORD = 1 << 20
+_INT_SIZES = (1, 2, 4, 8)
+
+
+def _in_reach(f):
+    return f.offset + f.size <= _MAX_RECORD
+
+
+def np_array(a):
+    """A 1-D numeric NumPy array as an Arrow array, zero-copy (pa.array() would import
+    pandas on first use, a quarter of a second)."""
+    a = np.ascontiguousarray(a)
+    if a.dtype.byteorder == (">" if np.little_endian else "<"):
+        a = a.astype(a.dtype.newbyteorder("="))
+    typ = pa.from_numpy_dtype(a.dtype)
+    return pa.Array.from_buffers(typ, len(a), [None, pa.py_buffer(a)])
+
+
+def str_array(texts):
+    """A list of str as an Arrow string array (without pa.array(): see np_array)."""
+    raw = [t.encode("utf-8", "replace") for t in texts]
+    offsets = np.zeros(len(raw) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, raw), np.int64, len(raw)), out=offsets[1:])
+    off, large = _to_offsets32(offsets)
+    typ = pa.large_string() if large else pa.string()
+    arr = pa.Array.from_buffers(typ, len(raw), [None, pa.py_buffer(off),
+                                                pa.py_buffer(b"".join(raw))])
+    return arr.cast(pa.string()) if large else arr
+
+
+def int_type(size, signed):
+    return getattr(pa, "%sint%d" % ("" if signed else "u", 8 * size))()
+
+
+def gather_bytes(blob, starts, lengths):
+    """The bytes blob[starts[i]:starts[i]+lengths[i]] of every row, end to end, and the
+    (n+1) int64 offsets of each row's bytes in the result."""
+    n = len(starts)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    total = int(offsets[-1])
+    if not total:
+        return np.zeros(0, dtype=np.uint8), offsets
+    idx = np.repeat(starts - offsets[:-1], lengths)
+    idx += np.arange(total, dtype=np.int64)
+    return blob[idx], offsets
+
+
+def _to_offsets32(offsets):
+    if offsets[-1] < (1 << 31):
+        return offsets.astype(np.int32), False
+    return offsets, True
+
+
+def c_strings(blob, starts, maxlens):
+    """Dictionary-encoded string array: each row's bytes up to the first NUL (or maxlen)."""
+    n = len(starts)
+    maxlens = np.maximum(maxlens, 0)
+    data, offsets = gather_bytes(blob, starts, maxlens)
+    nul = np.flatnonzero(data == 0)
+    if len(nul):
+        k = np.searchsorted(nul, offsets[:-1])
+        cand = np.append(nul, offsets[-1])[k]
+        ends = np.minimum(cand, offsets[1:])
+        lengths = ends - offsets[:-1]
+        if (lengths != maxlens).any():
+            data, offsets = gather_bytes(blob, starts, lengths)
+    off, large = _to_offsets32(offsets)
+    typ = pa.large_binary() if large else pa.binary()
+    binary = pa.Array.from_buffers(typ, n, [None, pa.py_buffer(off), pa.py_buffer(data)])
+    return binary_to_dict_strings(binary)
+
+
+_text_cache = {}
+
+
+def binary_to_dict_strings(binary):
+    """binary array → dictionary<int32, string>, decoding each distinct value once."""
+    enc = binary.dictionary_encode()
+    values = enc.dictionary.to_pylist()
+    get = _text_cache.get
+    texts = []
+    for v in values:
+        t = get(v)
+        if t is None:
+            t = v.decode("utf-8", "replace")
+            if len(_text_cache) > 65536:
+                _text_cache.clear()
+            _text_cache[v] = t
+        texts.append(t)
+    indices = enc.indices.cast(pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, str_array(texts))
+
+
+def _is_char_array(f):
+    t = f.type.split("[")[0]
+    return "char" in t.split()
+
+
+def _element_size(f, long_size):
+    if f.elementsize:
+        return f.elementsize
+    if "long" in f.type.split("[")[0]:
+        return long_size
+    return 0
+
+
+def _element_signed(f):
+    base = f.type.split("[")[0].replace("__data_loc", "").replace("__rel_loc", "").split()
+    if not base:
+        return f.is_signed
+    if base[0] == "unsigned" or base[-1].startswith("u") and base[-1][1:].isdigit():
+        return False
+    if base[-1].startswith("s") and base[-1][1:].isdigit() or base[0] == "signed":
+        return True
+    if base[-1] in ("int", "long", "short") and "unsigned" not in base:
+        return True
+    return f.is_signed
+
+
+class TypedDecoder:
+    """Decode many payloads of one tracepoint into Arrow arrays, one per field."""
+
+    def __init__(self, event, big_endian, long_size=8):
+        self.event = event
+        self.order = order = ">" if big_endian else "<"
+        self.long_size = event.long_size or long_size
+        fields = [f for f in event.all_fields]
+        self.fields = fields
+        self.fixed_size = max((f.offset + f.size for f in fields if _in_reach(f)), default=0)
+        names, formats, offsets = [], [], []
+        plan = []
+        for f in fields:
+            if not _in_reach(f):
+                plan.append(("null", f, None))
+                continue
+            if f.is_dynamic:
+                if f.size not in (2, 4):
+                    plan.append(("null", f, None))
+                    continue
+                col = "f%d" % len(names)
+                names.append(col)
+                formats.append(order + "u%d" % f.size)
+                offsets.append(f.offset)
+                if f.size == 2 or _is_char_array(f):
+                    plan.append(("dynstr", f, col))
+                else:
+                    plan.append(("dynarr", f, col))
+            elif f.is_array:
+                if _is_char_array(f):
+                    plan.append(("str", f, None))
+                    continue
+                es = _element_size(f, self.long_size)
+                if es in _INT_SIZES and f.size and f.size % es == 0:
+                    col = "f%d" % len(names)
+                    names.append(col)
+                    kind = "i" if _element_signed(f) else "u"
+                    formats.append((order + kind + str(es), (f.size // es,)))
+                    offsets.append(f.offset)
+                    plan.append(("array", f, col))
+                else:
+                    plan.append(("bytes", f, None))
+            elif f.size in _INT_SIZES:
+                col = "f%d" % len(names)
+                names.append(col)
+                formats.append(order + ("i" if f.is_signed else "u") + str(f.size))
+                offsets.append(f.offset)
+                plan.append(("int", f, col))
+            else:
+                plan.append(("bytes", f, None))
+        self.plan = plan
+        self.dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets,
+                               "itemsize": max(self.fixed_size, 1)}) if names else None
+
+    def schema_fields(self):
+        """(name, Arrow type) of each field's column."""
+        out = []
+        for kind, f, col in self.plan:
+            out.append((f.name, self._type(kind, f, col)))
+        return out
+
+    def _type(self, kind, f, col):
+        if kind == "int":
+            return int_type(f.size, f.is_signed)
+        if kind in ("str", "dynstr"):
+            return pa.dictionary(pa.int32(), pa.string())
+        if kind == "array":
+            sub = self.dtype.fields[col][0]
+            base = sub.subdtype[0]
+            return pa.list_(pa.from_numpy_dtype(base.newbyteorder("=")), sub.shape[0])
+        if kind == "dynarr":
+            es = _element_size(f, self.long_size)
+            if es in _INT_SIZES:
+                return pa.list_(int_type(es, _element_signed(f)))
+            return pa.binary()
+        if kind == "bytes":
+            return pa.binary()
+        return pa.null()
+
+    def _fixed(self, blob, starts, sizes, n, width, words):
+        """(n, width) uint8: each payload's first `width` bytes, zeros past its end."""
+        w = max(width, 1)
+        if not width:
+            return np.zeros((n, w), dtype=np.uint8)
+        r0 = int(starts[0]) & 7
+        if words is not None and not ((starts & 7) != r0).any():
+            # gather whole u64 words (8x fewer indices), then cut the bytes out
+            nw = (r0 + width + 7) >> 3
+            widx = ((starts - r0) >> 3)[:, None] + np.arange(nw, dtype=np.int64)
+            np.minimum(widx, len(words) - 1, out=widx)
+            fixed = words[widx].view(np.uint8).reshape(n, 8 * nw)[:, r0:r0 + width]
+            fixed = np.ascontiguousarray(fixed)
+        else:
+            idx = starts[:, None] + np.arange(width, dtype=np.int64)
+            np.minimum(idx, len(blob) - 1, out=idx)
+            fixed = blob[idx]
+        short = sizes < width
+        if short.any():
+            fixed[np.arange(width)[None, :] >= sizes[:, None]] = 0
+        return fixed
+
+    def decode(self, blob, starts, sizes, words=None):
+        """One Arrow array per field (all_fields order) for the payloads at
+        blob[starts[i]:starts[i]+sizes[i]]. `words`, a u64 view of the same buffer
+        (blob[8k:8k+8] == words[k]), makes gathering the fixed parts cheaper."""
+        n = len(starts)
+        starts = np.asarray(starts, dtype=np.int64)
+        sizes = np.asarray(sizes, dtype=np.int64)
+        width = self.fixed_size
+        rows = None
+        if self.dtype is not None and n:
+            fixed = self._fixed(blob, starts, sizes, n, width, words)
+            rows = fixed.view(self.dtype)[:, 0]
+        out = []
+        for kind, f, col in self.plan:
+            out.append(self._column(kind, f, col, rows, blob, starts, sizes, n))
+        return out
+
+    def _column(self, kind, f, col, rows, blob, starts, sizes, n):
+        if kind == "int":
+            if not n:
+                return pa.array([], int_type(f.size, f.is_signed))
+            v = rows[col]
+            return np_array(v.astype(v.dtype.newbyteorder("=")))
+        if kind == "str":
+            avail = np.clip(sizes - f.offset, 0, f.size)
+            return c_strings(blob, starts + f.offset, avail)
+        if kind == "array":
+            typ = self._type(kind, f, col)
+            if not n:
+                return pa.array([], typ)
+            v = rows[col]
+            base = v.dtype.base.newbyteorder("=")
+            flat = np.ascontiguousarray(v.astype(base)).reshape(-1)
+            return pa.FixedSizeListArray.from_arrays(np_array(flat), typ.list_size)
+        if kind in ("dynstr", "dynarr"):
+            if not n:
+                return pa.array([], self._type(kind, f, col))
+            desc = rows[col].astype(np.int64)
+            if f.size == 2:
+                off = desc
+                length = np.maximum(sizes - off, 0)
+            else:
+                off = desc & 0xFFFF
+                length = desc >> 16
+                if f.is_relative:
+                    off = off + f.offset + f.size
+            # the data must lie inside the payload (perf cuts it there)
+            off = np.minimum(off, sizes)
+            length = np.minimum(length, sizes - off)
+            if kind == "dynstr":
+                return c_strings(blob, starts + off, length)
+            es = _element_size(f, self.long_size)
+            data, offsets = gather_bytes(blob, starts + off, length)
+            if es in _INT_SIZES:
+                length = length - length % es
+                data, offsets = gather_bytes(blob, starts + off, length)
+                vals = data.view(self.order + ("i" if _element_signed(f) else "u") + str(es))
+                vals = vals.astype(vals.dtype.newbyteorder("="))
+                return pa.ListArray.from_arrays(np_array((offsets // es).astype(np.int32)),
+                                                np_array(vals))
+            return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(
+                offsets.astype(np.int32)), pa.py_buffer(data)])
+        if kind == "bytes":
+            if not n:
+                return pa.array([], pa.binary())
+            avail = np.clip(sizes - f.offset, 0, f.size)
+            data, offsets = gather_bytes(blob, starts + f.offset, avail)
+            return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(
+                offsets.astype(np.int32)), pa.py_buffer(data)])
+        return pa.nulls(n)

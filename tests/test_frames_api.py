@@ -1,0 +1,92 @@
+"""perfscript.open(): the API surface, on real recordings."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+
+import perfscript  # noqa: E402
+from conftest import SHARED  # noqa: E402
+
+CASES = os.path.join(SHARED, "corpus", "cases")
+
+
+def _case(name):
+    p = os.path.join(CASES, name, "perf.data")
+    if not os.path.exists(p):
+        pytest.skip("no corpus")
+    return p
+
+
+def test_import_perfscript_stays_light():
+    code = ("import sys, perfscript; assert callable(perfscript.open); "
+            "print(any(m in sys.modules for m in ('pyarrow', 'duckdb', 'pandas', 'polars')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_header_and_names():
+    with perfscript.open(_case("sched_messaging")) as t:
+        h = t.header
+        assert h["arch"] == "x86_64" and h["nrcpus_online"] >= 1
+        assert "perf record" in h["cmdline"] and h["perf_version"]
+        assert h["first_time"] <= h["last_time"]
+        assert t.event_names[0] == "sched:sched_switch"
+        assert "sched__sched_switch" in t.view_names()
+
+
+def test_pipe_mode_names_come_from_the_data():
+    with perfscript.open(_case("pipe_mode")) as t:
+        assert t.event_names and sum(t.counts().values()) > 0
+
+
+def test_real_types():
+    with perfscript.open(_case("raw_syscalls")) as t:
+        exit_ = t.table("raw_syscalls:sys_exit")
+        assert exit_.schema.field("ret").type == pa.int64()
+        enter = t.table("raw_syscalls:sys_enter")
+        assert enter.schema.field("args").type == pa.list_(pa.uint64(), 6)
+        assert pa.types.is_dictionary(enter.schema.field("comm").type)
+    with perfscript.open(_case("sched_messaging")) as t:
+        sw = t.table("sched:sched_switch")
+        assert sw.schema.field("prev_pid").type == pa.int32()
+        assert pa.types.is_dictionary(sw.schema.field("prev_comm").type)
+        wk = t.table("sched:sched_wakeup")
+        # the event's own pid/comm keep their names; the sample's are prefixed
+        assert {"pid", "comm", "sample_pid", "sample_comm"} <= set(wk.column_names)
+
+
+def test_negative_values_are_sign_extended():
+    with perfscript.open(_case("futex_openat")) as t:
+        rets = t.sql("SELECT min(ret) FROM syscalls__sys_exit_openat").fetchall()[0][0]
+        assert rets < 0 or rets >= 0     # typed int64, and present
+        assert t.table("syscalls:sys_exit_openat").schema.field("ret").type == pa.int64()
+
+
+def test_pandas_and_polars():
+    pytest.importorskip("pandas")
+    pytest.importorskip("polars")
+    with perfscript.open(_case("kmem_gfp")) as t:
+        n = t.counts()["kmem:kmalloc"]
+        df = t.to_pandas("kmem:kmalloc")
+        assert len(df) == n and df["bytes_req"].sum() > 0
+        pl = t.to_polars("kmem:kmalloc")
+        assert pl.height == n and int(pl["bytes_req"].sum()) == int(df["bytes_req"].sum())
+
+
+def test_unknown_event():
+    with perfscript.open(_case("raw_syscalls")) as t:
+        with pytest.raises(KeyError):
+            t.table("nope:nope")
+
+
+def test_callchains_and_non_tracepoints():
+    with perfscript.open(_case("cpu_clock_callchain")) as t:
+        (name,) = [n for n in t.event_names if t.counts()[n]][:1]
+        tb = t.table(name)
+        assert "callchain" in tb.column_names and "ip" in tb.column_names
+        chains = tb.column("callchain").to_pylist()
+        assert any(chains) and all(ip < (1 << 64) - 4095 for c in chains for ip in c)
