@@ -76,11 +76,7 @@ class Session:
         if self.pd.tracing_data is not None:
             self._tracing_data(*self.pd.tracing_data[::-1])
         self._name_events()
-        lost = self.pd.truncated_data
-        if lost is not None and self.tracing is None and any(
-                ev.is_tracepoint for ev in self.evsels):
-            raise PerfDataError("file truncated: its tracepoint formats (tracing data) were "
-                                "after offset %d" % lost.offset, self.name, lost.offset)
+        self._check_tracepoint_formats()
 
     # ------------------------------------------------------------ header parts
 
@@ -136,6 +132,25 @@ class Session:
                 if ev.tp_format is not None:
                     tp = "%s:%s" % (ev.tp_format.system, ev.tp_format.name)
                 ev.name = synthesized_name(ev.attr, tp)
+
+    def _check_tracepoint_formats(self):
+        """perf refuses a file-mode recording whose tracepoint events lack formats (it
+        could not decode them); we say which and where."""
+        if self.pd.pipe:
+            return          # pipe mode: the tracing data comes later in the stream
+        missing = [ev for ev in self.evsels if ev.is_tracepoint and ev.tp_format is None]
+        if not missing:
+            return
+        lost = self.pd.truncated_data
+        if lost is not None and self.tracing is None:
+            raise PerfDataError("file truncated: its tracepoint formats (tracing data) were "
+                                "after offset %d" % lost.offset, self.name, lost.offset)
+        if self.tracing is None:
+            raise PerfDataError("the recording has tracepoint events (%s) but no tracing "
+                                "data" % missing[0].name, self.name, 72)
+        off = self.pd.tracing_data[0] if self.pd.tracing_data else None
+        raise PerfDataError("the tracing data has no format for tracepoint id %d (event %s)"
+                            % (missing[0].attr.config, missing[0].name), self.name, off)
 
     @property
     def arch(self):
