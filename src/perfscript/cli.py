@@ -7,7 +7,8 @@ from perfscript import __version__
 from perfscript.errors import PerfDataError
 
 USAGE = """\
-usage: perfscript [-i FILE] -s SCRIPT [SCRIPT ARGS...]
+usage: perfscript [-i FILE] [OPTIONS]                 (perf script's text output)
+   or: perfscript [-i FILE] -s SCRIPT [SCRIPT ARGS...]
 
 Run a script written for `perf script -s` on a perf.data recording, without perf.
 
@@ -16,6 +17,15 @@ Run a script written for `perf script -s` on a perf.data recording, without perf
                         also looked up among perf's installed scripts
       --kallsyms FILE   kernel symbols to use (like perf's --kallsyms)
       --symfs DIR       look for object files under DIR
+  -F, --fields LIST     fields to print ([type:][+-]comm,tid,pid,time,cpu,event,trace,
+                        ip,sym,symoff,dso,addr,period)
+      --ns              nanosecond timestamps
+  -C, --cpu LIST        only samples of these cpus
+      --pid LIST / --tid LIST / --comms LIST   only samples of these tasks
+      --time RANGES     start,end (secs.usecs) ranges or percentages (10%/2, 0%-10%)
+  -G, --hide-call-graph, --max-stack N
+      --show-task-events, --show-mmap-events, --show-switch-events, --show-lost-events
+  -l, --list            list perf's installed scripts
   -h, --help            show this help and exit
       --version         show the version and exit
 
@@ -28,16 +38,28 @@ PERF_EXEC_DIRS = ("/usr/lib/perf-core", "/usr/libexec/perf-core", "/usr/local/li
 
 # perf script options we know but do not implement yet: said so, never ignored
 _NOT_YET = {
-    "-F", "--fields", "-C", "--cpu", "--pid", "--tid", "--comms",
-    "--time", "-G", "--hide-call-graph", "--max-stack", "--ns", "--show-task-events",
-    "--show-mmap-events", "--show-switch-events", "--show-lost-events", "--header",
-    "--header-only", "-l", "--list", "-D", "--dump-raw-trace", "-L", "--Latency",
+    "-D", "--dump-raw-trace", "-L", "--Latency",
     "-d", "--debug-mode", "-v", "--verbose", "--itrace", "--full-source-path",
     "--show-kernel-path", "-S", "--symbols", "--dsos", "-k", "--vmlinux", "-f", "--force",
     "--per-event-dump", "--reltime", "--deltatime", "--inline", "--insn-trace",
     "--xed", "--call-trace", "--call-ret-trace", "--graph-function", "--switch-on",
     "--switch-off", "--show-on-off-events", "--stop-bt", "--dlfilter", "-a", "-e",
 }
+
+# options taking a value: option -> opts key (short ones also accept -Xvalue)
+_VALUE_OPTS = {
+    "-F": "fields", "--fields": "fields", "-C": "cpu", "--cpu": "cpu", "--pid": "pid",
+    "--tid": "tid", "--comms": "comms", "--time": "time", "--max-stack": "max_stack",
+}
+# flags: option -> opts key
+_FLAG_OPTS = {
+    "--ns": "ns", "-G": "hide_call_graph", "--hide-call-graph": "hide_call_graph",
+    "--show-task-events": "show_task_events", "--show-mmap-events": "show_mmap_events",
+    "--show-switch-events": "show_switch_events", "--show-lost-events": "show_lost_events",
+    "--header": "header", "--header-only": "header_only", "-l": "list", "--list": "list",
+}
+# options that select samples: perf applies them in script mode too
+FILTER_KEYS = ("cpu", "pid", "tid", "comms", "time")
 
 
 class UsageError(Exception):
@@ -47,7 +69,7 @@ class UsageError(Exception):
 def parse_args(argv):
     """perf's rules: options stop at the first non-option after the script; `--` is eaten."""
     opts = {"input": None, "script": None, "script_args": [], "kallsyms": None,
-            "symfs": None}
+            "symfs": None, "fields": []}
     i = 0
     n = len(argv)
 
@@ -84,6 +106,24 @@ def parse_args(argv):
             opts["kallsyms"] = inline if eq else value(key)
         elif key == "--symfs":
             opts["symfs"] = inline if eq else value(key)
+        elif key in _VALUE_OPTS or (a[:2] in ("-F", "-C") and len(a) > 2):
+            if key in _VALUE_OPTS:
+                v = inline if eq else value(key)
+                name = _VALUE_OPTS[key]
+            else:
+                v = a[2:]
+                name = _VALUE_OPTS[a[:2]]
+            if name == "fields":
+                opts["fields"].append(v)
+            elif name == "max_stack":
+                try:
+                    opts["max_stack"] = int(v, 0)
+                except ValueError:
+                    raise UsageError("option `max-stack' expects a numerical value") from None
+            else:
+                opts[name] = v
+        elif key in _FLAG_OPTS and not eq:
+            opts[_FLAG_OPTS[key]] = True
         elif key in _NOT_YET or (a.startswith("-") and a[:2] in _NOT_YET):
             raise UsageError("option '%s' is not supported yet" % key)
         elif a.startswith("-") and a != "-":
@@ -118,6 +158,21 @@ def find_script(spec):
         if os.access(cand, os.R_OK):
             return cand
     return spec
+
+
+def _refuse_text_only(opts):
+    """Options the script engine does not apply yet: refused, never ignored."""
+    for key, opt in (("cpu", "--cpu"), ("pid", "--pid"), ("tid", "--tid"),
+                     ("comms", "--comms"), ("time", "--time"), ("ns", "--ns"),
+                     ("hide_call_graph", "-G"), ("max_stack", "--max-stack"),
+                     ("show_task_events", "--show-task-events"),
+                     ("show_mmap_events", "--show-mmap-events"),
+                     ("show_switch_events", "--show-switch-events"),
+                     ("show_lost_events", "--show-lost-events")):
+        if opts.get(key):
+            raise UsageError("option '%s' is not supported with -s yet" % opt)
+    if opts.get("fields"):
+        raise UsageError("option '-F' is not supported with -s yet")
 
 
 def _make_resolver(opts):
@@ -217,10 +272,18 @@ def main(argv=None):
     try:
         if opts.get("gen_script"):
             return run_gen_script(opts)
+        if opts.get("list"):
+            from perfscript.output.listing import list_scripts
+            return list_scripts(PERF_EXEC_DIRS)
+        if opts.get("header") or opts.get("header_only"):
+            raise UsageError("option '--header%s' is not supported yet"
+                             % ("-only" if opts.get("header_only") else ""))
         if not opts["script"]:
-            sys.stderr.write("perfscript: perf script's text output is not supported yet; "
-                             "give a script with -s\n")
-            return 129
+            if opts["script_args"]:
+                raise UsageError("unknown argument '%s'" % opts["script_args"][0])
+            from perfscript.output.text import run
+            return run(opts)
+        _refuse_text_only(opts)
         return run_script(opts)
     except UsageError as e:
         sys.stderr.write("perfscript: %s\n" % e)

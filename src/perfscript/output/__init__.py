@@ -1,0 +1,1 @@
+"""perf script's own text output: samples, side-band records and stat tables."""

@@ -1,0 +1,424 @@
+"""perf script's own text output (no -s): one line per sample, as perf 6.1 prints it.
+
+`TextPrinter` is a session consumer; `run(opts)` is what the CLI calls.
+"""
+
+import struct
+import sys
+
+from perfscript.errors import PerfDataError
+from perfscript.output import fields as FD
+from perfscript.output.fields import (ADDR, COMM, CPU, DSO, EVNAME, IP, PERIOD, PID, SYM,
+                                      SYMOFF, TID, TIME, TRACE, FieldsError, OutputSpec,
+                                      output_type)
+from perfscript.output.sideband import SidebandSession, format_record
+from perfscript.output.stat import StatPrinter
+from perfscript.perfdata import constants as C
+from perfscript.session.filters import FilterError, SampleFilter
+
+NSEC_PER_SEC = 1000000000
+U32_MAX = 0xFFFFFFFF
+FEAT_AUXTRACE = 18
+FEAT_STAT = 19
+FEAT_SAMPLE_TIME = 21
+MAX_STACK = 127
+
+_CONTEXT_MODES = {
+    (1 << 64) - 32: C.MISC_HYPERVISOR,
+    (1 << 64) - 128: C.MISC_KERNEL,
+    (1 << 64) - 512: C.MISC_USER,
+    (1 << 64) - 2048: C.MISC_GUEST_KERNEL,
+    (1 << 64) - 2560: C.MISC_GUEST_USER,
+}
+_GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
+
+
+class TextOptions:
+    """What the text printer needs from the command line."""
+
+    def __init__(self, ns=False, use_callchain=True, max_stack=MAX_STACK, show_task=False,
+                 show_mmap=False, show_switch=False, show_lost=False):
+        self.ns = ns
+        self.use_callchain = use_callchain
+        self.max_stack = max_stack
+        self.show_task = show_task
+        self.show_mmap = show_mmap
+        self.show_switch = show_switch
+        self.show_lost = show_lost
+
+
+def _tracepoint_renderer(session, ev):
+    """body(raw bytes) -> str for a tracepoint, rendered from its print_fmt."""
+    fmt = ev.tp_format
+    if fmt is None:
+        return None
+    from perfscript.ftrace.render import make_renderer
+    tracing = session.tracing
+
+    def symbolize(addr):
+        # perf's machine__resolve_kernel_addr: kernel maps only
+        loc = session.locate(None, C.MISC_KERNEL, addr)
+        if loc is None or loc[2] is None:
+            return None
+        return (loc[2].name, loc[3])
+
+    def warn(text):
+        sys.stderr.write("  %s\n" % text)
+
+    return make_renderer(fmt, long_size=getattr(tracing, "long_size", None),
+                         big_endian=getattr(tracing, "big_endian", None),
+                         printk=getattr(tracing, "printk", None), symbolize=symbolize,
+                         warn=warn)
+
+
+# perf's identity-mapped memory (map__new: anon and dso-less maps)
+_IDENTITY_PREFIXES = ("[stack", "/SYSV", "//anon", "/dev/zero", "/anon_hugepage", "/tmp/perf-")
+
+
+def _identity_map(m):
+    name = m.filename
+    return name == "[heap]" or name.startswith(_IDENTITY_PREFIXES)
+
+
+class TextPrinter:
+    """Session consumer printing perf script's default text."""
+
+    def __init__(self, session, spec, topts, sfilter, out):
+        self.session = session
+        self.spec = spec
+        self.o = topts
+        self.filter = sfilter
+        self.out = out
+        self.write = out.write
+        self.name_width = 0
+        self._compiled = {}
+        self._symcache = {}
+        self.stat = None
+        self.has_stat = FEAT_STAT in session.pd.feature_sections
+        self.has_auxtrace = FEAT_AUXTRACE in session.pd.feature_sections
+        self.pipe = bool(session.pd.pipe)
+        self._seen_types = set()
+        if not self.pipe:
+            self._check_output_opt()
+
+    # ------------------------------------------------------------ setup
+
+    def _check_output_opt(self):
+        """perf_session__check_output_opt: checks against the first event of each type."""
+        spec = self.spec
+        evs = list(self.session.evsels)
+        firsts = {}
+        for ev in evs:
+            firsts.setdefault(output_type(ev.attr.type), ev)
+        for t in range(8):
+            ev = firsts.get(t)
+            if ev is None:
+                continue        # perf 6.1 accepts -F for a type the file does not have
+            if spec.fields[t]:
+                spec.check_attr(ev, self.has_stat, self.has_auxtrace)
+        if self.o.use_callchain:
+            if evs and not any(ev.attr.sample_type & C.SAMPLE_CALLCHAIN for ev in evs):
+                self.o.use_callchain = False
+        if self.o.use_callchain and not spec.user_set[FD.T_TRACE]:
+            for ev in evs:
+                if ev.attr.type == C.TYPE_TRACEPOINT and \
+                        ev.attr.sample_type & C.SAMPLE_CALLCHAIN:
+                    spec.fields[FD.T_TRACE] |= IP | SYM | SYMOFF | DSO
+                    break
+
+    def prepare_evsel(self, ev):
+        """Pipe mode: perf checks each event type's first event as its attr arrives."""
+        if not self.pipe:
+            return
+        t = output_type(ev.attr.type)
+        if t in self._seen_types:
+            return
+        self._seen_types.add(t)
+        if ev.attr.type >= 6 and ev.attr.type != C.TYPE_SYNTH:
+            return
+        if ev.attr.sample_type:
+            self.spec.check_attr(ev, self.has_stat, self.has_auxtrace)
+        st = 0
+        for e in self.session.evsels:
+            st |= e.attr.sample_type
+        if self.o.use_callchain and (st & C.SAMPLE_CALLCHAIN or st & C.SAMPLE_BRANCH_STACK
+                                     or (st & C.SAMPLE_REGS_USER
+                                         and st & C.SAMPLE_STACK_USER)):
+            if not self.spec.user_unset_fields[t] & IP:
+                self.spec.fields[t] |= IP
+            if not self.spec.user_unset_fields[t] & SYM:
+                self.spec.fields[t] |= SYM
+        self._compiled.clear()
+
+    # ------------------------------------------------------------ the line start
+
+    def _start(self, ev, s, thread, f):
+        """perf_sample__fprintf_start: comm, pid/tid, [cpu], time."""
+        parts = []
+        if f & COMM:
+            comm = thread.comm if thread is not None else ":-1"
+            if f & IP and ev.attr.sample_type & C.SAMPLE_CALLCHAIN and self.o.use_callchain:
+                parts.append("%s " % comm)
+            else:
+                parts.append("%16s " % comm)
+        if f & PID and f & TID:
+            parts.append("%5d/%-5d " % (_s32(s.pid), _s32(s.tid)))
+        elif f & PID:
+            parts.append("%5d " % _s32(s.pid))
+        elif f & TID:
+            parts.append("%5d " % _s32(s.tid))
+        if f & CPU:
+            parts.append("[%03d] " % _s32(s.cpu))
+        if f & TIME:
+            t = s.time
+            secs, nsecs = divmod(t, NSEC_PER_SEC)
+            if self.o.ns:
+                parts.append("%5d.%09d: " % (secs, nsecs))
+            else:
+                parts.append("%12s: " % ("%d.%06d" % (secs, nsecs // 1000)))
+        return "".join(parts)
+
+    # ------------------------------------------------------------ samples
+
+    def _plan(self, ev):
+        """What to print for an event's samples, worked out once per event."""
+        f = self.spec.fields[output_type(ev.attr.type)]
+        if f & EVNAME:
+            if ev.name is None:
+                self.session._name_events()     # pipe mode: attrs arrive unnamed
+            if not self.name_width:
+                self.name_width = max((len(e.name or "") for e in self.session.evsels),
+                                      default=0)
+        name = "%*s: " % (self.name_width, ev.name or "[unknown]") if f & EVNAME else ""
+        plain_comm = not (f & IP and ev.attr.sample_type & C.SAMPLE_CALLCHAIN
+                          and self.o.use_callchain)
+        fast = None
+        if f & (COMM | PID | TID | CPU | TIME) == COMM | TID | CPU | TIME and not self.o.ns:
+            # one format for the usual start: "%12s" of "secs.usecs" is "%5d.%06d"
+            fast = ("%16s %5d [%03d] %5d.%06d: " if plain_comm
+                    else "%s %5d [%03d] %5d.%06d: ")
+        elif f & (COMM | PID | TID | CPU | TIME) == COMM | TID | TIME and not self.o.ns:
+            fast = "%16s %5d %5d.%06d: " if plain_comm else "%s %5d %5d.%06d: "
+        body = None
+        if f & TRACE:
+            body = _tracepoint_renderer(self.session, ev) or (lambda raw: "")
+        plan = (f, fast, f & CPU, name, f & PERIOD, body, f & ADDR, f & IP)
+        self._compiled[ev.index] = plan
+        return plan
+
+    def sample(self, ev, s, thread):
+        if self.filter.active and self.filter.skip(s, thread):
+            return
+        if s.misc & C.MISC_CPUMODE_MASK in _GUEST_MODES:
+            return          # perf filters guest samples out unless --guest
+        plan = self._compiled.get(ev.index)
+        if plan is None:
+            plan = self._plan(ev)
+        f, fast, has_cpu, name, period, body, addr, ip = plan
+        if not f:
+            return
+        if fast is not None:
+            t = s.time
+            secs = t // NSEC_PER_SEC
+            tid = s.tid
+            if has_cpu:
+                cpu = s.cpu
+                line = fast % (thread.comm, tid - 0x100000000 if tid & 0x80000000 else tid,
+                               cpu - 0x100000000 if cpu & 0x80000000 else cpu, secs,
+                               (t - secs * NSEC_PER_SEC) // 1000)
+            else:
+                line = fast % (thread.comm, tid - 0x100000000 if tid & 0x80000000 else tid,
+                               secs, (t - secs * NSEC_PER_SEC) // 1000)
+        else:
+            line = self._start(ev, s, thread, f)
+        if period:
+            p = s.period if s.period is not None else ev.attr.sample_period
+            line += "%10d " % p
+        line += name
+        if body is not None and s.raw_size:
+            line += body(s.buf[s.raw_off:s.raw_off + s.raw_size])
+        if addr:
+            line += self._addr(ev, s, thread, f)
+        if ip:
+            chain = None
+            if self.o.use_callchain and s.callchain is not None:
+                chain = self._callchain(s, thread, f)
+            if chain is not None:
+                line += "\n" + chain
+            else:
+                line += " " + self._ip(s, thread, f)
+        self.write(line + "\n")
+
+    def _addr(self, ev, s, thread, f):
+        text = "%16x" % s.addr
+        if not self.session.addr_correlates(ev):
+            return text
+        loc = self.session.locate_fallback(thread, s.misc & C.MISC_CPUMODE_MASK, s.addr)
+        m, dso, sym, symoff = loc if loc is not None else (None, None, None, 0)
+        if f & SYM:
+            text += " " + (sym.name if sym is not None else "[unknown]")
+            if sym is not None and f & SYMOFF:
+                text += "+0x%x" % symoff
+        if f & DSO:
+            text += " (%s)" % (dso.name if dso is not None else
+                               (m.filename if m is not None else "[unknown]"))
+        return text
+
+    def _where(self, thread, cpumode, ip, f):
+        """(printed address, "sym+off (dso)" text) of an address, cached per map."""
+        session = self.session
+        m = session.find_map(thread, cpumode, ip)
+        key = (m, ip, f)
+        hit = self._symcache.get(key)
+        if hit is not None:
+            return hit
+        loc = session.locate(thread, cpumode, ip)
+        if loc is None:
+            m = dso = sym = None
+            symoff = 0
+        else:
+            m, dso, sym, symoff = loc
+        parts = []
+        if f & SYM:
+            if sym is not None:
+                parts.append(" %s+0x%x" % (sym.name, symoff) if f & SYMOFF
+                             else " " + sym.name)
+            else:
+                parts.append(" [unknown]")
+        if f & DSO:
+            name = dso.name if dso is not None else (m.filename if m is not None
+                                                     else "[unknown]")
+            parts.append(" (%s)" % name)
+        addr = ip
+        if m is not None and dso is not None and not dso.kernel and not _identity_map(m):
+            addr = dso.map_ip(ip, m.start, m.pgoff)
+        hit = (addr, "".join(parts))
+        if len(self._symcache) > 200000:
+            self._symcache.clear()
+        self._symcache[key] = hit
+        return hit
+
+    def _ip(self, s, thread, f):
+        _, text = self._where(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip, f)
+        return "%16x%s" % (s.ip, text)
+
+    def _callchain(self, s, thread, f):
+        out = []
+        cpumode = C.MISC_USER
+        n = 0
+        limit = self.o.max_stack
+        where = self._where
+        for ip in s.callchain:
+            if n >= limit:
+                break
+            if ip >= C.CONTEXT_MAX:
+                mode = _CONTEXT_MODES.get(ip)
+                if mode is None:
+                    return ""     # perf discards a chain with an unknown context
+                cpumode = mode
+                continue
+            n += 1
+            addr, text = where(thread, cpumode, ip, f)
+            out.append("\t%16x%s\n" % (addr, text))
+        return "".join(out)
+
+    # ------------------------------------------------------------ side band
+
+    def _sideband_start(self, ev, s, thread):
+        if ev is None:
+            return ""
+        f = self.spec.fields[output_type(ev.attr.type)]
+        return self._start(ev, s, thread, f)
+
+    def sideband(self, typ, misc, buf, off, size, ev, s, pid, tid, body_end):
+        """A COMM/FORK/EXIT/MMAP/LOST/SWITCH record perf prints with --show-*-events."""
+        if ev is not None and not ev.attr.sample_id_all:
+            s.cpu = 0
+            s.pid = pid & U32_MAX
+            s.tid = tid & U32_MAX
+        if self.filter.cpus is not None and self.filter.skip_cpu(s.cpu):
+            return
+        thread = self.session.threads.findnew(pid, tid) if tid != -1 else None
+        self.write(self._sideband_start(ev, s, thread)
+                   + format_record(typ, misc, buf, off, size, self.session.endian, body_end))
+
+    def user_record(self, typ, misc, size, buf, off, where):
+        if typ == C.RECORD_AUXTRACE_ERROR:
+            return
+        if self.stat is None:
+            self.stat = StatPrinter(self.session, self.write)
+        self.stat.record(typ, misc, size, buf, off, where)
+
+
+def _s32(v):
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+# ------------------------------------------------------------------ entry point
+
+def run(opts, out=None):
+    """`perfscript -i FILE [options]` without -s: perf script's text. Returns the status."""
+    from perfscript.cli import _make_resolver
+    out = out or sys.stdout
+    spec = OutputSpec()
+    for text in opts.get("fields") or ():
+        try:
+            spec.parse(text)
+        except FieldsError as e:
+            sys.stderr.write("%s\n" % e)
+            return 129          # perf: an option callback failed -> usage, 129
+    for w in spec.warnings:
+        sys.stderr.write("%s\n" % w)
+    topts = TextOptions(ns=opts.get("ns", False),
+                        use_callchain=not opts.get("hide_call_graph", False),
+                        max_stack=opts.get("max_stack", MAX_STACK),
+                        show_task=opts.get("show_task_events", False),
+                        show_mmap=opts.get("show_mmap_events", False),
+                        show_switch=opts.get("show_switch_events", False),
+                        show_lost=opts.get("show_lost_events", False))
+    path = opts.get("input") or "perf.data"
+    session = SidebandSession(path, _make_resolver(opts), topts)
+    try:
+        sfilter = make_filter(opts, session)
+    except FilterError as e:
+        sys.stderr.write("%s\n" % e)
+        return e.status
+    try:
+        printer = TextPrinter(session, spec, topts, sfilter, out)
+    except FieldsError as e:
+        sys.stderr.write("%s\n" % e)
+        return 255
+    error = None
+    try:
+        session.process(printer, batched=True)
+    except PerfDataError as e:
+        error = e
+    except FieldsError as e:
+        out.flush()
+        sys.stderr.write("%s\n" % e)
+        return 255
+    out.flush()
+    for w in session.warnings:
+        sys.stderr.write("Warning: %s\n" % w)
+    for w in session.finish_warnings():
+        sys.stderr.write(w)
+    if error is not None:
+        sys.stderr.write("perfscript: %s\n" % error)
+        return 1
+    return 0
+
+
+def make_filter(opts, session):
+    """The SampleFilter of the command line, for this session (its sample time bounds)."""
+    first = last = 0
+    st = session.features.get(FEAT_SAMPLE_TIME)
+    if st is not None:
+        first, last = getattr(st, "first", 0), getattr(st, "last", 0)
+    cpu = opts.get("cpu")
+    if cpu is not None and not any(ev.attr.sample_type & C.SAMPLE_CPU
+                                   for ev in session.evsels):
+        raise FilterError("File does not contain CPU events. Remove -C option to proceed.")
+    nr = getattr(session.features.get(C.FEAT_NRCPUS), "available", None)
+    return SampleFilter.from_options(cpu=cpu, pid=opts.get("pid"), tid=opts.get("tid"),
+                                     comms=opts.get("comms"), time=opts.get("time"),
+                                     first_time=first, last_time=last, nr_cpus=nr)

@@ -1,0 +1,146 @@
+"""perf script's own text output (`perfscript -i FILE`, no -s) against perf's references:
+the corpus `script` checks, and real perf on the repository's recordings with options."""
+
+import glob
+import os
+import shlex
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import (RECORDINGS, SHARED, first_difference, read_maybe_xz, same_status,
+                      script_env)
+
+CORPUS = os.path.join(SHARED, "corpus")
+
+KNOWN_FAILURES = {
+    "thirdparty/quipper_callgraph_3_8/script":
+        "symbol layer: perf names a kernel module dso by its path when the build-id table "
+        "lists it (/lib/modules/.../ath9k.ko); we print [ath9k]",
+    "thirdparty/quipper_forkexit_3_8/script": "module dso name, as quipper_callgraph_3_8",
+    "thirdparty/quipper_throttle_3_8/script": "module dso name, as quipper_callgraph_3_8",
+    "thirdparty/quipper_piped_target_3_8/script":
+        "symbol layer: kernel symbol choice on a foreign kernel (dequeue_rt_stack vs "
+        "sched_rr_handler)",
+    "thirdparty/lpd_sleep_compressed_pipe/script":
+        "pipe-mode file from another machine without kernel build id: perf's reference "
+        "used the corpus machine's /proc/kallsyms",
+}
+
+
+def _checks():
+    out = []
+    for commands in sorted(glob.glob(os.path.join(CORPUS, "*", "*", "ref", "COMMANDS"))):
+        case = os.path.dirname(os.path.dirname(commands))
+        with open(commands) as f:
+            for line in f:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                name, kind, expected, rc, command = line.rstrip("\n").split("\t")
+                if name != "script" or kind not in ("stdout", "rc"):
+                    continue
+                cid = "%s/%s/%s" % (os.path.basename(os.path.dirname(case)),
+                                    os.path.basename(case), name)
+                marks = ()
+                if cid in KNOWN_FAILURES:
+                    marks = pytest.mark.xfail(reason=KNOWN_FAILURES[cid], strict=True)
+                out.append(pytest.param(case, kind, expected, int(rc), command, id=cid,
+                                        marks=marks))
+    return out
+
+
+CHECKS = _checks() if os.path.isdir(CORPUS) else []
+
+
+@pytest.fixture(scope="module")
+def corpus_kallsyms(tmp_path_factory):
+    (xz,) = glob.glob(os.path.join(CORPUS, "env", "kallsyms-*.xz"))
+    out = tmp_path_factory.mktemp("corpus-kallsyms") / os.path.basename(xz)[:-3]
+    out.write_bytes(read_maybe_xz(xz))
+    return str(out)
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="../shared/corpus is absent")
+@pytest.mark.parametrize("case,kind,expected,rc,command", CHECKS)
+def test_corpus_script(case, kind, expected, rc, command, perfscript, corpus_kallsyms):
+    argv = shlex.split(command.replace("$CASE", case).replace("$CORPUS", CORPUS))
+    assert argv[:2] == ["perf", "script"]
+    extra = []
+    if os.path.basename(os.path.dirname(case)) == "cases":
+        extra = ["--kallsyms", corpus_kallsyms]
+    p = perfscript(extra + argv[2:])
+    err = p.stderr.decode("utf-8", "replace")[-2000:]
+    if kind == "stdout":
+        want = read_maybe_xz(os.path.join(case, expected))
+        assert p.stdout == want, first_difference(p.stdout, want) + "\n--- stderr:\n" + err
+    assert same_status(p.returncode, rc), err
+
+
+# ------------------------------------------------------------ options, against real perf
+
+PERF = shutil.which("perf")
+
+# (recording, options): each compared byte for byte with `perf script` on this machine
+OPTION_CASES = [
+    ("stat.data", []),
+    ("callchain.data", []),
+    ("callchain.data", ["--ns"]),
+    ("callchain.data", ["-G"]),
+    ("callchain.data", ["--max-stack=2"]),
+    ("callchain.data", ["--show-switch-events"]),
+    ("callchain.data", ["--show-task-events", "--show-mmap-events"]),
+    ("callchain.data", ["-F", "comm,tid,time"]),
+    ("callchain.data", ["-F", "+pid"]),
+    ("callchain.data", ["-F", "-period"]),
+    ("callchain.data", ["-F", "sw:comm,ip,sym,dso"]),
+    ("callchain.data", ["-F", "-sym"]),                 # perf refuses: symoff without sym
+    ("callchain.data", ["-F", "comm,+pid"]),            # perf refuses the mix
+    ("callchain.data", ["--time", "10%/2"]),
+    ("callchain.data", ["--time", "0%-10%,50%-60%"]),
+    ("callchain.data", ["--time", "25%"]),
+    ("sched.data", ["--show-task-events"]),
+    ("sched.data", ["-C", "1"]),
+    ("sched.data", ["--comms", "ls,dd"]),
+    ("sched.data", ["-F", "comm,tid,time,event,trace"]),
+    ("sched.data", ["-F", "trace:cpu,time,event"]),
+    ("syscalls.data", ["--tid", "1"]),
+    ("pipe.data", []),
+    ("zstd.data", ["--show-task-events", "--show-mmap-events"]),
+]
+
+
+def _perf(args, cwd):
+    return subprocess.run([PERF, "script"] + args, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=script_env(), cwd=str(cwd), timeout=300)
+
+
+@pytest.mark.skipif(PERF is None, reason="perf is not installed")
+@pytest.mark.parametrize("name,opts", OPTION_CASES,
+                         ids=["%s %s" % (n, " ".join(o)) for n, o in OPTION_CASES])
+def test_options_like_perf(name, opts, perfscript, tmp_path):
+    args = ["-i", os.path.join(RECORDINGS, name)] + opts
+    want = _perf(args, tmp_path)
+    got = perfscript(args)
+    assert got.stdout == want.stdout, first_difference(got.stdout, want.stdout)
+    assert (got.returncode == 0) == (want.returncode == 0), (got.returncode, want.returncode,
+                                                              got.stderr[-500:])
+    if want.returncode:
+        assert got.returncode == want.returncode
+
+
+def test_list_scripts(perfscript, tmp_path):
+    if PERF is None:
+        pytest.skip("perf is not installed")
+    want = subprocess.run([PERF, "script", "-l"], stdout=subprocess.PIPE, env=script_env())
+    got = perfscript(["-l"])
+    assert got.stdout == want.stdout
+
+
+def test_filter_options_refused_with_script(perfscript, tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("")
+    p = perfscript(["-i", os.path.join(RECORDINGS, "sched.data"), "--pid", "1",
+                    "-s", str(script)])
+    assert p.returncode == 129
+    assert b"not supported with -s yet" in p.stderr
