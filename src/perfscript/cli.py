@@ -162,9 +162,7 @@ def find_script(spec):
 
 def _refuse_text_only(opts):
     """Options the script engine does not apply yet: refused, never ignored."""
-    for key, opt in (("cpu", "--cpu"), ("pid", "--pid"), ("tid", "--tid"),
-                     ("comms", "--comms"), ("time", "--time"), ("ns", "--ns"),
-                     ("hide_call_graph", "-G"), ("max_stack", "--max-stack"),
+    for key, opt in (("ns", "--ns"),
                      ("show_task_events", "--show-task-events"),
                      ("show_mmap_events", "--show-mmap-events"),
                      ("show_switch_events", "--show-switch-events"),
@@ -190,7 +188,18 @@ def run_script(opts):
     path = opts["input"] or "perf.data"
     session = Session(path, _make_resolver(opts))
     script = find_script(opts["script"])
-    engine = ScriptEngine(script, opts["script_args"], session)
+    from perfscript.output.text import make_filter
+    from perfscript.session.filters import FilterError
+    try:
+        sample_filter = make_filter(opts, session)
+    except FilterError as e:
+        sys.stderr.write("%s\n" % e)
+        return e.status
+    max_stack = opts.get("max_stack")
+    engine = ScriptEngine(script, opts["script_args"], session,
+                          sample_filter=sample_filter,
+                          max_stack=int(max_stack) if max_stack is not None else None,
+                          hide_callchain=bool(opts.get("hide_call_graph")))
     try:
         engine.start()
     except ScriptError as e:

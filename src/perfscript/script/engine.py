@@ -48,7 +48,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 class ScriptEngine:
     """The consumer that turns session events into perf script API calls."""
 
-    def __init__(self, script_path, argv, session):
+    def __init__(self, script_path, argv, session, sample_filter=None, max_stack=None,
+                 hide_callchain=False):
         self.script_path = script_path
         self.argv = argv
         self.session = session
@@ -59,9 +60,20 @@ class ScriptEngine:
         self.batch_iter = None
         self._batcher = BatchDispatcher(self)
         self._argcounts = {}
-        self.dicts = SampleDicts(session)
+        kw = {"hide_callchain": hide_callchain}
+        if max_stack is not None:
+            kw["max_stack"] = max_stack
+        self.dicts = SampleDicts(session, **kw)
+        # perf drops filtered samples before any handler; with a filter (or -G and
+        # --max-stack, which change callchains) every sample takes the general path
+        self.filter = sample_filter if sample_filter is not None and sample_filter.active \
+            else None
+        self.general_only = self.filter is not None or hide_callchain or max_stack is not None
+        if self.general_only:
+            self.deliver_batch = None
         self.stat = None
         self._symbol_walker = SymbolWalker()   # perf's "current field" lives across events
+        self.db_export = None     # db-export mode (script/db_export.py), set after trace_begin
 
     # ------------------------------------------------------------ start / end
 
@@ -98,6 +110,9 @@ class ScriptEngine:
         ctx_mod.perf_script_context = capsule
         self.globals["perf_script_context"] = capsule
         self._call_plain("trace_begin")
+        # --- db-export mode: perf reads perf_db_export_* after trace_begin (db_export.py)
+        from perfscript.script import db_export
+        self.db_export = db_export.setup(self)
 
     def end(self):
         self._call_plain("trace_end")
@@ -169,6 +184,9 @@ class ScriptEngine:
         """Called by the session for each event it learns of: compile its fast path."""
         if not ev.is_tracepoint or ev.tp_format is None or ev.decoder is not None:
             return
+        if self.general_only:
+            ev.decoder = make_field_decoder(ev.tp_format, self.session.tracing.big_endian)
+            return
         # libtraceevent reads payloads in the byte order the tracing data declares
         ev.decoder = make_field_decoder(ev.tp_format, self.session.tracing.big_endian)
         fast = compile_tracepoint(self, ev, ev.decoder)
@@ -184,8 +202,12 @@ class ScriptEngine:
         ev.fast = first
 
     def sample(self, ev, s, thread):
+        if self.filter is not None and self.filter.skip(s, thread):
+            return
         if ev.is_tracepoint:
             self._tracepoint(ev, s, thread)
+        elif self.db_export is not None:      # db-export mode: rows, not process_event
+            self.db_export.sample(ev, s, thread)
         else:
             self.current = (ev, b"", s.time, s.offset)
             fn = self.globals.get("process_event")
@@ -252,6 +274,9 @@ class ScriptEngine:
     # ------------------------------------------------------------ side band
 
     def switch(self, sw):
+        if self.db_export is not None:        # db-export mode: context_switch_table
+            self.db_export.switch(sw)
+            return
         fn = self.globals.get("context_switch")
         if fn is None or not callable(fn):
             return

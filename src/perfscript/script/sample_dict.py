@@ -17,9 +17,10 @@ _CONTEXT_MODES = {
 class SampleDicts:
     """Builds the Python values perf hands to handlers for one sample."""
 
-    def __init__(self, session, max_stack=MAX_STACK):
+    def __init__(self, session, max_stack=MAX_STACK, hide_callchain=False):
         self.session = session
         self.max_stack = max_stack
+        self.hide_callchain = hide_callchain    # perf script -G
         self._regs = None
         self._mem = None
 
@@ -28,7 +29,7 @@ class SampleDicts:
     def callchain(self, s, thread):
         """`common_callchain` / the `callchain` key: innermost first, markers dropped."""
         ips = s.callchain
-        if not ips:
+        if not ips or self.hide_callchain:
             return []
         session = self.session
         locate = session.locate
