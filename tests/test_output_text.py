@@ -137,10 +137,12 @@ def test_list_scripts(perfscript, tmp_path):
     assert got.stdout == want.stdout
 
 
-def test_filter_options_refused_with_script(perfscript, tmp_path):
+def test_output_only_options_refused_with_script(perfscript, tmp_path):
+    """Options that only shape text output are refused with -s, never ignored (the
+    sample filters do apply to scripts: tests/test_script_filters.py)."""
     script = tmp_path / "s.py"
     script.write_text("")
-    p = perfscript(["-i", os.path.join(RECORDINGS, "sched.data"), "--pid", "1",
+    p = perfscript(["-i", os.path.join(RECORDINGS, "sched.data"), "--show-task-events",
                     "-s", str(script)])
     assert p.returncode == 129
     assert b"not supported with -s yet" in p.stderr
