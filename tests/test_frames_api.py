@@ -89,4 +89,5 @@ def test_callchains_and_non_tracepoints():
         tb = t.table(name)
         assert "callchain" in tb.column_names and "ip" in tb.column_names
         chains = tb.column("callchain").to_pylist()
-        assert any(chains) and all(ip < (1 << 64) - 4095 for c in chains for ip in c)
+        assert any(chains) and all(f["ip"] < (1 << 64) - 4095 for c in chains for f in c)
+        assert any(f["sym"] and f["dso"] for c in chains for f in c)

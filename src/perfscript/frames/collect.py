@@ -85,7 +85,7 @@ class EventColumns:
 
     # ------------------------------------------------------------ per-record input
 
-    def add_sample(self, s, comm_id, seq):
+    def add_sample(self, s, comm_id, seq, chain=None):
         h = self.l_head
         h["seq"].append(seq)
         h["time"].append(s.time)
@@ -97,7 +97,7 @@ class EventColumns:
         h["ip"].append(s.ip)
         h["addr"].append(s.addr)
         if self.has_callchain:
-            self.l_chain.append([ip for ip in (s.callchain or ()) if ip < C.CONTEXT_MAX])
+            self.l_chain.append(chain or ())
         if self.decoder is not None:
             self.l_raw.append(s.raw)
         self.count += 1
@@ -121,7 +121,12 @@ class EventColumns:
             "addr": np.array(h["addr"], dtype=np.uint64),
         }
         if self.has_callchain:
-            chunk["chain"] = self.l_chain
+            chain = self.l_chain
+            lens = np.fromiter(map(len, chain), np.int64, n)
+            offsets = np.zeros(n + 1, dtype=np.int32)
+            np.cumsum(lens, out=offsets[1:])
+            flat = [f for c in chain for f in c]
+            chunk["chain"] = (offsets, np.array(flat, dtype=np.int32))
         if self.decoder is not None:
             raws = self.l_raw
             sizes = np.fromiter(map(len, raws), np.int64, n)
@@ -193,7 +198,7 @@ class EventColumns:
 class Collector:
     """The session consumer of the columnar pass."""
 
-    def __init__(self, session, progress=None):
+    def __init__(self, session, progress=None, symbols=True):
         self.session = session
         self.progress = progress
         self.total = len(session.pd.source.buf) if progress and session.pd.source.buf else 0
@@ -201,6 +206,7 @@ class Collector:
         self.comm_ids = {}
         self.comms = []
         self._columnar = None
+        self.frames = Frames(session, symbols)
         self.in_batch = False
         self.seq = 0              # position of the record being delivered
         self.little = session.endian == "<"
@@ -220,7 +226,9 @@ class Collector:
 
     # the session's per-record path
     def sample(self, ev, s, thread):
-        self.columns_of(ev).add_sample(s, self.intern(thread.comm), self.seq)
+        ec = self.columns_of(ev)
+        chain = self.frames.chain(s.callchain, thread) if ec.has_callchain else None
+        ec.add_sample(s, self.intern(thread.comm), self.seq, chain)
         if not self.in_batch:
             self.seq += 1
 
@@ -305,6 +313,98 @@ class Collector:
             ec.finish()
         for ev in self.session.evsels:
             self.columns_of(ev)
+
+
+_CONTEXT_MODES = {
+    (1 << 64) - 32: C.MISC_HYPERVISOR,
+    (1 << 64) - 128: C.MISC_KERNEL,
+    (1 << 64) - 512: C.MISC_USER,
+}
+
+
+class Frames:
+    """The distinct callchain frames of a pass: each (map, ip) resolved once.
+
+    A chain's addresses are looked up as perf does (session.locate): in the address
+    space the last context marker names (user space until one says otherwise), in the
+    thread's maps at that moment; the symbol layer finds the symbol once per distinct
+    (map, ip). A chain is a list of indices into this table."""
+
+    def __init__(self, session, symbols=True):
+        self.session = session
+        self.symbols = symbols      # False: frames keep their maps' dso, no symbols
+        self.ids = {}
+        self.ip, self.sym, self.sym_off, self.dso = [], [], [], []
+
+    def chain(self, ips, thread):
+        if not ips:
+            return ()
+        session = self.session
+        if self.symbols and session.resolver is None:
+            # the symbol layer (and its imports) only for recordings with callchains
+            from perfscript.symbols.resolver import SymbolResolver
+            session.resolver = SymbolResolver()
+        out = []
+        ids = self.ids
+        find_map = session.find_map
+        cpumode = C.MISC_USER
+        for ip in ips:
+            if ip >= C.CONTEXT_MAX:
+                mode = _CONTEXT_MODES.get(ip)
+                if mode is None:
+                    return ()        # perf drops the chain on an unknown context
+                cpumode = mode
+                continue
+            m = find_map(thread, cpumode, ip)
+            key = (m, ip) if m is not None else (None, cpumode, ip)
+            i = ids.get(key)
+            if i is None:
+                i = ids[key] = self._add(m, thread, cpumode, ip)
+            out.append(i)
+        return out
+
+    def _add(self, m, thread, cpumode, ip):
+        sym = dso = None
+        off = None
+        if m is not None:
+            loc = self.session.locate(thread, cpumode, ip)
+            if loc is not None:
+                _, d, symbol, symoff = loc
+                if d is not None:
+                    dso = d.name
+                else:       # perf's "[unknown]"; without symbols, the map's file
+                    dso = "[unknown]" if self.symbols else getattr(m, "filename", None)
+                if symbol is not None:
+                    sym, off = symbol.name, symoff
+        self.ip.append(ip)
+        self.sym.append(sym)
+        self.sym_off.append(off)
+        self.dso.append(dso)
+        return len(self.ip) - 1
+
+    def table(self):
+        """The frames as one Arrow struct array (ip, sym, sym_off, dso)."""
+        from perfscript.frames.columns import np_array, str_array
+        n = len(self.ip)
+
+        def texts(vals):
+            valid = np.array([v is not None for v in vals], dtype=bool)
+            arr = str_array([v or "" for v in vals])
+            uniq = arr.dictionary_encode()
+            if valid.all():
+                return uniq
+            return pa.DictionaryArray.from_arrays(
+                pa.Array.from_buffers(pa.int32(), n, [pa.py_buffer(np.packbits(
+                    valid, bitorder="little")), uniq.indices.buffers()[1]]), uniq.dictionary)
+        offs = np.array([o if o is not None else 0 for o in self.sym_off], np.uint64)
+        has_off = np.array([o is not None for o in self.sym_off], dtype=bool)
+        off_arr = np_array(offs)
+        if not has_off.all():
+            off_arr = pa.Array.from_buffers(pa.uint64(), n, [pa.py_buffer(
+                np.packbits(has_off, bitorder="little")), off_arr.buffers()[1]])
+        return pa.StructArray.from_arrays(
+            [np_array(np.array(self.ip, np.uint64)), texts(self.sym), off_arr,
+             texts(self.dso)], names=["ip", "sym", "sym_off", "dso"])
 
 
 def comm_dictionary(comms):

@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 
 _MAX_RECORD = 1 << 20
+SAMPLE_NAMES = ("seq", "time", "timestamp", "cpu", "pid", "tid", "comm", "period", "ip",
+                "addr", "callchain")
 _INT_SIZES = (1, 2, 4, 8)
 
 
@@ -191,14 +193,42 @@ class TypedDecoder:
             else:
                 plan.append(("bytes", f, None))
         self.plan = plan
+        self._dtypes = {}
+        self._plan_texts()
         self.dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets,
                                "itemsize": max(self.fixed_size, 1)}) if names else None
 
+    def _plan_texts(self):
+        """Text columns of the flag/symbolic print args (frames.flagtext), each placed
+        after the last field it reads."""
+        from perfscript.frames import flagtext
+        ints = {f.name: col for kind, f, col in self.plan if kind == "int"}
+        taken = {f.name for f in self.fields} | set(SAMPLE_NAMES)
+        try:
+            self.texts = flagtext.plan_text_columns(self.event, taken, set(ints))
+        except Exception:       # a print_fmt shape the planner did not foresee: no texts
+            self.texts = []
+        self.text_cols = ints
+        after = {}
+        pos = {f.name: i for i, (_, f, _) in enumerate(self.plan)}
+        for t in self.texts:
+            after.setdefault(max(pos[n] for n in t.fields) if t.fields else len(pos) - 1,
+                             []).append(t)
+        order = []
+        for i in range(len(self.plan)):
+            order.append(("field", i))
+            order.extend(("text", t) for t in after.get(i, ()))
+        self.order = order
+
     def schema_fields(self):
-        """(name, Arrow type) of each field's column."""
+        """(name, Arrow type) of each column: the fields, and the text columns."""
         out = []
-        for kind, f, col in self.plan:
-            out.append((f.name, self._type(kind, f, col)))
+        for what, x in self.order:
+            if what == "field":
+                kind, f, col = self.plan[x]
+                out.append((f.name, self._type(kind, f, col)))
+            else:
+                out.append((x.name, pa.dictionary(pa.int32(), pa.string())))
         return out
 
     def _type(self, kind, f, col):
@@ -219,27 +249,44 @@ class TypedDecoder:
             return pa.binary()
         return pa.null()
 
-    def _fixed(self, blob, starts, sizes, n, width, words):
-        """(n, width) uint8: each payload's first `width` bytes, zeros past its end."""
-        w = max(width, 1)
-        if not width:
-            return np.zeros((n, w), dtype=np.uint8)
+    def _rows(self, blob, starts, sizes, n, width, words):
+        """Each payload's fixed part as a row of self.dtype (zeros past its end).
+
+        With `words` and payloads all at the same offset modulo 8 (the usual case: perf
+        pads records to 8 bytes), whole u64 words are gathered (8x fewer indices) and
+        viewed through the dtype shifted by that offset: no second copy."""
         r0 = int(starts[0]) & 7
         if words is not None and not ((starts & 7) != r0).any():
-            # gather whole u64 words (8x fewer indices), then cut the bytes out
             nw = (r0 + width + 7) >> 3
-            widx = ((starts - r0) >> 3)[:, None] + np.arange(nw, dtype=np.int64)
-            np.minimum(widx, len(words) - 1, out=widx)
-            fixed = words[widx].view(np.uint8).reshape(n, 8 * nw)[:, r0:r0 + width]
-            fixed = np.ascontiguousarray(fixed)
-        else:
-            idx = starts[:, None] + np.arange(width, dtype=np.int64)
-            np.minimum(idx, len(blob) - 1, out=idx)
-            fixed = blob[idx]
+            first = (starts - r0) >> 3
+            widx = first[:, None] + np.arange(nw, dtype=np.int64)
+            if int(first.max()) + nw > len(words):
+                np.minimum(widx, len(words) - 1, out=widx)
+            fixed = words[widx].view(np.uint8)          # (n, 8*nw), C order
+            short = sizes < width
+            if short.any():
+                pos = np.arange(8 * nw)[None, :]
+                fixed[short] = np.where(pos[0] - r0 >= sizes[short][:, None], 0,
+                                        fixed[short])
+            return fixed.view(self._shifted(r0, 8 * nw))[:, 0]
+        idx = starts[:, None] + np.arange(width, dtype=np.int64)
+        np.minimum(idx, len(blob) - 1, out=idx)
+        fixed = blob[idx]
         short = sizes < width
         if short.any():
             fixed[np.arange(width)[None, :] >= sizes[:, None]] = 0
-        return fixed
+        return fixed.view(self.dtype)[:, 0]
+
+    def _shifted(self, r0, itemsize):
+        key = (r0, itemsize)
+        dt = self._dtypes.get(key)
+        if dt is None:
+            fields = self.dtype.fields
+            names = list(self.dtype.names)
+            dt = self._dtypes[key] = np.dtype({
+                "names": names, "formats": [fields[k][0] for k in names],
+                "offsets": [fields[k][1] + r0 for k in names], "itemsize": itemsize})
+        return dt
 
     def decode(self, blob, starts, sizes, words=None):
         """One Arrow array per field (all_fields order) for the payloads at
@@ -251,12 +298,26 @@ class TypedDecoder:
         width = self.fixed_size
         rows = None
         if self.dtype is not None and n:
-            fixed = self._fixed(blob, starts, sizes, n, width, words)
-            rows = fixed.view(self.dtype)[:, 0]
-        out = []
-        for kind, f, col in self.plan:
-            out.append(self._column(kind, f, col, rows, blob, starts, sizes, n))
-        return out
+            rows = self._rows(blob, starts, sizes, n, max(width, 1), words)
+        fields = [self._column(kind, f, col, rows, blob, starts, sizes, n)
+                  for kind, f, col in self.plan]
+        if not self.texts:
+            return fields
+        return [fields[x] if what == "field" else self._text(x, rows, n)
+                for what, x in self.order]
+
+    def _text(self, tcol, rows, n):
+        from perfscript.frames import flagtext
+        values = {}
+        for name in tcol.fields:
+            if not n:
+                values[name] = np.zeros(0, np.uint64)
+                continue
+            v = rows[self.text_cols[name]]      # unsigned reads, as tep_read_number
+            values[name] = v.view(v.dtype.str.replace("i", "u")).astype(np.uint64)
+        texts, idx = flagtext.evaluate(self.event, tcol, values, n)
+        return pa.DictionaryArray.from_arrays(np_array(idx.astype(np.int32)),
+                                              str_array(texts))
 
     def _column(self, kind, f, col, rows, blob, starts, sizes, n):
         if kind == "int":

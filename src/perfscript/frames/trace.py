@@ -34,7 +34,7 @@ class Trace:
     the header and event names need no pass over the data.
     """
 
-    def __init__(self, path, progress=None):
+    def __init__(self, path, progress=None, symbols=True):
         from perfscript.session.session import Session
         self.path = path
         self.session = Session(path)
@@ -42,6 +42,7 @@ class Trace:
         self._tables = {}
         self._con = None
         self.progress = progress
+        self.symbols = symbols      # resolve callchain frames to symbol and dso
         self._names = None
         self._by_name = None
 
@@ -129,7 +130,7 @@ class Trace:
 
     def _load(self):
         if self._collector is None:
-            col = Collector(self.session, self.progress)
+            col = Collector(self.session, self.progress, symbols=self.symbols)
             self.session.process(col)
             col.finish()
             self._collector = col
@@ -153,7 +154,7 @@ class Trace:
                 raise KeyError("no event %r in %s (events: %s)"
                                % (name, self.path, ", ".join(self._names)))
             col = self._load()
-            t = self._tables[name] = build_table(col.events[ev.index], col.comms)
+            t = self._tables[name] = build_table(col.events[ev.index], col.comms, col.frames)
         return t
 
     def tables(self):
@@ -193,7 +194,7 @@ def _column_name(name, taken):
     return "sample_" + name if name in taken else name
 
 
-def build_table(ec, comms):
+def build_table(ec, comms, frames=None):
     """The pyarrow.Table of one event's collected chunks."""
     chunks = ec.chunks
     dec = ec.decoder
@@ -221,7 +222,14 @@ def build_table(ec, comms):
     else:
         t = pa.nulls(ec.count, pa.int64())
     names += [_column_name("time", taken), _column_name("timestamp", taken)]
-    arrays += [t, t.cast(pa.timestamp("ns"))]
+    # the same buffers as timestamps (Array.cast would import pyarrow.compute: 40 ms)
+    if ec.has_time:
+        ts = pa.chunked_array([pa.Array.from_buffers(pa.timestamp("ns"), len(c),
+                                                     c.buffers()) for c in t.chunks],
+                              pa.timestamp("ns"))
+    else:
+        ts = pa.nulls(ec.count, pa.timestamp("ns"))
+    arrays += [t, ts]
     for key in ("cpu", "pid", "tid"):
         names.append(_column_name(key, taken))
         arrays.append(cat(key, np.int32))
@@ -240,11 +248,15 @@ def build_table(ec, comms):
         names.append(_column_name("addr", taken))
         arrays.append(cat("addr", np.uint64))
     if ec.has_callchain:
-        chains = []
+        frames_table = frames.table() if frames is not None else None
+        parts = []
         for c in chunks:
-            chains.extend(c.get("chain") or [[]] * len(c["time"]))
+            offsets, flat = c.get("chain") or (np.zeros(len(c["time"]) + 1, np.int32),
+                                               np.zeros(0, np.int32))
+            parts.append(pa.ListArray.from_arrays(np_array(offsets),
+                                                  frames_table.take(np_array(flat))))
         names.append(_column_name("callchain", taken))
-        arrays.append(pa.array(chains, pa.list_(pa.uint64())))
+        arrays.append(pa.chunked_array(parts, pa.list_(frames_table.type)))
     for i, (fname, ftype) in enumerate(zip(field_names, field_types)):
         parts = [c["fields"][i] for c in chunks if "fields" in c]
         arr = pa.chunked_array(parts, ftype)
