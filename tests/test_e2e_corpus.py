@@ -23,8 +23,6 @@ CORPUS = os.path.join(SHARED, "corpus")
 # Checks expected to fail, each with its reason. strict: they must start passing when the
 # reason goes away.
 KNOWN_FAILURES = {
-    "cases/compressed_export/dbexport": "db-export mode (perf_db_export_mode) is issue 4",
-    "cases/cpu_clock_callchain/dbexport": "db-export mode (perf_db_export_mode) is issue 4",
     "thirdparty/lpd_sleep_compressed_pipe/dump":
         "pipe-mode file from another machine without kernel build id: perf's reference "
         "used the corpus machine's /proc/kallsyms; real perf here fails this check too",

@@ -1,0 +1,583 @@
+"""perf's db-export mode: the `*_table` callbacks of export-to-sqlite.py and friends.
+
+When a script sets `perf_db_export_mode` (read after trace_begin returns), perf 6.1 stops
+calling process_event/context_switch and instead turns every non-tracepoint sample and
+every context switch into rows: evsel, machine, thread, comm, comm_thread, dso, symbol,
+sample, call_path (with `perf_db_export_callchains`) and context_switch, each the first
+time it is referenced, with ids counted from 1 per table.  Every id and address goes out
+as a signed 64-bit int (perf's "d64"), cpu and flags as signed 32-bit ints.  Tracepoint
+samples are not exported; they still reach their handlers.
+
+Written from perf's documented behaviour and its output on real recordings.  Notes on
+perf's rules that shape the rows:
+
+* A sample whose address has a map but no symbol gets a zero-length symbol "unknown" at
+  the map-relative address, added to the dso: later lookups of that exact address (the
+  sample's own callchain leaf, later samples) find it.
+* Call paths are built from the callchain resolved root first (perf's ORDER_CALLER): a
+  node is (parent, symbol, ip) with ip 0 when the symbol is known.  A frame with a map but
+  no symbol is looked up again by its absolute address (perf passes node->ip there), and
+  gets an "unknown" symbol at that absolute address when that fails too.
+* Comms are tracked with their start time and exec flag, as perf's thread comm lists:
+  the first COMM of a thread overrides its ":tid" placeholder, later ones are new comms;
+  a forked thread inherits its parent's current comm at the fork time.
+* call_return rows need the thread-stack, which perf 6.1 only runs for samples whose
+  `addr` correlates with a symbol (branch / page-fault events with PERF_SAMPLE_ADDR); for
+  callchain samples (cpu-clock etc.) perf exports no call_return rows at all.
+"""
+
+from perfscript.perfdata import constants as C
+from perfscript.perfdata.attr import FLAG_COMM_EXEC
+from perfscript.session.evsel import synthesized_name
+from perfscript.symbols.symbol import Symbol
+
+U64 = 1 << 64
+DATA_SRC_NONE = 0x5080021
+PERF_MAX_STACK_DEPTH = 127
+HOST_KERNEL_ID = -1
+
+# sample flags (perf's PERF_IP_FLAG_*)
+F_BRANCH = 1 << 0
+F_CALL = 1 << 1
+F_RETURN = 1 << 2
+F_CONDITIONAL = 1 << 3
+F_SYSCALLRET = 1 << 4
+F_ASYNC = 1 << 5
+F_INTERRUPT = 1 << 6
+F_TX_ABORT = 1 << 7
+F_TRACE_BEGIN = 1 << 8
+F_TRACE_END = 1 << 9
+F_IN_TX = 1 << 10
+F_VMENTRY = 1 << 11
+F_VMEXIT = 1 << 12
+BRANCH_MASK = (F_BRANCH | F_CALL | F_RETURN | F_CONDITIONAL | F_SYSCALLRET | F_ASYNC
+               | F_INTERRUPT | F_TX_ABORT | F_TRACE_BEGIN | F_TRACE_END | F_VMENTRY
+               | F_VMEXIT)
+
+BRANCH_TYPES = (
+    (0, "no branch"),
+    (F_BRANCH | F_CALL, "call"),
+    (F_BRANCH | F_RETURN, "return"),
+    (F_BRANCH | F_CONDITIONAL, "conditional jump"),
+    (F_BRANCH, "unconditional jump"),
+    (F_BRANCH | F_CALL | F_INTERRUPT, "software interrupt"),
+    (F_BRANCH | F_RETURN | F_INTERRUPT, "return from interrupt"),
+    (F_BRANCH | F_CALL | F_SYSCALLRET, "system call"),
+    (F_BRANCH | F_RETURN | F_SYSCALLRET, "return from system call"),
+    (F_BRANCH | F_ASYNC, "asynchronous branch"),
+    (F_BRANCH | F_CALL | F_ASYNC | F_INTERRUPT, "hardware interrupt"),
+    (F_BRANCH | F_TX_ABORT, "transaction abort"),
+    (F_BRANCH | F_TRACE_BEGIN, "trace begin"),
+    (F_BRANCH | F_TRACE_END, "trace end"),
+    (F_BRANCH | F_CALL | F_VMENTRY, "vm entry"),
+    (F_BRANCH | F_CALL | F_VMEXIT, "vm exit"),
+)
+
+_CONTEXT_MODES = {
+    U64 - 32: C.MISC_HYPERVISOR,
+    U64 - 128: C.MISC_KERNEL,
+    U64 - 512: C.MISC_USER,
+}
+
+TABLES = ("evsel", "machine", "thread", "comm", "comm_thread", "dso", "symbol",
+          "branch_type", "sample", "call_path", "call_return", "context_switch")
+
+
+def d64(v):
+    """perf's tuple_set_d64: a u64 as a signed 64-bit int."""
+    v &= U64 - 1
+    return v - U64 if v >> 63 else v
+
+
+def s32(v):
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >> 31 else v
+
+
+def branch_type_rows():
+    """(type, name) in the order perf 6.1 exports them, trace begin/end variants last."""
+    rows = list(BRANCH_TYPES)
+    for typ, name in BRANCH_TYPES:
+        if typ == F_BRANCH or typ & (F_TRACE_BEGIN | F_TRACE_END):
+            continue
+        rows.append((typ | F_TRACE_BEGIN, "trace begin / %s" % name))
+        rows.append((typ | F_TRACE_END, "%s / trace end" % name))
+    return rows
+
+
+def short_name(dso):
+    """perf's dso short name: the basename of a file path, else the name as it is."""
+    name = dso.name
+    if name.startswith("/"):
+        return name.rsplit("/", 1)[-1]
+    return name
+
+
+def _prev_cpumode(ips, ent, cpumode):
+    """The mode of the last context marker before index `ent` (None: an unknown marker,
+    on which perf drops the whole chain); `cpumode` when there is none."""
+    for k in range(ent - 1, -1, -1):
+        ip = ips[k]
+        if ip >= C.CONTEXT_MAX:
+            return _CONTEXT_MODES.get(ip)
+    return cpumode
+
+
+def _truthy(g, name):
+    v = g.get(name)
+    return v is not None and bool(v)
+
+
+def setup(engine):
+    """The DbExport for the engine's script, or None when it did not ask for db-export."""
+    if not _truthy(engine.globals, "perf_db_export_mode"):
+        return None
+    dbx = DbExport(engine)
+    dbx.start()
+    return dbx
+
+
+class Comm:
+    """One entry of a thread's comm list (perf's struct comm)."""
+
+    __slots__ = ("name", "start", "exec", "db_id")
+
+    def __init__(self, name, start, exec_):
+        self.name = name
+        self.start = start
+        self.exec = exec_
+        self.db_id = 0
+
+
+class ThreadState:
+    """What db-export keeps per perf thread: its id and comm list (newest last)."""
+
+    __slots__ = ("thread", "db_id", "comms", "comm_set")
+
+    def __init__(self, thread):
+        self.thread = thread
+        self.db_id = 0
+        if thread.comm_set:
+            self.comms = [Comm(thread.comm, 0, False)]
+        else:
+            self.comms = [Comm(":%d" % thread.tid, 0, False)]
+        self.comm_set = thread.comm_set
+
+    def set_comm(self, name, time, exec_):
+        if not self.comm_set:
+            c = self.comms[-1]
+            c.name = name
+            c.start = time
+            if exec_:
+                c.exec = True
+        else:
+            self.comms.append(Comm(name, time, exec_))
+        self.comm_set = True
+
+    @property
+    def comm(self):
+        return self.comms[-1]
+
+    def exec_comm(self):
+        """perf's thread__exec_comm."""
+        comms = self.comms
+        for c in reversed(comms):
+            if c.exec:
+                return c
+        last = comms[0]
+        if len(comms) > 1 and not last.start and self.thread.pid == self.thread.tid:
+            return comms[1]
+        return last
+
+
+class CallPath:
+    __slots__ = ("parent", "sym", "ip", "db_id", "children")
+
+    def __init__(self, parent, sym, ip):
+        self.parent = parent
+        self.sym = sym
+        self.ip = ip
+        self.db_id = 0
+        self.children = {}
+
+
+class DbExport:
+    def __init__(self, engine):
+        self.engine = engine
+        self.session = engine.session
+        g = engine.globals
+        self.export_calls = _truthy(g, "perf_db_export_calls")
+        self.export_callchains = _truthy(g, "perf_db_export_callchains")
+        self.handlers = {}
+        for t in TABLES:
+            fn = g.get(t + "_table")
+            if fn is not None:
+                self.handlers[t] = fn
+        self.synth_handler = g.get("synth_data")
+        self.last = dict.fromkeys(TABLES, 0)
+        self.machine_id = 0
+        self.evsel_ids = {}
+        self.dso_ids = {}        # id(dso) -> (db id, dso)
+        self.sym_ids = {}        # id(symbol) -> (db id, symbol)
+        self.unknown = {}        # id(dso) -> {address: "unknown" Symbol}
+        self.states = {}         # id(thread) -> ThreadState
+        self.root = CallPath(None, None, 0) if self.export_callchains else None
+        self.comm_exec = any(ev.attr.flags & FLAG_COMM_EXEC
+                             for ev in self.session.evsels.evsels)
+        self._hook_session()
+
+    # ------------------------------------------------------------ plumbing
+
+    def _call(self, table, row):
+        fn = self.handlers.get(table)
+        if fn is not None:
+            self.engine._invoke(fn, row)
+
+    def _hook_session(self):
+        """Follow COMM and FORK records for comm start times and exec flags.
+
+        The session gives consumers no fork callback, so its record handlers are
+        wrapped on this session instance only (db-export mode only)."""
+        session = self.session
+        base = dict(type(session)._HANDLERS)
+        orig_comm = base[C.RECORD_COMM]
+        orig_fork = base[C.RECORD_FORK]
+
+        def comm(sess, misc, size, buf, off, where, ev):
+            pid, tid = sess._u32.unpack_from(buf, off + 8)[0], \
+                sess._u32.unpack_from(buf, off + 12)[0]
+            pid, tid = s32(pid), s32(tid)
+            before = sess.threads.findnew(pid, tid)
+            st = self._state(before)
+            orig_comm(sess, misc, size, buf, off, where, ev)
+            th = sess.threads.get(tid)
+            if th is not before:
+                st = self._state(th)
+            t = sess._trailer(ev, buf, off, size).time
+            st.set_comm(th.comm, t or 0, bool(misc & C.MISC_COMM_EXEC))
+
+        def fork(sess, misc, size, buf, off, where, ev):
+            pid, ppid, tid, ptid = (s32(sess._u32.unpack_from(buf, off + 8 + 4 * i)[0])
+                                    for i in range(4))
+            parent = sess.threads.findnew(ppid, ptid)
+            pst = self._state(parent)
+            old = sess.threads.get(tid)
+            orig_fork(sess, misc, size, buf, off, where, ev)
+            th = sess.threads.get(tid)
+            if th is None:
+                return
+            if th is old and id(th) in self.states:
+                return
+            st = ThreadState.__new__(ThreadState)
+            st.thread = th
+            st.db_id = 0
+            st.comms = [Comm(":%d" % tid, 0, False)]
+            st.comm_set = False
+            self.states[id(th)] = st
+            if pst.comm_set:
+                t = sess._trailer(ev, buf, off, size).time
+                st.set_comm(pst.comm.name, t or 0, False)
+
+        handlers = dict(base)
+        handlers[C.RECORD_COMM] = comm
+        handlers[C.RECORD_FORK] = fork
+        session._HANDLERS = handlers
+
+    def _state(self, thread):
+        st = self.states.get(id(thread))
+        if st is None or st.thread is not thread:
+            st = ThreadState(thread)
+            self.states[id(thread)] = st
+        return st
+
+    # ------------------------------------------------------------ start
+
+    def start(self):
+        if "branch_type" in self.handlers:
+            for typ, name in branch_type_rows():
+                self._call("branch_type", (s32(typ), name))
+
+    # ------------------------------------------------------------ ids
+
+    def _machine(self):
+        if not self.machine_id:
+            self.last["machine"] += 1
+            self.machine_id = self.last["machine"]
+            self._call("machine", (self.machine_id, HOST_KERNEL_ID, ""))
+        return self.machine_id
+
+    def _evsel(self, ev):
+        i = self.evsel_ids.get(ev.index)
+        if i is None:
+            self.last["evsel"] += 1
+            i = self.evsel_ids[ev.index] = self.last["evsel"]
+            name = ev.name
+            if name is None:     # a pipe-mode event not named by the time it samples
+                name = synthesized_name(ev.attr)
+            self._call("evsel", (i, name))
+        return i
+
+    def _thread(self, st, main_st):
+        if st.db_id:
+            return
+        self.last["thread"] += 1
+        st.db_id = self.last["thread"]
+        main_id = main_st.db_id if main_st is not None else 0
+        th = st.thread
+        self._call("thread", (st.db_id, self.machine_id, main_id, s32(th.pid), s32(th.tid)))
+
+    def _comm(self, comm, st):
+        self.last["comm"] += 1
+        comm.db_id = self.last["comm"]
+        self._call("comm", (comm.db_id, comm.name, st.db_id, d64(comm.start),
+                            1 if comm.exec else 0))
+
+    def _comm_thread(self, comm, st):
+        self.last["comm_thread"] += 1
+        self._call("comm_thread", (self.last["comm_thread"], comm.db_id, st.db_id))
+
+    def _main_thread(self, thread):
+        if thread.pid == thread.tid:
+            return thread
+        if thread.pid == -1:
+            return None
+        return self.session.threads.get(thread.pid)
+
+    def _threads(self, thread):
+        """perf's db_export__threads: main thread, its exec comm, the thread, its comm.
+        Returns (ThreadState, the main thread's exec comm or None)."""
+        main = self._main_thread(thread)
+        main_st = self._state(main) if main is not None else None
+        comm = None
+        if main_st is not None:
+            self._thread(main_st, main_st)
+            comm = main_st.exec_comm() if self.comm_exec else main_st.comm
+            if not comm.db_id:
+                self._comm(comm, main_st)
+                self._comm_thread(comm, main_st)
+        st = self._state(thread)
+        if thread is not main:
+            export_ct = comm is not None and not st.db_id
+            self._thread(st, main_st)
+            if export_ct:
+                self._comm_thread(comm, st)
+        cur = st.comm
+        if not cur.db_id:
+            self._comm(cur, st)
+        return st, comm
+
+    def _dso(self, dso):
+        key = id(dso)
+        got = self.dso_ids.get(key)
+        if got is None:
+            self.last["dso"] += 1
+            got = self.dso_ids[key] = (self.last["dso"], dso)
+            self._call("dso", (got[0], self.machine_id, short_name(dso), dso.long_name,
+                               dso.build_id or ""))
+        return got[0]
+
+    def _symbol(self, sym, dso_id):
+        key = id(sym)
+        got = self.sym_ids.get(key)
+        if got is None:
+            self.last["symbol"] += 1
+            got = self.sym_ids[key] = (self.last["symbol"], sym)
+            self._call("symbol", (got[0], dso_id, d64(sym.start), d64(sym.end),
+                                  s32(sym.binding), sym.name))
+        return got[0]
+
+    # ------------------------------------------------------------ symbols
+
+    def _find_symbol(self, dso, addr):
+        """perf's dso__find_symbol, including the "unknown" symbols db-export added."""
+        sym = dso.table.find(addr)
+        if sym is None:
+            extra = self.unknown.get(id(dso))
+            if extra is not None:
+                sym = extra.get(addr)
+        return sym
+
+    def _unknown_symbol(self, dso, addr):
+        """A new "unknown" symbol added to the dso; as in perf, a second one at the same
+        address is added too (an address resolved before the first existed), and lookups
+        keep finding the first."""
+        sym = Symbol(addr, addr, 0, "unknown")
+        self.unknown.setdefault(id(dso), {}).setdefault(addr, sym)
+        return sym
+
+    def _resolve(self, thread, cpumode, ip):
+        """(map, dso, symbol, map-relative address) as perf's thread__find_symbol."""
+        session = self.session
+        m = session.find_map(thread, cpumode, ip)
+        if m is None:
+            return None, None, None, ip
+        dso = session.dso_of(m, cpumode in (C.MISC_KERNEL, C.MISC_GUEST_KERNEL))
+        if dso is None:
+            return m, None, None, ip
+        # re-read the map: loading the kernel can move its extent
+        addr = dso.map_ip(ip, m.start, m.pgoff)
+        found = dso.find(ip, m.start, m.pgoff)
+        if found is not None:
+            return m, dso, found[0], addr
+        extra = self.unknown.get(id(dso))
+        sym = extra.get(addr) if extra is not None else None
+        return m, dso, sym, addr
+
+    def _ids_from_al(self, dso, sym, addr):
+        """perf's db_ids_from_al: (dso id, symbol id, offset, symbol)."""
+        if dso is None:
+            return 0, 0, 0, sym
+        dso_id = self._dso(dso)
+        if sym is None:
+            sym = self._unknown_symbol(dso, addr)
+        sym_id = self._symbol(sym, dso_id)
+        return dso_id, sym_id, addr - sym.start, sym
+
+    # ------------------------------------------------------------ call paths
+
+    def _call_path_from_sample(self, s, thread):
+        ips = s.callchain
+        if not ips:
+            return None
+        current = self.root
+        nr = len(ips)
+        # perf's find_prev_cpumode, first from the end: the mode of the root-most part
+        cpumode = _prev_cpumode(ips, nr, C.MISC_USER)
+        if cpumode is None:
+            return None
+        entries = 0
+        for i in range(nr):
+            if entries >= PERF_MAX_STACK_DEPTH:
+                break
+            j = nr - i - 1
+            ip = ips[j]
+            if ip >= C.CONTEXT_MAX:
+                # the marker that precedes this part (callee order) gives its mode
+                cpumode = _prev_cpumode(ips, j, cpumode)
+                if cpumode is None:
+                    return None
+                continue
+            entries += 1
+            m, dso, sym, _ = self._resolve(thread, cpumode, ip)
+            if m is not None and dso is not None:
+                if sym is None:
+                    sym = self._find_symbol(dso, ip)
+                _, _, _, sym = self._ids_from_al(dso, sym, ip)
+            elif m is None:
+                sym = None
+            current = self._call_path_child(current, sym, ip)
+        if current is self.root:
+            return None
+        return current
+
+    def _call_path_child(self, parent, sym, ip):
+        if sym is not None:
+            ip = 0
+        key = (id(sym), ip)
+        cp = parent.children.get(key)
+        if cp is None:
+            cp = parent.children[key] = CallPath(parent, sym, ip)
+        return cp
+
+    def _export_call_path(self, cp):
+        if cp.db_id:
+            return
+        chain = []
+        while cp is not None and not cp.db_id:
+            chain.append(cp)
+            cp = cp.parent
+        for cp in reversed(chain):
+            self.last["call_path"] += 1
+            cp.db_id = self.last["call_path"]
+            parent_id = cp.parent.db_id if cp.parent is not None else 0
+            sym_id = self.sym_ids[id(cp.sym)][0] if cp.sym is not None else 0
+            self._call("call_path", (cp.db_id, parent_id, sym_id, d64(cp.ip)))
+
+    # ------------------------------------------------------------ records
+
+    def sample(self, ev, s, thread):
+        engine = self.engine
+        engine.current = (ev, b"", s.time, s.offset)
+        evsel_id = self._evsel(ev)
+        machine_id = self._machine()
+        st, comm = self._threads(thread)
+        comm_id = comm.db_id if comm is not None else 0
+        self.last["sample"] += 1
+        sample_id = self.last["sample"]
+        cpumode = s.misc & C.MISC_CPUMODE_MASK
+        # perf resolves the sample's ip and addr before exporting anything
+        m, dso, sym, addr = self._resolve(thread, cpumode, s.ip)
+        addr_al = None
+        if ev.attr.sample_type & C.SAMPLE_ADDR and self.session.addr_correlates(ev):
+            addr_al = self._resolve_fb(thread, cpumode, s.addr or 0)
+        dso_id, sym_id, offset, _ = self._ids_from_al(dso, sym, addr)
+        call_path_id = 0
+        if self.root is not None:
+            cp = self._call_path_from_sample(s, thread)
+            if cp is not None:
+                self._export_call_path(cp)
+                call_path_id = cp.db_id
+        to_dso_id = to_sym_id = to_offset = 0
+        if addr_al is not None:
+            am, adso, asym, aaddr = addr_al
+            to_dso_id, to_sym_id, to_offset, _ = self._ids_from_al(adso, asym, aaddr)
+        flags = getattr(s, "flags", None) or 0
+        period = s.period if s.period is not None else ev.default_period
+        data_src = s.data_src if s.data_src is not None else DATA_SRC_NONE
+        row = (sample_id, evsel_id, machine_id, st.db_id, comm_id, dso_id, sym_id,
+               d64(offset), d64(s.ip), d64(s.time if s.time is not None else U64 - 1),
+               s32(s.cpu if s.cpu is not None else 0xFFFFFFFF),
+               to_dso_id, to_sym_id, d64(to_offset), d64(s.addr or 0), d64(period or 0),
+               d64(s.weight or 0), d64(s.transaction or 0), d64(data_src),
+               s32(flags & BRANCH_MASK), 1 if flags & F_IN_TX else 0, call_path_id,
+               d64(getattr(s, "insn_cnt", 0) or 0), d64(getattr(s, "cyc_cnt", 0) or 0),
+               s32(flags))
+        self._call("sample", row)
+        if ev.attr.type == C.TYPE_SYNTH and self.synth_handler is not None:
+            engine._invoke(self.synth_handler, (sample_id, d64(ev.attr.config), s.raw))
+
+    def _resolve_fb(self, thread, cpumode, addr):
+        m, dso, sym, a = self._resolve(thread, cpumode, addr)
+        if m is None and cpumode in (C.MISC_KERNEL, C.MISC_USER):
+            other = C.MISC_KERNEL if addr >= self.session.kernel_start() else C.MISC_USER
+            if other != cpumode:
+                return self._resolve(thread, other, addr)
+        return m, dso, sym, a
+
+    def _pid_tid(self, pid, tid):
+        """perf's db_export__pid_tid: (thread db id, its exec comm, is idle)."""
+        th = self.session.threads.get(tid)
+        if th is None or (pid != -1 and th.pid not in (pid, -1)):
+            return 0, None, False
+        if not self._state(th).comm_set:
+            return 0, None, False
+        idle = th.pid == 0 and th.tid == 0
+        st, comm = self._threads(th)
+        return st.db_id, comm, idle
+
+    def switch(self, sw):
+        self._machine()
+        s = sw.sample
+        pid = s32(s.pid) if s.pid is not None else -1
+        tid = s32(s.tid) if s.tid is not None else -1
+        a_id, comm_a, idle_a = self._pid_tid(pid, tid)
+        b_id, comm_b, idle_b = 0, None, False
+        if sw.cpu_wide:
+            b_id, comm_b, idle_b = self._pid_tid(sw.next_prev_pid, sw.next_prev_tid)
+        if (not a_id or idle_a) and (not b_id or idle_b):
+            return
+        self.last["context_switch"] += 1
+        flags = (1 if sw.out else 0) | (2 if sw.out and sw.preempt else 0)
+        ca = comm_a.db_id if comm_a is not None else 0
+        cb = comm_b.db_id if comm_b is not None else 0
+        if sw.out:
+            row = (a_id, ca, b_id, cb)
+        else:
+            row = (b_id, cb, a_id, ca)
+        t = s.time if s.time is not None else 0
+        cpu = s.cpu if s.cpu is not None else 0xFFFFFFFF
+        self._call("context_switch", (self.last["context_switch"], self.machine_id, d64(t),
+                                      s32(cpu)) + row + (flags,))
+
+    def end(self):
+        pass

@@ -1,0 +1,157 @@
+"""db-export mode (perf_db_export_mode): the *_table callbacks, their ids, tuples and order.
+
+The corpus references (perf 6.1 on the corpus machine) are the ground truth; where a case
+has no reference, real perf on this machine is run on the same file and script.
+"""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import SHARED, read_maybe_xz, script_env
+from perfscript.script.db_export import branch_type_rows, d64, s32
+
+CORPUS = os.path.join(SHARED, "corpus")
+DBEXPORT = os.path.join(CORPUS, "dbexport.py")
+needs_corpus = pytest.mark.skipif(not os.path.isfile(DBEXPORT),
+                                  reason="../shared/corpus is absent")
+needs_perf = pytest.mark.skipif(shutil.which("perf", path=script_env()["PATH"]) is None,
+                                reason="perf is not installed")
+
+
+def test_branch_types_in_perf_order():
+    rows = branch_type_rows()
+    assert len(rows) == 42
+    assert rows[:5] == [(0, "no branch"), (3, "call"), (5, "return"),
+                        (9, "conditional jump"), (1, "unconditional jump")]
+    assert rows[15] == (4099, "vm exit")
+    assert rows[16:18] == [(256, "trace begin / no branch"), (512, "no branch / trace end")]
+    assert rows[-1] == (4611, "vm exit / trace end")
+    # the plain unconditional jump and the trace begin/end types get no variants
+    names = [n for _, n in rows]
+    assert "trace begin / unconditional jump" not in names
+    assert "trace begin / trace begin" not in names
+
+
+def test_signed_conversions():
+    assert d64(0xffffffff81b27750) == -2119010480
+    assert d64(5) == 5
+    assert d64((1 << 64) - 1) == -1
+    assert s32(0xFFFFFFFF) == -1
+    assert s32(7) == 7
+
+
+@pytest.fixture(scope="module")
+def kallsyms(tmp_path_factory):
+    import glob
+    (xz,) = glob.glob(os.path.join(CORPUS, "env", "kallsyms-*.xz"))
+    out = tmp_path_factory.mktemp("dbx-kallsyms") / os.path.basename(xz)[:-3]
+    out.write_bytes(read_maybe_xz(xz))
+    return str(out)
+
+
+@needs_corpus
+@pytest.mark.parametrize("case", ["compressed_export", "cpu_clock_callchain"])
+def test_dbexport_matches_reference(case, perfscript, kallsyms):
+    """Every table call, id and tuple as perf 6.1 made them (dbexport.py prints them all),
+    tracepoint samples still reaching trace_unhandled."""
+    d = os.path.join(CORPUS, "cases", case)
+    p = perfscript(["--kallsyms", kallsyms, "-i", os.path.join(d, "perf.data"),
+                    "-s", DBEXPORT])
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    want = read_maybe_xz(os.path.join(d, "ref", "dbexport.out"))
+    got_lines, want_lines = p.stdout.splitlines(), want.splitlines()
+    for i, (g, w) in enumerate(zip(got_lines, want_lines)):
+        assert g == w, "line %d differs" % (i + 1)
+    assert len(got_lines) == len(want_lines)
+
+
+def _perf(args, cwd):
+    return subprocess.run(["perf", "script"] + args, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=script_env(), cwd=str(cwd),
+                          stdin=subprocess.DEVNULL, timeout=300)
+
+
+# No kernel symbols in these rows' comparison: only ids, threads, comms and switches.
+_NO_SYMBOL_TABLES = (b"evsel_table", b"machine_table", b"thread_table", b"comm_table",
+                     b"comm_thread_table", b"context_switch_table", b"trace_unhandled")
+
+
+def _rows(out, tables):
+    return [line.split(b" ", 1)[1] for line in out.splitlines()
+            if line.split(b" ", 1)[1].startswith(tables)]
+
+
+@needs_corpus
+@needs_perf
+def test_context_switch_table_as_perf(perfscript, tmp_path):
+    """Switch records become context_switch_table rows (flags bit 0 out, bit 1 preempt),
+    threads and comms exported on first reference, as real perf does."""
+    data = os.path.join(CORPUS, "cases", "task_clock_switch", "perf.data")
+    ref = _perf(["-i", data, "-s", DBEXPORT], tmp_path)
+    p = perfscript(["-i", data, "-s", DBEXPORT])
+    assert p.returncode == ref.returncode == 0
+    want = _rows(ref.stdout, _NO_SYMBOL_TABLES)
+    assert any(r.startswith(b"context_switch_table") for r in want)
+    assert _rows(p.stdout, _NO_SYMBOL_TABLES) == want
+
+
+@needs_corpus
+@needs_perf
+@pytest.mark.parametrize("rel", [
+    # page faults with addr: the addr side gets its own "unknown" symbol; forks, comms
+    "cases/mixed_tp_sw/perf.data",
+    # kernel-only callchains (the idle task), resolved in the kernel map
+    "thirdparty/quipper_callgraph_3_8/perf.data",
+    # context switches of a foreign recording
+    "thirdparty/quipper_ctx_switch_namespaces_4_14/perf.data",
+])
+def test_dbexport_as_perf(rel, perfscript, tmp_path):
+    data = os.path.join(CORPUS, rel)
+    if not os.path.exists(data):
+        pytest.skip("%s is absent" % rel)
+    ref = _perf(["-i", data, "-s", DBEXPORT], tmp_path)
+    if ref.returncode != 0:
+        pytest.skip("perf cannot read %s here" % rel)
+    p = perfscript(["-i", data, "-s", DBEXPORT])
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    got, want = p.stdout.splitlines(), ref.stdout.splitlines()
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g == w, "line %d differs" % (i + 1)
+    assert len(got) == len(want)
+
+
+def test_no_db_export_without_the_flag(perfscript, tmp_path):
+    """perf_db_export_mode false: the script is an ordinary one (no *_table calls)."""
+    script = tmp_path / "s.py"
+    script.write_text(
+        "perf_db_export_mode = False\n"
+        "def sample_table(*x):\n    print('sample_table')\n"
+        "def branch_type_table(*x):\n    print('branch_type_table')\n"
+        "def trace_end():\n    print('end')\n")
+    data = os.path.join(CORPUS, "cases", "cpu_clock_callchain", "perf.data")
+    if not os.path.exists(data):
+        pytest.skip("corpus absent")
+    p = perfscript(["-i", data, "-s", str(script)])
+    assert p.returncode == 0
+    assert p.stdout == b"end\n"
+
+
+def test_mode_read_after_trace_begin(perfscript, tmp_path):
+    """perf reads perf_db_export_mode after trace_begin: a script may turn it on there."""
+    script = tmp_path / "s.py"
+    script.write_text(
+        "def trace_begin():\n"
+        "    global perf_db_export_mode\n    perf_db_export_mode = True\n"
+        "n = [0]\n"
+        "def sample_table(*x):\n    n[0] += 1\n"
+        "def evsel_table(*x):\n    print('evsel', x)\n"
+        "def trace_end():\n    print('samples', n[0])\n")
+    data = os.path.join(CORPUS, "cases", "cpu_clock_callchain", "perf.data")
+    if not os.path.exists(data):
+        pytest.skip("corpus absent")
+    p = perfscript(["-i", data, "-s", str(script)])
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    assert p.stdout == b"evsel (1, 'cpu-clock')\nsamples 321\n"
