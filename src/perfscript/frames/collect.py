@@ -33,25 +33,6 @@ _FLUSH_ROWS = 1 << 16
 HEADER = ("seq", "time", "cpu", "pid", "tid", "comm", "period", "ip", "addr")
 
 
-def _u64_slots(layout):
-    """u64 word index of each fixed sample field, and which half for u32 pairs."""
-    slots = {}
-    names = layout.fixed_names
-    word = 0
-    i = 0
-    while i < len(names):
-        name = names[i]
-        if name in ("pid", "cpu"):
-            slots[name] = (word, 0)
-            slots[names[i + 1]] = (word, 1)
-            i += 2
-        else:
-            slots[name] = (word, None)
-            i += 1
-        word += 1
-    return slots
-
-
 class EventColumns:
     """The samples of one event, as chunks of columns, in delivery order."""
 
@@ -72,7 +53,7 @@ class EventColumns:
         self.columnar = (not st & ~(_FIXED_BITS | C.SAMPLE_RAW)
                          and (not self.has_raw or self.decoder is not None)
                          and ev.layout.fixed.size % 8 == 0)
-        self.slots = _u64_slots(ev.layout)
+        self.slots = ev.layout.word_slots()
         self.raw_word = ev.layout.fixed.size // 8
         self.chunks = []       # dicts: header numpy arrays, "fields": [pa.Array], "chain"
         self._reset_lists()

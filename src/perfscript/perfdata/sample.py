@@ -126,6 +126,25 @@ class SampleLayout:
         self.time_index = names.index("time") if "time" in names else None
         self.trailer_time_index = tnames.index("time") if "time" in tnames else None
 
+    def word_slots(self):
+        """For reading fixed sample fields as columns of a u64 view: each field's word
+        index after the header, and which half (0 first, 1 second) for u32 pairs."""
+        slots = {}
+        names = self.fixed_names
+        word = 0
+        i = 0
+        while i < len(names):
+            name = names[i]
+            if name in ("pid", "cpu"):
+                slots[name] = (word, 0)
+                slots[names[i + 1]] = (word, 1)
+                i += 2
+            else:
+                slots[name] = (word, None)
+                i += 1
+            word += 1
+        return slots
+
     # -------------------------------------------------------------- samples
 
     def parse(self, buf, off, size, misc, name=None, where=None):

@@ -31,25 +31,6 @@ _comm_of = attrgetter("comm")
 NAMED, UNHANDLED = 1, 2
 
 
-def _u64_slots(layout):
-    """Index of each fixed sample field's u64 word, and which half for u32 pairs."""
-    slots = {}
-    names = layout.fixed_names
-    word = 0
-    i = 0
-    while i < len(names):
-        name = names[i]
-        if name in ("pid", "cpu"):
-            slots[name] = (word, 0)
-            slots[names[i + 1]] = (word, 1)
-            i += 2
-        else:
-            slots[name] = (word, None)
-            i += 1
-        word += 1
-    return slots
-
-
 class TracepointPlan:
     """How one tracepoint event's samples become handler arguments, column-wise."""
 
@@ -59,7 +40,7 @@ class TracepointPlan:
         session = engine.session
         self.decoder = BatchDecoder(fmt, session.tracing.big_endian)
         self.little = session.endian == "<"
-        self.slots = _u64_slots(ev.layout)
+        self.slots = ev.layout.word_slots()
         self.raw_word = ev.layout.fixed.size // 8
         self.name = fmt.handler_name
         self.field_names = tuple(f.name for f in fmt.fields)
