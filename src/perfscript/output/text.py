@@ -13,6 +13,7 @@ from perfscript.output.fields import (ADDR, COMM, CPU, DSO, EVNAME, IP, PERIOD, 
                                       output_type)
 from perfscript.output.sideband import SidebandSession, format_record
 from perfscript.output.stat import StatPrinter
+from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
 from perfscript.session.filters import FilterError, SampleFilter
 
@@ -100,6 +101,7 @@ class TextPrinter:
         self._seen_types = set()
         if not self.pipe:
             self._check_output_opt()
+        self.deliver_batch = BatchLines(self).deliver_batch
 
     # ------------------------------------------------------------ setup
 

@@ -40,8 +40,6 @@ class TracepointPlan:
         session = engine.session
         self.decoder = BatchDecoder(fmt, session.tracing.big_endian)
         self.little = session.endian == "<"
-        self.slots = ev.layout.word_slots()
-        self.raw_word = ev.layout.fixed.size // 8
         self.name = fmt.handler_name
         self.field_names = tuple(f.name for f in fmt.fields)
         self.dict_keys = ("common_cpu", "common_s", "common_ns", "common_pid", "common_comm",
@@ -74,47 +72,25 @@ class TracepointPlan:
         self.mode = 0
         return 0
 
-    def _field(self, words, base, name):
-        word, half = self.slots[name]
-        w = words[base + word]
-        if half is None:
-            return w
-        if (half == 0) == self.little:
-            return w & np.uint64(0xFFFFFFFF)
-        return w >> np.uint64(32)
-
-    @staticmethod
-    def _signed(col):
-        """u32 cpu/pid/tid column with perf's -1 for "none"."""
-        col = col.astype(np.int64)
-        col[col == U32_MAX] = -1
-        return col.tolist()
-
     def columns(self, batch, sel):
         """Per-row columns [cpu, secs, nsecs, common_pid, tid, pid, *fields], or None."""
+        sc = batch.sample_columns(sel, self.ev.layout, self.little)
+        if sc is None:
+            return None     # a damaged record: the per-record path reports it
         words = batch.words
-        o = batch.offs[sel]
-        base = (o >> 3) + 1
-        n = len(o)
-        slots = self.slots
-        if "time" in slots:
-            t = self._field(words, base, "time")
+        n = len(sel)
+        t = sc["time"]
+        if t is not None:
             secs = (t // np.uint64(NSEC_PER_SEC)).tolist()
             nsecs = (t % np.uint64(NSEC_PER_SEC)).tolist()
         else:
             secs = [((1 << 64) - 1) // NSEC_PER_SEC] * n
             nsecs = [((1 << 64) - 1) % NSEC_PER_SEC] * n
-        cpu = self._signed(self._field(words, base, "cpu")) if "cpu" in slots else [-1] * n
-        tids = self._signed(self._field(words, base, "tid")) if "tid" in slots else [-1] * n
-        pids = self._signed(self._field(words, base, "pid")) if "pid" in slots else [-1] * n
-        sw = words[base + self.raw_word]
-        sizes = ((sw & np.uint64(0xFFFFFFFF)) if self.little else (sw >> np.uint64(32)))
-        sizes = sizes.astype(np.int64)
-        start = o + 8 + 8 * self.raw_word + 4
-        head = words[o >> 3]
-        rec_size = (head >> np.uint64(48)) if self.little else (head & np.uint64(0xFFFF))
-        if (start + sizes > o + rec_size.astype(np.int64)).any():
-            return None     # a damaged record: the per-record path reports it
+        cpu = sc["cpu"].tolist()
+        tids = sc["tid"].tolist()
+        pids = sc["pid"].tolist()
+        sizes = sc["raw_size"]
+        start = sc["raw_start"]
         dec = self.decoder
         width = dec.fixed_size
         if width:

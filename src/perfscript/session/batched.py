@@ -59,6 +59,45 @@ class RecordBatch:
         """Deliver record k through the session's per-record path."""
         self.session.deliver_at(self.buf, int(self.offs[k]), int(self.evidx[k]))
 
+    def sample_columns(self, sel, layout, little):
+        """The fixed fields of samples `sel` (all of one event layout with PERF_SAMPLE_RAW
+        and nothing variable before it) as NumPy columns: time (uint64 or None), cpu, pid,
+        tid (int64, -1 when absent) and raw_start/raw_size; None if a record is damaged
+        (the per-record path then reports it)."""
+        words = self.words
+        o = self.offs[sel]
+        base = (o >> 3) + 1
+        n = len(o)
+        slots = layout.word_slots()
+        low = np.uint64(0xFFFFFFFF)
+        shift = np.uint64(32)
+
+        def field(name):
+            word, half = slots[name]
+            w = words[base + word]
+            if half is None:
+                return w
+            return (w & low) if (half == 0) == little else (w >> shift)
+
+        def signed(name):
+            if name not in slots:
+                return np.full(n, -1, dtype=np.int64)
+            col = field(name).astype(np.int64)
+            col[col == 0xFFFFFFFF] = -1
+            return col
+
+        raw_word = layout.fixed.size // 8
+        sw = words[base + raw_word]
+        sizes = ((sw & low) if little else (sw >> shift)).astype(np.int64)
+        start = o + 8 + 8 * raw_word + 4
+        head = words[o >> 3]
+        rec_size = ((head >> np.uint64(48)) if little else (head & np.uint64(0xFFFF)))
+        if (start + sizes > o + rec_size.astype(np.int64)).any():
+            return None
+        return {"time": field("time") if "time" in slots else None,
+                "cpu": signed("cpu"), "pid": signed("pid"), "tid": signed("tid"),
+                "raw_start": start, "raw_size": sizes}
+
 
 def deliver_each(batch):
     """The default `deliver_batch`: record by record through the session."""

@@ -1,0 +1,143 @@
+"""Tracepoint lines of a whole batch at once: the columns perf's usual line start needs
+are read with NumPy, the bodies rendered per record, and the lines joined by C-level
+maps. Anything else in the batch is printed by the per-record path, in place.
+"""
+
+from itertools import chain, repeat
+from operator import attrgetter
+
+import numpy as np
+
+from perfscript.perfdata import constants as C
+
+NSEC_PER_SEC = 1000000000
+_COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
+_ALLOWED = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME | C.SAMPLE_ADDR
+            | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
+            | C.SAMPLE_RAW)
+_comm_of = attrgetter("comm")
+
+
+def _s32(col):
+    """u32 fields as perf prints them with %d (-1 already mapped by the reader)."""
+    return np.where(col >= 1 << 31, col - (1 << 32), col)
+
+
+class BatchLines:
+    """A TextPrinter's `deliver_batch`."""
+
+    def __init__(self, printer):
+        self.printer = printer
+        self.session = printer.session
+        self.little = self.session.endian == "<"
+
+    def _usable(self, ev, plan):
+        f, fast, has_cpu, name, period, body, addr, ip = plan
+        st = ev.attr.sample_type
+        return (ev.is_tracepoint and fast is not None and body is not None and not period
+                and not addr and not ip and st & C.SAMPLE_RAW and not st & ~_ALLOWED
+                and ev.layout.fixed.size % 8 == 0)
+
+    def _rows(self, batch, ev, plan, sel):
+        """Per-row pieces (tid, pid, start of the line after comm, body) or None."""
+        sc = batch.sample_columns(sel, ev.layout, self.little)
+        if sc is None or sc["time"] is None:
+            return None
+        head = batch.words[batch.offs[sel] >> 3]
+        misc = ((head >> np.uint64(32)) if self.little else (head >> np.uint64(16)))
+        mode = (misc & np.uint64(0xFFFF)).astype(np.int64) & C.MISC_CPUMODE_MASK
+        if np.isin(mode, (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)).any():
+            return None
+        t = sc["time"]
+        secs = (t // np.uint64(NSEC_PER_SEC)).tolist()
+        usecs = ((t % np.uint64(NSEC_PER_SEC)) // np.uint64(1000)).tolist()
+        tids = sc["tid"]
+        tid_text = _s32(tids).tolist()
+        buf = batch.buf
+        start = sc["raw_start"]
+        raws = map(buf.__getitem__, map(slice, start.tolist(),
+                                        (start + sc["raw_size"]).tolist()))
+        bodies = list(map(plan[5], raws))
+        cols = [tid_text, _s32(sc["cpu"]).tolist(), secs, usecs] if plan[2] else \
+            [tid_text, secs, usecs]
+        return tids.tolist(), sc["pid"].tolist(), cols, bodies
+
+    def deliver_batch(self, batch):
+        p = self.printer
+        if p.filter.active:
+            for k in range(len(batch)):
+                batch.deliver(k)
+            return
+        evsels = self.session.evsels.evsels
+        types, evidx = batch.types, batch.evidx
+        n = len(types)
+        sample_mask = types == C.RECORD_SAMPLE
+        plans = []
+        for e in np.unique(evidx[sample_mask]).tolist():
+            if e < 0:
+                continue
+            ev = evsels[e]
+            plan = p._compiled.get(e) or p._plan(ev)
+            if not plan[0] or not self._usable(ev, plan):
+                continue
+            sel = np.nonzero(sample_mask & (evidx == e))[0]
+            rows = self._rows(batch, ev, plan, sel)
+            if rows is not None:
+                plans.append((plan, sel, rows))
+        if not plans:
+            for k in range(n):
+                batch.deliver(k)
+            return
+        cuts = (np.nonzero(np.isin(types, _COMM_CHANGERS))[0] + 1).tolist()
+        bounds = [0] + [c for c in cuts if 0 < c < n] + [n]
+        for s, e in zip(bounds, bounds[1:]):
+            self._segment(batch, plans, s, e)
+
+    def _segment(self, batch, plans, s, e):
+        threads = self.session.threads
+        table = threads.threads
+        parts, places = [], []
+        covered = 0
+        for plan, sel, (tids, pids, cols, bodies) in plans:
+            lo, hi = np.searchsorted(sel, [s, e]).tolist()
+            if lo == hi:
+                continue
+            seg_tids = tids[lo:hi]
+            for i in np.unique(np.asarray(seg_tids), return_index=True)[1].tolist():
+                tid = seg_tids[i]
+                th = table.get(tid)
+                if th is None or th.pid == -1:
+                    threads.findnew(pids[lo + i], tid)
+            comms = map(_comm_of, map(table.__getitem__, seg_tids))
+            heads = map(plan[1].__mod__, zip(comms, *(c[lo:hi] for c in cols)))
+            parts.append(map("".join, zip(heads, repeat(plan[3]), bodies[lo:hi],
+                                          repeat("\n"))))
+            places.append(sel[lo:hi] - s)
+            covered += hi - lo
+        m = e - s
+        if covered < m:
+            mask = np.ones(m, dtype=bool)
+            for p in places:
+                mask[p] = False
+            rest = np.nonzero(mask)[0]
+            parts.append(repeat(None, len(rest)))
+            places.append(rest)
+        entries = list(chain.from_iterable(parts))
+        if len(places) > 1:
+            order = np.argsort(np.concatenate(places), kind="stable")
+            entries = list(map(entries.__getitem__, order.tolist()))
+        write = self.printer.write
+        if covered == m:
+            write("".join(entries))
+            return
+        pending = []
+        for k, line in enumerate(entries):
+            if line is not None:
+                pending.append(line)
+                continue
+            if pending:
+                write("".join(pending))
+                pending = []
+            batch.deliver(s + k)
+        if pending:
+            write("".join(pending))
