@@ -15,11 +15,6 @@ from conftest import (RECORDINGS, SHARED, first_difference, read_maybe_xz, same_
 CORPUS = os.path.join(SHARED, "corpus")
 
 KNOWN_FAILURES = {
-    "thirdparty/quipper_callgraph_3_8/script":
-        "symbol layer: perf names a kernel module dso by its path when the build-id table "
-        "lists it (/lib/modules/.../ath9k.ko); we print [ath9k]",
-    "thirdparty/quipper_forkexit_3_8/script": "module dso name, as quipper_callgraph_3_8",
-    "thirdparty/quipper_throttle_3_8/script": "module dso name, as quipper_callgraph_3_8",
     "thirdparty/quipper_piped_target_3_8/script":
         "symbol layer: kernel symbol choice on a foreign kernel (dequeue_rt_stack vs "
         "sched_rr_handler)",

@@ -6,7 +6,8 @@ from bisect import bisect_right
 class Map:
     """One mapping of a dso (or anonymous memory) into an address space."""
 
-    __slots__ = ("start", "end", "pgoff", "filename", "dso", "prot", "flags", "build_id")
+    __slots__ = ("start", "end", "pgoff", "filename", "dso", "prot", "flags", "build_id",
+                 "listed")
 
     def __init__(self, start, end, pgoff, filename, prot=0, flags=0, build_id=None):
         self.start = start
@@ -16,6 +17,7 @@ class Map:
         self.prot = prot
         self.flags = flags
         self.build_id = build_id
+        self.listed = False     # the recording's build-id table names this file
         self.dso = None         # resolved lazily by the session's symbol layer
 
     def split(self, start, end):
@@ -23,6 +25,7 @@ class Map:
         m = Map(start, end, self.pgoff + (start - self.start), self.filename, self.prot,
                 self.flags, self.build_id)
         m.dso = self.dso
+        m.listed = self.listed
         return m
 
     def __repr__(self):

@@ -341,6 +341,7 @@ class Session:
             # perf looks for JIT symbols of executable anonymous memory in a perf map
             filename = "/tmp/perf-%d.map" % pid
         m = Map(start, end, pgoff, filename, prot, flags, build_id)
+        m.listed = filename in self.build_ids
         if cpumode in _KERNEL_MODES:
             self.kernel_maps.insert(m)
             return

@@ -97,6 +97,7 @@ class ModuleDso(Dso):
 
     def __init__(self, filename, build_id, kernel):
         super().__init__(module_name(filename), build_id, long_name=filename)
+        self.module = self.name       # "[mod]": the key of its kallsyms symbols
         self._kernel = kernel
         self._rel_cache = {}
 
@@ -104,7 +105,7 @@ class ModuleDso(Dso):
     def table(self):
         if self._table is None:
             self._kernel.table  # the split happens when the kernel loads
-            self._table = SymbolTable(self._kernel.modules.get(self.name, []))
+            self._table = SymbolTable(self._kernel.modules.get(self.module, []))
         return self._table
 
     def find(self, ip, map_start=0, map_pgoff=0):

@@ -82,7 +82,11 @@ class SymbolResolver:
         if kernel and not name.startswith("[vdso") and not name.startswith("//"):
             if self._machine_kernel is None:
                 self._machine_kernel = self.kernel(None)
-            return self.module(name, bid, self._machine_kernel)
+            dso = self.module(name, bid, self._machine_kernel)
+            if getattr(m, "listed", False):
+                # perf names a module dso it first met in the build-id table by its path
+                dso.name = name
+            return dso
         return self.dso(name, bid)
 
     # kernel -----------------------------------------------------------------------------
