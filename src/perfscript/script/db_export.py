@@ -106,7 +106,11 @@ def branch_type_rows():
 
 
 def short_name(dso):
-    """perf's dso short name: the basename of a file path, else the name as it is."""
+    """perf's dso short name: "[mod]" for kernel modules, the basename of a file path,
+    else the name as it is."""
+    module = getattr(dso, "module", None)
+    if module:
+        return module
     name = dso.name
     if name.startswith("/"):
         return name.rsplit("/", 1)[-1]
