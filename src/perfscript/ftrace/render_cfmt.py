@@ -17,6 +17,15 @@ left-justify, negative '*' precisions are ignored).
 import re
 
 _U64 = (1 << 64) - 1
+# Widths and precisions are capped here (glibc would try to print gigabytes).
+_MAX_WIDTH = 1 << 20
+
+
+def _clamp(value):
+    if value is None:
+        return None
+    return max(-_MAX_WIDTH, min(_MAX_WIDTH, value))
+
 
 # %[flags][width][.precision][length]conv, as printf parses a well-formed spec.
 _SPEC = re.compile(
@@ -38,11 +47,11 @@ class Spec:
         self.flags = match.group("flags")
         width = match.group("width")
         prec = match.group("prec")
-        self.width = "*" if width == "*" else (int(width) if width else None)
+        self.width = "*" if width == "*" else (_clamp(int(width)) if width else None)
         if prec is None:
             self.prec = None
         else:
-            self.prec = "*" if prec == "*" else int(prec or "0")
+            self.prec = "*" if prec == "*" else _clamp(int(prec or "0"))
         self.length = match.group("length") or ""
         self.conv = match.group("conv")
         self.star = self.width == "*" or self.prec == "*"
@@ -172,15 +181,20 @@ def int_formatter(spec):
     width, prec = spec.width, spec.prec
 
     def render(value, star=None):
-        w = star if width == "*" else width
+        w = _clamp(star) if width == "*" else width
         p = prec
         if p == "*":
-            p = star if star is not None and star >= 0 else None
+            p = _clamp(star) if star is not None and star >= 0 else None
         return _c_int(value, conv, flags, w, p)
     return render
 
 
 # -------------------------------------------------------------- strings
+
+
+def plain_string(text, star=None):
+    """printf("%s", text)."""
+    return text
 
 
 def string_formatter(spec_text):
@@ -191,23 +205,27 @@ def string_formatter(spec_text):
                          _normalise(spec_text))
     flags, width, prec = match.group(1), match.group(2), match.group(3)
     left = "-" in flags
+    if width.isdigit() and int(width) > _MAX_WIDTH:
+        width = str(_MAX_WIDTH)
+    if prec and prec.isdigit() and int(prec) > _MAX_WIDTH:
+        prec = str(_MAX_WIDTH)
     if width != "*" and prec != "*":
         if not width and prec is None:
-            return lambda text, star=None: text
+            return plain_string
         fmt = ("%" + ("-" if left else "") + width
                + ("" if prec is None else "." + (prec or "0")) + "s").encode()
         return lambda text, star=None: fmt % text
 
     def render(text, star=None):
-        w = int(width) if width and width != "*" else 0
-        p = None if prec is None else (int(prec or "0") if prec != "*" else None)
+        w = _clamp(int(width)) if width and width != "*" else 0
+        p = None if prec is None else (_clamp(int(prec or "0")) if prec != "*" else None)
         lj = left
         if width == "*":
-            w = star if star is not None else 0
+            w = _clamp(star) if star is not None else 0
             if w < 0:
                 lj, w = True, -w
         elif prec == "*" and star is not None and star >= 0:
-            p = star
+            p = _clamp(star)
         if p is not None:
             text = text[:p]
         if len(text) >= w:
