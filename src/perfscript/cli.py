@@ -173,6 +173,10 @@ def _refuse_text_only(opts):
         raise UsageError("option '-F' is not supported with -s yet")
 
 
+def _stderr_line(text):
+    sys.stderr.write(text + "\n")
+
+
 def _make_resolver(opts):
     try:
         from perfscript.symbols.resolver import SymbolResolver
@@ -186,7 +190,7 @@ def run_script(opts):
     from perfscript.session.session import Session
 
     path = opts["input"] or "perf.data"
-    session = Session(path, _make_resolver(opts))
+    session = Session(path, _make_resolver(opts), warn=_stderr_line)
     script = find_script(opts["script"])
     from perfscript.output.text import make_filter
     from perfscript.session.filters import FilterError
@@ -255,7 +259,7 @@ def run_gen_script(opts):
         return 129
     from perfscript.script.gen_python import write_skeleton
     from perfscript.session.session import Session
-    session = Session(opts["input"] or "perf.data", None)
+    session = Session(opts["input"] or "perf.data", None, warn=_stderr_line)
     return write_skeleton(session, os.getcwd())
 
 

@@ -85,9 +85,9 @@ class SidebandSession(Session):
     with --show-task-events, --show-mmap-events, --show-switch-events and
     --show-lost-events (the session's own state keeping is unchanged)."""
 
-    def __init__(self, path, resolver, topts):
+    def __init__(self, path, resolver, topts, warn=None):
         self.topts = topts
-        super().__init__(path, resolver)
+        super().__init__(path, resolver, warn)
         handlers = dict(Session._HANDLERS)
         if topts.show_task:
             handlers[C.RECORD_COMM] = SidebandSession._show_comm

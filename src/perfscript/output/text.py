@@ -48,6 +48,10 @@ class TextOptions:
         self.show_lost = show_lost
 
 
+def _stderr_line(text):
+    sys.stderr.write(text + "\n")
+
+
 def _tracepoint_renderer(session, ev):
     """body(raw bytes) -> str for a tracepoint, rendered from its print_fmt."""
     fmt = ev.tp_format
@@ -69,7 +73,7 @@ def _tracepoint_renderer(session, ev):
     return make_renderer(fmt, long_size=getattr(tracing, "long_size", None),
                          big_endian=getattr(tracing, "big_endian", None),
                          printk=getattr(tracing, "printk", None), symbolize=symbolize,
-                         warn=warn)
+                         warn=warn, parse_warnings=False)
 
 
 # perf's identity-mapped memory (map__new: anon and dso-less maps)
@@ -379,7 +383,7 @@ def run(opts, out=None):
                         show_switch=opts.get("show_switch_events", False),
                         show_lost=opts.get("show_lost_events", False))
     path = opts.get("input") or "perf.data"
-    session = SidebandSession(path, _make_resolver(opts), topts)
+    session = SidebandSession(path, _make_resolver(opts), topts, warn=_stderr_line)
     try:
         sfilter = make_filter(opts, session)
     except FilterError as e:

@@ -47,8 +47,11 @@ class Switch:
 class Session:
     """Reads one recording and keeps the state perf keeps while processing it."""
 
-    def __init__(self, path, resolver=None):
+    def __init__(self, path, resolver=None, warn=None):
         self.path = path
+        # where libtraceevent's format warnings go (perf prints them to stderr when it
+        # reads the tracing data, in every mode)
+        self.warn = warn
         self.pd = PerfData(path)
         self.name = self.pd.name
         self.endian = self.pd.endian
@@ -114,8 +117,15 @@ class Session:
                 ev.name = desc.name
 
     def _tracing_data(self, data, off):
+        from perfscript.ftrace.render import format_warnings
         from perfscript.ftrace.tracing_data import parse_tracing_data
         self.tracing = parse_tracing_data(data, path=self.name, base_offset=off)
+        texts = format_warnings(self.tracing)
+        if texts and self.warn is not None:
+            # perf's plugin lookup leaves this errno, which libtraceevent reports first
+            self.warn("libtraceevent: No such file or directory")
+            for text in texts:
+                self.warn("  " + text)
         self._name_events()
 
     def _name_events(self):
