@@ -7,7 +7,6 @@ import pyarrow as pa
 
 from perfscript.frames.collect import Collector
 from perfscript.frames.columns import np_array, str_array
-from perfscript.perfdata import constants as C
 from perfscript.perfdata.features import FEATURE_IDS
 
 # sample columns, in table order (a tracepoint field of the same name wins: the sample

@@ -3,7 +3,6 @@
 `TextPrinter` is a session consumer; `run(opts)` is what the CLI calls.
 """
 
-import struct
 import sys
 
 from perfscript.errors import PerfDataError

@@ -3,19 +3,18 @@ are read with NumPy, the bodies rendered per record, and the lines joined by C-l
 maps. Anything else in the batch is printed by the per-record path, in place.
 """
 
-from itertools import chain, repeat
-from operator import attrgetter
+from itertools import repeat
 
 import numpy as np
 
 from perfscript.perfdata import constants as C
+from perfscript.session.batched import merge_in_order, segment_comms
 
 NSEC_PER_SEC = 1000000000
 _COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
 _ALLOWED = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME | C.SAMPLE_ADDR
             | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
             | C.SAMPLE_RAW)
-_comm_of = attrgetter("comm")
 
 
 def _s32(col):
@@ -95,39 +94,19 @@ class BatchLines:
 
     def _segment(self, batch, plans, s, e):
         threads = self.session.threads
-        table = threads.threads
         parts, places = [], []
-        covered = 0
         for plan, sel, (tids, pids, cols, bodies) in plans:
             lo, hi = np.searchsorted(sel, [s, e]).tolist()
             if lo == hi:
                 continue
-            seg_tids = tids[lo:hi]
-            for i in np.unique(np.asarray(seg_tids), return_index=True)[1].tolist():
-                tid = seg_tids[i]
-                th = table.get(tid)
-                if th is None or th.pid == -1:
-                    threads.findnew(pids[lo + i], tid)
-            comms = map(_comm_of, map(table.__getitem__, seg_tids))
+            comms = segment_comms(threads, tids[lo:hi], pids[lo:hi])
             heads = map(plan[1].__mod__, zip(comms, *(c[lo:hi] for c in cols)))
             parts.append(map("".join, zip(heads, repeat(plan[3]), bodies[lo:hi],
                                           repeat("\n"))))
             places.append(sel[lo:hi] - s)
-            covered += hi - lo
-        m = e - s
-        if covered < m:
-            mask = np.ones(m, dtype=bool)
-            for p in places:
-                mask[p] = False
-            rest = np.nonzero(mask)[0]
-            parts.append(repeat(None, len(rest)))
-            places.append(rest)
-        entries = list(chain.from_iterable(parts))
-        if len(places) > 1:
-            order = np.argsort(np.concatenate(places), kind="stable")
-            entries = list(map(entries.__getitem__, order.tolist()))
+        entries = merge_in_order(parts, places, e - s)
         write = self.printer.write
-        if covered == m:
+        if None not in entries:
             write("".join(entries))
             return
         pending = []

@@ -8,14 +8,14 @@ the handler lookup perf does per call and the call itself. Records that change c
 anything the plan does not cover goes through the session's per-record path in place.
 """
 
-import gc
-from itertools import chain, repeat
-from operator import attrgetter, length_hint
+from itertools import repeat
+from operator import length_hint
 
 import numpy as np
 
 from perfscript.ftrace.batch_decode import BatchDecoder
 from perfscript.perfdata import constants as C
+from perfscript.session.batched import merge_in_order, segment_comms
 
 NSEC_PER_SEC = 1000000000
 U32_MAX = 0xFFFFFFFF
@@ -26,7 +26,6 @@ _BATCHABLE = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME |
               | C.SAMPLE_RAW)
 # records after which a thread's comm may differ
 _COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
-_comm_of = attrgetter("comm")
 
 NAMED, UNHANDLED = 1, 2
 
@@ -183,11 +182,9 @@ class BatchDispatcher:
     def _segment(self, batch, plans, s, e):
         engine = self.engine
         threads = self.session.threads
-        table = threads.threads
         capsule = engine.capsule
         parts = []
         places = []
-        covered = 0
         for plan, sel, cols in plans:
             lo, hi = np.searchsorted(sel, [s, e]).tolist()
             if lo == hi:
@@ -195,43 +192,14 @@ class BatchDispatcher:
             if not plan.ev.defined:
                 engine._define_symbols(plan.ev)
                 plan.choose(engine)
-            tids = cols[4][lo:hi]
-            pids = cols[5]
-            _, first = np.unique(np.asarray(tids), return_index=True)
-            for i in first.tolist():
-                tid = tids[i]
-                th = table.get(tid)
-                if th is None or th.pid == -1:
-                    threads.findnew(pids[lo + i], tid)
-            comms = map(_comm_of, map(table.__getitem__, tids))
+            comms = segment_comms(threads, cols[4][lo:hi], cols[5][lo:hi])
             parts.append(plan.calls(cols, lo, hi, comms, capsule))
             if plan.mode == NAMED:
                 self.named[plan.name] = plan.fn
             else:
                 self.unhandled[plan.name] = plan.fn
             places.append(sel[lo:hi] - s)
-            covered += hi - lo
-        m = e - s
-        if covered < m:
-            mask = np.ones(m, dtype=bool)
-            for p in places:
-                mask[p] = False
-            rest = np.nonzero(mask)[0]
-            parts.append(repeat(None, len(rest)))
-            places.append(rest)
-        # A burst of small acyclic objects: the cyclic collector would rescan them
-        # again and again while they are built.
-        gc_was_on = gc.isenabled()
-        gc.disable()
-        try:
-            entries = list(chain.from_iterable(parts))
-            if len(places) > 1:
-                order = np.argsort(np.concatenate(places), kind="stable")
-                entries = list(map(entries.__getitem__, order.tolist()))
-        finally:
-            if gc_was_on:
-                gc.enable()
-        self._run(batch, entries, s)
+        self._run(batch, merge_in_order(parts, places, e - s), s)
 
     def _run(self, batch, entries, s):
         """The loop: per record, perf's handler lookup and the call. An entry is the
