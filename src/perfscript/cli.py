@@ -9,6 +9,8 @@ from perfscript.errors import PerfDataError
 USAGE = """\
 usage: perfscript [-i FILE] [OPTIONS]                 (perf script's text output)
    or: perfscript [-i FILE] -s SCRIPT [SCRIPT ARGS...]
+   or: perfscript export -i FILE -o DIR --format parquet|csv|jsonl
+   or: perfscript sql -i FILE "SELECT ..."
 
 Run a script written for `perf script -s` on a perf.data recording, without perf.
 
@@ -26,6 +28,7 @@ Run a script written for `perf script -s` on a perf.data recording, without perf
   -G, --hide-call-graph, --max-stack N
       --show-task-events, --show-mmap-events, --show-switch-events, --show-lost-events
   -l, --list            list perf's installed scripts
+  -g, --gen-script python   write perf's skeleton script perf-script.py for the recording
   -h, --help            show this help and exit
       --version         show the version and exit
 
