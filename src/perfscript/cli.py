@@ -1,6 +1,7 @@
 """The `perfscript` command: perf script's command line for running Python scripts."""
 
 import os
+import stat
 import sys
 
 from perfscript import __version__
@@ -137,6 +138,16 @@ def parse_args(argv):
             break
         i += 1
     return opts
+
+
+def default_input():
+    """perf's default input: stdin when it is a pipe, else perf.data."""
+    try:
+        if stat.S_ISFIFO(os.fstat(0).st_mode):
+            return "-"
+    except OSError:
+        pass
+    return "perf.data"
 
 
 def find_script(spec):
@@ -285,6 +296,8 @@ def main(argv=None):
     if opts.get("version"):
         sys.stdout.write("perfscript %s\n" % __version__)
         return 0
+    if not opts["input"]:
+        opts["input"] = default_input()
     try:
         if opts.get("gen_script"):
             return run_gen_script(opts)
