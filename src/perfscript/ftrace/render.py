@@ -156,6 +156,10 @@ def make_renderer(event, *, long_size=None, big_endian=None, printk=None,
     def render(raw, tail=None):
         return render_bytes(raw, tail).decode("utf-8", "surrogateescape")
     render.bytes = render_bytes
+    # texts of many records at once, for formats of plain numbers only (else None):
+    # fn(block) with block a C-contiguous uint8 array (records, render.need), zero-padded
+    render.batch = getattr(render_bytes, "batch", None)
+    render.need = getattr(render.batch, "need", 0)
     return render
 
 
@@ -205,6 +209,9 @@ def _compile(event, long_size, big_endian, printk, symbolize, warn):
     else:
         pick = operator.itemgetter(*positions)
     fns = tuple(fns)
+    batch = None
+    if not fns and not with_size:
+        batch = _batch_renderer(reads, comp.order, need, fmt, positions)
 
     def render(raw, tail=None):
         if type(raw) is not bytes:
@@ -222,7 +229,48 @@ def _compile(event, long_size, big_endian, printk, symbolize, warn):
         if fns:
             u += tuple([f(raw, u) for f in fns])
         return fmt % (u if pick is None else pick(u))
+    render.batch = batch
     return render
+
+
+_NUMPY_CODES = {"b": "i1", "B": "u1", "h": "i2", "H": "u2", "i": "i4", "I": "u4",
+                "q": "i8", "Q": "u8"}
+
+
+def _batch_renderer(reads, order, need, fmt, positions):
+    """For a format whose conversions are all plain numbers read by struct: the same
+    texts for a whole block of records, read with one NumPy view and formatted by
+    C-level maps (or None when the format needs more)."""
+    if not fmt.isascii() or need > FIXED_LIMIT:
+        return None
+    import numpy as np
+    names, formats, offsets = [], [], []
+    for i, (offset, code) in enumerate(reads):
+        item_order, code = (code[0], code[1:]) if code[:1] in "<>" else (order, code)
+        np_code = _NUMPY_CODES.get(code)
+        if np_code is None:
+            return None
+        names.append("r%d" % i)
+        formats.append(item_order + np_code)
+        offsets.append(offset)
+    dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets,
+                      "itemsize": max(need, 1)})
+    text_fmt = fmt.decode("ascii")
+
+    def columns(block):
+        """(%-format, its argument columns) for the block: callers may splice the
+        format into a longer line and format everything in one step."""
+        rows = block.view(dtype)[:, 0] if len(block) else np.zeros(0, dtype)
+        cols = [rows[name].tolist() for name in names]
+        return text_fmt, [cols[p] for p in positions]
+
+    def batch(block):
+        text, args = columns(block)
+        return list(map(text.__mod__, zip(*args)))
+
+    batch.need = need
+    batch.columns = columns
+    return batch
 
 
 def _worth_memoizing(item):

@@ -3,7 +3,6 @@ are read with NumPy, the bodies rendered per record, and the lines joined by C-l
 maps. Anything else in the batch is printed by the per-record path, in place.
 """
 
-from itertools import repeat
 
 import numpy as np
 
@@ -38,7 +37,7 @@ class BatchLines:
                 and ev.layout.fixed.size % 8 == 0)
 
     def _rows(self, batch, ev, plan, sel):
-        """Per-row pieces (tid, pid, start of the line after comm, body) or None."""
+        """(tids, pids, argument columns after comm, the line's %-format) or None."""
         sc = batch.sample_columns(sel, ev.layout, self.little)
         if sc is None or sc["time"] is None:
             return None
@@ -52,14 +51,41 @@ class BatchLines:
         usecs = ((t % np.uint64(NSEC_PER_SEC)) // np.uint64(1000)).tolist()
         tids = sc["tid"]
         tid_text = _s32(tids).tolist()
-        buf = batch.buf
         start = sc["raw_start"]
-        raws = map(buf.__getitem__, map(slice, start.tolist(),
-                                        (start + sc["raw_size"]).tolist()))
-        bodies = list(map(plan[5], raws))
+        body = plan[5]
+        if getattr(body, "batch", None) is not None:
+            # the body's own format joins the line's: one % per record
+            body_fmt, body_cols = body.batch.columns(
+                self._block(batch, start, sc["raw_size"], body.need))
+            cols = [tid_text, _s32(sc["cpu"]).tolist(), secs, usecs] if plan[2] else \
+                [tid_text, secs, usecs]
+            line_fmt = plan[1] + plan[3].replace("%", "%%") + body_fmt + "\n"
+            return tids.tolist(), sc["pid"].tolist(), cols + body_cols, line_fmt
+        else:
+            buf = batch.buf
+            raws = map(buf.__getitem__, map(slice, start.tolist(),
+                                            (start + sc["raw_size"]).tolist()))
+            bodies = list(map(body, raws))
         cols = [tid_text, _s32(sc["cpu"]).tolist(), secs, usecs] if plan[2] else \
             [tid_text, secs, usecs]
-        return tids.tolist(), sc["pid"].tolist(), cols, bodies
+        line_fmt = plan[1] + plan[3].replace("%", "%%") + "%s\n"
+        return tids.tolist(), sc["pid"].tolist(), cols + [bodies], line_fmt
+
+    @staticmethod
+    def _block(batch, start, sizes, width):
+        """The first `width` payload bytes of each record (zeros past its end), as one
+        C-contiguous array; payloads start 4 bytes into a u64 word."""
+        words = batch.words
+        n = len(start)
+        if not width:
+            return np.zeros((n, 1), dtype=np.uint8)
+        nw = (4 + width + 7) // 8
+        widx = ((start - 4) >> 3)[:, None] + np.arange(nw, dtype=np.int64)
+        np.minimum(widx, len(words) - 1, out=widx)
+        block = np.ascontiguousarray(words[widx].view(np.uint8).reshape(n, 8 * nw)[:, 4:4 + width])
+        if (sizes < width).any():
+            block[np.arange(width)[None, :] >= sizes[:, None]] = 0
+        return block
 
     def deliver_batch(self, batch):
         p = self.printer
@@ -95,14 +121,12 @@ class BatchLines:
     def _segment(self, batch, plans, s, e):
         threads = self.session.threads
         parts, places = [], []
-        for plan, sel, (tids, pids, cols, bodies) in plans:
+        for plan, sel, (tids, pids, cols, line_fmt) in plans:
             lo, hi = np.searchsorted(sel, [s, e]).tolist()
             if lo == hi:
                 continue
             comms = segment_comms(threads, tids[lo:hi], pids[lo:hi])
-            heads = map(plan[1].__mod__, zip(comms, *(c[lo:hi] for c in cols)))
-            parts.append(map("".join, zip(heads, repeat(plan[3]), bodies[lo:hi],
-                                          repeat("\n"))))
+            parts.append(map(line_fmt.__mod__, zip(comms, *(c[lo:hi] for c in cols))))
             places.append(sel[lo:hi] - s)
         entries = merge_in_order(parts, places, e - s)
         write = self.printer.write
