@@ -321,7 +321,7 @@ class BatchedOrder:
         """Let the kernel reclaim file pages every record of which has been delivered,
         so memory stays bounded by the ordering window, not the file size."""
         low -= low % mmap.PAGESIZE
-        if low - self.dropped >= 1 << 24 and hasattr(self.buf, "madvise"):
+        if low - self.dropped >= 1 << 22 and hasattr(self.buf, "madvise"):
             try:
                 self.buf.madvise(mmap.MADV_DONTNEED, self.dropped, low - self.dropped)
             except (OSError, ValueError, AttributeError):
