@@ -27,6 +27,7 @@ CASES = [
     ("callchain.data", ["-G"]),
     ("callchain.data", ["--max-stack", "2"]),
     ("callchain.data", ["-C", "0"]),          # no cpu in the samples: perf refuses
+    ("stat_percpu.data", []),                  # stat__* per cpu (no aggregation)
 ]
 
 

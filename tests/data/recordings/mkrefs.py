@@ -62,6 +62,7 @@ CHECKS = [
     ("callchain.stackcollapse-opts", "callchain.data", "perf:stackcollapse.py",
      ["--", "--include-tid", "--kernel"], False),
     ("stat.dump", "stat.data", "dump_args.py", ["a b", ""], False),
+    ("stat_percpu.dump", "stat_percpu.data", "dump_args.py", [], False),
     ("kmem_softirq.dump", "kmem_softirq.data", "dump_args.py", [], False),
     # dies at the first kmem:kmalloc (the 6.18 format has a field this 6.1 script lacks):
     # TypeError, traceback, perf aborts (SIGABRT)
