@@ -1,5 +1,6 @@
 """Shared fixtures of the end-to-end tests: run perfscript the way the references ran perf."""
 
+import glob
 import lzma
 import os
 import subprocess
@@ -35,6 +36,35 @@ def recordings_kallsyms(tmp_path_factory):
     import glob
     (xz,) = glob.glob(os.path.join(RECORDINGS, "kallsyms-*.xz"))
     out = tmp_path_factory.mktemp("kallsyms") / os.path.basename(xz)[:-3]
+    out.write_bytes(read_maybe_xz(xz))
+    return str(out)
+
+
+CORPUS = os.path.join(SHARED, "corpus")
+
+
+def corpus_commands():
+    """Every check of the shared corpus: (case dir, check id, name, kind, expected, rc,
+    command) from each case's ref/COMMANDS; none when the corpus is absent."""
+    out = []
+    for commands in sorted(glob.glob(os.path.join(CORPUS, "*", "*", "ref", "COMMANDS"))):
+        case = os.path.dirname(os.path.dirname(commands))
+        with open(commands) as f:
+            for line in f:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                name, kind, expected, rc, command = line.rstrip("\n").split("\t")
+                cid = "%s/%s/%s" % (os.path.basename(os.path.dirname(case)),
+                                    os.path.basename(case), name)
+                out.append((case, cid, name, kind, expected, int(rc), command))
+    return out
+
+
+@pytest.fixture(scope="session")
+def corpus_kallsyms(tmp_path_factory):
+    """The corpus machine's kernel symbols (perf read them from its build-id cache)."""
+    (xz,) = glob.glob(os.path.join(CORPUS, "env", "kallsyms-*.xz"))
+    out = tmp_path_factory.mktemp("corpus-kallsyms") / os.path.basename(xz)[:-3]
     out.write_bytes(read_maybe_xz(xz))
     return str(out)
 

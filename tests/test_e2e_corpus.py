@@ -9,16 +9,15 @@ build-id cache); third-party files were made elsewhere, so they do not.
 Skipped when the corpus is absent.
 """
 
-import glob
 import os
 import shlex
 import subprocess
 
 import pytest
 
-from conftest import SHARED, first_difference, read_maybe_xz, same_status, script_env
+from conftest import (CORPUS, corpus_commands, first_difference, read_maybe_xz,
+                      same_status, script_env)
 
-CORPUS = os.path.join(SHARED, "corpus")
 
 # Checks expected to fail, each with its reason. strict: they must start passing when the
 # reason goes away.
@@ -34,34 +33,17 @@ KNOWN_FAILURES = {
 
 def _checks():
     out = []
-    for commands in sorted(glob.glob(os.path.join(CORPUS, "*", "*", "ref", "COMMANDS"))):
-        case = os.path.dirname(os.path.dirname(commands))
-        with open(commands) as f:
-            for line in f:
-                if not line.strip() or line.startswith("#"):
-                    continue
-                name, kind, expected, rc, command = line.rstrip("\n").split("\t")
-                if kind not in ("stdout", "rc") or " -s " not in command:
-                    continue
-                cid = "%s/%s/%s" % (os.path.basename(os.path.dirname(case)),
-                                    os.path.basename(case), name)
-                marks = ()
-                if cid in KNOWN_FAILURES:
-                    marks = pytest.mark.xfail(reason=KNOWN_FAILURES[cid], strict=True)
-                out.append(pytest.param(case, kind, expected, int(rc), command, id=cid,
-                                        marks=marks))
+    for case, cid, name, kind, expected, rc, command in corpus_commands():
+        if kind not in ("stdout", "rc") or " -s " not in command:
+            continue
+        marks = ()
+        if cid in KNOWN_FAILURES:
+            marks = pytest.mark.xfail(reason=KNOWN_FAILURES[cid], strict=True)
+        out.append(pytest.param(case, kind, expected, rc, command, id=cid, marks=marks))
     return out
 
 
 CHECKS = _checks() if os.path.isdir(CORPUS) else []
-
-
-@pytest.fixture(scope="module")
-def corpus_kallsyms(tmp_path_factory):
-    (xz,) = glob.glob(os.path.join(CORPUS, "env", "kallsyms-*.xz"))
-    out = tmp_path_factory.mktemp("corpus-kallsyms") / os.path.basename(xz)[:-3]
-    out.write_bytes(read_maybe_xz(xz))
-    return str(out)
 
 
 @pytest.mark.skipif(not os.path.isdir(CORPUS), reason="../shared/corpus is absent")

@@ -17,8 +17,7 @@ from perfscript.script.gen_python import write_skeleton
 from perfscript.session.session import Session
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
-CORPUS = os.path.join(SHARED, "corpus")
+from conftest import CORPUS, corpus_commands  # noqa: E402
 GEN_DATA = os.path.join(TESTS, "data", "gen")
 RECORDINGS = os.path.join(TESTS, "data", "recordings")
 GENERATED = "generated Python script: perf-script.py\n"
@@ -26,20 +25,12 @@ GENERATED = "generated Python script: perf-script.py\n"
 
 def _corpus_checks():
     out = []
-    for commands in sorted(glob.glob(os.path.join(CORPUS, "*", "*", "ref", "COMMANDS"))):
-        case = os.path.dirname(os.path.dirname(commands))
-        with open(commands) as f:
-            for line in f:
-                if not line.strip() or line.startswith("#"):
-                    continue
-                name, kind, expected, rc, command = line.rstrip("\n").split("\t")
-                if kind != "file:perf-script.py":
-                    continue
-                assert command == "perf script -i $CASE/perf.data -g python", command
-                cid = "%s/%s/%s" % (os.path.basename(os.path.dirname(case)),
-                                    os.path.basename(case), name)
-                out.append(pytest.param(os.path.join(case, "perf.data"),
-                                        os.path.join(case, expected), int(rc), id=cid))
+    for case, cid, name, kind, expected, rc, command in corpus_commands():
+        if kind != "file:perf-script.py":
+            continue
+        assert command == "perf script -i $CASE/perf.data -g python", command
+        out.append(pytest.param(os.path.join(case, "perf.data"),
+                                os.path.join(case, expected), rc, id=cid))
     return out
 
 
