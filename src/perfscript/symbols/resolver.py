@@ -82,11 +82,8 @@ class SymbolResolver:
         if kernel and not name.startswith("[vdso") and not name.startswith("//"):
             if self._machine_kernel is None:
                 self._machine_kernel = self.kernel(None)
-            dso = self.module(name, bid, self._machine_kernel)
-            if getattr(m, "listed", False):
-                # perf names a module dso it first met in the build-id table by its path
-                dso.name = name
-            return dso
+            return self.module(name, bid, self._machine_kernel,
+                               named_by_path=getattr(m, "listed", False))
         return self.dso(name, bid)
 
     # kernel -----------------------------------------------------------------------------
@@ -109,13 +106,17 @@ class SymbolResolver:
             self._kernels[key] = dso
         return dso
 
-    def module(self, filename, build_id, kernel):
-        """The dso for a kernel module map (MMAP filename ``/lib/modules/.../x.ko`` or ``[x]``)."""
+    def module(self, filename, build_id, kernel, named_by_path=False):
+        """The dso for a kernel module map (MMAP filename ``/lib/modules/.../x.ko`` or ``[x]``).
+        perf names a module dso it first met in the recording's build-id table by its path
+        (``named_by_path``), else ``[x]``."""
         build_id = normalize(build_id)
-        key = ("module", filename, build_id or "", id(kernel))
+        key = ("module", filename, build_id or "", id(kernel), named_by_path)
         dso = self._dsos.get(key)
         if dso is None:
             dso = ModuleDso(filename, build_id, kernel)
+            if named_by_path:
+                dso.name = filename
             self._dsos[key] = dso
         return dso
 
