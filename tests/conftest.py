@@ -69,16 +69,28 @@ def corpus_kallsyms(tmp_path_factory):
     return str(out)
 
 
+def reference_machine(case, corpus_kallsyms):
+    """How to run a corpus check as on the machine that made its reference: (extra args,
+    extra env). Its own recordings get that machine's kernel symbols with --kallsyms (perf
+    read them from its build-id cache); for third-party files, perf read that machine's
+    /proc/kallsyms only when a file names no kernel build id, which
+    PERFSCRIPT_PROC_KALLSYMS reproduces."""
+    if os.path.basename(os.path.dirname(case)) == "cases":
+        return ["--kallsyms", corpus_kallsyms], {}
+    return [], {"PERFSCRIPT_PROC_KALLSYMS": corpus_kallsyms}
+
+
 @pytest.fixture
 def perfscript(tmp_path):
     """run(args, stdin=None, cwd=tmp_path) -> CompletedProcess of `python -m perfscript args`.
 
     stdin: bytes, or a path whose file becomes the child's stdin.  stdout/stderr are bytes.
+    env: extra environment variables.
     """
-    def run(args, stdin=None, cwd=None, timeout=300):
+    def run(args, stdin=None, cwd=None, timeout=300, env=None):
         cmd = [sys.executable, "-m", "perfscript"] + [str(a) for a in args]
         kw = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(cwd or tmp_path),
-                  env=script_env(), timeout=timeout)
+                  env=dict(script_env(), **(env or {})), timeout=timeout)
         if isinstance(stdin, (bytes, bytearray)):
             return subprocess.run(cmd, input=bytes(stdin), **kw)
         if stdin is not None:

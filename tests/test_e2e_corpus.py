@@ -3,9 +3,9 @@
 Every `-s SCRIPT` check of the corpus' ref/COMMANDS files whose KIND is `stdout` or `rc`
 (the corpus' own runner, ../shared/corpus/conform, also covers plain `perf script`, `-g python`
 and the sqlite export): the command's leading `perf script` becomes `python -m perfscript`,
-and stdout and exit status must equal what the real perf printed.  The cases recorded on the
-corpus machine also get its kernel symbols with --kallsyms (perf read the same file from its
-build-id cache); third-party files were made elsewhere, so they do not.
+and stdout and exit status must equal what the real perf printed.  Each check runs as on the
+machine that made its reference (conftest.reference_machine: that machine's kernel symbols,
+given as perf found them).
 Skipped when the corpus is absent.
 """
 
@@ -16,19 +16,12 @@ import subprocess
 import pytest
 
 from conftest import (CORPUS, corpus_commands, first_difference, read_maybe_xz,
-                      same_status, script_env)
+                      reference_machine, same_status, script_env)
 
 
 # Checks expected to fail, each with its reason. strict: they must start passing when the
 # reason goes away.
-KNOWN_FAILURES = {
-    "thirdparty/lpd_sleep_compressed_pipe/dump":
-        "pipe-mode file from another machine without kernel build id: perf's reference "
-        "used the corpus machine's /proc/kallsyms; real perf here fails this check too",
-    "thirdparty/ms_tracepoints_pipe/dump":
-        "pipe-mode file from another machine without kernel build id: perf's reference "
-        "used the corpus machine's /proc/kallsyms; real perf here fails this check too",
-}
+KNOWN_FAILURES = {}
 
 
 def _checks():
@@ -58,10 +51,8 @@ def test_corpus(case, kind, expected, rc, command, perfscript, corpus_kallsyms, 
     for a in argv:
         if a.startswith("/usr/lib/perf-core/") and not os.path.exists(a):
             pytest.skip("perf's shipped scripts are not installed")
-    extra = []
-    if os.path.basename(os.path.dirname(case)) == "cases":
-        extra = ["--kallsyms", corpus_kallsyms]
-    p = perfscript(extra + argv[2:])
+    extra, env = reference_machine(case, corpus_kallsyms)
+    p = perfscript(extra + argv[2:], env=env)
     err = p.stderr.decode("utf-8", "replace")[-3000:]
     if kind == "stdout":
         want = read_maybe_xz(os.path.join(case, expected))

@@ -28,6 +28,8 @@ Run a script written for `perf script -s` on a perf.data recording, without perf
       --time RANGES     start,end (secs.usecs) ranges or percentages (10%/2, 0%-10%)
   -G, --hide-call-graph, --max-stack N
       --show-task-events, --show-mmap-events, --show-switch-events, --show-lost-events
+      --header, --header-only   print the recording's header first / only
+  -I, --show-info       with --header: every header feature in full
   -l, --list            list perf's installed scripts
   -g, --gen-script python   write perf's skeleton script perf-script.py for the recording
   -h, --help            show this help and exit
@@ -61,6 +63,7 @@ _FLAG_OPTS = {
     "--show-task-events": "show_task_events", "--show-mmap-events": "show_mmap_events",
     "--show-switch-events": "show_switch_events", "--show-lost-events": "show_lost_events",
     "--header": "header", "--header-only": "header_only", "-l": "list", "--list": "list",
+    "-I": "show_info", "--show-info": "show_info",
 }
 # options that select samples: perf applies them in script mode too
 FILTER_KEYS = ("cpu", "pid", "tid", "comms", "time")
@@ -199,12 +202,25 @@ def _make_resolver(opts):
     return SymbolResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"])
 
 
+def header_options(opts, session, out=None):
+    """--header / --header-only / -I on an opened session; True: stop (header only)."""
+    from perfscript.output.header import show_header
+    return show_header(session, out or sys.stdout, header=opts.get("header", False),
+                       header_only=opts.get("header_only", False),
+                       full=opts.get("show_info", False))
+
+
 def run_script(opts):
     from perfscript.script.engine import HandlerFailed, ScriptEngine, ScriptError
     from perfscript.session.session import Session
 
     path = opts["input"] or "perf.data"
     session = Session(path, _make_resolver(opts), warn=_stderr_line)
+    from perfscript.output.c_stdout import CStdout
+    perf_stdout = CStdout()
+    if header_options(opts, session, perf_stdout):
+        perf_stdout.close()
+        return 0
     script = find_script(opts["script"])
     from perfscript.output.text import make_filter
     from perfscript.session.filters import FilterError
@@ -236,6 +252,7 @@ def run_script(opts):
         engine.end()
     except HandlerFailed as e:
         return _abort(engine, e)
+    perf_stdout.close()
     for w in session.warnings:
         sys.stderr.write("Warning: %s\n" % w)
     for w in session.finish_warnings():
@@ -304,9 +321,6 @@ def main(argv=None):
         if opts.get("list"):
             from perfscript.output.listing import list_scripts
             return list_scripts(PERF_EXEC_DIRS)
-        if opts.get("header") or opts.get("header_only"):
-            raise UsageError("option '--header%s' is not supported yet"
-                             % ("-only" if opts.get("header_only") else ""))
         if not opts["script"]:
             if opts["script_args"]:
                 raise UsageError("unknown argument '%s'" % opts["script_args"][0])

@@ -363,7 +363,7 @@ def _s32(v):
 
 def run(opts, out=None):
     """`perfscript -i FILE [options]` without -s: perf script's text. Returns the status."""
-    from perfscript.cli import _make_resolver
+    from perfscript.cli import _make_resolver, header_options
     out = out or sys.stdout
     spec = OutputSpec()
     for text in opts.get("fields") or ():
@@ -383,6 +383,8 @@ def run(opts, out=None):
                         show_lost=opts.get("show_lost_events", False))
     path = opts.get("input") or "perf.data"
     session = SidebandSession(path, _make_resolver(opts), topts, warn=_stderr_line)
+    if header_options(opts, session):
+        return 0
     try:
         sfilter = make_filter(opts, session)
     except FilterError as e:

@@ -85,6 +85,9 @@ class PerfData:
         self.endian = "<"
         self.data_offset = 0
         self.data_size = None
+        # the header's own numbers, as recorded (pipe mode has none: zeros)
+        self.header_data_offset = self.header_data_size = self.header_feat_offset = 0
+        self.feature_mask = 0
         self.truncated_data = None   # the error to report once the records there are read
         self.warnings = []      # problems met in the header that did not stop reading
         self._read_header()
@@ -127,6 +130,8 @@ class PerfData:
         attr_size, attrs_off, attrs_size, data_off, data_size = struct.unpack_from(
             e + "5Q", buf, 16)
         self.data_offset, self.data_size = data_off, data_size
+        self.header_data_offset, self.header_data_size = data_off, data_size
+        self.header_feat_offset = data_off + data_size
         if data_off > src.size:
             raise PerfDataError("data section starts at %d, beyond the end of the file (%d)"
                                 % (data_off, src.size), self.name, 40)
@@ -160,6 +165,7 @@ class PerfData:
     def _read_feature_index(self, bits, index_off):
         e, buf, n = self.endian, self.source.buf, self.source.size
         mask = bits[0] | bits[1] << 64 | bits[2] << 128 | bits[3] << 192
+        self.feature_mask = mask
         at = index_off
         for feat in range(256):
             if not mask >> feat & 1:

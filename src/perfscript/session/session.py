@@ -97,6 +97,8 @@ class Session:
         cb = getattr(self.consumer, "feature", None)
         if cb is not None:
             cb(feat, value)
+        if self.feature_listener is not None:
+            self.feature_listener(feat, value)
         if feat == C.FEAT_BUILD_ID and isinstance(value, (list, tuple)):
             for entry in value:
                 self.build_ids.setdefault(entry.filename, entry.build_id_hex)
@@ -575,6 +577,7 @@ class Session:
 
     queue = None
     consumer = None
+    feature_listener = None     # called with (feature id, value) as each feature is read
     _prepare = None
 
 

@@ -13,19 +13,32 @@ from .table import SymbolTable
 VDSO_NAMES = ("[vdso]", "[vdso32]", "[vdsox32]")
 
 
+PROC_KALLSYMS_ENV = "PERFSCRIPT_PROC_KALLSYMS"
+
+
 class SymbolResolver:
     """Finds and caches the symbol sources perf 6.1 would use.
 
     ``kallsyms``: a kallsyms file given by the user (perf's ``--kallsyms``), used as is.
     ``symfs``: a directory prefixed to every dso path (``--symfs``); as in perf it also stops
     the lookup of local kallsyms files.  ``debug_dir``: perf's build-id cache (``~/.debug``).
+    ``proc_kallsyms`` / ``kernel_notes``: the running kernel's symbols and build-id notes.
+    The environment variable PERFSCRIPT_PROC_KALLSYMS stands in for the running kernel's
+    symbols (and no build id): it reproduces what perf printed on another machine for
+    recordings that carry no kernel build id, where perf read that machine's /proc/kallsyms.
     """
 
     def __init__(self, kallsyms=None, symfs=None, debug_dir="~/.debug",
-                 proc_kallsyms="/proc/kallsyms", kernel_notes="/sys/kernel/notes"):
+                 proc_kallsyms=None, kernel_notes="/sys/kernel/notes"):
         self.kallsyms = kallsyms
         self.symfs = symfs or ""
         self.debug_dir = os.path.expanduser(debug_dir)
+        if proc_kallsyms is None:
+            proc_kallsyms = os.environ.get(PROC_KALLSYMS_ENV)
+            if proc_kallsyms:
+                kernel_notes = None
+            else:
+                proc_kallsyms = "/proc/kallsyms"
         self.proc_kallsyms = proc_kallsyms
         self.kernel_notes = kernel_notes
         self._dsos = {}
@@ -139,7 +152,7 @@ class SymbolResolver:
                     if _text_size(path) == text_size:
                         return path
             return self.proc_kallsyms
-        if build_ids_equal(build_id, kernel_build_id(self.kernel_notes)):
+        if self.kernel_notes and build_ids_equal(build_id, kernel_build_id(self.kernel_notes)):
             return self.proc_kallsyms
         for path in locate.kallsyms_candidates(build_id, self.debug_dir):
             if os.path.isfile(path):
