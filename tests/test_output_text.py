@@ -79,6 +79,24 @@ OPTION_CASES = [
     ("syscalls.data", ["--tid", "1"]),
     ("pipe.data", []),
     ("zstd.data", ["--show-task-events", "--show-mmap-events"]),
+    ("sched.data", ["-F", "sw:comm,flags"]),            # flags: a column for every type
+    ("sched.data", ["-F", "+misc,+flags"]),
+    ("callchain.data", ["-F", "comm,tid,misc,flags,callindent,ip,sym,dso", "-G"]),
+    ("callchain.data", ["-F", "+misc", "--show-switch-events", "--show-task-events"]),
+    ("callchain.data", ["-F", "comm,tod"]),             # no clock data: refused
+    ("callchain.data", ["-F", "+weight"]),              # not sampled: refused
+]
+
+# the same against corpus recordings that sample registers, data_src and page faults
+CORPUS_OPTION_CASES = [
+    ("group_read_regs", ["-F", "+iregs,+uregs"]),
+    ("group_read_regs", ["-F", "iregs"]),
+    ("group_read_regs", ["-F", "+ins_lat"]),
+    ("group_read_regs", ["-F", "+data_page_size,+code_page_size"]),
+    ("mixed_tp_sw", ["-F", "+misc,+flags,+callindent,+data_src"]),
+    ("mixed_tp_sw", ["-F", "+misc", "--show-task-events", "--show-mmap-events"]),
+    ("mixed_tp_sw", ["-F", "+data_src,+weight,+phys_addr"]),
+    ("kmem_gfp", ["-F", "trace:misc,cpu,event,trace"]),
 ]
 
 
@@ -99,6 +117,20 @@ def test_options_like_perf(name, opts, perfscript, tmp_path):
                                                               got.stderr[-500:])
     if want.returncode:
         assert got.returncode == want.returncode
+
+
+@pytest.mark.skipif(PERF is None or not os.path.isdir(CORPUS),
+                    reason="perf or ../shared/corpus is absent")
+@pytest.mark.parametrize("case,opts", CORPUS_OPTION_CASES,
+                         ids=["%s %s" % (n, " ".join(o)) for n, o in CORPUS_OPTION_CASES])
+def test_corpus_options_like_perf(case, opts, perfscript, tmp_path, corpus_kallsyms):
+    args = ["--kallsyms", corpus_kallsyms,
+            "-i", os.path.join(CORPUS, "cases", case, "perf.data")] + opts
+    want = _perf(args, tmp_path)
+    got = perfscript(args)
+    assert got.stdout == want.stdout, first_difference(got.stdout, want.stdout)
+    assert got.returncode == want.returncode, got.stderr[-500:]
+    assert got.stderr.splitlines()[-1:] == want.stderr.splitlines()[-1:]
 
 
 def test_list_scripts(perfscript, tmp_path):

@@ -21,7 +21,9 @@ Run a script written for `perf script -s` on a perf.data recording, without perf
       --kallsyms FILE   kernel symbols to use (like perf's --kallsyms)
       --symfs DIR       look for object files under DIR
   -F, --fields LIST     fields to print ([type:][+-]comm,tid,pid,time,cpu,event,trace,
-                        ip,sym,symoff,dso,addr,period)
+                        ip,sym,symoff,dso,addr,period,misc,tod,flags,callindent,iregs,
+                        uregs,data_src,weight,ins_lat,phys_addr,data_page_size,
+                        code_page_size)
       --ns              nanosecond timestamps
   -C, --cpu LIST        only samples of these cpus
       --pid LIST / --tid LIST / --comms LIST   only samples of these tasks

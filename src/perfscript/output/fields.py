@@ -16,9 +16,24 @@ COMM, TID, PID, TIME, CPU, EVNAME, TRACE = (F[n] for n in (
     "comm", "tid", "pid", "time", "cpu", "event", "trace"))
 IP, SYM, DSO, ADDR, SYMOFF, PERIOD = (F[n] for n in ("ip", "sym", "dso", "addr", "symoff",
                                                       "period"))
-# fields this printer implements; others are refused rather than silently ignored
+MISC, TOD, FLAGS, CALLINDENT, IREGS, UREGS, DATA_SRC, WEIGHT, INS_LAT, PHYS_ADDR, \
+    DATA_PAGE_SIZE, CODE_PAGE_SIZE = (F[n] for n in (
+        "misc", "tod", "flags", "callindent", "iregs", "uregs", "data_src", "weight",
+        "ins_lat", "phys_addr", "data_page_size", "code_page_size"))
+# fields this printer implements; others are refused rather than silently ignored.
+# callindent only shapes branch-trace (BTS) lines, which are not printed as such here
 SUPPORTED = (COMM | TID | PID | TIME | CPU | EVNAME | TRACE | IP | SYM | DSO | ADDR | SYMOFF
-             | PERIOD)
+             | PERIOD | MISC | TOD | FLAGS | CALLINDENT | IREGS | UREGS | DATA_SRC | WEIGHT
+             | INS_LAT | PHYS_ADDR | DATA_PAGE_SIZE | CODE_PAGE_SIZE)
+# (field, sample_type bit, perf's name of it), checked after cpu, in perf's order
+_STYPE_CHECKS = (
+    (IREGS, C.SAMPLE_REGS_INTR, "IREGS"),
+    (UREGS, C.SAMPLE_REGS_USER, "UREGS"),
+    (PHYS_ADDR, C.SAMPLE_PHYS_ADDR, "PHYS_ADDR"),
+    (DATA_PAGE_SIZE, C.SAMPLE_DATA_PAGE_SIZE, "DATA_PAGE_SIZE"),
+    (CODE_PAGE_SIZE, C.SAMPLE_CODE_PAGE_SIZE, "CODE_PAGE_SIZE"),
+    (INS_LAT, C.SAMPLE_WEIGHT_STRUCT, "WEIGHT_STRUCT"),
+)
 
 # output types (perf's output[] index)
 T_HW, T_SW, T_TRACE, T_CACHE, T_RAW, T_BREAK, T_SYNTH, T_OTHER = range(8)
@@ -66,6 +81,8 @@ class OutputSpec:
         self.wildcard_set = {t: False for t in _DEFAULTS}
         self.user_set_fields = {t: 0 for t in _DEFAULTS}
         self.user_unset_fields = {t: 0 for t in _DEFAULTS}
+        # perf prints the sample flags column for every event type once any -F names it
+        self.print_flags = False
         self.warnings = []
 
     def any_user_set(self):
@@ -117,6 +134,8 @@ class OutputSpec:
             bit = F.get(tok)
             if bit is None:
                 raise FieldsError("Invalid field requested.")
+            if bit == FLAGS and change != "remove":
+                self.print_flags = True
             if not bit & SUPPORTED:
                 raise FieldsError("field '%s' is not supported yet" % tok)
             targets = [typ] if typ is not None else list(self.fields)
@@ -167,6 +186,11 @@ class OutputSpec:
             self._check_stype(ev, C.SAMPLE_IP, "IP", IP)
         if self.fields[t] & ADDR:
             self._check_stype(ev, C.SAMPLE_ADDR, "ADDR", ADDR, has_auxtrace)
+        if self.fields[t] & DATA_SRC:
+            self._check_stype(ev, C.SAMPLE_DATA_SRC, "DATA_SRC", DATA_SRC, has_auxtrace)
+        if self.fields[t] & WEIGHT:
+            self._check_stype(ev, C.SAMPLE_WEIGHT | C.SAMPLE_WEIGHT_STRUCT, "WEIGHT", WEIGHT,
+                              has_auxtrace)
         f = self.fields[t]
         if f & SYM and not st & (C.SAMPLE_IP | C.SAMPLE_ADDR):
             raise FieldsError("Display of symbols requested but neither sample IP nor "
@@ -182,6 +206,10 @@ class OutputSpec:
             self._check_stype(ev, C.SAMPLE_TIME, "TIME", TIME)
         if self.fields[t] & CPU:
             self._check_stype(ev, C.SAMPLE_CPU, "CPU", CPU, has_auxtrace)
+        for field, stype, msg in _STYPE_CHECKS:
+            if self.fields[t] & field:
+                self._check_stype(ev, stype, msg, field,
+                                  has_auxtrace and field in (IREGS, PHYS_ADDR))
 
 
 def _field_name(bits):

@@ -4,16 +4,23 @@
 """
 
 import sys
+import time
 
 from perfscript.errors import PerfDataError
 from perfscript.output import fields as FD
-from perfscript.output.fields import (ADDR, COMM, CPU, DSO, EVNAME, IP, PERIOD, PID, SYM,
-                                      SYMOFF, TID, TIME, TRACE, FieldsError, OutputSpec,
+from perfscript.output.fields import (ADDR, CODE_PAGE_SIZE, COMM, CPU, DATA_PAGE_SIZE,
+                                      DATA_SRC, DSO, EVNAME, INS_LAT, IP, IREGS, MISC,
+                                      PERIOD, PHYS_ADDR, PID, SYM, SYMOFF, TID, TIME, TOD,
+                                      TRACE, UREGS, WEIGHT, FieldsError, OutputSpec,
                                       output_type)
 from perfscript.output.sideband import SidebandSession, format_record
 from perfscript.output.stat import StatPrinter
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
+from perfscript.perfdata.features import ClockData
+from perfscript.script.branch_flags import sample_flags_disp
+from perfscript.script.mem_info import datasrc_decode
+from perfscript.script.regs import format_regs
 from perfscript.session.filters import FilterError, SampleFilter
 
 NSEC_PER_SEC = 1000000000
@@ -31,6 +38,48 @@ _CONTEXT_MODES = {
     (1 << 64) - 2560: C.MISC_GUEST_USER,
 }
 _GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
+# fields printed after the event name / body, in perf's order around the ip
+_TAIL_FIELDS = (DATA_SRC | WEIGHT | INS_LAT | IREGS | UREGS | PHYS_ADDR | DATA_PAGE_SIZE
+                | CODE_PAGE_SIZE)
+FEAT_CLOCK_DATA = 29
+_MISC_SWITCH_OUT = 1 << 13
+_MISC_SWITCH_OUT_PREEMPT = 1 << 14
+_MISC_MMAP_DATA = 1 << 13
+_MISC_COMM_EXEC = 1 << 13
+
+
+def misc_letters(misc, rtype):
+    """perf's `misc` column: the cpumode letters and the record's own flag, padded."""
+    out = ""
+    mode = misc & C.MISC_CPUMODE_MASK
+    for want, letter in ((C.MISC_KERNEL, "K"), (C.MISC_USER, "U"),
+                         (C.MISC_HYPERVISOR, "H"), (C.MISC_GUEST_KERNEL, "G"),
+                         (C.MISC_GUEST_USER, "g")):
+        if mode & want == want:
+            out += letter
+    if rtype in (C.RECORD_MMAP, C.RECORD_MMAP2):
+        if misc & _MISC_MMAP_DATA:
+            out += "M"
+    elif rtype == C.RECORD_COMM:
+        if misc & _MISC_COMM_EXEC:
+            out += "E"
+    elif rtype in (C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE):
+        if misc & _MISC_SWITCH_OUT:
+            out += "S"
+            if misc & _MISC_SWITCH_OUT_PREEMPT:
+                out += "p"
+    return out + "%*s" % (6 - len(out), " ")
+
+
+def page_size_name(size):
+    """A page size as perf prints it: 4K, 2M ... or N/A."""
+    if not size:
+        return "N/A"
+    unit = 0
+    while size // 1024 > 1 and unit < 3:
+        size //= 1024
+        unit += 1
+    return "%d%s" % (size, "BKMG"[unit])
 
 
 class TextOptions:
@@ -97,6 +146,8 @@ class TextPrinter:
         self.name_width = 0
         self._compiled = {}
         self._symcache = {}
+        self._data_src_width = 0
+        self._clock = session.features.get(FEAT_CLOCK_DATA)
         self.stat = None
         self.has_stat = FEAT_STAT in session.pd.feature_sections
         self.has_auxtrace = FEAT_AUXTRACE in session.pd.feature_sections
@@ -157,8 +208,8 @@ class TextPrinter:
 
     # ------------------------------------------------------------ the line start
 
-    def _start(self, ev, s, thread, f):
-        """perf_sample__fprintf_start: comm, pid/tid, [cpu], time."""
+    def _start(self, ev, s, thread, f, rtype=C.RECORD_SAMPLE):
+        """perf_sample__fprintf_start: comm, pid/tid, [cpu], misc, tod, time."""
         parts = []
         if f & COMM:
             comm = thread.comm if thread is not None else ":-1"
@@ -174,6 +225,10 @@ class TextPrinter:
             parts.append("%5d " % _s32(s.tid))
         if f & CPU:
             parts.append("[%03d] " % _s32(s.cpu))
+        if f & MISC:
+            parts.append(misc_letters(s.misc, rtype))
+        if f & TOD:
+            parts.append(self._tod(s.time) + " ")
         if f & TIME:
             t = s.time
             secs, nsecs = divmod(t, NSEC_PER_SEC)
@@ -198,7 +253,9 @@ class TextPrinter:
         plain_comm = not (f & IP and ev.attr.sample_type & C.SAMPLE_CALLCHAIN
                           and self.o.use_callchain)
         fast = None
-        if f & (COMM | PID | TID | CPU | TIME) == COMM | TID | CPU | TIME and not self.o.ns:
+        if f & (MISC | TOD):
+            pass
+        elif f & (COMM | PID | TID | CPU | TIME) == COMM | TID | CPU | TIME and not self.o.ns:
             # one format for the usual start: "%12s" of "secs.usecs" is "%5d.%06d"
             fast = ("%16s %5d [%03d] %5d.%06d: " if plain_comm
                     else "%s %5d [%03d] %5d.%06d: ")
@@ -207,7 +264,10 @@ class TextPrinter:
         body = None
         if f & TRACE:
             body = _tracepoint_renderer(self.session, ev) or (lambda raw: "")
-        plan = (f, fast, f & CPU, name, f & PERIOD, body, f & ADDR, f & IP)
+        if self.spec.print_flags:
+            name += "  %-21s " % sample_flags_disp(0)
+        tail = f & _TAIL_FIELDS
+        plan = (f, fast, f & CPU, name, f & PERIOD, body, f & ADDR, f & IP, tail)
         self._compiled[ev.index] = plan
         return plan
 
@@ -219,7 +279,7 @@ class TextPrinter:
         plan = self._compiled.get(ev.index)
         if plan is None:
             plan = self._plan(ev)
-        f, fast, has_cpu, name, period, body, addr, ip = plan
+        f, fast, has_cpu, name, period, body, addr, ip, tail = plan
         if not f:
             return
         if fast is not None:
@@ -244,6 +304,8 @@ class TextPrinter:
             line += body(s.buf[s.raw_off:s.raw_off + s.raw_size])
         if addr:
             line += self._addr(ev, s, thread, f)
+        if tail & (DATA_SRC | WEIGHT | INS_LAT):
+            line += self._mem_fields(s, tail)
         if ip:
             chain = None
             if self.o.use_callchain and s.callchain is not None:
@@ -252,7 +314,57 @@ class TextPrinter:
                 line += "\n" + chain
             else:
                 line += " " + self._ip(s, thread, f)
+        if tail & ~(DATA_SRC | WEIGHT | INS_LAT):
+            line += self._late_fields(ev, s, tail)
         self.write(line + "\n")
+
+    def _mem_fields(self, s, tail):
+        """data_src (padded to the widest printed so far, like perf), weight, ins_lat."""
+        text = ""
+        if tail & DATA_SRC:
+            ds = s.data_src or 0
+            out = "%16x %s" % (ds, datasrc_decode(ds))[:99]
+            self._data_src_width = max(self._data_src_width, len(out))
+            text += "%-*s" % (self._data_src_width, out)
+        if tail & WEIGHT:
+            text += "%16d" % s.weight
+        if tail & INS_LAT:
+            text += "%16d" % (s.ins_lat & 0xFFFF)
+        return text
+
+    def _late_fields(self, ev, s, tail):
+        """The fields perf prints after the ip/callchain: registers, physical address,
+        page sizes."""
+        text = ""
+        attr = ev.attr
+        if tail & IREGS and s.intr_regs:
+            text += " ABI:%d %s" % (s.intr_regs_abi,
+                                    format_regs(self.session.arch, attr.sample_regs_intr,
+                                                s.intr_regs))
+        if tail & UREGS and s.user_regs:
+            text += " ABI:%d %s" % (s.user_regs_abi,
+                                    format_regs(self.session.arch, attr.sample_regs_user,
+                                                s.user_regs))
+        if tail & PHYS_ADDR:
+            text += "%16x" % s.phys_addr
+        if tail & DATA_PAGE_SIZE:
+            text += " " + page_size_name(s.data_page_size)
+        if tail & CODE_PAGE_SIZE:
+            text += " " + page_size_name(s.code_page_size)
+        return text
+
+    def _tod(self, t):
+        """Time of day of a sample time, from the CLOCK_DATA reference point."""
+        clock = self._clock
+        tod = clock.wall_clock_ns + t - clock.clockid_time_ns
+        sec, nsec = divmod(tod, NSEC_PER_SEC)
+        try:
+            date = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sec))
+        except (OverflowError, OSError, ValueError):
+            return "failed"
+        if self.o.ns:
+            return "%s.%09d" % (date, nsec)
+        return "%s.%06d" % (date, nsec // 1000)
 
     def _addr(self, ev, s, thread, f):
         text = "%16x" % s.addr
@@ -333,7 +445,9 @@ class TextPrinter:
         if ev is None:
             return ""
         f = self.spec.fields[output_type(ev.attr.type)]
-        return self._start(ev, s, thread, f)
+        return self._start(ev, s, thread, f, self._rtype)
+
+    _rtype = C.RECORD_SAMPLE
 
     def sideband(self, typ, misc, buf, off, size, ev, s, pid, tid, body_end):
         """A COMM/FORK/EXIT/MMAP/LOST/SWITCH record perf prints with --show-*-events."""
@@ -344,6 +458,8 @@ class TextPrinter:
         if self.filter.cpus is not None and self.filter.skip_cpu(s.cpu):
             return
         thread = self.session.threads.findnew(pid, tid) if tid != -1 else None
+        s.misc = misc
+        self._rtype = typ
         self.write(self._sideband_start(ev, s, thread)
                    + format_record(typ, misc, buf, off, size, self.session.endian, body_end))
 
@@ -394,6 +510,11 @@ def run(opts, out=None):
         printer = TextPrinter(session, spec, topts, sfilter, out)
     except FieldsError as e:
         sys.stderr.write("%s\n" % e)
+        return 255
+    if any(f & TOD for f in spec.fields.values()) and \
+            not isinstance(session.features.get(FEAT_CLOCK_DATA), ClockData):
+        sys.stderr.write("Can't provide 'tod' time, missing clock data. Please record with "
+                         "-k/--clockid option.\n")
         return 255
     error = None
     try:

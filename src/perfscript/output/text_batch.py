@@ -30,10 +30,10 @@ class BatchLines:
         self.little = self.session.endian == "<"
 
     def _usable(self, ev, plan):
-        f, fast, has_cpu, name, period, body, addr, ip = plan
+        f, fast, has_cpu, name, period, body, addr, ip, tail = plan
         st = ev.attr.sample_type
         return (ev.is_tracepoint and fast is not None and body is not None and not period
-                and not addr and not ip and st & C.SAMPLE_RAW and not st & ~_ALLOWED
+                and not addr and not ip and not tail and st & C.SAMPLE_RAW and not st & ~_ALLOWED
                 and ev.layout.fixed.size % 8 == 0)
 
     def _rows(self, batch, ev, plan, sel):
