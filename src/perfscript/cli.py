@@ -12,6 +12,7 @@ usage: perfscript [-i FILE] [OPTIONS]                 (perf script's text output
    or: perfscript [-i FILE] -s SCRIPT [SCRIPT ARGS...]
    or: perfscript export -i FILE -o DIR --format parquet|csv|jsonl
    or: perfscript sql -i FILE "SELECT ..."
+   or: perfscript report -i trace.dat            (trace-cmd report's output)
 
 Run a script written for `perf script -s` on a perf.data recording, without perf.
 
@@ -301,6 +302,9 @@ SUBCOMMANDS = ("export", "sql")
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "report":
+        from perfscript.report_cli import main as report_main
+        return report_main(argv[1:])
     if argv and argv[0] in SUBCOMMANDS:
         from perfscript.frames.cli import main as frames_main
         return frames_main(argv)
