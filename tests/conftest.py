@@ -120,3 +120,37 @@ def first_difference(actual, expected, context=6):
     lines += ["  perf      : " + x for x in e[lo:i + context]]
     lines += ["  perfscript: " + x for x in a[lo:i + context]]
     return "\n".join(lines)
+
+
+REPO = os.path.dirname(TESTS)
+# Debian ships PySide2 (QtSql and its database drivers) for /usr/bin/python3 only; .ci/run
+# installs perfscript into a venv of that interpreter, .venv-sys, for the Qt-based exporters.
+SYS_VENV_PYTHON = os.path.join(REPO, ".venv-sys", "bin", "python")
+
+
+def require_extra(reason):
+    """Skip for want of an optional system package; in CI (PERFSCRIPT_REQUIRE_QT=1, set by
+    .ci/run, which installs them all) fail instead, so the check cannot silently vanish."""
+    if os.environ.get("PERFSCRIPT_REQUIRE_QT") == "1":
+        pytest.fail(reason + " (PERFSCRIPT_REQUIRE_QT=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+_qt_pythons = {}
+
+
+def qt_python(driver):
+    """An interpreter that has perfscript and PySide2's QtSql with `driver` (QSQLITE,
+    QPSQL): this one or .venv-sys; skips (or fails, see require_extra) when neither has."""
+    if driver not in _qt_pythons:
+        probe = ("import perfscript\nfrom PySide2.QtSql import QSqlDatabase\n"
+                 "raise SystemExit(%r not in QSqlDatabase.drivers())" % driver)
+        _qt_pythons[driver] = next(
+            (py for py in (sys.executable, SYS_VENV_PYTHON) if os.path.exists(py)
+             and subprocess.run([py, "-c", probe], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).returncode == 0), None)
+    if _qt_pythons[driver] is None:
+        require_extra("no interpreter with perfscript and PySide2's %s driver (Debian: "
+                      "python3-pyside2.qtsql, libqt5sql5-%s; then .venv-sys as .ci/run "
+                      "makes it)" % (driver, "psql" if driver == "QPSQL" else "sqlite"))
+    return _qt_pythons[driver]
