@@ -8,6 +8,7 @@ from .buildid import build_ids_equal, kernel_build_id, normalize
 from .dso import (Dso, IdentityDso, KernelDso, ModuleDso, load_perf_map, load_user_symbols)
 from .elffile import open_elf
 from .kallsyms import function_start, parse_kallsyms, split_kallsyms
+from .own_vdso import own_vdso_path
 from .table import SymbolTable
 
 VDSO_NAMES = ("[vdso]", "[vdso32]", "[vdsox32]")
@@ -78,7 +79,14 @@ class SymbolResolver:
         return load_user_symbols(dso, candidates, self.symfs)
 
     def _load_vdso(self, dso):
-        return load_user_symbols(dso, lambda d: locate.vdso_candidates(d.build_id, self.debug_dir))
+        def candidates(d):
+            paths = locate.vdso_candidates(d.build_id, self.debug_dir)
+            if d.long_name == "[vdso]" and not self.symfs:
+                own = own_vdso_path()
+                if own is not None:
+                    paths.append(own)
+            return paths
+        return load_user_symbols(dso, candidates)
 
     def dso_for_map(self, m, kernel=False):
         """The dso for a session map (``filename``, ``build_id``, ``pgoff``): the kernel for
