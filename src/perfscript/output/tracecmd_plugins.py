@@ -65,6 +65,19 @@ def _state(value):
     return b"|".join(names) if names else b"R"
 
 
+def _task(fields, raw, pid_field, comm_field, comms, out):
+    """A task's "comm:" (remembered for later lookups, as the plugin does) and its pid,
+    or None when the pid field cannot be read."""
+    pid = fields.value(raw, pid_field, out)
+    if pid is None:
+        return None
+    comm = fields.comm(raw, comm_field)
+    if comm is not None:
+        out.append(comm + b":")
+        comms.register(pid, comm)
+    return pid
+
+
 def sched_switch(event, ctx):
     fields = _Fields(event, ctx.big_endian)
     comms = ctx.comms
@@ -72,13 +85,9 @@ def sched_switch(event, ctx):
 
     def render(raw):
         out = []
-        pid = fields.value(raw, "prev_pid", out)
+        pid = _task(fields, raw, "prev_pid", "prev_comm", comms, out)
         if pid is None:
             return b"".join(out) + b"!" + pretty(raw)
-        comm = fields.comm(raw, "prev_comm")
-        if comm is not None:
-            out.append(comm + b":")
-            comms.register(pid, comm)
         out.append(b"%d " % _lld(pid))
         prio = fields.value(raw, "prev_prio", out)
         if prio is not None:
@@ -87,13 +96,9 @@ def sched_switch(event, ctx):
         if state is not None:
             out.append(_state(state))
         out.append(b" ==> ")
-        pid = fields.value(raw, "next_pid", out)
+        pid = _task(fields, raw, "next_pid", "next_comm", comms, out)
         if pid is None:
             return b"".join(out) + b"!" + pretty(raw)
-        comm = fields.comm(raw, "next_comm")
-        if comm is not None:
-            out.append(comm + b":")
-            comms.register(pid, comm)
         out.append(b"%d" % _lld(pid))
         prio = fields.value(raw, "next_prio", out)
         if prio is not None:
@@ -109,13 +114,9 @@ def sched_wakeup(event, ctx):
 
     def render(raw):
         out = []
-        pid = fields.value(raw, "pid", out)
+        pid = _task(fields, raw, "pid", "comm", comms, out)
         if pid is None:
             return b"".join(out) + b"!" + pretty(raw)
-        comm = fields.comm(raw, "comm")
-        if comm is not None:
-            out.append(comm + b":")
-            comms.register(pid, comm)
         out.append(b"%d" % _lld(pid))
         prio = fields.value(raw, "prio", out)
         if prio is not None:
