@@ -53,6 +53,11 @@ _FLAG_FIELDS = (
     ("remove_on_exec", 36, 1), ("sigtrap", 37, 1),
 )
 
+# features printed as one line of their one value
+_ONE_LINE = {3: "# hostname : %s\n", 4: "# os release : %s\n", 5: "# perf version : %s\n",
+             6: "# arch : %s\n", 8: "# cpudesc : %s\n", 9: "# cpuid : %s\n",
+             10: "# total memory : %d kB\n"}
+
 _CLOCK_NAMES = {1: "monotonic", 4: "monotonic_raw", 0: "realtime", 7: "boottime", 11: "tai"}
 
 
@@ -144,36 +149,18 @@ class HeaderPrinter:
             return []
         if feat in FULL_ONLY and not self.full:
             return ["# %s info available, use -I to display\n" % feature_name(feat)]
+        line = _ONE_LINE.get(feat)
+        if line is not None:
+            return [line % value]
         fn = getattr(self, "_f%d" % feat, None)
         if fn is None:
             return []
         return fn(value)
 
-    def _f3(self, v):
-        return ["# hostname : %s\n" % v]
-
-    def _f4(self, v):
-        return ["# os release : %s\n" % v]
-
-    def _f5(self, v):
-        return ["# perf version : %s\n" % v]
-
-    def _f6(self, v):
-        return ["# arch : %s\n" % v]
-
     def _f7(self, v):
         if not isinstance(v, NrCpus):
             return []
         return ["# nrcpus online : %d\n" % v.online, "# nrcpus avail : %d\n" % v.available]
-
-    def _f8(self, v):
-        return ["# cpudesc : %s\n" % v]
-
-    def _f9(self, v):
-        return ["# cpuid : %s\n" % v]
-
-    def _f10(self, v):
-        return ["# total memory : %d kB\n" % v]
 
     def _f11(self, v):
         return ["# cmdline : %s\n" % "".join(a.replace("'", "\\'") + " " for a in v)]
