@@ -89,6 +89,7 @@ OPTION_CASES = [
     ("callchain.data", ["-F", "+misc", "--show-switch-events", "--show-task-events"]),
     ("callchain.data", ["-F", "comm,tod"]),             # no clock data: refused
     ("callchain.data", ["-F", "+weight"]),              # not sampled: refused
+    ("callchain.data", ["-F", "+ipc,+machine_pid,+vcpu"]),
 ]
 
 # the same against corpus recordings that sample registers, data_src and page faults

@@ -24,7 +24,7 @@ Run a script written for `perf script -s` on a perf.data recording, without perf
   -F, --fields LIST     fields to print ([type:][+-]comm,tid,pid,time,cpu,event,trace,
                         ip,sym,symoff,dso,addr,period,misc,tod,flags,callindent,iregs,
                         uregs,data_src,weight,ins_lat,phys_addr,data_page_size,
-                        code_page_size)
+                        code_page_size,ipc,machine_pid,vcpu)
       --ns              nanosecond timestamps
   -C, --cpu LIST        only samples of these cpus
       --pid LIST / --tid LIST / --comms LIST   only samples of these tasks

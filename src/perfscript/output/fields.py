@@ -21,10 +21,14 @@ MISC, TOD, FLAGS, CALLINDENT, IREGS, UREGS, DATA_SRC, WEIGHT, INS_LAT, PHYS_ADDR
         "misc", "tod", "flags", "callindent", "iregs", "uregs", "data_src", "weight",
         "ins_lat", "phys_addr", "data_page_size", "code_page_size"))
 # fields this printer implements; others are refused rather than silently ignored.
-# callindent only shapes branch-trace (BTS) lines, which are not printed as such here
+# callindent only shapes branch-trace (BTS) lines, which are not printed as such here;
+# ipc needs the cycle/instruction counts only hardware trace decoders give a sample, and
+# machine_pid/vcpu only guest samples, which perf script drops without --guest: these
+# three print nothing, as in perf for such recordings
 SUPPORTED = (COMM | TID | PID | TIME | CPU | EVNAME | TRACE | IP | SYM | DSO | ADDR | SYMOFF
              | PERIOD | MISC | TOD | FLAGS | CALLINDENT | IREGS | UREGS | DATA_SRC | WEIGHT
-             | INS_LAT | PHYS_ADDR | DATA_PAGE_SIZE | CODE_PAGE_SIZE)
+             | INS_LAT | PHYS_ADDR | DATA_PAGE_SIZE | CODE_PAGE_SIZE | F["ipc"]
+             | F["machine_pid"] | F["vcpu"])
 # (field, sample_type bit, perf's name of it), checked after cpu, in perf's order
 _STYPE_CHECKS = (
     (IREGS, C.SAMPLE_REGS_INTR, "IREGS"),
