@@ -40,7 +40,9 @@ def available(resolver, ent):
     if dso == KERNEL:
         return resolver.kallsyms_path(ent["bid"]) is not None and bool(ent["bid"])
     if dso.startswith("["):
-        return dso == "[vdso]" and bool(resolver.dso(dso, ent["bid"]).table)
+        # a [vdso] without build id was symbolized with the recording machine's own vdso
+        return (dso == "[vdso]" and bool(ent["bid"])
+                and bool(resolver.dso(dso, ent["bid"]).table))
     if ent["map_start"] is None or ent["pgoff"] is None:
         return False
     return not ent["bid"] or _file_bid(dso) == ent["bid"]
