@@ -4,6 +4,8 @@ The corpus references (perf 6.1 on the corpus machine) are the ground truth; whe
 has no reference, real perf on this machine is run on the same file and script.
 """
 
+import glob
+import json
 import os
 import shutil
 import subprocess
@@ -155,3 +157,106 @@ def test_mode_read_after_trace_begin(perfscript, tmp_path):
     p = perfscript(["-i", data, "-s", str(script)])
     assert p.returncode == 0, p.stderr.decode()[-2000:]
     assert p.stdout == b"evsel (1, 'cpu-clock')\nsamples 321\n"
+
+
+# ---------------------------------------------------------------- call_return rows
+
+RECORDINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "recordings")
+CALLS = os.path.join(RECORDINGS, "calls")
+CALLS_EXPECTED = os.path.join(RECORDINGS, "expected", "calls")
+with open(os.path.join(CALLS_EXPECTED, "checks.json")) as _f:
+    CALLS_CHECKS = json.load(_f)
+
+
+@pytest.fixture(scope="module")
+def calls_kallsyms(tmp_path_factory):
+    (xz,) = glob.glob(os.path.join(CALLS, "kallsyms-*.xz"))
+    out = tmp_path_factory.mktemp("calls-kallsyms") / os.path.basename(xz)[:-3]
+    out.write_bytes(read_maybe_xz(xz))
+    return str(out)
+
+
+@pytest.mark.parametrize("check", CALLS_CHECKS, ids=[c["name"] for c in CALLS_CHECKS])
+def test_call_return_rows_as_perf(check, perfscript, calls_kallsyms):
+    """perf_db_export_calls: the thread stack's call_return rows (bottom entries, exec
+    flushes, the final flush in thread-table order), their call paths shared with
+    callchains, and every other row, as perf 6.1 printed them (mkrefs_calls.py)."""
+    p = perfscript(["--kallsyms", calls_kallsyms, "-i", os.path.join(CALLS, check["recording"]),
+                    "-s", os.path.join(RECORDINGS, check["script"])] + check["args"])
+    assert p.returncode == check["rc"], p.stderr.decode()[-2000:]
+    want = read_maybe_xz(os.path.join(CALLS_EXPECTED, check["expected"]))
+    assert b"call_return_table(" in want
+    got_lines, want_lines = p.stdout.splitlines(), want.splitlines()
+    for i, (g, w) in enumerate(zip(got_lines, want_lines)):
+        assert g == w, "line %d differs" % (i + 1)
+    assert len(got_lines) == len(want_lines)
+
+
+def test_every_calls_recording_is_checked():
+    on_disk = {f for f in os.listdir(CALLS) if f.endswith(".data")}
+    assert {c["recording"] for c in CALLS_CHECKS} == on_disk
+
+
+class _Thread:
+    def __init__(self, pid, tid):
+        self.pid, self.tid = pid, tid
+
+
+class _Sample:
+    def __init__(self, ip, addr, time, flags=0, cpu=0):
+        self.ip, self.addr, self.time, self.flags, self.cpu = ip, addr, time, flags, cpu
+
+
+def _stacks():
+    from perfscript.script.call_path import CallPath
+    from perfscript.script.thread_stack import ThreadStacks
+    rows = []
+
+    def emit(cr, parent):
+        rows.append((cr.cp.sym, cr.call_time, cr.return_time, cr.branch_count, cr.call_ref,
+                     cr.return_ref, cr.flags, parent))
+    root = CallPath(None, None, 0)
+    return ThreadStacks(root, 1 << 63, True, emit), rows, root
+
+
+def test_thread_stack_call_and_return():
+    """Branch samples move the stack: a call pushes its target, the return to the call's
+    next instruction pops it (a complete pair, flags 0, its parent the bottom entry); what
+    stays is flushed as "no call" + "no return" at the last sample's time."""
+    from perfscript.script import thread_stack as T
+    from perfscript.symbols.symbol import Symbol
+    main, callee = Symbol(0x1000, 0x1100, 1, "main"), Symbol(0x2000, 0x2100, 1, "f")
+    ts, rows, root = _stacks()
+    th, comm = _Thread(5, 5), object()
+    call = _Sample(0x1010, 0x2000, 10, T.F_BRANCH | T.F_CALL)
+    call.insn_len = 5
+    ts.process(th, comm, call, (main, 0x1010), (callee, 0x2000), 1)
+    assert rows == []
+    ts.process(th, comm, _Sample(0x2050, 0x1015, 20, T.F_BRANCH | T.F_RETURN),
+               (callee, 0x2050), (main, 0x1015), 2)
+    (row,) = rows
+    assert row[:7] == (callee, 10, 20, 1, 1, 2, 0)
+    assert row[7] is not None and row[7].cp.sym is main
+    ts.flush_all()
+    assert rows[1][:7] == (main, 10, 20, 2, 1, 0, T.NO_CALL | T.NO_RETURN)
+    assert rows[1][7] is None
+    assert root.children[(id(main), 0)].children[(id(callee), 0)].sym is callee
+
+
+def test_thread_stack_exec_flush_and_order():
+    """Samples without flags only count; a main thread's new exec comm flushes its stack;
+    the end flushes thread by thread in tid-modulo-256 order."""
+    from perfscript.script import thread_stack as T
+    from perfscript.symbols.symbol import Symbol
+    sym = Symbol(0x1000, 0x1100, 1, "f")
+    ts, rows, _ = _stacks()
+    a, b = _Thread(300, 300), _Thread(255, 255)
+    old, new = object(), object()
+    for t, ref in ((10, 1), (11, 2), (12, 3)):
+        ts.process(a, old, _Sample(0x1010, 0x5000, t), (sym, 0x1010), (None, 0x5000), ref)
+    ts.process(b, old, _Sample(0x1010, 0x5000, 13), (sym, 0x1010), (None, 0x5000), 4)
+    ts.process(a, new, _Sample(0x1010, 0x5000, 14), (sym, 0x1010), (None, 0x5000), 5)
+    assert [r[1:7] for r in rows] == [(10, 12, 3, 1, 0, T.NO_CALL | T.NO_RETURN)]
+    ts.flush_all()
+    # tid 300 is 44 modulo 256: before tid 255
+    assert [r[1:5] for r in rows[1:]] == [(14, 14, 1, 5), (13, 13, 1, 4)]

@@ -3,11 +3,23 @@
 perf hands scripts a PyCapsule wrapping its one scripting context; scripts only pass it
 back to `common_pc()` and friends. We make a real capsule (so `type(context).__name__`
 is what scripts see under perf) and keep the state it stands for in the engine.
+
+perf_sample_insn/srcline/srccode answer for the sample being handled, as perf 6.1 does:
+the instruction's bytes read from the dso file (None for kernel addresses: perf would need
+the vmlinux image), its source file and line from the DWARF line table (perf asks
+addr2line; none for the kernel and for memory without a file), and that line's text.
+A tracepoint sample delivered on a fast path has no sample object here: the answers are
+those of a kernel address, as they are for every tracepoint but uprobes.
 """
 
 import ctypes
 import sys
 import types
+
+from perfscript.perfdata import constants as C
+from perfscript.symbols.elffile import open_elf
+from perfscript.symbols.srcline import source_line, srcline
+from perfscript.symbols.x86_insn import MAX_INSN, insn_length
 
 _CAPSULE_NAME = b"perf_script_context"
 _new_capsule = ctypes.pythonapi.PyCapsule_New
@@ -19,6 +31,70 @@ def make_capsule():
     """A PyCapsule like perf's; it points at a static name, never dereferenced."""
     return _new_capsule(ctypes.cast(ctypes.c_char_p(_CAPSULE_NAME), ctypes.c_void_p),
                         _CAPSULE_NAME, None)
+
+
+def _current_sample(engine):
+    """(sample, thread) being handled, or None."""
+    cur = engine.current
+    got = getattr(engine, "current_sample", None)
+    if cur is None or got is None or got[0].offset != cur[3]:
+        return None
+    return got
+
+
+def _user_location(session, thread, cpumode, ip):
+    """(dso, map-relative address) of a user-space address with a dso file, or None."""
+    m = session.find_map(thread, cpumode, ip)
+    if m is None:
+        return None
+    dso = session.dso_of(m, cpumode in (C.MISC_KERNEL, C.MISC_GUEST_KERNEL))
+    if dso is None or getattr(dso, "kernel", False) or not m.filename.startswith("/"):
+        return None
+    dso.table                               # load it: finds its files
+    return dso, dso.map_ip(ip, m.start, m.pgoff)
+
+
+_IS64 = {}
+
+
+def sample_insn(engine):
+    """perf_sample_insn: the bytes of the instruction at the sample's ip, or None."""
+    got = _current_sample(engine)
+    if got is None or not got[0].ip:
+        return None
+    s, thread = got
+    session = engine.session
+    ip = s.ip
+    if ip >= session.kernel_start():
+        return None
+    loc = _user_location(session, thread, C.MISC_USER, ip)
+    if loc is None or loc[0].runtime is None:
+        return None
+    path = loc[0].runtime
+    try:
+        with open(path, "rb") as f:
+            f.seek(loc[1])
+            code = f.read(MAX_INSN)
+    except (OSError, ValueError, OverflowError):
+        return None
+    is64 = _IS64.get(path)
+    if is64 is None:
+        img = open_elf(path)
+        is64 = _IS64[path] = img.is64 if img is not None else True
+    n = insn_length(code, is64) if code else None
+    return code[:n] if n else None
+
+
+def sample_srcline(engine):
+    """(source file, line) of the sample's ip, or None."""
+    got = _current_sample(engine)
+    if got is None:
+        return None
+    s, thread = got
+    loc = _user_location(engine.session, thread, s.misc & C.MISC_CPUMODE_MASK, s.ip or 0)
+    if loc is None:
+        return None
+    return srcline(*loc)
 
 
 def build_module(engine, capsule):
@@ -44,7 +120,7 @@ def build_module(engine, capsule):
 
     def perf_sample_insn(context):
         _check(context)
-        return None
+        return sample_insn(engine)
 
     def perf_set_itrace_options(context, options):
         _check(context)
@@ -52,11 +128,14 @@ def build_module(engine, capsule):
 
     def perf_sample_srcline(context):
         _check(context)
-        return (None, 0)
+        return sample_srcline(engine) or (None, 0)
 
     def perf_sample_srccode(context):
         _check(context)
-        return (None, 0, None)
+        found = sample_srcline(engine)
+        if found is None:
+            return (None, 0, None)
+        return found + (source_line(*found),)
 
     for fn in (common_pc, common_flags, common_lock_depth, perf_sample_insn,
                perf_set_itrace_options, perf_sample_srcline, perf_sample_srccode):

@@ -21,14 +21,20 @@ perf's rules that shape the rows:
 * Comms are tracked with their start time and exec flag, as perf's thread comm lists:
   the first COMM of a thread overrides its ":tid" placeholder, later ones are new comms;
   a forked thread inherits its parent's current comm at the fork time.
-* call_return rows need the thread-stack, which perf 6.1 only runs for samples whose
-  `addr` correlates with a symbol (branch / page-fault events with PERF_SAMPLE_ADDR); for
-  callchain samples (cpu-clock etc.) perf exports no call_return rows at all.
+* call_return rows (with `perf_db_export_calls`) come from perf's thread stack
+  (thread_stack.py), which perf 6.1 only runs for samples whose `addr` correlates with a
+  symbol (page faults, BTS with PERF_SAMPLE_ADDR); other samples give none.  Its call
+  paths live in the same tree as the callchains' (call_path.py), so ids are shared.
+* Addresses in anonymous and dso-less memory ("//anon", "[stack]", "[heap]"...) stay
+  absolute (perf's identity map_ip), so their "unknown" symbols are at the address.
 """
 
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import FLAG_COMM_EXEC
+from perfscript.script.call_path import CallPath
+from perfscript.script.thread_stack import ThreadStacks
 from perfscript.session.evsel import synthesized_name
+from perfscript.session.session import _ANON_NAMES, _ANON_PREFIXES
 from perfscript.symbols.symbol import Symbol
 
 U64 = 1 << 64
@@ -127,6 +133,12 @@ def _prev_cpumode(ips, ent, cpumode):
     return cpumode
 
 
+def _identity_map(m):
+    """perf maps addresses in anonymous and dso-less memory to themselves."""
+    name = m.filename
+    return name in _ANON_NAMES or name.startswith(_ANON_PREFIXES)
+
+
 def _truthy(g, name):
     v = g.get(name)
     return v is not None and bool(v)
@@ -194,17 +206,6 @@ class ThreadState:
         return last
 
 
-class CallPath:
-    __slots__ = ("parent", "sym", "ip", "db_id", "children")
-
-    def __init__(self, parent, sym, ip):
-        self.parent = parent
-        self.sym = sym
-        self.ip = ip
-        self.db_id = 0
-        self.children = {}
-
-
 class DbExport:
     def __init__(self, engine):
         self.engine = engine
@@ -224,8 +225,10 @@ class DbExport:
         self.dso_ids = {}        # id(dso) -> (db id, dso)
         self.sym_ids = {}        # id(symbol) -> (db id, symbol)
         self.unknown = {}        # id(dso) -> {address: "unknown" Symbol}
+        self.last_find = {}      # id(dso) -> [address, symbol, dso]: perf's lookup cache
         self.states = {}         # id(thread) -> ThreadState
-        self.root = CallPath(None, None, 0) if self.export_callchains else None
+        self.root = CallPath(None, None, 0)
+        self.stacks = None       # perf's thread stack, made at the first sample
         self.comm_exec = any(ev.attr.flags & FLAG_COMM_EXEC
                              for ev in self.session.evsels.evsels)
         self._hook_session()
@@ -268,6 +271,8 @@ class DbExport:
             old = sess.threads.get(tid)
             orig_fork(sess, misc, size, buf, off, where, ev)
             th = sess.threads.get(tid)
+            if old is not None and th is not old and self.stacks is not None:
+                self.stacks.flush_thread(old)     # perf frees the thread it replaced
             if th is None:
                 return
             if th is old and id(th) in self.states:
@@ -393,12 +398,20 @@ class DbExport:
     # ------------------------------------------------------------ symbols
 
     def _find_symbol(self, dso, addr):
-        """perf's dso__find_symbol, including the "unknown" symbols db-export added."""
+        """perf's dso__find_symbol, including the "unknown" symbols db-export added, and
+        its one-entry cache: the same address as the last lookup gives the same symbol."""
+        last = self.last_find.get(id(dso))
+        if last is None:
+            last = self.last_find[id(dso)] = [0, None, dso]
+        elif last[0] == addr and last[1] is not None:
+            return last[1]
         sym = dso.table.find(addr)
         if sym is None:
             extra = self.unknown.get(id(dso))
             if extra is not None:
                 sym = extra.get(addr)
+        last[0] = addr
+        last[1] = sym
         return sym
 
     def _unknown_symbol(self, dso, addr):
@@ -407,6 +420,12 @@ class DbExport:
         keep finding the first."""
         sym = Symbol(addr, addr, 0, "unknown")
         self.unknown.setdefault(id(dso), {}).setdefault(addr, sym)
+        # perf's insertion refreshes the lookup cache when its address is at or above a
+        # zero-length symbol, whichever address that was: the next lookup of that
+        # address finds this symbol
+        last = self.last_find.get(id(dso))
+        if last is not None and last[0] >= addr:
+            last[1] = sym
         return sym
 
     def _resolve(self, thread, cpumode, ip):
@@ -418,14 +437,9 @@ class DbExport:
         dso = session.dso_of(m, cpumode in (C.MISC_KERNEL, C.MISC_GUEST_KERNEL))
         if dso is None:
             return m, None, None, ip
-        # re-read the map: loading the kernel can move its extent
-        addr = dso.map_ip(ip, m.start, m.pgoff)
-        found = dso.find(ip, m.start, m.pgoff)
-        if found is not None:
-            return m, dso, found[0], addr
-        extra = self.unknown.get(id(dso))
-        sym = extra.get(addr) if extra is not None else None
-        return m, dso, sym, addr
+        # (after dso_of: loading the kernel can move its map)
+        addr = ip if _identity_map(m) else dso.map_ip(ip, m.start, m.pgoff)
+        return m, dso, self._find_symbol(dso, addr), addr
 
     def _ids_from_al(self, dso, sym, addr):
         """perf's db_ids_from_al: (dso id, symbol id, offset, symbol)."""
@@ -444,14 +458,17 @@ class DbExport:
         if not ips:
             return None
         current = self.root
+        kernel_start = self.session.kernel_start()
         nr = len(ips)
         # perf's find_prev_cpumode, first from the end: the mode of the root-most part
         cpumode = _prev_cpumode(ips, nr, C.MISC_USER)
         if cpumode is None:
             return None
-        entries = 0
+        # perf resolves the whole chain first, then exports it frame by frame: the
+        # order of symbol lookups matters to its lookup cache (_find_symbol)
+        frames = []
         for i in range(nr):
-            if entries >= PERF_MAX_STACK_DEPTH:
+            if len(frames) >= PERF_MAX_STACK_DEPTH:
                 break
             j = nr - i - 1
             ip = ips[j]
@@ -461,27 +478,18 @@ class DbExport:
                 if cpumode is None:
                     return None
                 continue
-            entries += 1
-            m, dso, sym, _ = self._resolve(thread, cpumode, ip)
+            frames.append((ip,) + self._resolve(thread, cpumode, ip)[:3])
+        for ip, m, dso, sym in frames:
             if m is not None and dso is not None:
                 if sym is None:
                     sym = self._find_symbol(dso, ip)
                 _, _, _, sym = self._ids_from_al(dso, sym, ip)
             elif m is None:
                 sym = None
-            current = self._call_path_child(current, sym, ip)
+            current = current.findnew(sym, ip, kernel_start)
         if current is self.root:
             return None
         return current
-
-    def _call_path_child(self, parent, sym, ip):
-        if sym is not None:
-            ip = 0
-        key = (id(sym), ip)
-        cp = parent.children.get(key)
-        if cp is None:
-            cp = parent.children[key] = CallPath(parent, sym, ip)
-        return cp
 
     def _export_call_path(self, cp):
         if cp.db_id:
@@ -514,9 +522,9 @@ class DbExport:
         addr_al = None
         if ev.attr.sample_type & C.SAMPLE_ADDR and self.session.addr_correlates(ev):
             addr_al = self._resolve_fb(thread, cpumode, s.addr or 0)
-        dso_id, sym_id, offset, _ = self._ids_from_al(dso, sym, addr)
+        dso_id, sym_id, offset, sym = self._ids_from_al(dso, sym, addr)
         call_path_id = 0
-        if self.root is not None:
+        if self.export_callchains:
             cp = self._call_path_from_sample(s, thread)
             if cp is not None:
                 self._export_call_path(cp)
@@ -524,7 +532,10 @@ class DbExport:
         to_dso_id = to_sym_id = to_offset = 0
         if addr_al is not None:
             am, adso, asym, aaddr = addr_al
-            to_dso_id, to_sym_id, to_offset, _ = self._ids_from_al(adso, asym, aaddr)
+            to_dso_id, to_sym_id, to_offset, asym = self._ids_from_al(adso, asym, aaddr)
+            if self.export_calls:
+                self._thread_stacks().process(thread, comm, s, (sym, addr), (asym, aaddr),
+                                              sample_id)
         flags = getattr(s, "flags", None) or 0
         period = s.period if s.period is not None else ev.default_period
         data_src = s.data_src if s.data_src is not None else DATA_SRC_NONE
@@ -583,5 +594,39 @@ class DbExport:
         self._call("context_switch", (self.last["context_switch"], self.machine_id, d64(t),
                                       s32(cpu)) + row + (flags,))
 
+    # ------------------------------------------------------------ calls
+
+    def _thread_stacks(self):
+        if self.stacks is None:
+            arch = self.session.arch or ""
+            x86 = arch in ("x86", "x86_64", "i386", "i486", "i586", "i686")
+            self.stacks = ThreadStacks(self.root, self.session.kernel_start(), x86,
+                                       self._call_return)
+        return self.stacks
+
+    def _call_return(self, cr, parent):
+        """perf's db_export__call_return: ids for the row, its path and its parent."""
+        self._export_call_path(cr.cp)
+        last = self.last
+        if not cr.db_id:
+            last["call_return"] += 1
+            cr.db_id = last["call_return"]
+        parent_id = 0
+        if parent is not None:
+            if not parent.db_id:
+                last["call_return"] += 1
+                parent.db_id = last["call_return"]
+            parent_id = parent.db_id
+        st = self.states.get(id(cr.thread))
+        thread_id = st.db_id if st is not None and st.thread is cr.thread else 0
+        comm_id = cr.comm.db_id if cr.comm is not None else 0
+        self._call("call_return", (
+            d64(cr.db_id), d64(thread_id), d64(comm_id), d64(cr.cp.db_id),
+            d64(cr.call_time), d64(cr.return_time), d64(cr.branch_count), d64(cr.call_ref),
+            d64(cr.return_ref), d64(cr.cp.parent.db_id), s32(cr.flags), d64(parent_id),
+            d64(cr.insn_count), d64(cr.cyc_count)))
+
     def end(self):
-        pass
+        """perf frees its threads before trace_end: what is left on the stacks goes out."""
+        if self.stacks is not None:
+            self.stacks.flush_all()

@@ -74,6 +74,7 @@ class ScriptEngine:
         self.stat = None
         self._symbol_walker = SymbolWalker()   # perf's "current field" lives across events
         self.db_export = None     # db-export mode (script/db_export.py), set after trace_begin
+        self.current_sample = None  # (sample, thread) of the last sample() call
 
     # ------------------------------------------------------------ start / end
 
@@ -115,6 +116,8 @@ class ScriptEngine:
         self.db_export = db_export.setup(self)
 
     def end(self):
+        if self.db_export is not None:        # perf flushes its thread stacks first
+            self.db_export.end()
         self._call_plain("trace_end")
 
     def _call_plain(self, name, *args):
@@ -204,6 +207,7 @@ class ScriptEngine:
     def sample(self, ev, s, thread):
         if self.filter is not None and self.filter.skip(s, thread):
             return
+        self.current_sample = (s, thread)     # for perf_sample_insn & co (context.py)
         if ev.is_tracepoint:
             self._tracepoint(ev, s, thread)
         elif self.db_export is not None:      # db-export mode: rows, not process_event

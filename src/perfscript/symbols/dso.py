@@ -31,6 +31,7 @@ class Dso:
         self._loader = loader
         self._table = None
         self.symsrc = None
+        self.runtime = None     # the file with .dynsym: code bytes, .text offset
 
     @property
     def table(self):
@@ -156,6 +157,7 @@ def load_user_symbols(dso, candidates, symfs=""):
     if syms is None:
         return None
     dso.symsrc = syms.path
+    dso.runtime = runtime.path
     return SymbolTable(load_elf_symbols(syms, runtime))
 
 

@@ -49,5 +49,33 @@ perf record -o kmem_softirq.data \
     -- sh -c 'ls /usr/lib >/dev/null; dd if=/dev/zero of=/dev/null bs=1k count=400000 2>/dev/null'
 # (the long dd keeps the CPU busy so timer/RCU softirqs run in the traced task's context)
 
+# (h) db-export call_return rows: perf's thread stack runs only for samples whose addr
+#     resolves (page faults with -d).  Into calls/, with their own kernel symbols (see
+#     README.md, mkrefs_calls.py).
+mkdir -p calls
+#     pf_exec: sh forks three ls and execs a fourth (exec flushes); pids are used up first
+#     until the last is 251 modulo 256, so the tids straddle a multiple of 256 (perf
+#     flushes the stacks at the end in tid-modulo-256 order)
+while :; do
+    n=$(( $(cat /proc/sys/kernel/ns_last_pid) % 256 ))
+    [ "$n" -eq 251 ] && break
+    /bin/true
+done
+perf record -o calls/pf_exec.data -e page-faults -d -c 1 \
+    -- sh -c 'ls -d / >/dev/null; ls -d /usr >/dev/null; ls -d /tmp >/dev/null; exec ls -d /var >/dev/null'
+#     pf_threads: python3 with two threads, callchains (-g): thread-stack and callchain
+#     call paths share ids
+perf record -o calls/pf_threads.data -e page-faults -d -g -c 40 \
+    -- /usr/bin/python3 -c 'import threading
+def work():
+    sum(range(200000)); bytearray(300000)
+ts = [threading.Thread(target=work) for i in range(2)]
+[t.start() for t in ts]; [t.join() for t in ts]'
+#     pf_mixed: page faults and cpu-clock samples (no call_return rows) with callchains
+perf record -o calls/pf_mixed.data -e page-faults/period=5/ -e cpu-clock/period=200000/ -d -g \
+    -- sh -c 'dd if=/dev/zero of=/dev/null bs=4k count=300 2>/dev/null; ls / >/dev/null'
+rm -f calls/*.data.old
+chmod 644 calls/*.data
+
 rm -f ./*.data.old   # perf record keeps the previous file as .old
 chmod 644 ./*.data
