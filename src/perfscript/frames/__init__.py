@@ -1,7 +1,7 @@
 """Traces as data: every event of a recording as a typed columnar table.
 
     import perfscript
-    with perfscript.open("perf.data") as t:
+    with perfscript.open("perf.data") as t:     # or a trace-cmd trace.dat
         t.counts()                          # {event name: samples}
         t.table("sched:sched_switch")       # pyarrow.Table
         t.sql("SELECT prev_comm, count(*) FROM sched__sched_switch GROUP BY 1")
@@ -12,9 +12,9 @@ Needs pyarrow (and duckdb / pandas / polars for those conversions):
 
 
 def open(path, progress=None):   # noqa: A001
-    """Open a recording for columnar access (a `frames.trace.Trace`)."""
-    from perfscript.frames.trace import Trace
-    return Trace(path, progress=progress)
+    """Open a recording (perf.data or trace-cmd's trace.dat) for columnar access."""
+    from perfscript.frames.trace import open as open_trace
+    return open_trace(path, progress=progress)
 
 
 __all__ = ["open"]

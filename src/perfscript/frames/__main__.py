@@ -11,9 +11,9 @@ def main(argv=None):
     ap.add_argument("-i", "--input", default="perf.data")
     ap.add_argument("--time", action="store_true", help="print the seconds taken")
     opts = ap.parse_args(argv)
-    from perfscript.frames.trace import Trace
+    from perfscript.frames.trace import open as open_trace
     t0 = time.perf_counter()
-    with Trace(opts.input) as t:
+    with open_trace(opts.input) as t:
         tables = t.tables()
         for name, tb in tables.items():
             sys.stdout.write("%s\t%d rows\t%d columns\n" % (name, tb.num_rows, tb.num_columns))

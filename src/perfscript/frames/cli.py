@@ -3,6 +3,8 @@
     perfscript export -i perf.data -o DIR [--format parquet|csv|jsonl] [-e EVENT]...
     perfscript sql -i perf.data [--csv] "SELECT ..."
 
+(-i may also name a trace-cmd trace.dat.)
+
 export writes one file per event, named after its SQL view (`sched__sched_switch.parquet`,
 `cpu_clock.parquet`…), with the columns of `perfscript.open(...).table(event)` (see
 docs/frames.md), plus `header.json` (the recording's header and, per event, its file,
@@ -31,7 +33,7 @@ class _Usage(Exception):
 
 def _export_parser():
     p = _Parser(prog="perfscript export", description="one file per event of a recording")
-    p.add_argument("-i", "--input", default="perf.data", help="recording (perf.data)")
+    p.add_argument("-i", "--input", default="perf.data", help="recording (perf.data or trace.dat)")
     p.add_argument("-o", "--output", required=True, help="directory to write into")
     p.add_argument("--format", choices=sorted(FORMATS), default="parquet")
     p.add_argument("-e", "--event", action="append", default=None,
@@ -42,7 +44,7 @@ def _export_parser():
 
 def _sql_parser():
     p = _Parser(prog="perfscript sql", description="a SQL query over a recording's events")
-    p.add_argument("-i", "--input", default="perf.data", help="recording (perf.data)")
+    p.add_argument("-i", "--input", default="perf.data", help="recording (perf.data or trace.dat)")
     p.add_argument("--csv", action="store_true", help="print CSV instead of a text table")
     p.add_argument("--views", action="store_true", help="list the views and their events")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
@@ -139,12 +141,12 @@ def _numeric(c):
 
 
 def _run(argv):
-    from perfscript.frames.trace import Trace
+    from perfscript.frames.trace import open as open_trace
     cmd, args = argv[0], argv[1:]
     if cmd == "export":
         opts = _export_parser().parse_args(args)
         prog = Progress("reading %s" % opts.input, not opts.quiet)
-        with Trace(opts.input, progress=prog) as t:
+        with open_trace(opts.input, progress=prog) as t:
             t.counts()
             prog.done()
             written = export(t, opts.output, opts.format, opts.event)
@@ -157,7 +159,7 @@ def _run(argv):
     if not opts.query and not opts.views:
         raise _Usage("give a query (or --views)")
     prog = Progress("reading %s" % opts.input, not opts.quiet)
-    with Trace(opts.input, progress=prog) as t:
+    with open_trace(opts.input, progress=prog) as t:
         if opts.views:
             for view, ev in t.view_names().items():
                 sys.stdout.write("%s\t%s\t%d rows\n" % (view, ev, t.counts()[ev]))

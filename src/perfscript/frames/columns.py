@@ -10,7 +10,8 @@ script API's decoders, with real types instead of perf's Python-API conversions:
 - other fixed arrays are fixed-size lists of their element type (`unsigned long
   args[6]` → fixed_size_list<uint64>[6], `u8 saddr[4]` → fixed_size_list<uint8>[4]);
 - other `__data_loc`/`__rel_loc` arrays are lists of their element type (bytes when the
-  element size is unknown).
+  element size is unknown);
+- a zero-size array (`char buf[]` of ftrace:print) holds the rest of the record.
 
 The payloads are rows of one uint8 buffer (`blob`): the mapped file itself, or the
 payloads copied together; `starts`/`sizes` locate them. All work is NumPy/Arrow
@@ -76,10 +77,38 @@ def _to_offsets32(offsets):
     return offsets, True
 
 
+def window_rows(blob, starts, width):
+    """The (n, width) uint8 rows blob[starts[i]:starts[i]+width], zeros past blob's end:
+    rows of a sliding window, one row copy each (no (n, width) index array)."""
+    last = len(blob) - width
+    if last >= 0:
+        rows = np.lib.stride_tricks.sliding_window_view(blob, width)[np.minimum(starts, last)]
+    else:
+        rows = np.zeros((len(starts), width), np.uint8)
+    tail = np.flatnonzero(starts > last)
+    if len(tail):
+        idx = starts[tail, None] + np.arange(width, dtype=np.int64)
+        rows[tail] = np.where(idx < len(blob), blob[np.minimum(idx, len(blob) - 1)], 0)
+    return rows
+
+
+_WINDOW_MAX = 256
+
+
 def c_strings(blob, starts, maxlens):
     """Dictionary-encoded string array: each row's bytes up to the first NUL (or maxlen)."""
     n = len(starts)
     maxlens = np.maximum(maxlens, 0)
+    width = int(maxlens.max()) if n else 0
+    if 0 < width <= _WINDOW_MAX:       # short strings (comms…): cut in a window of rows
+        rows = window_rows(blob, starts, width)
+        cols = np.arange(width)
+        stop = (rows == 0) | (cols[None, :] >= maxlens[:, None])
+        lengths = np.where(stop.any(axis=1), stop.argmax(axis=1), width)
+        data = rows[cols[None, :] < lengths[:, None]]
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return _binary_strings(data, offsets, n)
     data, offsets = gather_bytes(blob, starts, maxlens)
     nul = np.flatnonzero(data == 0)
     if len(nul):
@@ -89,6 +118,10 @@ def c_strings(blob, starts, maxlens):
         lengths = ends - offsets[:-1]
         if (lengths != maxlens).any():
             data, offsets = gather_bytes(blob, starts, lengths)
+    return _binary_strings(data, offsets, n)
+
+
+def _binary_strings(data, offsets, n):
     off, large = _to_offsets32(offsets)
     typ = pa.large_binary() if large else pa.binary()
     binary = pa.Array.from_buffers(typ, n, [None, pa.py_buffer(off), pa.py_buffer(data)])
@@ -114,6 +147,13 @@ def binary_to_dict_strings(binary):
         texts.append(t)
     indices = enc.indices.cast(pa.int32())
     return pa.DictionaryArray.from_arrays(indices, str_array(texts))
+
+
+def _available(f, sizes):
+    """Bytes of a fixed array in each payload; a zero-size array (`char buf[]` of
+    ftrace:print) runs to the end of the record, as libtraceevent reads it."""
+    room = np.maximum(sizes - f.offset, 0)
+    return np.minimum(room, f.size) if f.size else room
 
 
 def _is_char_array(f):
@@ -269,12 +309,11 @@ class TypedDecoder:
                 fixed[short] = np.where(pos[0] - r0 >= sizes[short][:, None], 0,
                                         fixed[short])
             return fixed.view(self._shifted(r0, 8 * nw))[:, 0]
-        idx = starts[:, None] + np.arange(width, dtype=np.int64)
-        np.minimum(idx, len(blob) - 1, out=idx)
-        fixed = blob[idx]
-        short = sizes < width
-        if short.any():
-            fixed[np.arange(width)[None, :] >= sizes[:, None]] = 0
+        fixed = window_rows(blob, starts, width)
+        short = np.flatnonzero(sizes < width)
+        if len(short):
+            fixed[short] = np.where(np.arange(width)[None, :] >= sizes[short, None], 0,
+                                    fixed[short])
         return fixed.view(self.dtype)[:, 0]
 
     def _shifted(self, r0, itemsize):
@@ -326,7 +365,7 @@ class TypedDecoder:
             v = rows[col]
             return np_array(v.astype(v.dtype.newbyteorder("=")))
         if kind == "str":
-            avail = np.clip(sizes - f.offset, 0, f.size)
+            avail = _available(f, sizes)
             return c_strings(blob, starts + f.offset, avail)
         if kind == "array":
             typ = self._type(kind, f, col)
@@ -367,7 +406,7 @@ class TypedDecoder:
         if kind == "bytes":
             if not n:
                 return pa.array([], pa.binary())
-            avail = np.clip(sizes - f.offset, 0, f.size)
+            avail = _available(f, sizes)
             data, offsets = gather_bytes(blob, starts + f.offset, avail)
             return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(
                 offsets.astype(np.int32)), pa.py_buffer(data)])

@@ -1,5 +1,7 @@
 """`perfscript.open()`: a recording as one typed table per event."""
 
+import builtins
+import os
 import re
 
 import numpy as np
@@ -26,8 +28,77 @@ def view_name(name, tp_format=None):
     return name
 
 
-class Trace:
-    """A recording's events as columnar tables (see docs/frames.md).
+class _Tables:
+    """What a recording's tables offer beyond `event_names`, `table()`, `header` and
+    `counts()` (each kind of file, perf.data or trace.dat, provides those four)."""
+
+    _con = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        self._close_source()
+
+    def _close_source(self):
+        pass
+
+    def _formats(self):
+        """{event name: its tracepoint format, or None}."""
+        raise NotImplementedError
+
+    def _time_range(self):
+        """(first, last) time over every table (None, None without times)."""
+        first = last = None
+        for name in self.event_names:
+            t = self.table(name).column("time")
+            if len(t) and t.null_count < len(t):
+                import pyarrow.compute as pc
+                mm = pc.min_max(t).as_py()
+                first = mm["min"] if first is None else min(first, mm["min"])
+                last = mm["max"] if last is None else max(last, mm["max"])
+        return first, last
+
+    def tables(self):
+        """{event name: table} for every event."""
+        return {name: self.table(name) for name in self.event_names}
+
+    def to_pandas(self, name):
+        return self.table(name).to_pandas()
+
+    def to_polars(self, name):
+        import polars as pl
+        return pl.from_arrow(self.table(name))
+
+    def view_names(self):
+        """{SQL view name: event name}."""
+        return {view_name(n, fmt): n for n, fmt in self._formats().items()}
+
+    @property
+    def duckdb(self):
+        """A DuckDB connection with one view per event (see `view_names`)."""
+        if self._con is None:
+            import duckdb
+            con = duckdb.connect()
+            for view, name in self.view_names().items():
+                con.register(view, self.table(name))
+            self._con = con
+        return self._con
+
+    def sql(self, query):
+        """Run SQL over the event views; returns a DuckDB relation (`.fetchall()`,
+        `.df()`, `.arrow()`, `.pl()`, `.show()`)."""
+        return self.duckdb.sql(query)
+
+
+class Trace(_Tables):
+    """A perf.data recording's events as columnar tables (see docs/frames.md).
 
     The records are read once, on the first call that needs them (counts, table, sql…);
     the header and event names need no pass over the data.
@@ -39,7 +110,6 @@ class Trace:
         self.session = Session(path)
         self._collector = None
         self._tables = {}
-        self._con = None
         self.progress = progress
         self.symbols = symbols      # resolve callchain frames to symbol and dso
         self._names = None
@@ -62,21 +132,13 @@ class Trace:
             self._by_name = dict(zip(names, self.session.evsels))
         return self._by_name
 
-    # ------------------------------------------------------------ context manager
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self):
-        if self._con is not None:
-            self._con.close()
-            self._con = None
+    def _close_source(self):
         pd = getattr(self.session, "pd", None)
         if pd is not None and hasattr(pd, "close"):
             pd.close()
+
+    def _formats(self):
+        return {n: ev.tp_format for n, ev in self._index().items()}
 
     # ------------------------------------------------------------ header
 
@@ -113,16 +175,7 @@ class Trace:
             "pipe_mode": bool(self.session.pd.pipe),
             "events": self.event_names,
         }
-        first = last = None
-        for name in self.event_names:
-            t = self.table(name).column("time")
-            if len(t) and t.null_count < len(t):
-                import pyarrow.compute as pc
-                mm = pc.min_max(t).as_py()
-                first = mm["min"] if first is None else min(first, mm["min"])
-                last = mm["max"] if last is None else max(last, mm["max"])
-        h["first_time"] = first
-        h["last_time"] = last
+        h["first_time"], h["last_time"] = self._time_range()
         return h
 
     # ------------------------------------------------------------ data
@@ -155,38 +208,6 @@ class Trace:
             col = self._load()
             t = self._tables[name] = build_table(col.events[ev.index], col.comms, col.frames)
         return t
-
-    def tables(self):
-        """{event name: table} for every event."""
-        return {name: self.table(name) for name in self.event_names}
-
-    def to_pandas(self, name):
-        return self.table(name).to_pandas()
-
-    def to_polars(self, name):
-        import polars as pl
-        return pl.from_arrow(self.table(name))
-
-    def view_names(self):
-        """{SQL view name: event name}."""
-        by_name = self._index()
-        return {view_name(n, ev.tp_format): n for n, ev in by_name.items()}
-
-    @property
-    def duckdb(self):
-        """A DuckDB connection with one view per event (see `view_names`)."""
-        if self._con is None:
-            import duckdb
-            con = duckdb.connect()
-            for view, name in self.view_names().items():
-                con.register(view, self.table(name))
-            self._con = con
-        return self._con
-
-    def sql(self, query):
-        """Run SQL over the event views; returns a DuckDB relation (`.fetchall()`,
-        `.df()`, `.arrow()`, `.pl()`, `.show()`)."""
-        return self.duckdb.sql(query)
 
 
 def _column_name(name, taken):
@@ -264,7 +285,20 @@ def build_table(ec, comms, frames=None):
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def is_tracedat(path):
+    """Whether `path` is a regular file starting with trace-cmd's magic."""
+    from perfscript.tracedat.file import MAGIC
+    if not os.path.isfile(path):
+        return False
+    with builtins.open(path, "rb") as f:
+        return f.read(len(MAGIC)) == MAGIC
+
+
 def open(path, progress=None):   # noqa: A001 - perfscript.open, like io.open
-    """Open a recording (perf.data, file or pipe mode, compressed or not) for columnar
-    access. Use as a context manager or call `.close()`."""
+    """Open a recording for columnar access: a perf.data (file or pipe mode, compressed
+    or not) or a trace-cmd trace.dat (versions 6 and 7), told apart by the file's magic.
+    Use as a context manager or call `.close()`."""
+    if is_tracedat(path):
+        from perfscript.frames.tracecmd import TraceDatTables
+        return TraceDatTables(path, progress=progress)
     return Trace(path, progress=progress)

@@ -4,6 +4,7 @@ per-CPU ring-buffer pages, read without trace-cmd.
     with open_tracedat("trace.dat") as tdat:
         for rec in records(tdat):          # Record(ts, cpu, data, missed)
             ...                            # tdat.meta.events: id -> EventFormat
+        arrays = record_arrays(tdat)       # the same, as NumPy columns (.arrays)
 
 Knows perfscript.ftrace (event formats) and nothing above it.
 """
