@@ -260,3 +260,20 @@ def test_thread_stack_exec_flush_and_order():
     ts.flush_all()
     # tid 300 is 44 modulo 256: before tid 255
     assert [r[1:5] for r in rows[1:]] == [(14, 14, 1, 5), (13, 13, 1, 4)]
+
+
+@needs_corpus
+@needs_perf
+def test_pipe_mode_comm_exec_learned_from_records(perfscript, tmp_path, kallsyms):
+    """A pipe-mode file has no attrs when the session starts: perf learns comm_exec from
+    the first exec COMM, so a later prctl rename is a comm row only and the samples keep
+    the exec comm (no comm_thread row for the renamed comm)."""
+    data = os.path.join(CORPUS, "cases", "pipe_mode", "perf.data")
+    args = ["--kallsyms", kallsyms, "-i", data, "-s", DBEXPORT]
+    ref = _perf(args, tmp_path)
+    p = perfscript(args)
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    assert p.stdout == ref.stdout
+    renamed = [ln for ln in p.stdout.splitlines() if b"'renamed-task'" in ln
+               and b"_table(" in ln]
+    assert len(renamed) == 1 and b"comm_table" in renamed[0]

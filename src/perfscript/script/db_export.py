@@ -261,7 +261,12 @@ class DbExport:
             if th is not before:
                 st = self._state(th)
             t = sess._trailer(ev, buf, off, size).time
-            st.set_comm(th.comm, t or 0, bool(misc & C.MISC_COMM_EXEC))
+            exec_ = bool(misc & C.MISC_COMM_EXEC)
+            st.set_comm(th.comm, t or 0, exec_)
+            if exec_:
+                # perf's machine learns comm_exec from the records too: a pipe-mode
+                # recording has no attrs when the session starts
+                self.comm_exec = True
 
         def fork(sess, misc, size, buf, off, where, ev):
             pid, ppid, tid, ptid = (s32(sess._u32.unpack_from(buf, off + 8 + 4 * i)[0])
