@@ -41,6 +41,13 @@ U64 = 1 << 64
 DATA_SRC_NONE = 0x5080021
 PERF_MAX_STACK_DEPTH = 127
 HOST_KERNEL_ID = -1
+CHAIN_CACHE_LIMIT = 1 << 18     # distinct callchains remembered at once
+RESOLVE_CACHE_LIMIT = 1 << 20   # distinct addresses remembered at once
+_S64 = 1 << 63
+_S32 = 1 << 31
+_NOT_LOOKED_UP = object()
+_KERNEL_LOOKUP = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
+_USER_LOOKUP = (C.MISC_USER, C.MISC_GUEST_USER)
 
 # sample flags (perf's PERF_IP_FLAG_*)
 F_BRANCH = 1 << 0
@@ -226,6 +233,18 @@ class DbExport:
         self.sym_ids = {}        # id(symbol) -> (db id, symbol)
         self.unknown = {}        # id(dso) -> {address: "unknown" Symbol}
         self.last_find = {}      # id(dso) -> [address, symbol, dso]: perf's lookup cache
+        # dsos whose lookup cache holds a symbol that is not the one at its address (an
+        # "unknown" inserted below it): only they can make a lookup's answer history-bound
+        self.armed = set()
+        # (maps serial, maps version, kernel maps version, callchain) -> (call path,
+        # lookup-cache state after it): a callchain seen before in the same address space
+        # gives the same call path; replaying it only sets the lookup caches it left
+        self.chain_cache = {}
+        self._touched = None     # dsos looked up while a callchain is resolved
+        self.resolve_cache = {}  # (maps serial, version, address) -> (map, dso, address)
+        self.table_cache = {}    # (id(dso), address) -> the dso's own symbol there
+        self._misses = []        # ... the (dso, address) lookups that found nothing
+        self._tainted = False    # ... and whether that resolution can be replayed
         self.states = {}         # id(thread) -> ThreadState
         self.root = CallPath(None, None, 0)
         self.stacks = None       # perf's thread stack, made at the first sample
@@ -405,18 +424,38 @@ class DbExport:
     def _find_symbol(self, dso, addr):
         """perf's dso__find_symbol, including the "unknown" symbols db-export added, and
         its one-entry cache: the same address as the last lookup gives the same symbol."""
-        last = self.last_find.get(id(dso))
+        key = id(dso)
+        if self._touched is not None:
+            self._touched[key] = dso
+            if key in self.armed:
+                self._tainted = True
+        last = self.last_find.get(key)
         if last is None:
-            last = self.last_find[id(dso)] = [0, None, dso]
+            last = self.last_find[key] = [0, None, dso]
         elif last[0] == addr and last[1] is not None:
             return last[1]
-        sym = dso.table.find(addr)
+        sym = self._symbol_at(dso, addr)
+        last[0] = addr
+        last[1] = sym
+        if self.armed:
+            self.armed.discard(key)
+        if sym is None and self._touched is not None:
+            # an "unknown" symbol added here later would change this answer
+            self._misses.append((key, addr))
+        return sym
+
+    def _symbol_at(self, dso, addr):
+        """The symbol at addr, from the dso or the "unknown" ones added to it."""
+        key = (id(dso), addr)
+        sym = self.table_cache.get(key, _NOT_LOOKED_UP)
+        if sym is _NOT_LOOKED_UP:
+            if len(self.table_cache) >= RESOLVE_CACHE_LIMIT:
+                self.table_cache.clear()
+            sym = self.table_cache[key] = dso.table.find(addr)
         if sym is None:
             extra = self.unknown.get(id(dso))
             if extra is not None:
                 sym = extra.get(addr)
-        last[0] = addr
-        last[1] = sym
         return sym
 
     def _unknown_symbol(self, dso, addr):
@@ -428,22 +467,48 @@ class DbExport:
         # perf's insertion refreshes the lookup cache when its address is at or above a
         # zero-length symbol, whichever address that was: the next lookup of that
         # address finds this symbol
+        self._tainted = True
         last = self.last_find.get(id(dso))
         if last is not None and last[0] >= addr:
             last[1] = sym
+            if self._symbol_at(dso, last[0]) is not sym:
+                self.armed.add(id(dso))
         return sym
 
     def _resolve(self, thread, cpumode, ip):
-        """(map, dso, symbol, map-relative address) as perf's thread__find_symbol."""
+        """(map, dso, symbol, map-relative address) as perf's thread__find_symbol.
+
+        Which map and dso an address falls in, and its map-relative address, only change
+        with the maps: they are cached per (address space, its version, address). The
+        symbol lookup itself runs every time, for perf's lookup cache."""
         session = self.session
-        m = session.find_map(thread, cpumode, ip)
-        if m is None:
+        kernel = cpumode in _KERNEL_LOOKUP
+        if kernel:
+            maps = session.kernel_maps
+        elif cpumode in _USER_LOOKUP and thread is not None:
+            maps = thread.maps
+        else:
             return None, None, None, ip
-        dso = session.dso_of(m, cpumode in (C.MISC_KERNEL, C.MISC_GUEST_KERNEL))
+        key = (maps.serial, maps.version, ip)
+        hit = self.resolve_cache.get(key)
+        if hit is None:
+            m = maps.find(ip)
+            if m is None:
+                hit = (None, None, ip)
+            else:
+                dso = session.dso_of(m, kernel)
+                # (after dso_of: loading the kernel can move its map)
+                if dso is None:
+                    hit = (m, None, ip)
+                else:
+                    hit = (m, dso, ip if _identity_map(m)
+                           else dso.map_ip(ip, m.start, m.pgoff))
+            if len(self.resolve_cache) >= RESOLVE_CACHE_LIMIT:
+                self.resolve_cache.clear()
+            self.resolve_cache[key] = hit
+        m, dso, addr = hit
         if dso is None:
-            return m, None, None, ip
-        # (after dso_of: loading the kernel can move its map)
-        addr = ip if _identity_map(m) else dso.map_ip(ip, m.start, m.pgoff)
+            return m, None, None, addr
         return m, dso, self._find_symbol(dso, addr), addr
 
     def _ids_from_al(self, dso, sym, addr):
@@ -462,6 +527,42 @@ class DbExport:
         ips = s.callchain
         if not ips:
             return None
+        maps = getattr(thread, "maps", None)
+        if maps is None:
+            return self._walk_callchain(ips, thread)
+        key = (maps.serial, maps.version, self.session.kernel_maps.version, tuple(ips))
+        hit = self.chain_cache.get(key)
+        if hit is not None:
+            node, lasts, misses = hit
+            armed = self.armed
+            unknown = self.unknown
+            if (not armed or not any(k in armed for k, _, _, _ in lasts)) and \
+                    not any(a in unknown.get(k, ()) for k, a in misses):
+                last_find = self.last_find
+                for k, addr, sym, dso in lasts:
+                    entry = last_find.get(k)
+                    if entry is None:
+                        last_find[k] = [addr, sym, dso]
+                    else:
+                        entry[0] = addr
+                        entry[1] = sym
+                return node
+        self._touched, self._tainted, self._misses = {}, False, []
+        try:
+            node = self._walk_callchain(ips, thread)
+        finally:
+            touched, self._touched = self._touched, None
+        if not self._tainted:
+            if len(self.chain_cache) >= CHAIN_CACHE_LIMIT:
+                self.chain_cache.clear()
+            last_find = self.last_find
+            self.chain_cache[key] = (node, [(k, last_find[k][0], last_find[k][1], dso)
+                                            for k, dso in touched.items()],
+                                     tuple(self._misses))
+        return node
+
+    def _walk_callchain(self, ips, thread):
+        """Resolve a callchain whole, then export it frame by frame: its call path."""
         current = self.root
         kernel_start = self.session.kernel_start()
         nr = len(ips)
@@ -544,14 +645,24 @@ class DbExport:
         flags = getattr(s, "flags", None) or 0
         period = s.period if s.period is not None else ev.default_period
         data_src = s.data_src if s.data_src is not None else DATA_SRC_NONE
+        t = s.time if s.time is not None else U64 - 1
+        cpu = s.cpu if s.cpu is not None else 0xFFFFFFFF
+        ip = s.ip
+        addr = s.addr or 0
+        period = period or 0
+        # d64/s32 inline for the common small values: this runs once per sample
         row = (sample_id, evsel_id, machine_id, st.db_id, comm_id, dso_id, sym_id,
-               d64(offset), d64(s.ip), d64(s.time if s.time is not None else U64 - 1),
-               s32(s.cpu if s.cpu is not None else 0xFFFFFFFF),
-               to_dso_id, to_sym_id, d64(to_offset), d64(s.addr or 0), d64(period or 0),
+               offset if 0 <= offset < _S64 else d64(offset),
+               ip if ip < _S64 else ip - U64,
+               t if t < _S64 else t - U64,
+               cpu if cpu < _S32 else s32(cpu),
+               to_dso_id, to_sym_id, to_offset if 0 <= to_offset < _S64 else d64(to_offset),
+               addr if addr < _S64 else d64(addr), period if period < _S64 else d64(period),
                d64(s.weight or 0), d64(s.transaction or 0), d64(data_src),
-               s32(flags & BRANCH_MASK), 1 if flags & F_IN_TX else 0, call_path_id,
+               s32(flags & BRANCH_MASK) if flags else 0, 1 if flags & F_IN_TX else 0,
+               call_path_id,
                d64(getattr(s, "insn_cnt", 0) or 0), d64(getattr(s, "cyc_cnt", 0) or 0),
-               s32(flags))
+               s32(flags) if flags else 0)
         self._call("sample", row)
         if ev.attr.type == C.TYPE_SYNTH and self.synth_handler is not None:
             engine._invoke(self.synth_handler, (sample_id, d64(ev.attr.config), s.raw))

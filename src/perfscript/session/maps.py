@@ -1,6 +1,7 @@
 """A process's memory maps over time, with perf's rule that a new map cuts old ones."""
 
 from bisect import bisect_right
+from itertools import count
 
 
 class Map:
@@ -33,19 +34,31 @@ class Map:
 
 
 class Maps:
-    """Sorted, non-overlapping maps of one address space."""
+    """Sorted, non-overlapping maps of one address space.
 
-    __slots__ = ("starts", "maps")
+    `serial` names this address space for its lifetime and `version` counts its changes,
+    so (serial, version) says "these exact maps" to caches of address lookups."""
+
+    __slots__ = ("starts", "maps", "serial", "version")
+    _serials = count(1)
 
     def __init__(self):
         self.starts = []
         self.maps = []
+        self.serial = next(Maps._serials)
+        self.version = 0
 
     def copy(self):
         other = Maps()
         other.starts = list(self.starts)
         other.maps = list(self.maps)
         return other
+
+    def copy_from(self, other):
+        """Take `other`'s maps (a forked process's address space), as a change."""
+        self.starts = list(other.starts)
+        self.maps = list(other.maps)
+        self.version += 1
 
     def insert(self, new):
         """Add `new`, trimming or splitting every map it overlaps (perf's fixup)."""
@@ -69,12 +82,14 @@ class Maps:
         replacement = keep_before + [new] + keep_after
         maps[i:j] = replacement
         starts[i:j] = [m.start for m in replacement]
+        self.version += 1
 
     def remove(self, m):
         for i, other in enumerate(self.maps):
             if other is m:
                 del self.maps[i]
                 del self.starts[i]
+                self.version += 1
                 return
 
     def find(self, addr):

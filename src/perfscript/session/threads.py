@@ -74,8 +74,7 @@ class ThreadTable:
         if parent.comm_set:
             th.set_comm(parent.comm)
         if pid != parent.pid and th.maps is not parent.maps:
-            th.maps.starts = list(parent.maps.starts)
-            th.maps.maps = list(parent.maps.maps)
+            th.maps.copy_from(parent.maps)
         return th
 
     def exit(self, pid, tid):
