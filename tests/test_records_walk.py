@@ -80,3 +80,31 @@ def test_any_cut_or_junk_agrees(tmp_path_factory, cut, junk):
     path = tmp_path_factory.mktemp("walk") / "perf.data"
     path.write_bytes(bytes(raw))
     assert _walk(path, True) == _walk(path, False)
+
+
+def _raw_record(typ, size):
+    return struct.pack("<IHH", typ, 0, size) + b"\0" * (size - 8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pattern=st.lists(st.sampled_from([16, 24, 88, 128]), min_size=1, max_size=4),
+       repeats=st.integers(40, 400),
+       breaks=st.lists(st.tuples(st.integers(0, 2000), st.sampled_from([8, 32, 96])),
+                       max_size=6),
+       cut=st.integers(0, 64))
+def test_stride_guess_follows_the_chain(tmp_path_factory, pattern, repeats, breaks, cut):
+    """Long runs of repeating record sizes (the batched walker guesses them ahead and reads
+    their headers at once) broken by odd sizes, finished rounds and a cut end: the
+    batched walk finds exactly the records and errors of the plain one."""
+    recs = [_raw_record(9, s) for s in pattern] * repeats
+    for at, size in sorted(breaks, reverse=True):
+        at = min(at, len(recs))
+        recs.insert(at, _raw_record(68, 8) if size == 8 else _raw_record(9, size))
+    data = b"".join(recs)
+    raw = bytearray(build_perf_data([]) + data)
+    struct.pack_into("<Q", raw, 48, len(raw) - DATA_OFF)
+    if cut:
+        raw = raw[:len(raw) - cut]
+    path = tmp_path_factory.mktemp("stride") / "perf.data"
+    path.write_bytes(bytes(raw))
+    assert _walk(path, True) == _walk(path, False)
