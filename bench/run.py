@@ -76,6 +76,11 @@ ROWS = [
              "(python -m perfscript.frames: perfscript.open(...).tables())",
      "args": ["-i", "{data}"],
      "perfscript_cmd": shlex.join([sys.executable, "-m", "perfscript.frames"])},
+    {"name": "frames-decode",
+     "what": "as frames-arrow, but perfscript's time is the decode alone, measured inside "
+             "the process after its imports (--time): what a notebook user waits",
+     "args": ["-i", "{data}"], "time_from_output": True,
+     "perfscript_cmd": shlex.join([sys.executable, "-m", "perfscript.frames", "--time"])},
     {"name": "text",
      "what": "perf script's own text output (no -s), same stdout as perf",
      "args": ["-i", "{data}"]},
@@ -98,17 +103,27 @@ def child_env():
     return env
 
 
-def run_once(cmd, cwd):
-    """(wall seconds, peak RSS in KiB, exit status, stderr tail) of one child run."""
-    with tempfile.TemporaryFile() as err:
+def run_once(cmd, cwd, time_from_output=False):
+    """(seconds, peak RSS in KiB, exit status, stderr tail) of one child run: wall time,
+    or with `time_from_output` the "N.NNN s" its last output line reports."""
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                             stdout=out if time_from_output else subprocess.DEVNULL,
                              stderr=err, cwd=cwd, env=child_env())
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         tail = err.read()[-2000:].decode("utf-8", "replace")
+        if time_from_output and p.returncode == 0:
+            out.seek(0)
+            last = (out.read().decode("utf-8", "replace").strip().splitlines() or [""])[-1]
+            try:
+                wall = float(last.split()[0])
+            except (ValueError, IndexError):
+                p.returncode = 1
+                tail = "no time in the output: %r" % last
     return wall, usage.ru_maxrss, p.returncode, tail
 
 
@@ -248,7 +263,8 @@ def main():
                     for name in row.get("fresh", ()):
                         if os.path.exists(os.path.join(cwd, name)):
                             os.unlink(os.path.join(cwd, name))
-                    results[side].append(run_once(cmds[side], cwd))
+                    results[side].append(run_once(
+                        cmds[side], cwd, side == "perfscript" and row.get("time_from_output")))
             best = {}
             for side, rs in results.items():
                 bad = [r for r in rs if r[2] != 0]
@@ -263,7 +279,7 @@ def main():
                      col("perf", 0, "%.2f".__mod__), col("perfscript", 0, "%.2f".__mod__),
                      col("perf", 0, lambda t: fmt_rate(n_events, t)),
                      col("perfscript", 0, lambda t: fmt_rate(n_events, t)),
-                     "%.1fx" % (best["perfscript"][0] / best["perf"][0]) if both else "-",
+                     "%.2fx" % (best["perfscript"][0] / best["perf"][0]) if both else "-",
                      col("perf", 1, lambda k: "%.0f MB" % (k / 1024)),
                      col("perfscript", 1, lambda k: "%.0f MB" % (k / 1024))]
             print("  ".join("%-*s" % (w, c) if i == 0 else "%*s" % (w, c)

@@ -22,6 +22,7 @@ import pyarrow as pa
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.frames.columns import TypedDecoder
+from perfscript.session.batched import present_values
 
 # sample_type bits laid out at fixed positions (then RAW): these go column-wise
 _FIXED_BITS = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME
@@ -253,7 +254,7 @@ class Collector:
         pending = []
         evs = self.session.evsels.evsels
         col_ev = evidx[colpos]
-        for e in np.unique(col_ev).tolist():
+        for e in present_values(col_ev):
             sel = colpos[col_ev == e]
             ec = self.columns_of(evs[e])
             chunk = ec.gather(batch, sel, self.little, seq0)

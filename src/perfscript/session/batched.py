@@ -105,6 +105,14 @@ class RecordBatch:
 _comm_of = attrgetter("comm")
 
 
+def present_values(small):
+    """The distinct values of an array of small ints (event indices, -1 for none), in
+    order: a count per value, much cheaper than sorting or hashing every row."""
+    if not len(small):
+        return []
+    return (np.flatnonzero(np.bincount(small + 1)) - 1).tolist()
+
+
 def segment_comms(threads, tids, pids):
     """The comm of each row's thread, as perf would resolve it within a segment of a batch
     that no COMM/FORK/EXIT crosses (unknown threads are created as perf creates them)."""
@@ -225,7 +233,7 @@ class BatchedOrder:
             so = o[sample_pos]
             ev_s = evsels.sample_evsel_indices(words, so)
             evidx[sample_pos] = ev_s
-            for e in np.unique(ev_s).tolist():
+            for e in present_values(ev_s):
                 if e < 0:
                     continue
                 tpos = evsels.evsels[e].time_pos
