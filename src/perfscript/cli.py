@@ -273,6 +273,8 @@ def _abort(engine, failure):
     cur = engine.current_record()
     if cur is not None:
         ev, _, t, offset = cur
+        if offset is not None:
+            offset = engine.session.file_offset(offset)
         where = " while handling %s (time %d.%09d, record at file offset %d)" % (
             ev.name, t // 1000000000, t % 1000000000, offset)
     try:

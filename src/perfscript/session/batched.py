@@ -41,6 +41,13 @@ def can_batch(session):
     return True
 
 
+def packed(session):
+    """A mapped file-mode recording that only compression keeps from batching."""
+    pd = session.pd
+    return (pd.source.buf is not None and not pd.pipe and not pd.data_offset % 8
+            and C.FEAT_COMPRESSED in pd.feature_sections)
+
+
 class RecordBatch:
     """Records delivered together, in perf's order, all inside one buffer."""
 

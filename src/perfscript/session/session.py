@@ -15,7 +15,8 @@ from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
 from perfscript.perfdata.records import RecordWalker
 from perfscript.perfdata.sample import Sample
-from perfscript.session.batched import BatchedOrder, can_batch, deliver_each
+from perfscript.perfdata.spool import spool
+from perfscript.session.batched import BatchedOrder, can_batch, deliver_each, packed
 from perfscript.session.evsel import EvselTable, synthesized_name
 from perfscript.session.maps import Map, Maps
 from perfscript.session.ordering import OrderedQueue
@@ -188,6 +189,8 @@ class Session:
         try:
             if batched and can_batch(self):
                 self._process_batched(walker, consumer)
+            elif batched and packed(self) and self._process_unpacked(consumer):
+                walker = self.walker
             else:
                 self._process_records(walker)
         finally:
@@ -198,6 +201,34 @@ class Session:
             off, n = walker.trailing_garbage
             self.warnings.append("ignored %d bytes at offset %d after the last record"
                                  % (n, off))
+
+    def _process_unpacked(self, consumer):
+        """A compressed (perf record -z) file: unpack its data section once into a mapped
+        temporary file and read that batched (False: it cannot be, read record by
+        record). Offsets reported stay the file's own (`file_offset`)."""
+        unpacked = spool(self.pd)
+        if unpacked is None:
+            return False
+        original = self.pd
+        walker = self.walker = RecordWalker(unpacked)
+        self.pd = unpacked
+        self._unpacked = unpacked
+        try:
+            self._process_batched(walker, consumer)
+        except PerfDataError as e:
+            if e.offset is not None and e.path == original.name:
+                e.offset = unpacked.file_offset(e.offset)
+            raise
+        finally:
+            self.pd = original
+            walker.count += unpacked.compressed_records
+        return True
+
+    def file_offset(self, off):
+        """The file offset of a record handed out at `off` (they differ for records
+        read out of COMPRESSED ones, which are unpacked elsewhere)."""
+        unpacked = self._unpacked
+        return off if unpacked is None else unpacked.file_offset(off)
 
     def _process_batched(self, walker, consumer):
         order = BatchedOrder(self, getattr(consumer, "deliver_batch", None) or deliver_each)
@@ -577,6 +608,7 @@ class Session:
 
     queue = None
     consumer = None
+    _unpacked = None            # the Spooled data section of a compressed file, once read
     feature_listener = None     # called with (feature id, value) as each feature is read
     _prepare = None
 
