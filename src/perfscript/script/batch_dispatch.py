@@ -237,5 +237,7 @@ class BatchDispatcher:
             from perfscript.script.engine import HandlerFailed, print_handler_traceback
             if isinstance(e, HandlerFailed):
                 raise
+            # name the record now: the batch's position is gone once the error leaves
+            engine.current = engine.current_record()
             print_handler_traceback(e)
             raise HandlerFailed() from None
