@@ -42,10 +42,6 @@ _GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
 _TAIL_FIELDS = (DATA_SRC | WEIGHT | INS_LAT | IREGS | UREGS | PHYS_ADDR | DATA_PAGE_SIZE
                 | CODE_PAGE_SIZE)
 FEAT_CLOCK_DATA = 29
-_MISC_SWITCH_OUT = 1 << 13
-_MISC_SWITCH_OUT_PREEMPT = 1 << 14
-_MISC_MMAP_DATA = 1 << 13
-_MISC_COMM_EXEC = 1 << 13
 
 
 def misc_letters(misc, rtype):
@@ -58,15 +54,15 @@ def misc_letters(misc, rtype):
         if mode & want == want:
             out += letter
     if rtype in (C.RECORD_MMAP, C.RECORD_MMAP2):
-        if misc & _MISC_MMAP_DATA:
+        if misc & C.MISC_MMAP_DATA:
             out += "M"
     elif rtype == C.RECORD_COMM:
-        if misc & _MISC_COMM_EXEC:
+        if misc & C.MISC_COMM_EXEC:
             out += "E"
     elif rtype in (C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE):
-        if misc & _MISC_SWITCH_OUT:
+        if misc & C.MISC_SWITCH_OUT:
             out += "S"
-            if misc & _MISC_SWITCH_OUT_PREEMPT:
+            if misc & C.MISC_SWITCH_OUT_PREEMPT:
                 out += "p"
     return out + "%*s" % (6 - len(out), " ")
 

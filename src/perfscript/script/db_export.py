@@ -30,6 +30,7 @@ perf's rules that shape the rows:
 """
 
 from perfscript.perfdata import constants as C
+from perfscript.script import branch_flags as BF
 from perfscript.perfdata.attr import FLAG_COMM_EXEC
 from perfscript.script.call_path import CallPath
 from perfscript.script.thread_stack import ThreadStacks
@@ -49,20 +50,20 @@ _NOT_LOOKED_UP = object()
 _KERNEL_LOOKUP = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
 _USER_LOOKUP = (C.MISC_USER, C.MISC_GUEST_USER)
 
-# sample flags (perf's PERF_IP_FLAG_*)
-F_BRANCH = 1 << 0
-F_CALL = 1 << 1
-F_RETURN = 1 << 2
-F_CONDITIONAL = 1 << 3
-F_SYSCALLRET = 1 << 4
-F_ASYNC = 1 << 5
-F_INTERRUPT = 1 << 6
-F_TX_ABORT = 1 << 7
-F_TRACE_BEGIN = 1 << 8
-F_TRACE_END = 1 << 9
-F_IN_TX = 1 << 10
-F_VMENTRY = 1 << 11
-F_VMEXIT = 1 << 12
+# sample flags (perf's PERF_IP_FLAG_*, script/branch_flags.py)
+F_BRANCH = BF.PERF_IP_FLAG_BRANCH
+F_CALL = BF.PERF_IP_FLAG_CALL
+F_RETURN = BF.PERF_IP_FLAG_RETURN
+F_CONDITIONAL = BF.PERF_IP_FLAG_CONDITIONAL
+F_SYSCALLRET = BF.PERF_IP_FLAG_SYSCALLRET
+F_ASYNC = BF.PERF_IP_FLAG_ASYNC
+F_INTERRUPT = BF.PERF_IP_FLAG_INTERRUPT
+F_TX_ABORT = BF.PERF_IP_FLAG_TX_ABORT
+F_TRACE_BEGIN = BF.PERF_IP_FLAG_TRACE_BEGIN
+F_TRACE_END = BF.PERF_IP_FLAG_TRACE_END
+F_IN_TX = BF.PERF_IP_FLAG_IN_TX
+F_VMENTRY = BF.PERF_IP_FLAG_VMENTRY
+F_VMEXIT = BF.PERF_IP_FLAG_VMEXIT
 BRANCH_MASK = (F_BRANCH | F_CALL | F_RETURN | F_CONDITIONAL | F_SYSCALLRET | F_ASYNC
                | F_INTERRUPT | F_TX_ABORT | F_TRACE_BEGIN | F_TRACE_END | F_VMENTRY
                | F_VMEXIT)

@@ -18,15 +18,17 @@ behaviour and its output on real recordings; the rules:
 * The idle task (pid = tid = 0) has one stack per cpu.
 """
 
+from perfscript.script import branch_flags as BF
+
 NO_CALL = 1 << 0
 NO_RETURN = 1 << 1
 NON_CALL = 1 << 2
 
-F_BRANCH = 1 << 0
-F_CALL = 1 << 1
-F_RETURN = 1 << 2
-F_TRACE_BEGIN = 1 << 8
-F_TRACE_END = 1 << 9
+F_BRANCH = BF.PERF_IP_FLAG_BRANCH
+F_CALL = BF.PERF_IP_FLAG_CALL
+F_RETURN = BF.PERF_IP_FLAG_RETURN
+F_TRACE_BEGIN = BF.PERF_IP_FLAG_TRACE_BEGIN
+F_TRACE_END = BF.PERF_IP_FLAG_TRACE_END
 
 THREAD_TABLE_SIZE = 256
 
