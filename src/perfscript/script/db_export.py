@@ -247,6 +247,8 @@ class DbExport:
         self._misses = []        # ... the (dso, address) lookups that found nothing
         self._tainted = False    # ... and whether that resolution can be replayed
         self.states = {}         # id(thread) -> ThreadState
+        self._epoch = 0          # COMM/FORK records seen: they change threads' rows
+        self._thread_memo = {}   # id(thread) -> (thread, epoch, threads, state, comm)
         self.root = CallPath(None, None, 0)
         self.stacks = None       # perf's thread stack, made at the first sample
         self.comm_exec = any(ev.attr.flags & FLAG_COMM_EXEC
@@ -271,6 +273,7 @@ class DbExport:
         orig_fork = base[C.RECORD_FORK]
 
         def comm(sess, misc, size, buf, off, where, ev):
+            self._epoch += 1
             pid, tid = sess._u32.unpack_from(buf, off + 8)[0], \
                 sess._u32.unpack_from(buf, off + 12)[0]
             pid, tid = s32(pid), s32(tid)
@@ -289,6 +292,7 @@ class DbExport:
                 self.comm_exec = True
 
         def fork(sess, misc, size, buf, off, where, ev):
+            self._epoch += 1
             pid, ppid, tid, ptid = (s32(sess._u32.unpack_from(buf, off + 8 + 4 * i)[0])
                                     for i in range(4))
             parent = sess.threads.findnew(ppid, ptid)
@@ -379,7 +383,19 @@ class DbExport:
 
     def _threads(self, thread):
         """perf's db_export__threads: main thread, its exec comm, the thread, its comm.
-        Returns (ThreadState, the main thread's exec comm or None)."""
+        Returns (ThreadState, the main thread's exec comm or None).
+
+        Once a thread's rows are out, the answer only changes with a COMM or FORK record
+        (`_epoch`) or a thread appearing (its main thread may be one): it is kept till then."""
+        n = len(self.session.threads.threads)
+        memo = self._thread_memo.get(id(thread))
+        if memo is not None and memo[0] is thread and memo[1] == self._epoch and memo[2] == n:
+            return memo[3], memo[4]
+        st, comm = self._export_threads(thread)
+        self._thread_memo[id(thread)] = (thread, self._epoch, n, st, comm)
+        return st, comm
+
+    def _export_threads(self, thread):
         main = self._main_thread(thread)
         main_st = self._state(main) if main is not None else None
         comm = None
