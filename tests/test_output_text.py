@@ -90,6 +90,11 @@ OPTION_CASES = [
     ("callchain.data", ["-F", "comm,tod"]),             # no clock data: refused
     ("callchain.data", ["-F", "+weight"]),              # not sampled: refused
     ("callchain.data", ["-F", "+ipc,+machine_pid,+vcpu"]),
+    ("sched.data", ["--reltime"]),
+    ("sched.data", ["--deltatime", "--ns"]),
+    ("callchain.data", ["--reltime", "--show-task-events"]),
+    ("callchain.data", ["--deltatime", "--show-switch-events"]),
+    ("sched.data", ["--reltime", "--deltatime"]),       # perf refuses the pair
 ]
 
 # the same against corpus recordings that sample registers, data_src and page faults

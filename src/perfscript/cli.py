@@ -26,6 +26,7 @@ Run a script written for `perf script -s` on a perf.data recording, without perf
                         uregs,data_src,weight,ins_lat,phys_addr,data_page_size,
                         code_page_size,ipc,machine_pid,vcpu)
       --ns              nanosecond timestamps
+      --reltime, --deltatime    times since the first sample / since the previous one
   -C, --cpu LIST        only samples of these cpus
       --pid LIST / --tid LIST / --comms LIST   only samples of these tasks
       --time RANGES     start,end (secs.usecs) ranges or percentages (10%/2, 0%-10%)
@@ -50,7 +51,7 @@ _NOT_YET = {
     "-D", "--dump-raw-trace", "-L", "--Latency",
     "-d", "--debug-mode", "-v", "--verbose", "--itrace", "--full-source-path",
     "--show-kernel-path", "-S", "--symbols", "--dsos", "-k", "--vmlinux", "-f", "--force",
-    "--per-event-dump", "--reltime", "--deltatime", "--inline", "--insn-trace",
+    "--per-event-dump", "--inline", "--insn-trace",
     "--xed", "--call-trace", "--call-ret-trace", "--graph-function", "--switch-on",
     "--switch-off", "--show-on-off-events", "--stop-bt", "--dlfilter", "-a", "-e",
 }
@@ -67,6 +68,7 @@ _FLAG_OPTS = {
     "--show-switch-events": "show_switch_events", "--show-lost-events": "show_lost_events",
     "--header": "header", "--header-only": "header_only", "-l": "list", "--list": "list",
     "-I": "show_info", "--show-info": "show_info",
+    "--reltime": "reltime", "--deltatime": "deltatime",
 }
 # options that select samples: perf applies them in script mode too
 FILTER_KEYS = ("cpu", "pid", "tid", "comms", "time")
@@ -186,7 +188,8 @@ def _refuse_text_only(opts):
                      ("show_task_events", "--show-task-events"),
                      ("show_mmap_events", "--show-mmap-events"),
                      ("show_switch_events", "--show-switch-events"),
-                     ("show_lost_events", "--show-lost-events")):
+                     ("show_lost_events", "--show-lost-events"),
+                     ("reltime", "--reltime"), ("deltatime", "--deltatime")):
         if opts.get(key):
             raise UsageError("option '%s' is not supported with -s yet" % opt)
     if opts.get("fields"):
@@ -321,6 +324,10 @@ def main(argv=None):
     if opts.get("version"):
         sys.stdout.write("perfscript %s\n" % __version__)
         return 0
+    if opts.get("reltime") and opts.get("deltatime"):
+        sys.stderr.write("reltime and deltatime - the two don't get along well. Please limit "
+                         "to --reltime or --deltatime.\n")
+        return 255
     if not opts["input"]:
         opts["input"] = default_input()
     try:

@@ -82,8 +82,11 @@ class TextOptions:
     """What the text printer needs from the command line."""
 
     def __init__(self, ns=False, use_callchain=True, max_stack=MAX_STACK, show_task=False,
-                 show_mmap=False, show_switch=False, show_lost=False):
+                 show_mmap=False, show_switch=False, show_lost=False, reltime=False,
+                 deltatime=False):
         self.ns = ns
+        self.reltime = reltime          # times since the first line's
+        self.deltatime = deltatime      # times since the previous line's
         self.use_callchain = use_callchain
         self.max_stack = max_stack
         self.show_task = show_task
@@ -143,6 +146,7 @@ class TextPrinter:
         self._compiled = {}
         self._symcache = {}
         self._data_src_width = 0
+        self._first_time = self._prev_time = 0      # for --reltime / --deltatime
         self._clock = session.features.get(FEAT_CLOCK_DATA)
         self.stat = None
         self.has_stat = FEAT_STAT in session.pd.feature_sections
@@ -227,6 +231,13 @@ class TextPrinter:
             parts.append(self._tod(s.time) + " ")
         if f & TIME:
             t = s.time
+            if self.o.reltime:
+                if not self._first_time:
+                    self._first_time = t
+                t = (t - self._first_time) % (1 << 64)
+            elif self.o.deltatime:
+                prev, self._prev_time = self._prev_time, t
+                t = (t - prev) % (1 << 64) if prev else 0
             secs, nsecs = divmod(t, NSEC_PER_SEC)
             if self.o.ns:
                 parts.append("%5d.%09d: " % (secs, nsecs))
@@ -249,7 +260,7 @@ class TextPrinter:
         plain_comm = not (f & IP and ev.attr.sample_type & C.SAMPLE_CALLCHAIN
                           and self.o.use_callchain)
         fast = None
-        if f & (MISC | TOD):
+        if f & (MISC | TOD) or self.o.reltime or self.o.deltatime:
             pass
         elif f & (COMM | PID | TID | CPU | TIME) == COMM | TID | CPU | TIME and not self.o.ns:
             # one format for the usual start: "%12s" of "secs.usecs" is "%5d.%06d"
@@ -492,7 +503,9 @@ def run(opts, out=None):
                         show_task=opts.get("show_task_events", False),
                         show_mmap=opts.get("show_mmap_events", False),
                         show_switch=opts.get("show_switch_events", False),
-                        show_lost=opts.get("show_lost_events", False))
+                        show_lost=opts.get("show_lost_events", False),
+                        reltime=opts.get("reltime", False),
+                        deltatime=opts.get("deltatime", False))
     path = opts.get("input") or "perf.data"
     session = SidebandSession(path, _make_resolver(opts), topts, warn=_stderr_line)
     if header_options(opts, session):
