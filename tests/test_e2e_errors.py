@@ -228,3 +228,15 @@ def test_empty_file(perfscript, tmp_path):
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "empty.data" in lines[0], err
+
+
+def test_trace_end_failure_names_no_record(perfscript, tmp_path):
+    """trace_end handles no record: its failure is not blamed on the last one delivered."""
+    script = tmp_path / "end.py"
+    script.write_text("def trace_unhandled(*a):\n    pass\n"
+                      "def trace_end():\n    raise RuntimeError('at the end')\n")
+    p = perfscript(["-i", os.path.join(RECORDINGS, "sched.data"), "-s", str(script)])
+    assert same_status(p.returncode, -6)
+    last = p.stderr.decode().strip().splitlines()[-1]
+    assert last == "Fatal Python error: handler_call_die: problem in Python trace event handler"
+    assert b"RuntimeError: at the end" in p.stderr

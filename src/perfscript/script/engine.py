@@ -118,6 +118,8 @@ class ScriptEngine:
     def end(self):
         if self.db_export is not None:        # perf flushes its thread stacks first
             self.db_export.end()
+        self.current = None                   # trace_end handles no record
+        self.batch_pos = -1
         self._call_plain("trace_end")
 
     def _call_plain(self, name, *args):
