@@ -8,7 +8,7 @@ SAMPLE_ID_ALL = 1 << 18
 
 def build_perf_data(events):
     """events: ('s', time) sample, ('c', time) COMM, ('r',) FINISHED_ROUND,
-    ('a', fmt, time, msg) AUXTRACE_ERROR."""
+    ('a', fmt, time, msg) AUXTRACE_ERROR, ('l', time, lost) LOST_SAMPLES."""
     attr = bytearray(64)
     struct.pack_into("<IIQQQQQ", attr, 0, 1, 64, 0, 1, SAMPLE_TID | SAMPLE_TIME, 0,
                      SAMPLE_ID_ALL)
@@ -18,6 +18,8 @@ def build_perf_data(events):
             data += struct.pack("<IHHIIQ", 9, 2, 24, 1, tid, ev[1])
         elif ev[0] == "c":
             data += struct.pack("<IHHII8sIIQ", 3, 0, 40, 1, tid, b"c%d" % tid, 1, tid, ev[1])
+        elif ev[0] == "l":
+            data += struct.pack("<IHHQIIQ", 13, 0, 32, ev[2], 1, tid, ev[1])
         elif ev[0] == "a":
             _, fmt, t, msg = ev
             body = struct.pack("<IIiiiIQ", 1, 2, 3, 4, 5, fmt, 0xffffffff81000000)

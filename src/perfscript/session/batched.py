@@ -231,10 +231,12 @@ class BatchedOrder:
             types = np.zeros(n, dtype=np.int64)
             for k, off in enumerate(o.tolist()):
                 types[k], evidx[k], ts[k] = self._one(off)
+            session.nr_samples += int(np.count_nonzero(types == C.RECORD_SAMPLE))
             return types, evidx, ts
         words = self.words
         types = self._types_of(o)
         is_sample = types == C.RECORD_SAMPLE
+        session.nr_samples += int(np.count_nonzero(is_sample))
         sample_pos = np.nonzero(is_sample)[0]
         if len(sample_pos):
             so = o[sample_pos]

@@ -65,6 +65,8 @@ class Session:
         self.build_ids = {}
         self.lost_events = 0
         self.lost_chunks = 0
+        self.lost_samples = 0       # PERF_RECORD_LOST_SAMPLES counts
+        self.nr_samples = 0         # sample records read (perf's nr_events[SAMPLE])
         self.nr_events = 0
         self.warnings = list(self.pd.warnings)
         self.stat_config = {}
@@ -260,6 +262,7 @@ class Session:
         try:
             for typ, misc, size, buf, off, where in walker:
                 if typ == C.RECORD_SAMPLE:
+                    self.nr_samples += 1
                     ev = for_sample(buf, off)
                     tpos = ev.time_pos if ev is not None else None
                     ts = time_of(buf, off + tpos)[0] if tpos is not None else None
@@ -414,6 +417,9 @@ class Session:
         self.lost_events += lost
         self.lost_chunks += 1
 
+    def _lost_samples(self, misc, size, buf, off, where, ev):
+        self.lost_samples += self._u64.unpack_from(buf, off + 8)[0]
+
     def _switch(self, misc, size, buf, off, where, ev, cpu_wide=False):
         cb = getattr(self.consumer, "switch", None)
         if cb is None:
@@ -451,6 +457,7 @@ class Session:
         C.RECORD_FORK: _fork,
         C.RECORD_EXIT: _exit,
         C.RECORD_LOST: _lost,
+        C.RECORD_LOST_SAMPLES: _lost_samples,
         C.RECORD_SWITCH: _switch,
         C.RECORD_SWITCH_CPU_WIDE: _switch_cpu_wide,
         C.RECORD_THROTTLE: _throttle,
@@ -597,7 +604,13 @@ class Session:
         out = []
         if self.lost_events:
             out.append("Warning:\nProcessed %d events and lost %d chunks!\n\n"
-                       "Check IO/CPU overload!\n" % (self.nr_events, self.lost_chunks))
+                       "Check IO/CPU overload!\n\n" % (self.nr_events, self.lost_chunks))
+        if self.lost_samples:
+            total = self.nr_samples + self.lost_samples
+            rate = self.lost_samples / total
+            if rate > 0.05:
+                out.append("Warning:\nProcessed %d samples and lost %3.2f%%!\n\n"
+                           % (total, rate * 100.0))
         if self.evsels.unknown_id_samples:
             out.append("Warning:\n%d samples with id not present in the header\n"
                        % self.evsels.unknown_id_samples)
