@@ -145,6 +145,7 @@ class TextPrinter:
         self.name_width = 0
         self._compiled = {}
         self._symcache = {}
+        self._chains = {}
         self._data_src_width = 0
         self._first_time = self._prev_time = 0      # for --reltime / --deltatime
         self._clock = session.features.get(FEAT_CLOCK_DATA)
@@ -427,6 +428,21 @@ class TextPrinter:
         return "%16x%s" % (s.ip, text)
 
     def _callchain(self, s, thread, f):
+        """The callchain lines; the same chain in the same address spaces prints the
+        same, so they are kept per (maps, their versions, chain)."""
+        maps = getattr(thread, "maps", None)
+        if maps is None:
+            return self._callchain_lines(s, thread, f)
+        key = (maps.serial, maps.version, self.session.kernel_maps.version, f, s.callchain)
+        text = self._chains.get(key)
+        if text is None:
+            text = self._callchain_lines(s, thread, f)
+            if len(self._chains) >= 1 << 17:
+                self._chains.clear()
+            self._chains[key] = text
+        return text
+
+    def _callchain_lines(self, s, thread, f):
         out = []
         cpumode = C.MISC_USER
         n = 0
