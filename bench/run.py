@@ -84,6 +84,11 @@ ROWS = [
     {"name": "text",
      "what": "perf script's own text output (no -s), same stdout as perf",
      "args": ["-i", "{data}"]},
+    {"name": "text-callchain",
+     "what": "perf script's text output of cpu-clock -g samples (one line per frame: "
+             "what FlameGraph's stackcollapse reads)",
+     "recording": "callchain",
+     "args": ["-i", "{data}"]},
     {"name": "dbexport-noop",
      "what": "db-export mode, every *_table handler a no-op, calls and callchains",
      "recording": "callchain",

@@ -146,6 +146,7 @@ class TextPrinter:
         self._compiled = {}
         self._symcache = {}
         self._chains = {}
+        self._chain_texts = {}      # the batched path's: keyed by the chain's raw bytes
         self._data_src_width = 0
         self._first_time = self._prev_time = 0      # for --reltime / --deltatime
         self._clock = session.features.get(FEAT_CLOCK_DATA)
@@ -432,23 +433,23 @@ class TextPrinter:
         same, so they are kept per (maps, their versions, chain)."""
         maps = getattr(thread, "maps", None)
         if maps is None:
-            return self._callchain_lines(s, thread, f)
+            return self._callchain_lines(s.callchain, thread, f)
         key = (maps.serial, maps.version, self.session.kernel_maps.version, f, s.callchain)
         text = self._chains.get(key)
         if text is None:
-            text = self._callchain_lines(s, thread, f)
+            text = self._callchain_lines(s.callchain, thread, f)
             if len(self._chains) >= 1 << 17:
                 self._chains.clear()
             self._chains[key] = text
         return text
 
-    def _callchain_lines(self, s, thread, f):
+    def _callchain_lines(self, ips, thread, f):
         out = []
         cpumode = C.MISC_USER
         n = 0
         limit = self.o.max_stack
         where = self._where
-        for ip in s.callchain:
+        for ip in ips:
             if n >= limit:
                 break
             if ip >= C.CONTEXT_MAX:

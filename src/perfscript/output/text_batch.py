@@ -4,6 +4,8 @@ maps. Anything else in the batch is printed by the per-record path, in place.
 """
 
 
+import struct
+
 import numpy as np
 
 from perfscript.perfdata import constants as C
@@ -11,6 +13,11 @@ from perfscript.session.batched import merge_in_order, segment_comms
 
 NSEC_PER_SEC = 1000000000
 _COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
+# records that change address spaces: callchain lines are worked out between them
+_MAP_CHANGERS = (C.RECORD_MMAP, C.RECORD_MMAP2)
+_CHAIN_ALLOWED = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME
+                  | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
+                  | C.SAMPLE_CALLCHAIN)
 _ALLOWED = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME | C.SAMPLE_ADDR
             | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
             | C.SAMPLE_RAW)
@@ -71,6 +78,43 @@ class BatchLines:
         line_fmt = plan[1] + plan[3].replace("%", "%%") + "%s\n"
         return tids.tolist(), sc["pid"].tolist(), cols + [bodies], line_fmt
 
+    def _usable_chain(self, ev, plan):
+        """Samples printed as their line start and callchain (cpu-clock -g and the like):
+        nothing else variable in them, the usual line start, no addr/tail fields."""
+        f, fast, has_cpu, name, period, body, addr, ip, tail = plan
+        st = ev.attr.sample_type
+        return (not ev.is_tracepoint and fast is not None and ip and not addr and not tail
+                and body is None and st & C.SAMPLE_CALLCHAIN and not st & ~_CHAIN_ALLOWED
+                and self.printer.o.use_callchain and ev.layout.fixed.size % 8 == 0)
+
+    def _chain_rows(self, batch, ev, plan, sel):
+        sc = batch.chain_columns(sel, ev.layout, self.little)
+        if sc is None or sc["time"] is None:
+            return None
+        head = batch.words[batch.offs[sel] >> 3]
+        misc = ((head >> np.uint64(32)) if self.little else (head >> np.uint64(16)))
+        mode = (misc & np.uint64(0xFFFF)).astype(np.int64) & C.MISC_CPUMODE_MASK
+        if np.isin(mode, (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)).any():
+            return None
+        t = sc["time"]
+        secs = (t // np.uint64(NSEC_PER_SEC)).tolist()
+        usecs = ((t % np.uint64(NSEC_PER_SEC)) // np.uint64(1000)).tolist()
+        tids = sc["tid"]
+        tid_list = tids.tolist()
+        cols = [_s32(tids).tolist(), _s32(sc["cpu"]).tolist(), secs, usecs] if plan[2] else \
+            [_s32(tids).tolist(), secs, usecs]
+        line_fmt = plan[1]
+        if plan[4]:
+            if sc["period"] is not None:
+                cols.append(sc["period"].tolist())
+                line_fmt += "%10d "
+            else:
+                line_fmt += ("%10d " % ev.attr.sample_period).replace("%", "%%")
+        line_fmt += plan[3].replace("%", "%%") + "\n%s\n"
+        cols.append(_ChainText(self.printer, batch.buf, sc["chain_start"].tolist(),
+                               sc["chain_nr"].tolist(), tid_list, plan[0]))
+        return tid_list, sc["pid"].tolist(), cols, line_fmt
+
     @staticmethod
     def _block(batch, start, sizes, width):
         """The first `width` payload bytes of each record (zeros past its end), as one
@@ -98,22 +142,31 @@ class BatchLines:
         n = len(types)
         sample_mask = types == C.RECORD_SAMPLE
         plans = []
+        chains = False
         for e in np.unique(evidx[sample_mask]).tolist():
             if e < 0:
                 continue
             ev = evsels[e]
             plan = p._compiled.get(e) or p._plan(ev)
-            if not plan[0] or not self._usable(ev, plan):
+            if not plan[0]:
+                continue
+            if self._usable(ev, plan):
+                rows_of = self._rows
+            elif self._usable_chain(ev, plan):
+                rows_of = self._chain_rows
+                chains = True
+            else:
                 continue
             sel = np.nonzero(sample_mask & (evidx == e))[0]
-            rows = self._rows(batch, ev, plan, sel)
+            rows = rows_of(batch, ev, plan, sel)
             if rows is not None:
                 plans.append((plan, sel, rows))
         if not plans:
             for k in range(n):
                 batch.deliver(k)
             return
-        cuts = (np.nonzero(np.isin(types, _COMM_CHANGERS))[0] + 1).tolist()
+        changers = _COMM_CHANGERS + _MAP_CHANGERS if chains else _COMM_CHANGERS
+        cuts = (np.nonzero(np.isin(types, changers))[0] + 1).tolist()
         bounds = [0] + [c for c in cuts if 0 < c < n] + [n]
         for s, e in zip(bounds, bounds[1:]):
             self._segment(batch, plans, s, e)
@@ -144,3 +197,41 @@ class BatchLines:
             batch.deliver(s + k)
         if pending:
             write("".join(pending))
+
+
+class _ChainText:
+    """The callchain lines of a plan's rows, worked out a segment at a time (when the
+    segment is formatted, its address spaces are the ones its samples saw)."""
+
+    def __init__(self, printer, buf, starts, nrs, tids, f):
+        self.printer = printer
+        self.buf = buf
+        self.starts = starts
+        self.nrs = nrs
+        self.tids = tids
+        self.f = f
+
+    def __getitem__(self, rows):
+        p = self.printer
+        session = p.session
+        table = session.threads.threads
+        kernel_maps = session.kernel_maps
+        cache = p._chain_texts
+        buf, f = self.buf, self.f
+        lines = p._callchain_lines
+        little = session.endian == "<"
+        out = []
+        for start, nr, tid in zip(self.starts[rows], self.nrs[rows], self.tids[rows]):
+            thread = table[tid]
+            maps = thread.maps
+            raw = buf[start:start + 8 * nr]
+            key = (maps.serial, maps.version, kernel_maps.version, f, raw)
+            text = cache.get(key)
+            if text is None:
+                ips = struct.unpack("%s%dQ" % ("<" if little else ">", nr), raw)
+                text = lines(ips, thread, f)
+                if len(cache) >= 1 << 17:
+                    cache.clear()
+                cache[key] = text
+            out.append(text)
+        return out

@@ -109,6 +109,45 @@ class RecordBatch:
                 "raw_start": start, "raw_size": sizes}
 
 
+    def chain_columns(self, sel, layout, little):
+        """For samples `sel` of one layout whose only variable part is the callchain:
+        time, cpu, pid, tid, period (as sample_columns) and each chain's entry count and
+        first byte; None if a chain overruns its record."""
+        words = self.words
+        o = self.offs[sel]
+        base = (o >> 3) + 1
+        n = len(o)
+        slots = layout.word_slots()
+        low = np.uint64(0xFFFFFFFF)
+        shift = np.uint64(32)
+
+        def field(name):
+            word, half = slots[name]
+            w = words[base + word]
+            if half is None:
+                return w
+            return (w & low) if (half == 0) == little else (w >> shift)
+
+        def signed(name):
+            if name not in slots:
+                return np.full(n, -1, dtype=np.int64)
+            col = field(name).astype(np.int64)
+            col[col == 0xFFFFFFFF] = -1
+            return col
+
+        nr_word = layout.fixed.size // 8
+        nr = words[base + nr_word]
+        head = words[o >> 3]
+        rec_size = ((head >> np.uint64(48)) if little else (head & np.uint64(0xFFFF)))
+        avail = (rec_size.astype(np.int64) - 8 - 8 * (nr_word + 1)) // 8
+        if (avail < 0).any() or (nr > avail.clip(0).astype(np.uint64)).any():
+            return None
+        return {"time": field("time") if "time" in slots else None,
+                "cpu": signed("cpu"), "pid": signed("pid"), "tid": signed("tid"),
+                "period": field("period") if "period" in slots else None,
+                "chain_start": o + 8 + 8 * (nr_word + 1), "chain_nr": nr.astype(np.int64)}
+
+
 _comm_of = attrgetter("comm")
 
 
