@@ -258,3 +258,22 @@ def test_lost_samples_warning(lost, warned, perfscript, tmp_path):
     text = "Warning:\nProcessed %d samples and lost %.2f%%!\n\n" % (19 + lost,
                                                                     100.0 * lost / (19 + lost))
     assert (text.encode() in p.stderr) == warned, p.stderr
+
+
+def test_callchain_dicts_are_fresh_per_sample(perfscript, tmp_path):
+    """Callchain resolution is shared between samples with the same chain, but each
+    sample gets new dicts: a script changing them changes nothing for the next one."""
+    script = tmp_path / "mutate.py"
+    script.write_text(
+        "names = set()\n"
+        "def process_event(param_dict):\n"
+        "    for node in param_dict.get('callchain') or []:\n"
+        "        names.add(node.get('sym', {}).get('name'))\n"
+        "        node['ip'] = 0\n"
+        "        if 'sym' in node:\n"
+        "            node['sym']['name'] = 'mutated'\n"
+        "def trace_end():\n"
+        "    print('mutated' in names, len(names) > 5)\n")
+    p = perfscript(["-i", os.path.join(RECORDINGS, "callchain.data"), "-s", str(script)])
+    assert p.returncode == 0, p.stderr[-500:]
+    assert p.stdout == b"False True\n"

@@ -6,6 +6,8 @@ U32_MAX = 0xFFFFFFFF
 U64_MAX = (1 << 64) - 1
 MAX_STACK = 127          # perf script's default callchain depth for scripts
 DATA_SRC_NONE = 0x5080021
+CHAIN_CACHE_LIMIT = 1 << 17     # distinct callchains remembered at once
+_NO_MAP = object()              # a frame outside every map: only its ip is given
 
 _CONTEXT_MODES = {
     (1 << 64) - 32: C.MISC_HYPERVISOR,
@@ -23,16 +25,46 @@ class SampleDicts:
         self.hide_callchain = hide_callchain    # perf script -G
         self._regs = None
         self._mem = None
+        self._chains = {}
 
     # ------------------------------------------------------------ callchains
 
     def callchain(self, s, thread):
-        """`common_callchain` / the `callchain` key: innermost first, markers dropped."""
+        """`common_callchain` / the `callchain` key: innermost first, markers dropped.
+
+        Scripts may keep or change the dicts, so each sample gets new ones; what they
+        say only depends on the chain and the address spaces, so that is worked out once
+        per (maps, their versions, chain)."""
         ips = s.callchain
         if not ips or self.hide_callchain:
             return []
-        session = self.session
-        locate = session.locate
+        maps = getattr(thread, "maps", None)
+        if maps is None:
+            frames = self._frames(ips, thread)
+        else:
+            key = (maps.serial, maps.version, self.session.kernel_maps.version, ips)
+            frames = self._chains.get(key)
+            if frames is None:
+                frames = self._frames(ips, thread)
+                if len(self._chains) >= CHAIN_CACHE_LIMIT:
+                    self._chains.clear()
+                self._chains[key] = frames
+        out = []
+        append = out.append
+        for ip, sym, off, dso in frames:
+            if dso is _NO_MAP:
+                append({"ip": ip})
+            elif sym is None:
+                append({"ip": ip, "dso": dso})
+            else:
+                append({"ip": ip, "sym": {"start": sym[0], "end": sym[1], "binding": sym[2],
+                                          "name": sym[3]},
+                        "sym_off": off, "dso": dso})
+        return out
+
+    def _frames(self, ips, thread):
+        """(ip, (start, end, binding, name) or None, offset, dso name) per frame."""
+        locate = self.session.locate
         out = []
         cpumode = C.MISC_USER
         n = 0
@@ -43,21 +75,21 @@ class SampleDicts:
             if ip >= C.CONTEXT_MAX:
                 mode = _CONTEXT_MODES.get(ip)
                 if mode is None:
-                    return []     # perf resets the chain on an unknown context
+                    return ()     # perf resets the chain on an unknown context
                 cpumode = mode
                 continue
             n += 1
-            node = {"ip": ip}
             loc = locate(thread, cpumode, ip)
-            if loc is not None:
-                m, dso, sym, symoff = loc
-                if sym is not None:
-                    node["sym"] = {"start": sym.start, "end": sym.end,
-                                   "binding": sym.binding, "name": sym.name}
-                    node["sym_off"] = symoff
-                node["dso"] = dso.name if dso is not None else "[unknown]"
-            out.append(node)
-        return out
+            if loc is None:
+                out.append((ip, None, 0, _NO_MAP))
+                continue
+            m, dso, sym, symoff = loc
+            name = dso.name if dso is not None else "[unknown]"
+            if sym is None:
+                out.append((ip, None, 0, name))
+            else:
+                out.append((ip, (sym.start, sym.end, sym.binding, sym.name), symoff, name))
+        return tuple(out)
 
     # ------------------------------------------------------------ the dict
 
