@@ -34,6 +34,7 @@ REPO = os.path.dirname(HERE)
 # the interpreter with PySide2 (Debian ships it for /usr/bin/python3 only), made by .ci/run
 SYS_VENV_PYTHON = os.path.join(REPO, ".venv-sys", "bin", "python")
 EXPORT_TO_SQLITE = "/usr/lib/perf-core/scripts/python/export-to-sqlite.py"
+STACKCOLLAPSE = "/usr/lib/perf-core/scripts/python/stackcollapse.py"
 
 # The recordings rows run on: made on first use with `record` ({out} = the file), their
 # events counted with `perf script` plus `count_args` (one output line per event).
@@ -89,6 +90,11 @@ ROWS = [
              "what FlameGraph's stackcollapse reads)",
      "recording": "callchain",
      "args": ["-i", "{data}"]},
+    {"name": "stackcollapse",
+     "what": "perf's shipped stackcollapse.py (process_event with callchains) on the "
+             "callchain recording",
+     "recording": "callchain",
+     "args": ["-i", "{data}", "-s", STACKCOLLAPSE]},
     {"name": "dbexport-noop",
      "what": "db-export mode, every *_table handler a no-op, calls and callchains",
      "recording": "callchain",
