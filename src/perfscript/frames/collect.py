@@ -316,11 +316,27 @@ class Frames:
         self.session = session
         self.symbols = symbols      # False: frames keep their maps' dso, no symbols
         self.ids = {}
+        self.chains = {}
         self.ip, self.sym, self.sym_off, self.dso = [], [], [], []
 
     def chain(self, ips, thread):
+        """The frame indices of a chain; the same chain in the same address spaces has
+        the same ones, so they are kept per (maps, their versions, chain)."""
         if not ips:
             return ()
+        maps = getattr(thread, "maps", None)
+        if maps is None:
+            return self._chain(ips, thread)
+        key = (maps.serial, maps.version, self.session.kernel_maps.version, ips)
+        got = self.chains.get(key)
+        if got is None:
+            got = self._chain(ips, thread)
+            if len(self.chains) >= 1 << 17:
+                self.chains.clear()
+            self.chains[key] = got
+        return got
+
+    def _chain(self, ips, thread):
         session = self.session
         if self.symbols and session.resolver is None:
             # the symbol layer (and its imports) only for recordings with callchains
@@ -343,7 +359,7 @@ class Frames:
             if i is None:
                 i = ids[key] = self._add(m, thread, cpumode, ip)
             out.append(i)
-        return out
+        return tuple(out)
 
     def _add(self, m, thread, cpumode, ip):
         sym = dso = None
