@@ -16,6 +16,8 @@ its thread state; this consumer turns the samples into columns:
   chunks, by the same TypedDecoder.
 """
 
+import struct
+
 import numpy as np
 import pyarrow as pa
 
@@ -29,6 +31,7 @@ _FIXED_BITS = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME
                | C.SAMPLE_ADDR | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU
                | C.SAMPLE_PERIOD)
 _COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
+_MAP_CHANGERS = (C.RECORD_MMAP, C.RECORD_MMAP2)
 _U32 = np.uint64(0xFFFFFFFF)
 _FLUSH_ROWS = 1 << 16
 HEADER = ("seq", "time", "cpu", "pid", "tid", "comm", "period", "ip", "addr")
@@ -51,9 +54,13 @@ class EventColumns:
         fmt = ev.tp_format
         if ev.is_tracepoint and fmt is not None and self.has_raw and session.tracing:
             self.decoder = TypedDecoder(fmt, session.tracing.big_endian)
-        self.columnar = (not st & ~(_FIXED_BITS | C.SAMPLE_RAW)
-                         and (not self.has_raw or self.decoder is not None)
-                         and ev.layout.fixed.size % 8 == 0)
+        # samples whose only variable part is the callchain (cpu-clock -g ...) go
+        # column-wise too; their frames are looked up a segment at a time (_columns)
+        self.chain_columnar = (st & ~_FIXED_BITS == C.SAMPLE_CALLCHAIN
+                               and ev.layout.fixed.size % 8 == 0)
+        self.columnar = ((not st & ~(_FIXED_BITS | C.SAMPLE_RAW)
+                          and (not self.has_raw or self.decoder is not None)
+                          and ev.layout.fixed.size % 8 == 0) or self.chain_columnar)
         self.slots = ev.layout.word_slots()
         self.raw_word = ev.layout.fixed.size // 8
         self.chunks = []       # dicts: header numpy arrays, "fields": [pa.Array], "chain"
@@ -155,6 +162,18 @@ class EventColumns:
             "ip": field("ip") if "ip" in slots else np.zeros(n, np.uint64),
             "addr": field("addr") if "addr" in slots else np.zeros(n, np.uint64),
         }
+        if self.chain_columnar:
+            nr = words[base + self.raw_word]
+            head = words[o >> 3]
+            rec_size = ((head >> np.uint64(48)) if little
+                        else (head & np.uint64(0xFFFF))).astype(np.int64)
+            room = (rec_size - 16 - 8 * self.raw_word) // 8
+            bad = np.flatnonzero((room < 0) | (nr > room.clip(0).astype(np.uint64)))
+            if len(bad):
+                raise PerfDataError("sample's callchain overruns its record",
+                                    batch.session.name, int(o[bad[0]]))
+            chunk["chain_start"] = (o + 16 + 8 * self.raw_word).tolist()
+            chunk["chain_nr"] = nr.astype(np.int64).tolist()
         if self.decoder is not None:
             sw = words[base + self.raw_word]
             sizes = ((sw & _U32) if little else (sw >> np.uint64(32))).astype(np.int64)
@@ -263,7 +282,11 @@ class Collector:
             pending.append((ec, sel, chunk))
         # comms: segments end after each record that may change one
         comm_all = np.empty(n, dtype=np.int32)
-        cuts = np.flatnonzero(np.isin(types, _COMM_CHANGERS)) + 1
+        chained = [(ec, sel, chunk) for ec, sel, chunk in pending if ec.chain_columnar]
+        changers = _COMM_CHANGERS + _MAP_CHANGERS if chained else _COMM_CHANGERS
+        for ec, sel, chunk in chained:
+            chunk["chain_ids"] = [None] * len(sel)
+        cuts = np.flatnonzero(np.isin(types, changers)) + 1
         bounds = [0] + [c for c in cuts.tolist() if c < n] + [n]
         rest = np.flatnonzero(~col)
         threads = self.session.threads
@@ -283,12 +306,48 @@ class Collector:
                         th = threads.findnew(int(pid_all[pos[f]]), tid)
                     ids[j] = intern(th.comm)
                 comm_all[pos] = ids[inv.reshape(-1)]
+                for ec, sel, chunk in chained:
+                    c0, c1 = np.searchsorted(sel, [s, e]).tolist()
+                    if c0 < c1:
+                        self._chains(batch, chunk, c0, c1)
             a, b = np.searchsorted(rest, [s, e]).tolist()
             for k in rest[a:b].tolist():
                 deliver(batch, k, seq0)
         for ec, sel, chunk in pending:
             chunk["comm"] = comm_all[sel]
+            if ec.chain_columnar:
+                chains = chunk.pop("chain_ids")
+                del chunk["chain_start"], chunk["chain_nr"]
+                lens = np.fromiter(map(len, chains), np.int64, len(chains))
+                offsets = np.zeros(len(chains) + 1, dtype=np.int32)
+                np.cumsum(lens, out=offsets[1:])
+                flat = [f for c in chains for f in c]
+                chunk["chain"] = (offsets, np.array(flat, dtype=np.int32))
             ec.chunks.append(chunk)
+
+    def _chains(self, batch, chunk, c0, c1):
+        """Frame indices of rows c0..c1 of a chunk, with the maps of their segment."""
+        table = self.session.threads.threads
+        kernel_maps = self.session.kernel_maps
+        frames = self.frames
+        cache = frames.raw_chains
+        buf = batch.buf
+        fmt = "<%dQ" if self.little else ">%dQ"
+        out = chunk["chain_ids"]
+        tids = chunk["tid"][c0:c1].tolist()
+        for k, start, nr, tid in zip(range(c0, c1), chunk["chain_start"][c0:c1],
+                                     chunk["chain_nr"][c0:c1], tids):
+            thread = table[tid]
+            maps = thread.maps
+            raw = buf[start:start + 8 * nr]
+            key = (maps.serial, maps.version, kernel_maps.version, raw)
+            got = cache.get(key)
+            if got is None:
+                got = frames.chain(struct.unpack(fmt % nr, raw), thread)
+                if len(cache) >= 1 << 17:
+                    cache.clear()
+                cache[key] = got
+            out[k] = got
 
     def finish(self):
         for ec in self.events.values():
@@ -317,6 +376,7 @@ class Frames:
         self.symbols = symbols      # False: frames keep their maps' dso, no symbols
         self.ids = {}
         self.chains = {}
+        self.raw_chains = {}     # the column-wise path's: keyed by the chain's raw bytes
         self.ip, self.sym, self.sym_off, self.dso = [], [], [], []
 
     def chain(self, ips, thread):
