@@ -46,6 +46,27 @@ class BatchLines:
     def _rows(self, batch, ev, plan, sel):
         """(tids, pids, argument columns after comm, the line's %-format) or None."""
         sc = batch.sample_columns(sel, ev.layout, self.little)
+        start_cols = self._line_start(batch, sel, sc, plan)
+        if start_cols is None:
+            return None
+        tids = sc["tid"]
+        start = sc["raw_start"]
+        body = plan[5]
+        if getattr(body, "batch", None) is not None:
+            # the body's own format joins the line's: one % per record
+            body_fmt, body_cols = body.batch.columns(
+                self._block(batch, start, sc["raw_size"], body.need))
+        else:
+            buf = batch.buf
+            raws = map(buf.__getitem__, map(slice, start.tolist(),
+                                            (start + sc["raw_size"]).tolist()))
+            body_fmt, body_cols = "%s", [list(map(body, raws))]
+        line_fmt = plan[1] + plan[3].replace("%", "%%") + body_fmt + "\n"
+        return tids.tolist(), sc["pid"].tolist(), start_cols + body_cols, line_fmt
+
+    def _line_start(self, batch, sel, sc, plan):
+        """The columns of the usual line start (tid, [cpu,] secs, usecs) as lists, or
+        None when the batch cannot print these rows (damage, no time, guest samples)."""
         if sc is None or sc["time"] is None:
             return None
         head = batch.words[batch.offs[sel] >> 3]
@@ -56,27 +77,10 @@ class BatchLines:
         t = sc["time"]
         secs = (t // np.uint64(NSEC_PER_SEC)).tolist()
         usecs = ((t % np.uint64(NSEC_PER_SEC)) // np.uint64(1000)).tolist()
-        tids = sc["tid"]
-        tid_text = _s32(tids).tolist()
-        start = sc["raw_start"]
-        body = plan[5]
-        if getattr(body, "batch", None) is not None:
-            # the body's own format joins the line's: one % per record
-            body_fmt, body_cols = body.batch.columns(
-                self._block(batch, start, sc["raw_size"], body.need))
-            cols = [tid_text, _s32(sc["cpu"]).tolist(), secs, usecs] if plan[2] else \
-                [tid_text, secs, usecs]
-            line_fmt = plan[1] + plan[3].replace("%", "%%") + body_fmt + "\n"
-            return tids.tolist(), sc["pid"].tolist(), cols + body_cols, line_fmt
-        else:
-            buf = batch.buf
-            raws = map(buf.__getitem__, map(slice, start.tolist(),
-                                            (start + sc["raw_size"]).tolist()))
-            bodies = list(map(body, raws))
-        cols = [tid_text, _s32(sc["cpu"]).tolist(), secs, usecs] if plan[2] else \
-            [tid_text, secs, usecs]
-        line_fmt = plan[1] + plan[3].replace("%", "%%") + "%s\n"
-        return tids.tolist(), sc["pid"].tolist(), cols + [bodies], line_fmt
+        tid_text = _s32(sc["tid"]).tolist()
+        if plan[2]:
+            return [tid_text, _s32(sc["cpu"]).tolist(), secs, usecs]
+        return [tid_text, secs, usecs]
 
     def _usable_chain(self, ev, plan):
         """Samples printed as their line start and callchain (cpu-clock -g and the like):
@@ -89,20 +93,10 @@ class BatchLines:
 
     def _chain_rows(self, batch, ev, plan, sel):
         sc = batch.chain_columns(sel, ev.layout, self.little)
-        if sc is None or sc["time"] is None:
+        cols = self._line_start(batch, sel, sc, plan)
+        if cols is None:
             return None
-        head = batch.words[batch.offs[sel] >> 3]
-        misc = ((head >> np.uint64(32)) if self.little else (head >> np.uint64(16)))
-        mode = (misc & np.uint64(0xFFFF)).astype(np.int64) & C.MISC_CPUMODE_MASK
-        if np.isin(mode, (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)).any():
-            return None
-        t = sc["time"]
-        secs = (t // np.uint64(NSEC_PER_SEC)).tolist()
-        usecs = ((t % np.uint64(NSEC_PER_SEC)) // np.uint64(1000)).tolist()
-        tids = sc["tid"]
-        tid_list = tids.tolist()
-        cols = [_s32(tids).tolist(), _s32(sc["cpu"]).tolist(), secs, usecs] if plan[2] else \
-            [_s32(tids).tolist(), secs, usecs]
+        tid_list = sc["tid"].tolist()
         line_fmt = plan[1]
         if plan[4]:
             if sc["period"] is not None:

@@ -69,79 +69,67 @@ class RecordBatch:
         """Deliver record k through the session's per-record path."""
         self.session.deliver_at(self.buf, int(self.offs[k]), int(self.evidx[k]))
 
+    def _fixed(self, sel, layout, little):
+        """Readers of the fixed fields of samples `sel` (one layout) as NumPy columns:
+        (offsets, word index after each header, field(name), signed(name)); signed
+        columns are int64 with perf's -1 for u32 all-ones or an absent field."""
+        words = self.words
+        o = self.offs[sel]
+        base = (o >> 3) + 1
+        n = len(o)
+        slots = layout.word_slots()
+        low = np.uint64(0xFFFFFFFF)
+        shift = np.uint64(32)
+
+        def field(name):
+            word, half = slots[name]
+            w = words[base + word]
+            if half is None:
+                return w
+            return (w & low) if (half == 0) == little else (w >> shift)
+
+        def signed(name):
+            if name not in slots:
+                return np.full(n, -1, dtype=np.int64)
+            col = field(name).astype(np.int64)
+            col[col == 0xFFFFFFFF] = -1
+            return col
+
+        field.slots = slots
+        return o, base, field, signed
+
+    def _record_sizes(self, o, little):
+        head = self.words[o >> 3]
+        return ((head >> np.uint64(48)) if little else (head & np.uint64(0xFFFF)))
+
     def sample_columns(self, sel, layout, little):
         """The fixed fields of samples `sel` (all of one event layout with PERF_SAMPLE_RAW
         and nothing variable before it) as NumPy columns: time (uint64 or None), cpu, pid,
         tid (int64, -1 when absent) and raw_start/raw_size; None if a record is damaged
         (the per-record path then reports it)."""
-        words = self.words
-        o = self.offs[sel]
-        base = (o >> 3) + 1
-        n = len(o)
-        slots = layout.word_slots()
-        low = np.uint64(0xFFFFFFFF)
-        shift = np.uint64(32)
-
-        def field(name):
-            word, half = slots[name]
-            w = words[base + word]
-            if half is None:
-                return w
-            return (w & low) if (half == 0) == little else (w >> shift)
-
-        def signed(name):
-            if name not in slots:
-                return np.full(n, -1, dtype=np.int64)
-            col = field(name).astype(np.int64)
-            col[col == 0xFFFFFFFF] = -1
-            return col
-
+        o, base, field, signed = self._fixed(sel, layout, little)
         raw_word = layout.fixed.size // 8
-        sw = words[base + raw_word]
-        sizes = ((sw & low) if little else (sw >> shift)).astype(np.int64)
+        sw = self.words[base + raw_word]
+        sizes = ((sw & np.uint64(0xFFFFFFFF)) if little else (sw >> np.uint64(32))
+                 ).astype(np.int64)
         start = o + 8 + 8 * raw_word + 4
-        head = words[o >> 3]
-        rec_size = ((head >> np.uint64(48)) if little else (head & np.uint64(0xFFFF)))
-        if (start + sizes > o + rec_size.astype(np.int64)).any():
+        if (start + sizes > o + self._record_sizes(o, little).astype(np.int64)).any():
             return None
-        return {"time": field("time") if "time" in slots else None,
+        return {"time": field("time") if "time" in field.slots else None,
                 "cpu": signed("cpu"), "pid": signed("pid"), "tid": signed("tid"),
                 "raw_start": start, "raw_size": sizes}
-
 
     def chain_columns(self, sel, layout, little):
         """For samples `sel` of one layout whose only variable part is the callchain:
         time, cpu, pid, tid, period (as sample_columns) and each chain's entry count and
         first byte; None if a chain overruns its record."""
-        words = self.words
-        o = self.offs[sel]
-        base = (o >> 3) + 1
-        n = len(o)
-        slots = layout.word_slots()
-        low = np.uint64(0xFFFFFFFF)
-        shift = np.uint64(32)
-
-        def field(name):
-            word, half = slots[name]
-            w = words[base + word]
-            if half is None:
-                return w
-            return (w & low) if (half == 0) == little else (w >> shift)
-
-        def signed(name):
-            if name not in slots:
-                return np.full(n, -1, dtype=np.int64)
-            col = field(name).astype(np.int64)
-            col[col == 0xFFFFFFFF] = -1
-            return col
-
+        o, base, field, signed = self._fixed(sel, layout, little)
         nr_word = layout.fixed.size // 8
-        nr = words[base + nr_word]
-        head = words[o >> 3]
-        rec_size = ((head >> np.uint64(48)) if little else (head & np.uint64(0xFFFF)))
-        avail = (rec_size.astype(np.int64) - 8 - 8 * (nr_word + 1)) // 8
+        nr = self.words[base + nr_word]
+        avail = (self._record_sizes(o, little).astype(np.int64) - 8 - 8 * (nr_word + 1)) // 8
         if (avail < 0).any() or (nr > avail.clip(0).astype(np.uint64)).any():
             return None
+        slots = field.slots
         return {"time": field("time") if "time" in slots else None,
                 "cpu": signed("cpu"), "pid": signed("pid"), "tid": signed("tid"),
                 "period": field("period") if "period" in slots else None,
