@@ -14,6 +14,7 @@ import time
 from perfscript.perfdata.attr import Attr
 from perfscript.perfdata.features import (CacheLevel, ClockData, Compressed, CpuTopology,
                                           MemTopology, NrCpus, SampleTime, feature_name)
+from perfscript.session.filters import FilterError, parse_cpu_list
 
 # perf 6.1 knows features 1..31 (HEADER_LAST_FEATURE is 32); later ones are not listed
 LAST_FEATURE = 32
@@ -102,12 +103,10 @@ def attr_fields(attr):
 
 def cpu_list(text):
     """A cpu list re-printed the way perf's cpu maps print it: sorted, ranges merged."""
-    cpus = set()
-    for part in text.split(","):
-        lo, _, hi = part.strip().partition("-")
-        if lo.isdigit() and (not hi or hi.isdigit()):
-            cpus.update(range(int(lo), int(hi or lo) + 1))
-    return ranges(sorted(cpus))
+    try:
+        return ranges(sorted(parse_cpu_list(text)))
+    except FilterError:
+        return text
 
 
 def ranges(items):
@@ -122,7 +121,8 @@ def ranges(items):
     return ",".join(out)
 
 
-def _unit_number(n):
+def unit_number(n):
+    """perf's unit_number__scnprintf: bytes as 4K, 24G ... (a unit up while n/1024 > 1)."""
     unit = 0
     while n // 1024 > 1 and unit < 3:
         n //= 1024
@@ -253,7 +253,7 @@ class HeaderPrinter:
         out = ["# memory nodes (nr %d, block size %#x):\n" % (len(v.nodes), v.block_size)]
         for n in v.nodes:
             blocks = n.blocks
-            out.append("#  %3d [%s]: %s\n" % (n.node, _unit_number(v.block_size * len(blocks)),
+            out.append("#  %3d [%s]: %s\n" % (n.node, unit_number(v.block_size * len(blocks)),
                                              ranges(list(blocks))))
         return out
 

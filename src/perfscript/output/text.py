@@ -13,6 +13,7 @@ from perfscript.output.fields import (ADDR, CODE_PAGE_SIZE, COMM, CPU, DATA_PAGE
                                       PERIOD, PHYS_ADDR, PID, SYM, SYMOFF, TID, TIME, TOD,
                                       TRACE, UREGS, WEIGHT, FieldsError, OutputSpec,
                                       output_type)
+from perfscript.output.header import unit_number
 from perfscript.output.sideband import SidebandSession, format_record
 from perfscript.output.stat import StatPrinter
 from perfscript.output.text_batch import BatchLines
@@ -69,13 +70,7 @@ def misc_letters(misc, rtype):
 
 def page_size_name(size):
     """A page size as perf prints it: 4K, 2M ... or N/A."""
-    if not size:
-        return "N/A"
-    unit = 0
-    while size // 1024 > 1 and unit < 3:
-        size //= 1024
-        unit += 1
-    return "%d%s" % (size, "BKMG"[unit])
+    return unit_number(size) if size else "N/A"
 
 
 class TextOptions:
