@@ -33,6 +33,20 @@ def _extra_payload(typ, buf, off, endian):
     return 0
 
 
+def compressed_payload(typ, buf, off, size, endian, name=None, where=None):
+    """The zstd bytes of a COMPRESSED or COMPRESSED2 record (the latter says how many of
+    its bytes are data); a size that does not fit is a PerfDataError."""
+    if typ == C.RECORD_COMPRESSED2:
+        if size < 16:
+            raise PerfDataError("COMPRESSED2 record too short", name, where)
+        dsize = struct.unpack_from(endian + "Q", buf, off + 8)[0]
+        if dsize > size - 16:
+            raise PerfDataError("COMPRESSED2 data size %d exceeds record size %d"
+                                % (dsize, size), name, where)
+        return buf[off + 16:off + 16 + dsize]
+    return buf[off + 8:off + size]
+
+
 _SPECULATE_EVERY = 32        # records walked one by one between two stride guesses
 
 
@@ -279,16 +293,7 @@ class RecordWalker:
     def _expand(self, typ, buf, off, size, where):
         """Decompress one COMPRESSED(2) record and walk the records it completes."""
         self.compressed_records += 1
-        if typ == C.RECORD_COMPRESSED2:
-            if size < 16:
-                raise PerfDataError("COMPRESSED2 record too short", self.pd.name, where)
-            dsize = struct.unpack_from(self.endian + "Q", buf, off + 8)[0]
-            if dsize > size - 16:
-                raise PerfDataError("COMPRESSED2 data size %d exceeds record size %d"
-                                    % (dsize, size), self.pd.name, where)
-            payload = buf[off + 16:off + 16 + dsize]
-        else:
-            payload = buf[off + 8:off + size]
+        payload = compressed_payload(typ, buf, off, size, self.endian, self.pd.name, where)
         if self._dobj is None:
             self._dobj = self._dctx.decompressobj(read_across_frames=True)
         decompress = self._dobj.decompress

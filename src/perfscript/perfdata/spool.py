@@ -21,10 +21,10 @@ import zstandard
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
+from perfscript.perfdata.records import DECOMPRESS_SLICE, compressed_payload
 
 # at most this many times the file's size unpacked (zstd ratios of perf data are ~5-20)
 MAX_EXPANSION = 64
-SLICE = 1024
 
 
 class Spooled:
@@ -78,7 +78,6 @@ def spool(pd):
         return None
     endian = pd.endian
     header = struct.Struct(endian + "IHH")
-    u64 = struct.Struct(endian + "Q")
     off = pd.data_offset
     end = off + pd.data_size
     limit = MAX_EXPANSION * max(len(buf), 1 << 20)
@@ -108,20 +107,12 @@ def spool(pd):
                 out.write(buf[plain_from:off])
                 written += off - plain_from
                 plain_from = None
-            if typ == C.RECORD_COMPRESSED2:
-                if size < 16:
-                    return None
-                dsize = u64.unpack_from(buf, off + 8)[0]
-                if dsize > size - 16:
-                    return None
-                payload = buf[off + 16:off + 16 + dsize]
-            else:
-                payload = buf[off + 8:off + size]
+            payload = compressed_payload(typ, buf, off, size, endian)
             if dobj is None:
                 dobj = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
             segments.append((written, off, True))
-            for at in range(0, len(payload), SLICE):
-                piece = dobj.decompress(payload[at:at + SLICE])
+            for at in range(0, len(payload), DECOMPRESS_SLICE):
+                piece = dobj.decompress(payload[at:at + DECOMPRESS_SLICE])
                 if piece:
                     out.write(piece)
                     written += len(piece)
