@@ -25,6 +25,7 @@ from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.frames.columns import TypedDecoder
 from perfscript.session.batched import present_values
+from perfscript.session.maps import LookupCache, space_key
 
 # sample_type bits laid out at fixed positions (then RAW): these go column-wise
 _FIXED_BITS = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME
@@ -338,15 +339,11 @@ class Collector:
         for k, start, nr, tid in zip(range(c0, c1), chunk["chain_start"][c0:c1],
                                      chunk["chain_nr"][c0:c1], tids):
             thread = table[tid]
-            maps = thread.maps
             raw = buf[start:start + 8 * nr]
-            key = (maps.serial, maps.version, kernel_maps.version, raw)
+            key = (space_key(thread, kernel_maps), raw)
             got = cache.get(key)
             if got is None:
-                got = frames.chain(struct.unpack(fmt % nr, raw), thread)
-                if len(cache) >= 1 << 17:
-                    cache.clear()
-                cache[key] = got
+                got = cache.put(key, frames.chain(struct.unpack(fmt % nr, raw), thread))
             out[k] = got
 
     def finish(self):
@@ -375,8 +372,8 @@ class Frames:
         self.session = session
         self.symbols = symbols      # False: frames keep their maps' dso, no symbols
         self.ids = {}
-        self.chains = {}
-        self.raw_chains = {}     # the column-wise path's: keyed by the chain's raw bytes
+        self.chains = LookupCache()
+        self.raw_chains = LookupCache()   # the column-wise path's: by the raw chain bytes
         self.ip, self.sym, self.sym_off, self.dso = [], [], [], []
 
     def chain(self, ips, thread):
@@ -384,16 +381,13 @@ class Frames:
         the same ones, so they are kept per (maps, their versions, chain)."""
         if not ips:
             return ()
-        maps = getattr(thread, "maps", None)
-        if maps is None:
+        space = space_key(thread, self.session.kernel_maps)
+        if space is None:
             return self._chain(ips, thread)
-        key = (maps.serial, maps.version, self.session.kernel_maps.version, ips)
+        key = (space, ips)
         got = self.chains.get(key)
         if got is None:
-            got = self._chain(ips, thread)
-            if len(self.chains) >= 1 << 17:
-                self.chains.clear()
-            self.chains[key] = got
+            got = self.chains.put(key, self._chain(ips, thread))
         return got
 
     def _chain(self, ips, thread):

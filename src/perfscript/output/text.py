@@ -23,6 +23,7 @@ from perfscript.script.branch_flags import sample_flags_disp
 from perfscript.script.mem_info import datasrc_decode
 from perfscript.script.regs import format_regs
 from perfscript.session.filters import FilterError, SampleFilter
+from perfscript.session.maps import LookupCache, space_key
 
 NSEC_PER_SEC = 1000000000
 U32_MAX = 0xFFFFFFFF
@@ -140,8 +141,8 @@ class TextPrinter:
         self.name_width = 0
         self._compiled = {}
         self._symcache = {}
-        self._chains = {}
-        self._chain_texts = {}      # the batched path's: keyed by the chain's raw bytes
+        self._chains = LookupCache()
+        self._chain_texts = LookupCache()   # the batched path's: by the chain's raw bytes
         self._data_src_width = 0
         self._first_time = self._prev_time = 0      # for --reltime / --deltatime
         self._clock = session.features.get(FEAT_CLOCK_DATA)
@@ -426,16 +427,13 @@ class TextPrinter:
     def _callchain(self, s, thread, f):
         """The callchain lines; the same chain in the same address spaces prints the
         same, so they are kept per (maps, their versions, chain)."""
-        maps = getattr(thread, "maps", None)
-        if maps is None:
+        space = space_key(thread, self.session.kernel_maps)
+        if space is None:
             return self._callchain_lines(s.callchain, thread, f)
-        key = (maps.serial, maps.version, self.session.kernel_maps.version, f, s.callchain)
+        key = (space, f, s.callchain)
         text = self._chains.get(key)
         if text is None:
-            text = self._callchain_lines(s.callchain, thread, f)
-            if len(self._chains) >= 1 << 17:
-                self._chains.clear()
-            self._chains[key] = text
+            text = self._chains.put(key, self._callchain_lines(s.callchain, thread, f))
         return text
 
     def _callchain_lines(self, ips, thread, f):

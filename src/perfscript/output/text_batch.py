@@ -10,6 +10,7 @@ import numpy as np
 
 from perfscript.perfdata import constants as C
 from perfscript.session.batched import merge_in_order, segment_comms
+from perfscript.session.maps import space_key
 
 NSEC_PER_SEC = 1000000000
 _COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
@@ -217,15 +218,11 @@ class _ChainText:
         out = []
         for start, nr, tid in zip(self.starts[rows], self.nrs[rows], self.tids[rows]):
             thread = table[tid]
-            maps = thread.maps
             raw = buf[start:start + 8 * nr]
-            key = (maps.serial, maps.version, kernel_maps.version, f, raw)
+            key = (space_key(thread, kernel_maps), f, raw)
             text = cache.get(key)
             if text is None:
                 ips = struct.unpack("%s%dQ" % ("<" if little else ">", nr), raw)
-                text = lines(ips, thread, f)
-                if len(cache) >= 1 << 17:
-                    cache.clear()
-                cache[key] = text
+                text = cache.put(key, lines(ips, thread, f))
             out.append(text)
         return out

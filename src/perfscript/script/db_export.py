@@ -30,11 +30,12 @@ perf's rules that shape the rows:
 """
 
 from perfscript.perfdata import constants as C
-from perfscript.script import branch_flags as BF
 from perfscript.perfdata.attr import FLAG_COMM_EXEC
+from perfscript.script import branch_flags as BF
 from perfscript.script.call_path import CallPath
 from perfscript.script.thread_stack import ThreadStacks
 from perfscript.session.evsel import synthesized_name
+from perfscript.session.maps import LookupCache, space_key
 from perfscript.session.session import _ANON_NAMES, _ANON_PREFIXES
 from perfscript.symbols.symbol import Symbol
 
@@ -240,10 +241,12 @@ class DbExport:
         # (maps serial, maps version, kernel maps version, callchain) -> (call path,
         # lookup-cache state after it): a callchain seen before in the same address space
         # gives the same call path; replaying it only sets the lookup caches it left
-        self.chain_cache = {}
+        self.chain_cache = LookupCache(CHAIN_CACHE_LIMIT)
         self._touched = None     # dsos looked up while a callchain is resolved
-        self.resolve_cache = {}  # (maps serial, version, address) -> (map, dso, address)
-        self.table_cache = {}    # (id(dso), address) -> the dso's own symbol there
+        # (maps serial, version, address) -> (map, dso, address)
+        self.resolve_cache = LookupCache(RESOLVE_CACHE_LIMIT)
+        # (id(dso), address) -> the dso's own symbol there
+        self.table_cache = LookupCache(RESOLVE_CACHE_LIMIT)
         self._misses = []        # ... the (dso, address) lookups that found nothing
         self._tainted = False    # ... and whether that resolution can be replayed
         self.states = {}         # id(thread) -> ThreadState
@@ -466,9 +469,7 @@ class DbExport:
         key = (id(dso), addr)
         sym = self.table_cache.get(key, _NOT_LOOKED_UP)
         if sym is _NOT_LOOKED_UP:
-            if len(self.table_cache) >= RESOLVE_CACHE_LIMIT:
-                self.table_cache.clear()
-            sym = self.table_cache[key] = dso.table.find(addr)
+            sym = self.table_cache.put(key, dso.table.find(addr))
         if sym is None:
             extra = self.unknown.get(id(dso))
             if extra is not None:
@@ -520,9 +521,7 @@ class DbExport:
                 else:
                     hit = (m, dso, ip if _identity_map(m)
                            else dso.map_ip(ip, m.start, m.pgoff))
-            if len(self.resolve_cache) >= RESOLVE_CACHE_LIMIT:
-                self.resolve_cache.clear()
-            self.resolve_cache[key] = hit
+            self.resolve_cache.put(key, hit)
         m, dso, addr = hit
         if dso is None:
             return m, None, None, addr
@@ -544,10 +543,10 @@ class DbExport:
         ips = s.callchain
         if not ips:
             return None
-        maps = getattr(thread, "maps", None)
-        if maps is None:
+        space = space_key(thread, self.session.kernel_maps)
+        if space is None:
             return self._walk_callchain(ips, thread)
-        key = (maps.serial, maps.version, self.session.kernel_maps.version, tuple(ips))
+        key = (space, tuple(ips))
         hit = self.chain_cache.get(key)
         if hit is not None:
             node, lasts, misses = hit
@@ -570,12 +569,10 @@ class DbExport:
         finally:
             touched, self._touched = self._touched, None
         if not self._tainted:
-            if len(self.chain_cache) >= CHAIN_CACHE_LIMIT:
-                self.chain_cache.clear()
             last_find = self.last_find
-            self.chain_cache[key] = (node, [(k, last_find[k][0], last_find[k][1], dso)
-                                            for k, dso in touched.items()],
-                                     tuple(self._misses))
+            self.chain_cache.put(key, (node, [(k, last_find[k][0], last_find[k][1], dso)
+                                              for k, dso in touched.items()],
+                                       tuple(self._misses)))
         return node
 
     def _walk_callchain(self, ips, thread):

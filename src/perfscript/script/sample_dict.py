@@ -1,12 +1,12 @@
 """perf_sample_dict / param_dict and callchain lists, built as perf 6.1 builds them."""
 
 from perfscript.perfdata import constants as C
+from perfscript.session.maps import LookupCache, space_key
 
 U32_MAX = 0xFFFFFFFF
 U64_MAX = (1 << 64) - 1
 MAX_STACK = 127          # perf script's default callchain depth for scripts
 DATA_SRC_NONE = 0x5080021
-CHAIN_CACHE_LIMIT = 1 << 17     # distinct callchains remembered at once
 _NO_MAP = object()              # a frame outside every map: only its ip is given
 
 _CONTEXT_MODES = {
@@ -25,7 +25,7 @@ class SampleDicts:
         self.hide_callchain = hide_callchain    # perf script -G
         self._regs = None
         self._mem = None
-        self._chains = {}
+        self._chains = LookupCache()
 
     # ------------------------------------------------------------ callchains
 
@@ -38,17 +38,14 @@ class SampleDicts:
         ips = s.callchain
         if not ips or self.hide_callchain:
             return []
-        maps = getattr(thread, "maps", None)
-        if maps is None:
+        space = space_key(thread, self.session.kernel_maps)
+        if space is None:
             frames = self._frames(ips, thread)
         else:
-            key = (maps.serial, maps.version, self.session.kernel_maps.version, ips)
+            key = (space, ips)
             frames = self._chains.get(key)
             if frames is None:
-                frames = self._frames(ips, thread)
-                if len(self._chains) >= CHAIN_CACHE_LIMIT:
-                    self._chains.clear()
-                self._chains[key] = frames
+                frames = self._chains.put(key, self._frames(ips, thread))
         out = []
         append = out.append
         for ip, sym, off, dso in frames:

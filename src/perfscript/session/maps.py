@@ -105,3 +105,29 @@ class Maps:
 
     def __len__(self):
         return len(self.maps)
+
+
+def space_key(thread, kernel_maps):
+    """The address spaces a lookup for `thread` sees, as part of a cache key: its maps
+    and the kernel's, each at its current version; None for a thread without maps."""
+    maps = getattr(thread, "maps", None)
+    if maps is None:
+        return None
+    return (maps.serial, maps.version, kernel_maps.version)
+
+
+class LookupCache(dict):
+    """Answers of address lookups that only depend on the address spaces (a callchain's
+    frames, its printed lines): forgotten all at once past `limit` entries."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit=1 << 17):
+        super().__init__()
+        self.limit = limit
+
+    def put(self, key, value):
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
