@@ -164,17 +164,9 @@ class EventColumns:
             "addr": field("addr") if "addr" in slots else np.zeros(n, np.uint64),
         }
         if self.chain_columnar:
-            nr = words[base + self.raw_word]
-            head = words[o >> 3]
-            rec_size = ((head >> np.uint64(48)) if little
-                        else (head & np.uint64(0xFFFF))).astype(np.int64)
-            room = (rec_size - 16 - 8 * self.raw_word) // 8
-            bad = np.flatnonzero((room < 0) | (nr > room.clip(0).astype(np.uint64)))
-            if len(bad):
-                raise PerfDataError("sample's callchain overruns its record",
-                                    batch.session.name, int(o[bad[0]]))
-            chunk["chain_start"] = (o + 16 + 8 * self.raw_word).tolist()
-            chunk["chain_nr"] = nr.astype(np.int64).tolist()
+            start, nr = batch.chain_extent(o, self.ev.layout, little)
+            chunk["chain_start"] = start.tolist()
+            chunk["chain_nr"] = nr.tolist()
         if self.decoder is not None:
             sw = words[base + self.raw_word]
             sizes = ((sw & _U32) if little else (sw >> np.uint64(32))).astype(np.int64)

@@ -25,6 +25,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 
 U64_MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -124,16 +125,28 @@ class RecordBatch:
         time, cpu, pid, tid, period (as sample_columns) and each chain's entry count and
         first byte; None if a chain overruns its record."""
         o, base, field, signed = self._fixed(sel, layout, little)
-        nr_word = layout.fixed.size // 8
-        nr = self.words[base + nr_word]
-        avail = (self._record_sizes(o, little).astype(np.int64) - 8 - 8 * (nr_word + 1)) // 8
-        if (avail < 0).any() or (nr > avail.clip(0).astype(np.uint64)).any():
+        try:
+            start, nr = self.chain_extent(o, layout, little)
+        except PerfDataError:
             return None
         slots = field.slots
         return {"time": field("time") if "time" in slots else None,
                 "cpu": signed("cpu"), "pid": signed("pid"), "tid": signed("tid"),
                 "period": field("period") if "period" in slots else None,
-                "chain_start": o + 8 + 8 * (nr_word + 1), "chain_nr": nr.astype(np.int64)}
+                "chain_start": start, "chain_nr": nr}
+
+    def chain_extent(self, o, layout, little):
+        """(first byte, entry count) of the callchains of the samples at offsets `o`
+        (one layout, the callchain right after the fixed fields); PerfDataError names the
+        first record whose chain overruns it."""
+        nr_word = layout.fixed.size // 8
+        nr = self.words[(o >> 3) + 1 + nr_word]
+        room = (self._record_sizes(o, little).astype(np.int64) - 16 - 8 * nr_word) // 8
+        bad = np.flatnonzero((room < 0) | (nr > room.clip(0).astype(np.uint64)))
+        if len(bad):
+            raise PerfDataError("sample's callchain overruns its record", self.session.name,
+                                int(o[bad[0]]))
+        return o + 16 + 8 * nr_word, nr.astype(np.int64)
 
 
 _comm_of = attrgetter("comm")
