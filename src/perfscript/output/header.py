@@ -8,6 +8,7 @@ prints each feature as its HEADER_FEATURE record goes by instead.
 """
 
 import os
+import struct
 import sys
 import time
 
@@ -332,7 +333,6 @@ def _pmu_caps_line(pmu, caps):
 
 def _btf_ids(raw, endian):
     """BPF_BTF: a count, then (id, size, data) entries; perf lists the ids, sorted."""
-    import struct
     ids, at = [], 4
     if len(raw) < 4:
         return ids

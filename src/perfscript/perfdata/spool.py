@@ -55,7 +55,12 @@ class Spooled:
         return where if packed else where + (off - start)
 
     def close(self):
-        self.source.close()
+        """Unmap and delete the unpacked file (kept mapped while anything still holds a
+        view of it; the file is gone either way once closed)."""
+        try:
+            self.source.close()
+        except BufferError:
+            pass
         self._file.close()
 
 

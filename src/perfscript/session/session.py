@@ -224,6 +224,7 @@ class Session:
         finally:
             self.pd = original
             walker.count += unpacked.compressed_records
+        unpacked.close()        # the temporary file goes; its offset map stays
         return True
 
     def file_offset(self, off):
