@@ -16,6 +16,7 @@ from perfscript.ftrace import (
     make_common_decoder, make_field_decoder, parse_format, parse_tracing_data,
 )
 from perfscript.ftrace.batch_decode import BatchDecoder, gather_fixed
+from perfscript.session.consumer import Consumer
 from test_ftrace_helpers import (
     CASES, COMMON_FIELDS, RECORDINGS, THIRDPARTY, format_text, read_dump, reference_dumps,
     tracing_blob,
@@ -84,7 +85,7 @@ def _payloads(path):
 
     by_id = {}
 
-    class Collect:
+    class Collect(Consumer):
         def sample(self, ev, sample, thread):
             if ev.tp_format is not None:
                 by_id.setdefault(ev.tp_format.id, []).append(sample.raw)

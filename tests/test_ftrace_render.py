@@ -23,6 +23,7 @@ from perfscript.ftrace import parse_format
 from perfscript.ftrace import render_cfmt as cfmt
 from perfscript.ftrace import render_ptr as ptr
 from perfscript.ftrace.render import format_warnings, make_renderer
+from perfscript.session.consumer import Consumer
 from test_ftrace_helpers import CASES, CORPUS, THIRDPARTY, format_text
 
 # ----------------------------------------------------- perf script text
@@ -57,7 +58,7 @@ def script_bodies(text):
     return out
 
 
-class Collect:
+class Collect(Consumer):
     """Session consumer keeping (evsel, time, cpu, raw) of tracepoint samples."""
 
     def __init__(self):

@@ -8,6 +8,7 @@ import pytest
 
 from perfscript.ftrace.render import make_renderer
 from perfscript.session.session import Session
+from perfscript.session.consumer import Consumer
 
 HERE = os.path.dirname(__file__)
 FILES = sorted(glob.glob(os.path.join(HERE, "data", "recordings", "*.data")) +
@@ -15,7 +16,7 @@ FILES = sorted(glob.glob(os.path.join(HERE, "data", "recordings", "*.data")) +
                                       "perf.data")))
 
 
-class Payloads:
+class Payloads(Consumer):
     def __init__(self):
         self.by_event = {}
 

@@ -5,6 +5,7 @@ import pytest
 from perfscript.output.fields import COMM, CPU, FieldsError, IP, OutputSpec, PERIOD, T_SW, \
     T_TRACE, TRACE
 from perfscript.output.sideband import format_record
+from perfscript.perfdata.record_types import parse_record
 from perfscript.perfdata import constants as C
 from perfscript.session.filters import (FilterError, SampleFilter, parse_nsec_time,
                                         parse_time_ranges, time_skips)
@@ -95,9 +96,10 @@ def test_sideband_text():
     import struct
     rec = struct.pack("<IHH", C.RECORD_COMM, C.MISC_COMM_EXEC, 24) + \
         struct.pack("<ii", 5, 6) + b"ls\0\0\0\0\0\0"
-    assert format_record(C.RECORD_COMM, C.MISC_COMM_EXEC, rec, 0, len(rec), "<") == \
-        "PERF_RECORD_COMM exec: ls:5/6\n"
+    assert format_record(parse_record(C.RECORD_COMM, C.MISC_COMM_EXEC, rec, 0, len(rec),
+                                      "<")) == "PERF_RECORD_COMM exec: ls:5/6\n"
     rec = struct.pack("<IHH", C.RECORD_SWITCH_CPU_WIDE, C.MISC_SWITCH_OUT, 16) + \
         struct.pack("<ii", 7, 8)
-    assert format_record(C.RECORD_SWITCH_CPU_WIDE, C.MISC_SWITCH_OUT, rec, 0, 16, "<") == \
+    assert format_record(parse_record(C.RECORD_SWITCH_CPU_WIDE, C.MISC_SWITCH_OUT, rec, 0,
+                                      16, "<")) == \
         "PERF_RECORD_SWITCH_CPU_WIDE OUT          next pid/tid:     7/8    \n"

@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 
 from perfscript.session import batched
 from perfscript.session.session import Session
+from perfscript.session.consumer import Consumer
 
 from synthetic import build_perf_data  # noqa: E402
 
 
-class Recorder:
+class Recorder(Consumer):
     """A consumer that notes which record (by its tid) arrives, in order."""
 
     def __init__(self):

@@ -16,6 +16,7 @@ from conftest import CORPUS, RECORDINGS
 from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.spool import _RecordBounds, spool
 from perfscript.session.session import Session
+from perfscript.session.consumer import Consumer
 
 DUMP = os.path.join(RECORDINGS, "dump_args.py")
 ZSTD_FILES = [os.path.join(RECORDINGS, "zstd.data")] + sorted(
@@ -42,7 +43,7 @@ def test_zstd_file_is_read_unpacked():
     s = Session(os.path.join(RECORDINGS, "zstd.data"))
     rows = []
 
-    class Count:
+    class Count(Consumer):
         def deliver_batch(self, batch):
             rows.append(len(batch))
 

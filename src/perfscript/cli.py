@@ -250,12 +250,8 @@ def run_script(opts):
     error = None
     try:
         session.process(engine, batched=not os.environ.get("PERFSCRIPT_NO_BATCH"))
-    except PerfDataError as e:
+    except PerfDataError as e:      # trace_end has run
         error = e
-    except HandlerFailed as e:
-        return _abort(engine, e)
-    try:
-        engine.end()
     except HandlerFailed as e:
         return _abort(engine, e)
     perf_stdout.close()

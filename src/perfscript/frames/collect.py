@@ -25,6 +25,7 @@ from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.frames.columns import TypedDecoder
 from perfscript.session.batched import present_values
+from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
 
 # sample_type bits laid out at fixed positions (then RAW): these go column-wise
@@ -189,7 +190,7 @@ class EventColumns:
         self.flush()
 
 
-class Collector:
+class Collector(Consumer):
     """The session consumer of the columnar pass."""
 
     def __init__(self, session, progress=None, symbols=True):
@@ -338,7 +339,7 @@ class Collector:
                 got = cache.put(key, frames.chain(struct.unpack(fmt % nr, raw), thread))
             out[k] = got
 
-    def finish(self):
+    def end(self):
         for ec in self.events.values():
             ec.finish()
         for ev in self.session.evsels:

@@ -184,7 +184,6 @@ class Trace(_Tables):
         if self._collector is None:
             col = Collector(self.session, self.progress, symbols=self.symbols)
             self.session.process(col)
-            col.finish()
             self._collector = col
         return self._collector
 

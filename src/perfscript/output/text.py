@@ -14,7 +14,7 @@ from perfscript.output.fields import (ADDR, CODE_PAGE_SIZE, COMM, CPU, DATA_PAGE
                                       TRACE, UREGS, WEIGHT, FieldsError, OutputSpec,
                                       output_type)
 from perfscript.output.header import unit_number
-from perfscript.output.sideband import SidebandSession, format_record
+from perfscript.output.sideband import format_record
 from perfscript.output.stat import StatPrinter
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
@@ -22,8 +22,10 @@ from perfscript.perfdata.features import ClockData
 from perfscript.script.branch_flags import sample_flags_disp
 from perfscript.script.mem_info import datasrc_decode
 from perfscript.script.regs import format_regs
+from perfscript.session.consumer import Consumer
 from perfscript.session.filters import FilterError, SampleFilter
 from perfscript.session.maps import LookupCache, space_key
+from perfscript.session.session import Session
 
 NSEC_PER_SEC = 1000000000
 U32_MAX = 0xFFFFFFFF
@@ -44,6 +46,12 @@ _GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
 _TAIL_FIELDS = (DATA_SRC | WEIGHT | INS_LAT | IREGS | UREGS | PHYS_ADDR | DATA_PAGE_SIZE
                 | CODE_PAGE_SIZE)
 FEAT_CLOCK_DATA = 29
+_STAT_RECORDS = frozenset((C.RECORD_STAT_CONFIG, C.RECORD_STAT, C.RECORD_STAT_ROUND,
+                           C.RECORD_THREAD_MAP, C.RECORD_CPU_MAP))
+_TASK_RECORDS = (C.RECORD_FORK, C.RECORD_EXIT)
+# side-band records whose body names their task (the others: their sample_id trailer)
+_BODY_NAMES_TASK = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT, C.RECORD_MMAP,
+                    C.RECORD_MMAP2)
 
 
 def misc_letters(misc, rtype):
@@ -128,7 +136,7 @@ def _identity_map(m):
     return name == "[heap]" or name.startswith(_IDENTITY_PREFIXES)
 
 
-class TextPrinter:
+class TextPrinter(Consumer):
     """Session consumer printing perf script's default text."""
 
     def __init__(self, session, spec, topts, sfilter, out):
@@ -151,6 +159,7 @@ class TextPrinter:
         self.has_auxtrace = FEAT_AUXTRACE in session.pd.feature_sections
         self.pipe = bool(session.pd.pipe)
         self._seen_types = set()
+        self.sideband_types = _STAT_RECORDS | _shown_records(topts)
         if not self.pipe:
             self._check_output_opt()
         self.deliver_batch = BatchLines(self).deliver_batch
@@ -466,26 +475,44 @@ class TextPrinter:
 
     _rtype = C.RECORD_SAMPLE
 
-    def sideband(self, typ, misc, buf, off, size, ev, s, pid, tid, body_end):
-        """A COMM/FORK/EXIT/MMAP/LOST/SWITCH record perf prints with --show-*-events."""
+    def sideband(self, rec):
+        """A record perf prints with --show-*-events, or a perf stat record."""
+        if rec.type in _STAT_RECORDS:
+            if self.stat is None:
+                self.stat = StatPrinter(self.session, self.write)
+            self.stat.record(rec)
+            return
+        ev, s = rec.evsel, rec.sample
+        if rec.type in _BODY_NAMES_TASK:
+            pid, tid = rec.pid, rec.tid
+        else:
+            pid, tid = _s32(s.pid), _s32(s.tid)
         if ev is not None and not ev.attr.sample_id_all:
+            # no trailer: perf takes the task (and FORK/EXIT's time) from the body
+            s.time = rec.time if rec.type in _TASK_RECORDS else 0
             s.cpu = 0
             s.pid = pid & U32_MAX
             s.tid = tid & U32_MAX
         if self.filter.cpus is not None and self.filter.skip_cpu(s.cpu):
             return
         thread = self.session.threads.findnew(pid, tid) if tid != -1 else None
-        s.misc = misc
-        self._rtype = typ
-        self.write(self._sideband_start(ev, s, thread)
-                   + format_record(typ, misc, buf, off, size, self.session.endian, body_end))
+        s.misc = rec.misc
+        self._rtype = rec.type
+        self.write(self._sideband_start(ev, s, thread) + format_record(rec))
 
-    def user_record(self, typ, misc, size, buf, off, where):
-        if typ == C.RECORD_AUXTRACE_ERROR:
-            return
-        if self.stat is None:
-            self.stat = StatPrinter(self.session, self.write)
-        self.stat.record(typ, misc, size, buf, off, where)
+
+def _shown_records(topts):
+    """The side-band records the --show-*-events options print."""
+    shown = set()
+    if topts.show_task:
+        shown.update((C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT))
+    if topts.show_mmap:
+        shown.update((C.RECORD_MMAP, C.RECORD_MMAP2))
+    if topts.show_switch:
+        shown.update((C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE))
+    if topts.show_lost:
+        shown.add(C.RECORD_LOST)
+    return shown
 
 
 def _s32(v):
@@ -517,7 +544,7 @@ def run(opts, out=None):
                         reltime=opts.get("reltime", False),
                         deltatime=opts.get("deltatime", False))
     path = opts.get("input") or "perf.data"
-    session = SidebandSession(path, _make_resolver(opts), topts, warn=_stderr_line)
+    session = Session(path, _make_resolver(opts), warn=_stderr_line)
     if header_options(opts, session):
         return 0
     try:

@@ -36,7 +36,7 @@ from perfscript.script.call_path import CallPath
 from perfscript.script.thread_stack import ThreadStacks
 from perfscript.session.evsel import synthesized_name
 from perfscript.session.maps import LookupCache, space_key
-from perfscript.session.session import _ANON_NAMES, _ANON_PREFIXES
+from perfscript.session.session import ANON_NAMES, ANON_PREFIXES
 from perfscript.symbols.symbol import Symbol
 
 U64 = 1 << 64
@@ -145,7 +145,7 @@ def _prev_cpumode(ips, ent, cpumode):
 def _identity_map(m):
     """perf maps addresses in anonymous and dso-less memory to themselves."""
     name = m.filename
-    return name in _ANON_NAMES or name.startswith(_ANON_PREFIXES)
+    return name in ANON_NAMES or name.startswith(ANON_PREFIXES)
 
 
 def _truthy(g, name):
@@ -179,14 +179,12 @@ class ThreadState:
 
     __slots__ = ("thread", "db_id", "comms", "comm_set")
 
-    def __init__(self, thread):
+    def __init__(self, thread, comm, comm_set):
+        """`comm`, `comm_set`: the thread's name when db-export first meets it."""
         self.thread = thread
         self.db_id = 0
-        if thread.comm_set:
-            self.comms = [Comm(thread.comm, 0, False)]
-        else:
-            self.comms = [Comm(":%d" % thread.tid, 0, False)]
-        self.comm_set = thread.comm_set
+        self.comms = [Comm(comm if comm_set else ":%d" % thread.tid, 0, False)]
+        self.comm_set = comm_set
 
     def set_comm(self, name, time, exec_):
         if not self.comm_set:
@@ -256,7 +254,6 @@ class DbExport:
         self.stacks = None       # perf's thread stack, made at the first sample
         self.comm_exec = any(ev.attr.flags & FLAG_COMM_EXEC
                              for ev in self.session.evsels.evsels)
-        self._hook_session()
 
     # ------------------------------------------------------------ plumbing
 
@@ -265,69 +262,42 @@ class DbExport:
         if fn is not None:
             self.engine._invoke(fn, row)
 
-    def _hook_session(self):
-        """Follow COMM and FORK records for comm start times and exec flags.
+    def task_record(self, rec):
+        """A COMM or FORK record the session has applied: comm start times and exec
+        flags for the comm rows, threads a fork replaced off the thread stacks."""
+        self._epoch += 1
+        if rec.type == C.RECORD_COMM:
+            self._comm_record(rec)
+        else:
+            self._fork_record(rec)
 
-        The session gives consumers no fork callback, so its record handlers are
-        wrapped on this session instance only (db-export mode only)."""
-        session = self.session
-        base = dict(type(session)._HANDLERS)
-        orig_comm = base[C.RECORD_COMM]
-        orig_fork = base[C.RECORD_FORK]
+    def _comm_record(self, rec):
+        th = rec.thread
+        st = self.states.get(id(th))
+        if st is None or st.thread is not th:
+            # first seen now: its comm list starts with the name it had before
+            st = self.states[id(th)] = ThreadState(th, rec.old_comm, rec.old_comm_set)
+        st.set_comm(th.comm, rec.sample.time or 0, rec.exec)
+        if rec.exec:
+            # perf's machine learns comm_exec from the records too: a pipe-mode
+            # recording has no attrs when the session starts
+            self.comm_exec = True
 
-        def comm(sess, misc, size, buf, off, where, ev):
-            self._epoch += 1
-            pid, tid = sess._u32.unpack_from(buf, off + 8)[0], \
-                sess._u32.unpack_from(buf, off + 12)[0]
-            pid, tid = s32(pid), s32(tid)
-            before = sess.threads.findnew(pid, tid)
-            st = self._state(before)
-            orig_comm(sess, misc, size, buf, off, where, ev)
-            th = sess.threads.get(tid)
-            if th is not before:
-                st = self._state(th)
-            t = sess._trailer(ev, buf, off, size).time
-            exec_ = bool(misc & C.MISC_COMM_EXEC)
-            st.set_comm(th.comm, t or 0, exec_)
-            if exec_:
-                # perf's machine learns comm_exec from the records too: a pipe-mode
-                # recording has no attrs when the session starts
-                self.comm_exec = True
-
-        def fork(sess, misc, size, buf, off, where, ev):
-            self._epoch += 1
-            pid, ppid, tid, ptid = (s32(sess._u32.unpack_from(buf, off + 8 + 4 * i)[0])
-                                    for i in range(4))
-            parent = sess.threads.findnew(ppid, ptid)
-            pst = self._state(parent)
-            old = sess.threads.get(tid)
-            orig_fork(sess, misc, size, buf, off, where, ev)
-            th = sess.threads.get(tid)
-            if old is not None and th is not old and self.stacks is not None:
-                self.stacks.flush_thread(old)     # perf frees the thread it replaced
-            if th is None:
-                return
-            if th is old and id(th) in self.states:
-                return
-            st = ThreadState.__new__(ThreadState)
-            st.thread = th
-            st.db_id = 0
-            st.comms = [Comm(":%d" % tid, 0, False)]
-            st.comm_set = False
-            self.states[id(th)] = st
-            if pst.comm_set:
-                t = sess._trailer(ev, buf, off, size).time
-                st.set_comm(pst.comm.name, t or 0, False)
-
-        handlers = dict(base)
-        handlers[C.RECORD_COMM] = comm
-        handlers[C.RECORD_FORK] = fork
-        session._HANDLERS = handlers
+    def _fork_record(self, rec):
+        pst = self._state(rec.parent)
+        old, th = rec.replaced, rec.thread
+        if old is not None and th is not old and self.stacks is not None:
+            self.stacks.flush_thread(old)     # perf frees the thread it replaced
+        if th is old and id(th) in self.states:
+            return
+        st = self.states[id(th)] = ThreadState(th, ":%d" % th.tid, False)
+        if pst.comm_set:
+            st.set_comm(pst.comm.name, rec.sample.time or 0, False)
 
     def _state(self, thread):
         st = self.states.get(id(thread))
         if st is None or st.thread is not thread:
-            st = ThreadState(thread)
+            st = ThreadState(thread, thread.comm, thread.comm_set)
             self.states[id(thread)] = st
         return st
 

@@ -18,6 +18,7 @@ from perfscript.script.batch_dispatch import BatchDispatcher
 from perfscript.script.fast_tracepoint import compile_tracepoint
 from perfscript.script import syscalls
 from perfscript.script.sample_dict import SampleDicts
+from perfscript.session.consumer import Consumer
 
 EXEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          "exec_path")
@@ -45,7 +46,19 @@ def print_handler_traceback(e):
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-class ScriptEngine:
+# the records a script sees besides samples: context switches, throttling, auxtrace
+# errors, perf stat's counts
+_SIDEBAND = frozenset((C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE, C.RECORD_THROTTLE,
+                       C.RECORD_UNTHROTTLE, C.RECORD_AUXTRACE_ERROR, C.RECORD_STAT_CONFIG,
+                       C.RECORD_STAT, C.RECORD_STAT_ROUND, C.RECORD_THREAD_MAP,
+                       C.RECORD_CPU_MAP))
+# db-export also follows comms and forks, for comm start times and exec flags
+_DB_EXPORT_SIDEBAND = _SIDEBAND | {C.RECORD_COMM, C.RECORD_FORK}
+_STAT_RECORDS = (C.RECORD_STAT_CONFIG, C.RECORD_STAT, C.RECORD_STAT_ROUND,
+                 C.RECORD_THREAD_MAP, C.RECORD_CPU_MAP)
+
+
+class ScriptEngine(Consumer):
     """The consumer that turns session events into perf script API calls."""
 
     def __init__(self, script_path, argv, session, sample_filter=None, max_stack=None,
@@ -69,8 +82,6 @@ class ScriptEngine:
         self.filter = sample_filter if sample_filter is not None and sample_filter.active \
             else None
         self.general_only = self.filter is not None or hide_callchain or max_stack is not None
-        if self.general_only:
-            self.deliver_batch = None
         self.stat = None
         self._symbol_walker = SymbolWalker()   # perf's "current field" lives across events
         self.db_export = None     # db-export mode (script/db_export.py), set after trace_begin
@@ -164,7 +175,10 @@ class ScriptEngine:
         return self.current
 
     def deliver_batch(self, batch):
-        self._batcher.deliver_batch(batch)
+        if self.general_only:
+            super().deliver_batch(batch)
+        else:
+            self._batcher.deliver_batch(batch)
 
     def current_common(self, name):
         """A common_* field of the tracepoint being handled (0 when there is none)."""
@@ -186,25 +200,26 @@ class ScriptEngine:
         return 0
 
     def prepare_evsel(self, ev):
-        """Called by the session for each event it learns of: compile its fast path."""
-        if not ev.is_tracepoint or ev.tp_format is None or ev.decoder is not None:
-            return
-        if self.general_only:
+        """An event became known: its field decoder, in the tracing data's byte order
+        (libtraceevent reads payloads in the order the tracing data declares)."""
+        if ev.is_tracepoint and ev.tp_format is not None and ev.decoder is None:
             ev.decoder = make_field_decoder(ev.tp_format, self.session.tracing.big_endian)
-            return
-        # libtraceevent reads payloads in the byte order the tracing data declares
-        ev.decoder = make_field_decoder(ev.tp_format, self.session.tracing.big_endian)
+
+    def sample_handler(self, ev):
+        """The compiled per-event path for plain tracepoint samples (fast_tracepoint)."""
+        if self.general_only or ev.decoder is None or not ev.is_tracepoint:
+            return None
         fast = compile_tracepoint(self, ev, ev.decoder)
         if fast is None:
-            return
+            return None
 
-        def first(buf, off, size, misc, where):
-            ev.fast = fast
+        def first_then_fast(buf, off, size, misc, where):
+            # perf calls the define_* callbacks before an event's first handler
             if not ev.defined:
                 self._define_symbols(ev)
             fast(buf, off, size, misc, where)
 
-        ev.fast = first
+        return first_then_fast
 
     def sample(self, ev, s, thread):
         if self.filter is not None and self.filter.skip(s, thread):
@@ -279,7 +294,27 @@ class ScriptEngine:
 
     # ------------------------------------------------------------ side band
 
-    def switch(self, sw):
+    @property
+    def sideband_types(self):
+        return _DB_EXPORT_SIDEBAND if self.db_export is not None else _SIDEBAND
+
+    def sideband(self, rec):
+        typ = rec.type
+        if typ in (C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE):
+            self._switch(rec)
+        elif typ in (C.RECORD_THROTTLE, C.RECORD_UNTHROTTLE):
+            self._throttle(rec)
+        elif typ == C.RECORD_AUXTRACE_ERROR:
+            self._auxtrace_error(rec)
+        elif typ in _STAT_RECORDS:
+            if self.stat is None:
+                from perfscript.script.stat import StatDispatcher
+                self.stat = StatDispatcher(self)
+            self.stat.record(rec)
+        elif self.db_export is not None:      # COMM, FORK
+            self.db_export.task_record(rec)
+
+    def _switch(self, sw):
         if self.db_export is not None:        # db-export mode: context_switch_table
             self.db_export.switch(sw)
             return
@@ -293,48 +328,27 @@ class ScriptEngine:
         self._invoke(fn, (s.time, cpu, pid, tid, sw.next_prev_pid, sw.next_prev_tid, -1,
                           sw.out, sw.preempt, 0, -1))
 
-    def throttle(self, kind, values, s):
-        fn = self.globals.get(kind)
+    def _throttle(self, rec):
+        fn = self.globals.get(rec.kind)
         if fn is None or not callable(fn):
             return
-        t, sid, stream_id = values
+        s = rec.sample
         cpu = s.cpu if s.cpu != 0xFFFFFFFF else -1
         pid = s.pid if s.pid != 0xFFFFFFFF else -1
         tid = s.tid if s.tid != 0xFFFFFFFF else -1
-        self._invoke(fn, (t, sid, stream_id, cpu, pid, tid))
+        self._invoke(fn, (rec.time, rec.id, rec.stream_id, cpu, pid, tid))
 
-    def _auxtrace_error(self, misc, size, buf, off):
+    def _auxtrace_error(self, rec):
         """auxtrace_error(type, code, cpu, pid, tid, ip, time, msg, cpumode, machine_pid,
-        vcpu) as perf 6.1 calls it; fmt 0 records have no time and the message there."""
+        vcpu) as perf 6.1 calls it."""
         fn = self.globals.get("auxtrace_error")
-        if fn is None or not callable(fn) or size < 40:
+        if fn is None or not callable(fn):
             return
-        e = self.session.endian
-        etype, code, cpu, pid, tid, fmt = struct.unpack_from(e + "IIiiiI", buf, off + 8)
-        ip = struct.unpack_from(e + "Q", buf, off + 32)[0]
-        end = off + size
-        if fmt == 0:
-            t, msg_at = 0, off + 40
-        else:
-            t, msg_at = struct.unpack_from(e + "Q", buf, off + 40)[0], off + 48
-        raw = bytes(buf[msg_at:min(msg_at + 64, end)])
-        msg = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
-        machine_pid, vcpu = 0, -1
-        if fmt >= 2 and msg_at + 72 <= end:
-            machine_pid, vcpu = struct.unpack_from(e + "Ii", buf, msg_at + 64)
-        self._invoke(fn, (etype, code, cpu, pid, tid, ip, t, msg,
-                          misc & C.MISC_CPUMODE_MASK, machine_pid, vcpu))
+        self._invoke(fn, (rec.error_type, rec.code, rec.cpu, rec.pid, rec.tid, rec.ip,
+                          rec.time, rec.msg, rec.misc & C.MISC_CPUMODE_MASK,
+                          rec.machine_pid, rec.vcpu))
 
     def feature(self, feat, value):
         """Pipe-mode header features arrive after the script started."""
         if feat == C.FEAT_ARCH:
             syscalls.set_arch(value)
-
-    def user_record(self, typ, misc, size, buf, off, where):
-        if typ == C.RECORD_AUXTRACE_ERROR:
-            self._auxtrace_error(misc, size, buf, off)
-            return
-        if self.stat is None:
-            from perfscript.script.stat import StatDispatcher
-            self.stat = StatDispatcher(self)
-        self.stat.record(typ, misc, size, buf, off, where)

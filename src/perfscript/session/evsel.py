@@ -74,7 +74,7 @@ class Evsel:
 
     __slots__ = ("index", "attr", "name", "layout", "tp_format", "ids", "handler_name",
                  "is_tracepoint", "default_period", "sample_id_pos", "attr_image",
-                 "decoder", "common_decoder", "defined", "time_pos", "fast")
+                 "decoder", "common_decoder", "defined", "time_pos", "sample_handler")
 
     def __init__(self, index, attr, endian):
         self.index = index
@@ -96,7 +96,7 @@ class Evsel:
         if st & C.SAMPLE_TIME:
             self.time_pos = 8 + 8 * sum(bool(st & b) for b in (
                 C.SAMPLE_IDENTIFIER, C.SAMPLE_IP, C.SAMPLE_TID))
-        self.fast = None           # a consumer's per-event sample handler, if it has one
+        self.sample_handler = None  # set by the session from its consumer's sample_handler(ev)
 
     def __repr__(self):
         return "Evsel(%d, %r)" % (self.index, self.name)

@@ -1,9 +1,5 @@
 """A recording being processed: records in perf's order, applied to session state, and
-handed to a consumer (the script engine, the text printer…).
-
-The consumer is any object with some of these methods (missing ones are skipped):
-`sample(evsel, sample, thread)`, `switch(record, sample)`, `throttle(kind, values, sample)`,
-`stat(...)`, `stat_round(...)`, `auxtrace_error(...)`, `header_ready(session)`.
+handed to a consumer (session/consumer.py says what a consumer receives and when).
 """
 
 import struct
@@ -13,36 +9,25 @@ from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import Attr
 from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
+from perfscript.perfdata.record_types import (BuildIdRecord, EventUpdateRecord,
+                                              HeaderFeatureRecord, MmapRecord, parse_record)
 from perfscript.perfdata.records import RecordWalker
 from perfscript.perfdata.sample import Sample
 from perfscript.perfdata.spool import spool
-from perfscript.session.batched import BatchedOrder, can_batch, deliver_each, packed
+from perfscript.session.batched import BatchedOrder, can_batch, packed
 from perfscript.session.evsel import EvselTable, synthesized_name
 from perfscript.session.maps import Map, Maps
 from perfscript.session.ordering import OrderedQueue
 from perfscript.session.threads import ThreadTable
 
 _KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
-_PROT_EXEC = 4
 # perf's anonymous / dso-less memory names (map.c is_anon_memory, is_no_dso_memory)
-_ANON_NAMES = ("//anon", "[heap]")
-_ANON_PREFIXES = ("/dev/zero", "/anon_hugepage", "[stack", "/SYSV")
-
-
-def _cstr(buf, start, end):
-    """A NUL-terminated string inside a record (perf's comm/filename fields)."""
-    raw = bytes(buf[start:end])
-    nul = raw.find(b"\0")
-    if nul >= 0:
-        raw = raw[:nul]
-    return raw.decode("utf-8", "replace")
-
-
-class Switch:
-    """A PERF_RECORD_SWITCH(_CPU_WIDE) record with its sample_id trailer."""
-
-    __slots__ = ("out", "preempt", "next_prev_pid", "next_prev_tid", "sample", "cpu_wide",
-                 "misc")
+ANON_NAMES = ("//anon", "[heap]")
+ANON_PREFIXES = ("/dev/zero", "/anon_hugepage", "[stack", "/SYSV")
+# records the session reads itself when they arrive, outside perf's time order
+_HEADER_RECORDS = (C.RECORD_HEADER_ATTR, C.RECORD_HEADER_TRACING_DATA,
+                   C.RECORD_HEADER_FEATURE, C.RECORD_HEADER_BUILD_ID, C.RECORD_ID_INDEX,
+                   C.RECORD_EVENT_UPDATE, C.RECORD_HEADER_EVENT_TYPE, C.RECORD_FINISHED_INIT)
 
 
 class Session:
@@ -72,8 +57,6 @@ class Session:
         self.stat_config = {}
         self.event_updates = {}
         self._read_last = {}      # sample id -> last PERF_SAMPLE_READ value
-        self._u32 = struct.Struct(self.endian + "I")
-        self._u64 = struct.Struct(self.endian + "Q")
         self.header_struct = struct.Struct(self.endian + "IHH")
         for ea in self.pd.attrs:
             self.evsels.add(ea.attr, ea.ids)
@@ -97,9 +80,8 @@ class Session:
             self.warnings.append("ignoring header feature %s: %s" % (feature_name(feat), e))
             return
         self.features[feat] = value
-        cb = getattr(self.consumer, "feature", None)
-        if cb is not None:
-            cb(feat, value)
+        if self.consumer is not None:
+            self.consumer.feature(feat, value)
         if self.feature_listener is not None:
             self.feature_listener(feat, value)
         if feat == C.FEAT_BUILD_ID and isinstance(value, (list, tuple)):
@@ -140,8 +122,7 @@ class Session:
                 if fmt is not None:
                     ev.tp_format = fmt
                     ev.handler_name = fmt.handler_name
-                    if self._prepare is not None:
-                        self._prepare(ev)
+                    self._prepare(ev)
             if ev.name is None:
                 tp = None
                 if ev.tp_format is not None:
@@ -174,18 +155,17 @@ class Session:
     # ------------------------------------------------------------ processing
 
     def process(self, consumer, batched=True):
-        """Feed every record to `consumer` in perf's order; return when the input ends.
+        """Feed every record to `consumer` (a session.consumer.Consumer) in perf's order;
+        call its `end()` when the input ends, also on a PerfDataError, which is then
+        raised.
 
         Mapped, uncompressed files are ordered with NumPy a run of records at a time
         (`batched.py`); other input goes record by record. Both give the same order.
         """
         self.consumer = consumer
-        self._sample_cb = getattr(consumer, "sample", None)
-        prepare = getattr(consumer, "prepare_evsel", None)
-        self._prepare = prepare
-        if prepare is not None:
-            for ev in self.evsels:
-                prepare(ev)
+        self._sideband_types = frozenset(consumer.sideband_types)
+        for ev in self.evsels:
+            self._prepare(ev)
         self.queue = OrderedQueue()
         walker = self.walker = RecordWalker(self.pd)
         try:
@@ -195,14 +175,26 @@ class Session:
                 walker = self.walker
             else:
                 self._process_records(walker)
-        finally:
+            if self.pd.truncated_data is not None:
+                raise self.pd.truncated_data
+        except PerfDataError:
             self.nr_events = walker.count
-        if self.pd.truncated_data is not None:
-            raise self.pd.truncated_data
+            consumer.end()
+            raise
+        self.nr_events = walker.count
         if walker.trailing_garbage:
             off, n = walker.trailing_garbage
             self.warnings.append("ignored %d bytes at offset %d after the last record"
                                  % (n, off))
+        consumer.end()
+
+    def _prepare(self, ev):
+        """Tell the consumer of an event (again when its format arrives) and take its
+        fast path for the event's samples."""
+        consumer = self.consumer
+        if consumer is not None:
+            consumer.prepare_evsel(ev)
+            ev.sample_handler = consumer.sample_handler(ev)
 
     def _process_unpacked(self, consumer):
         """A compressed (perf record -z) file: unpack its data section once into a mapped
@@ -234,7 +226,7 @@ class Session:
         return off if unpacked is None else unpacked.file_offset(off)
 
     def _process_batched(self, walker, consumer):
-        order = BatchedOrder(self, getattr(consumer, "deliver_batch", None) or deliver_each)
+        order = BatchedOrder(self, consumer.deliver_batch)
         buf = self.pd.source.buf
         immediate = self._immediate
         try:
@@ -305,30 +297,39 @@ class Session:
             if ev is None:
                 self.evsels.unknown_id_samples += 1
                 return
-            fast = ev.fast
-            if fast is not None:
-                fast(buf, off, size, misc, where)
+            handler = ev.sample_handler
+            if handler is not None:
+                handler(buf, off, size, misc, where)
             else:
                 self.deliver_sample_general(ev, buf, off, size, misc, where)
             return
-        handler = self._HANDLERS.get(typ)
-        if handler is not None:
-            try:
-                handler(self, misc, size, buf, off, where, ev)
-            except struct.error:
-                raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
-                                    self.name, where) from None
+        apply = self._APPLY.get(typ)
+        if apply is None and typ not in self._sideband_types:
+            return
+        body_end = off + size - (ev.layout.trailer_size if ev is not None else 0)
+        try:
+            rec = parse_record(typ, misc, buf, off, body_end, self.endian)
+        except struct.error:
+            raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
+                                self.name, where) from None
+        if rec is None:
+            return
+        if apply is not None:
+            apply(self, rec)
+        if typ in self._sideband_types:
+            rec.evsel = ev
+            rec.sample = self._trailer(ev, buf, off, size)
+            self.consumer.sideband(rec)
 
     def deliver_sample_general(self, ev, buf, off, size, misc, where):
         """Parse a sample fully and hand it to the consumer's `sample` method."""
         sample = ev.layout.parse(buf, off, size, misc, self.name, where)
-        if self._sample_cb is not None:
-            thread = self.threads.findnew(sample.pid if sample.pid != 0xFFFFFFFF else -1,
-                                          sample.tid if sample.tid != 0xFFFFFFFF else -1)
-            if sample.read is not None:
-                self._deliver_read_values(ev, sample, thread)
-            else:
-                self._sample_cb(ev, sample, thread)
+        thread = self.threads.findnew(sample.pid if sample.pid != 0xFFFFFFFF else -1,
+                                      sample.tid if sample.tid != 0xFFFFFFFF else -1)
+        if sample.read is not None:
+            self._deliver_read_values(ev, sample, thread)
+        else:
+            self.consumer.sample(ev, sample, thread)
 
     def _deliver_read_values(self, ev, sample, thread):
         """perf splits a PERF_SAMPLE_READ sample into one sample per counter value, each
@@ -344,7 +345,7 @@ class Session:
             sample.period = value - last.get(vid, 0)
             last[vid] = value
             if sample.period:
-                self._sample_cb(member, sample, thread)
+                self.consumer.sample(member, sample, thread)
 
     def _trailer(self, ev, buf, off, size):
         s = Sample()
@@ -352,191 +353,138 @@ class Session:
             ev.layout.parse_trailer(buf, off, size, s)
         return s
 
-    def _mmap(self, misc, size, buf, off, where, ev):
-        e = self.endian
-        pid, tid, start, length, pgoff = struct.unpack_from(e + "IIQQQ", buf, off + 8)
-        end_of_body = off + size - (ev.layout.trailer_size if ev is not None else 0)
-        filename = _cstr(buf, off + 40, end_of_body)
-        prot = 0 if misc & C.MISC_MMAP_DATA else _PROT_EXEC
-        self._add_map(misc, _s32(pid), _s32(tid), start, length, pgoff, filename, None, prot, 0)
+    # ------------------------------------------------------------ state changes
 
-    def _mmap2(self, misc, size, buf, off, where, ev):
-        e = self.endian
-        pid, tid, start, length, pgoff = struct.unpack_from(e + "IIQQQ", buf, off + 8)
-        build_id = None
-        if misc & C.MISC_MMAP_BUILD_ID:
-            bsize = buf[off + 40]
-            build_id = bytes(buf[off + 44:off + 44 + min(bsize, 20)]).hex()
-        prot, flags = struct.unpack_from(e + "II", buf, off + 64)
-        end_of_body = off + size - (ev.layout.trailer_size if ev is not None else 0)
-        filename = _cstr(buf, off + 72, end_of_body)
-        self._add_map(misc, _s32(pid), _s32(tid), start, length, pgoff, filename, build_id,
-                      prot, flags)
-
-    def _add_map(self, misc, pid, tid, start, length, pgoff, filename, build_id, prot, flags):
-        cpumode = misc & C.MISC_CPUMODE_MASK
-        end = start + length
+    def _mmap(self, rec):
+        cpumode = rec.misc & C.MISC_CPUMODE_MASK
+        start, pid, filename = rec.start, rec.pid, rec.filename
+        end = start + rec.length
         if end > 0xFFFFFFFFFFFFFFFF:
             end = 0xFFFFFFFFFFFFFFFF
+        build_id = rec.build_id
         if build_id is None:
             key = filename
             if cpumode in _KERNEL_MODES and filename.startswith("[kernel.kallsyms]"):
                 key = "[kernel.kallsyms]"
             build_id = self.build_ids.get(key)
-        if cpumode not in _KERNEL_MODES and prot & _PROT_EXEC and (
-                filename in _ANON_NAMES or filename.startswith(_ANON_PREFIXES)):
+        if cpumode not in _KERNEL_MODES and rec.prot & MmapRecord.PROT_EXEC and (
+                filename in ANON_NAMES or filename.startswith(ANON_PREFIXES)):
             # perf looks for JIT symbols of executable anonymous memory in a perf map
             filename = "/tmp/perf-%d.map" % pid
-        m = Map(start, end, pgoff, filename, prot, flags, build_id)
+        m = Map(start, end, rec.pgoff, filename, rec.prot, rec.flags, build_id)
         m.listed = filename in self.build_ids
         if cpumode in _KERNEL_MODES:
             self.kernel_maps.insert(m)
             return
-        th = self.threads.findnew(pid, tid)
+        th = self.threads.findnew(pid, rec.tid)
         th.maps.insert(m)
 
-    def _comm(self, misc, size, buf, off, where, ev):
-        pid, tid = struct.unpack_from(self.endian + "II", buf, off + 8)
-        end_of_body = off + size - (ev.layout.trailer_size if ev is not None else 0)
-        comm = _cstr(buf, off + 16, end_of_body)
-        th = self.threads.findnew(_s32(pid), _s32(tid))
-        th.set_comm(comm)
-        cb = getattr(self.consumer, "comm", None)
-        if cb is not None:
-            cb(th, misc, self._trailer(ev, buf, off, size))
+    def _comm(self, rec):
+        th = rec.thread = self.threads.findnew(rec.pid, rec.tid)
+        rec.old_comm, rec.old_comm_set = th.comm, th.comm_set
+        th.set_comm(rec.comm)
 
-    def _fork(self, misc, size, buf, off, where, ev):
-        pid, ppid, tid, ptid = struct.unpack_from(self.endian + "IIII", buf, off + 8)
-        self.threads.fork(_s32(pid), _s32(tid), _s32(ppid), _s32(ptid))
+    def _fork(self, rec):
+        rec.replaced = self.threads.get(rec.tid)
+        rec.thread, rec.parent = self.threads.fork(rec.pid, rec.tid, rec.ppid, rec.ptid)
 
-    def _exit(self, misc, size, buf, off, where, ev):
-        pid, ppid, tid, ptid = struct.unpack_from(self.endian + "IIII", buf, off + 8)
-        self.threads.exit(_s32(pid), _s32(tid))
+    def _exit(self, rec):
+        self.threads.exit(rec.pid, rec.tid)
 
-    def _lost(self, misc, size, buf, off, where, ev):
-        _, lost = struct.unpack_from(self.endian + "QQ", buf, off + 8)
-        self.lost_events += lost
+    def _lost(self, rec):
+        self.lost_events += rec.lost
         self.lost_chunks += 1
 
-    def _lost_samples(self, misc, size, buf, off, where, ev):
-        self.lost_samples += self._u64.unpack_from(buf, off + 8)[0]
+    def _lost_samples(self, rec):
+        self.lost_samples += rec.lost
 
-    def _switch(self, misc, size, buf, off, where, ev, cpu_wide=False):
-        cb = getattr(self.consumer, "switch", None)
-        if cb is None:
-            return
-        sw = Switch()
-        sw.misc = misc
-        sw.out = bool(misc & C.MISC_SWITCH_OUT)
-        sw.preempt = bool(misc & C.MISC_SWITCH_OUT_PREEMPT)
-        sw.cpu_wide = cpu_wide
-        if cpu_wide:
-            sw.next_prev_pid, sw.next_prev_tid = struct.unpack_from(self.endian + "ii", buf,
-                                                                    off + 8)
-        else:
-            sw.next_prev_pid = sw.next_prev_tid = -1
-        sw.sample = self._trailer(ev, buf, off, size)
-        cb(sw)
-
-    def _switch_cpu_wide(self, misc, size, buf, off, where, ev):
-        self._switch(misc, size, buf, off, where, ev, cpu_wide=True)
-
-    def _throttle(self, misc, size, buf, off, where, ev, kind="throttle"):
-        cb = getattr(self.consumer, "throttle", None)
-        if cb is None:
-            return
-        values = struct.unpack_from(self.endian + "QQQ", buf, off + 8)
-        cb(kind, values, self._trailer(ev, buf, off, size))
-
-    def _unthrottle(self, misc, size, buf, off, where, ev):
-        self._throttle(misc, size, buf, off, where, ev, kind="unthrottle")
-
-    _HANDLERS = {
+    # what each record type changes in the session's state (types not listed: nothing)
+    _APPLY = {
         C.RECORD_MMAP: _mmap,
-        C.RECORD_MMAP2: _mmap2,
+        C.RECORD_MMAP2: _mmap,
         C.RECORD_COMM: _comm,
         C.RECORD_FORK: _fork,
         C.RECORD_EXIT: _exit,
         C.RECORD_LOST: _lost,
         C.RECORD_LOST_SAMPLES: _lost_samples,
-        C.RECORD_SWITCH: _switch,
-        C.RECORD_SWITCH_CPU_WIDE: _switch_cpu_wide,
-        C.RECORD_THROTTLE: _throttle,
-        C.RECORD_UNTHROTTLE: _unthrottle,
     }
 
-    # ------------------------------------------------------------ user records
+    # ------------------------------------------------------------ records read at once
 
     def _immediate(self, typ, misc, size, buf, off, where):
-        e = self.endian
+        """A record perf handles when it reads it: header records (pipe mode), stat
+        records, auxtrace errors."""
+        if typ not in _HEADER_RECORDS:
+            if typ in self._sideband_types:
+                try:
+                    rec = parse_record(typ, misc, buf, off, off + size, self.endian)
+                except struct.error:
+                    raise PerfDataError("record of type %d too short (%d bytes)"
+                                        % (typ, size), self.name, where) from None
+                if rec is not None:
+                    rec.sample = Sample()
+                    self.consumer.sideband(rec)
+            return
         try:
             if typ == C.RECORD_HEADER_ATTR:
-                attr = Attr.parse(buf, off + 8, size - 8, e, self.name)
+                attr = Attr.parse(buf, off + 8, size - 8, self.endian, self.name)
                 rest = off + 8 + attr.size
                 nids = max(0, (off + size - rest) // 8)
-                ids = struct.unpack_from("%s%dQ" % (e, nids), buf, rest)
-                ev = self.evsels.add(attr, ids)
-                if self._prepare is not None:
-                    self._prepare(ev)
-            elif typ == C.RECORD_HEADER_TRACING_DATA:
-                tsize = self._u32.unpack_from(buf, off + 8)[0]
-                start = off + size
-                self._tracing_data(bytes(buf[start:start + tsize]), where + size)
-            elif typ == C.RECORD_HEADER_FEATURE:
-                feat = self._u64.unpack_from(buf, off + 8)[0]
-                if size > 16:
-                    self._feature(feat, bytes(buf[off + 16:off + size]), where + 16)
-                    if feat == C.FEAT_EVENT_DESC:
-                        self._name_events()
-            elif typ == C.RECORD_HEADER_BUILD_ID:
-                self._header_build_id(buf, off, size)
-            elif typ == C.RECORD_ID_INDEX:
-                self._id_index(buf, off, size)
-            elif typ == C.RECORD_EVENT_UPDATE:
-                self._event_update(buf, off, size)
-            elif typ == C.RECORD_HEADER_EVENT_TYPE:
-                pass
-            elif typ in (C.RECORD_STAT_CONFIG, C.RECORD_STAT, C.RECORD_STAT_ROUND,
-                         C.RECORD_THREAD_MAP, C.RECORD_CPU_MAP, C.RECORD_AUXTRACE_ERROR):
-                cb = getattr(self.consumer, "user_record", None)
-                if cb is not None:
-                    cb(typ, misc, size, buf, off, where)
+                ids = struct.unpack_from("%s%dQ" % (self.endian, nids), buf, rest)
+                self._prepare(self.evsels.add(attr, ids))
             elif typ == C.RECORD_FINISHED_INIT:
                 self._name_events()
+            elif typ != C.RECORD_HEADER_EVENT_TYPE:
+                rec = parse_record(typ, misc, buf, off, off + size, self.endian)
+                if rec is not None:
+                    self._HEADER_APPLY[typ](self, rec, buf, size, where)
         except struct.error:
             raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
                                 self.name, where) from None
 
-    def _header_build_id(self, buf, off, size):
-        bsize = buf[off + 32] if self.pd.pipe else 20
-        misc = struct.unpack_from(self.endian + "H", buf, off + 4)[0]
-        n = bsize if (misc & (1 << 15)) and 0 < bsize <= 20 else 20
-        bid = bytes(buf[off + 12:off + 12 + n])
-        if not misc & (1 << 15):
-            bid = bid.rstrip(b"\0") if len(bid.rstrip(b"\0")) >= 16 else bid
-        filename = _cstr(buf, off + 36, off + size)
-        self.build_ids.setdefault(filename, bid.hex())
+    def _header_tracing_data(self, rec, buf, size, where):
+        start = rec.offset + size       # the data follows the record
+        self._tracing_data(bytes(buf[start:start + rec.size]), where + size)
 
-    def _id_index(self, buf, off, size):
-        nr = self._u64.unpack_from(buf, off + 8)[0]
-        if nr > (size - 16) // 32:
-            raise PerfDataError("ID_INDEX claims %d entries in %d bytes" % (nr, size),
-                                self.name, off)
-        entries = struct.unpack_from("%s%dQ" % (self.endian, 4 * nr), buf, off + 16)
+    def _header_feature(self, rec, buf, size, where):
+        if rec.data:
+            self._feature(rec.feat, rec.data, where + HeaderFeatureRecord.DATA_AT)
+            if rec.feat == C.FEAT_EVENT_DESC:
+                self._name_events()
+
+    def _header_build_id(self, rec, buf, size, where):
+        bsize = rec.size if self.pd.pipe else 20
+        given = rec.misc & BuildIdRecord.SIZE_GIVEN
+        bid = rec.data[:bsize] if given and 0 < bsize <= 20 else rec.data
+        if not given:
+            bid = bid.rstrip(b"\0") if len(bid.rstrip(b"\0")) >= 16 else bid
+        self.build_ids.setdefault(rec.filename, bid.hex())
+
+    def _id_index(self, rec, buf, size, where):
+        if rec.nr > rec.room:
+            raise PerfDataError("ID_INDEX claims %d entries in %d bytes" % (rec.nr, size),
+                                self.name, rec.offset)
         evs = self.evsels.evsels
-        for k in range(0, 4 * nr, 4):
-            sid, idx = entries[k], entries[k + 1]
+        for sid, idx in rec.entries:
             if idx < len(evs) and sid not in self.evsels.by_id:
                 self.evsels.add_ids(evs[idx], (sid,))
 
-    def _event_update(self, buf, off, size):
-        utype, sid = struct.unpack_from(self.endian + "QQ", buf, off + 8)
-        ev = self.evsels.by_id.get(sid)
+    def _event_update(self, rec, buf, size, where):
+        ev = self.evsels.by_id.get(rec.id)
         if ev is None:
             return
-        if utype == 2:   # name
-            ev.name = _cstr(buf, off + 24, off + size)
-        self.event_updates.setdefault(sid, {})[utype] = bytes(buf[off + 24:off + size])
+        if rec.update_type == EventUpdateRecord.NAME:
+            ev.name = rec.name
+        self.event_updates.setdefault(rec.id, {})[rec.update_type] = rec.payload
+
+    _HEADER_APPLY = {
+        C.RECORD_HEADER_TRACING_DATA: _header_tracing_data,
+        C.RECORD_HEADER_FEATURE: _header_feature,
+        C.RECORD_HEADER_BUILD_ID: _header_build_id,
+        C.RECORD_ID_INDEX: _id_index,
+        C.RECORD_EVENT_UPDATE: _event_update,
+    }
+
 
     # ------------------------------------------------------------ symbols
 
@@ -623,10 +571,8 @@ class Session:
     queue = None
     consumer = None
     _unpacked = None            # the Spooled data section of a compressed file, once read
-    feature_listener = None     # called with (feature id, value) as each feature is read
-    _prepare = None
-
-
-def _s32(v):
-    return v - (1 << 32) if v & 0x80000000 else v
+    # an observer of the header, apart from the consumer (the header listing of a pipe):
+    # called with (feature id, value) as each feature is read
+    feature_listener = None
+    _sideband_types = frozenset()
 

@@ -62,6 +62,7 @@ class ThreadTable:
         return th.comm
 
     def fork(self, pid, tid, ppid, ptid):
+        """Apply a FORK record: (the new thread, its parent)."""
         parent = self.findnew(ppid, ptid)
         if parent.pid != ppid:
             parent = self.findnew(ppid, ptid)
@@ -75,7 +76,7 @@ class ThreadTable:
             th.set_comm(parent.comm)
         if pid != parent.pid and th.maps is not parent.maps:
             th.maps.copy_from(parent.maps)
-        return th
+        return th, parent
 
     def exit(self, pid, tid):
         th = self.threads.get(tid)
