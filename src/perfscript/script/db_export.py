@@ -260,7 +260,7 @@ class DbExport:
     def _call(self, table, row):
         fn = self.handlers.get(table)
         if fn is not None:
-            self.engine._invoke(fn, row)
+            self.engine.invoke(fn, row)
 
     def task_record(self, rec):
         """A COMM or FORK record the session has applied: comm start times and exec
@@ -649,7 +649,7 @@ class DbExport:
                s32(flags) if flags else 0)
         self._call("sample", row)
         if ev.attr.type == C.TYPE_SYNTH and self.synth_handler is not None:
-            engine._invoke(self.synth_handler, (sample_id, d64(ev.attr.config), s.raw))
+            engine.invoke(self.synth_handler, (sample_id, d64(ev.attr.config), s.raw))
 
     def _resolve_fb(self, thread, cpumode, addr):
         m, dso, sym, a = self._resolve(thread, cpumode, addr)

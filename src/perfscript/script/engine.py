@@ -136,9 +136,11 @@ class ScriptEngine(Consumer):
     def _call_plain(self, name, *args):
         fn = self.globals.get(name)
         if fn is not None and callable(fn):
-            self._invoke(fn, args)
+            self.invoke(fn, args)
 
-    def _invoke(self, fn, args):
+    def invoke(self, fn, args):
+        """Call a script function as perf does: a failure prints the script's traceback
+        and stops the run (HandlerFailed)."""
         try:
             fn(*args)
         except SystemExit:
@@ -233,7 +235,7 @@ class ScriptEngine(Consumer):
             self.current = (ev, b"", s.time, s.offset)
             fn = self.globals.get("process_event")
             if fn is not None:
-                self._invoke(fn, (self.dicts.sample_dict(ev, s, thread),))
+                self.invoke(fn, (self.dicts.sample_dict(ev, s, thread),))
 
     def _tracepoint(self, ev, s, thread):
         fmt = ev.tp_format
@@ -265,7 +267,7 @@ class ScriptEngine(Consumer):
             args.extend(values)
             if self._wants_dict(fn, len(args)):
                 args.append(self.dicts.sample_dict(ev, s, thread, callchain))
-            self._invoke(fn, args)
+            self.invoke(fn, args)
             return
         fn = g.get("trace_unhandled")
         if fn is None or not callable(fn):
@@ -275,10 +277,10 @@ class ScriptEngine(Consumer):
         for field, v in zip(fmt.fields, values):
             d[field.name] = v
         if self._wants_dict(fn, 3):
-            self._invoke(fn, (name, self.capsule, d,
+            self.invoke(fn, (name, self.capsule, d,
                               self.dicts.sample_dict(ev, s, thread, callchain)))
         else:
-            self._invoke(fn, (name, self.capsule, d))
+            self.invoke(fn, (name, self.capsule, d))
 
     def _raw_common_pid(self, ev, raw):
         """perf passes the record's own common_pid, read as a C int."""
@@ -290,7 +292,7 @@ class ScriptEngine(Consumer):
         for cb in self._symbol_walker.callbacks(ev.tp_format):
             fn = g.get(cb[0])
             if fn is not None and callable(fn):
-                self._invoke(fn, cb[1:])
+                self.invoke(fn, cb[1:])
 
     # ------------------------------------------------------------ side band
 
@@ -325,7 +327,7 @@ class ScriptEngine(Consumer):
         cpu = s.cpu if s.cpu != 0xFFFFFFFF else -1
         pid = s.pid if s.pid != 0xFFFFFFFF else -1
         tid = s.tid if s.tid != 0xFFFFFFFF else -1
-        self._invoke(fn, (s.time, cpu, pid, tid, sw.next_prev_pid, sw.next_prev_tid, -1,
+        self.invoke(fn, (s.time, cpu, pid, tid, sw.next_prev_pid, sw.next_prev_tid, -1,
                           sw.out, sw.preempt, 0, -1))
 
     def _throttle(self, rec):
@@ -336,7 +338,7 @@ class ScriptEngine(Consumer):
         cpu = s.cpu if s.cpu != 0xFFFFFFFF else -1
         pid = s.pid if s.pid != 0xFFFFFFFF else -1
         tid = s.tid if s.tid != 0xFFFFFFFF else -1
-        self._invoke(fn, (rec.time, rec.id, rec.stream_id, cpu, pid, tid))
+        self.invoke(fn, (rec.time, rec.id, rec.stream_id, cpu, pid, tid))
 
     def _auxtrace_error(self, rec):
         """auxtrace_error(type, code, cpu, pid, tid, ip, time, msg, cpumode, machine_pid,
@@ -344,7 +346,7 @@ class ScriptEngine(Consumer):
         fn = self.globals.get("auxtrace_error")
         if fn is None or not callable(fn):
             return
-        self._invoke(fn, (rec.error_type, rec.code, rec.cpu, rec.pid, rec.tid, rec.ip,
+        self.invoke(fn, (rec.error_type, rec.code, rec.cpu, rec.pid, rec.tid, rec.ip,
                           rec.time, rec.msg, rec.misc & C.MISC_CPUMODE_MASK,
                           rec.machine_pid, rec.vcpu))
 

@@ -45,13 +45,13 @@ class StatDispatcher(StatRecords):
                 ena = sum(c[1] for c in counts.values())
                 run = sum(c[2] for c in counts.values())
                 val, ena, run = self._delta((ev.index, None), val, ena, run)
-                engine._invoke(fn, (-1, -1, time, self._scaled(val, ena, run), ena, run))
+                engine.invoke(fn, (-1, -1, time, self._scaled(val, ena, run), ena, run))
                 continue
             for ti, pid in enumerate(self.threads or [-1]):
                 for cpu in self.cpus or [-1]:
                     val, ena, run = counts.get((cpu, ti), (0, 0, 0))
                     val, ena, run = self._delta((ev.index, cpu, ti), val, ena, run)
-                    engine._invoke(fn, (cpu, s32(pid), time, val, ena, run))
+                    engine.invoke(fn, (cpu, s32(pid), time, val, ena, run))
         fn = g.get("stat__interval")
         if fn is not None and callable(fn):
-            engine._invoke(fn, (time,))
+            engine.invoke(fn, (time,))
