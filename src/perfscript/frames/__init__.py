@@ -8,6 +8,14 @@
 
 Needs pyarrow (and duckdb / pandas / polars for those conversions):
 `pip install perfscript[frames]`. See docs/frames.md.
+
+>>> import perfscript
+>>> t = perfscript.open("examples/sched.data")
+>>> t.counts()
+{'sched:sched_switch': 11, 'sched:sched_process_exec': 5, 'sched:sched_process_exit': 5}
+>>> t.table("sched:sched_switch").column("prev_comm").to_pylist()[:3]
+['sh', 'sh', 'sh']
+>>> t.close()
 """
 
 
