@@ -19,9 +19,9 @@ from perfscript.output.stat import StatPrinter
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.features import ClockData
-from perfscript.script.branch_flags import sample_flags_disp
-from perfscript.script.mem_info import datasrc_decode
-from perfscript.script.regs import format_regs
+from perfscript.names.branch_flags import sample_flags_disp
+from perfscript.names.mem_info import datasrc_decode
+from perfscript.names.regs import format_regs
 from perfscript.session.filters import FilterError, SampleFilter
 from perfscript.session.maps import LookupCache, space_key
 
