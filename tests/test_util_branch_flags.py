@@ -1,4 +1,4 @@
-"""itrace sample flags and branch-stack flag words (script/branch_flags.py).
+"""itrace sample flags and branch-stack flag words (names/branch_flags.py).
 
 flags/flags_disp expectations follow perf 6.1's perf_sample__sprintf_flags()
 (they cannot be produced without an instruction-trace decoder); brstack and
@@ -15,7 +15,7 @@ import sys
 import pytest
 from hypothesis import given, strategies as st
 
-from perfscript.script import branch_flags as bf
+from perfscript.names import branch_flags as bf
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))

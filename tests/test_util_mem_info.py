@@ -1,4 +1,4 @@
-"""datasrc_decode text (script/mem_info.py) against perf 6.1.
+"""datasrc_decode text (names/mem_info.py) against perf 6.1.
 
 Expected strings were printed by the real perf 6.1 for synthetic samples
 (tools/perf_oracle.py) or found in the corpus references; where perf is
@@ -17,7 +17,7 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from perfscript.script import mem_info
+from perfscript.names import mem_info
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -1,4 +1,4 @@
-"""iregs/uregs strings (script/regs.py) against perf 6.1.
+"""iregs/uregs strings (names/regs.py) against perf 6.1.
 
 Expected strings were printed by the real perf 6.1 (corpus case
 group_read_regs, and synthetic files from tools/perf_oracle.py); where perf
@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from perfscript.script import regs
+from perfscript.names import regs
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

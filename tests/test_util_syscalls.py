@@ -1,4 +1,4 @@
-"""Syscall names for the recording's architecture (script/syscalls.py, Util).
+"""Syscall names for the recording's architecture (names/syscalls.py, Util).
 
 The shipped tables were dumped from libaudit (python3-audit), which is what
 perf's Util.syscall_name() asks; where the bindings are installed for the
@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from perfscript.script import syscalls
+from perfscript.names import syscalls
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 UTIL = ROOT / "src/perfscript/exec_path/scripts/python/Perf-Trace-Util/lib/Perf/Trace/Util.py"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Regenerate src/perfscript/script/syscall_tables/*.tsv from libaudit.
+"""Regenerate src/perfscript/names/syscall_tables/*.tsv from libaudit.
 
 perf's Util.syscall_name() asks the python3-audit bindings for names, so the
 reference outputs depend on libaudit's tables.  This script dumps those tables
@@ -21,7 +21,7 @@ import pathlib
 import sys
 
 OUT_DIR = (pathlib.Path(__file__).resolve().parent.parent
-           / "src" / "perfscript" / "script" / "syscall_tables")
+           / "src" / "perfscript" / "names" / "syscall_tables")
 
 # Table file name -> name libaudit accepts in audit_name_to_machine().
 MACHINES = {

@@ -6,7 +6,7 @@ bits, an optional ARCH header) holding the samples you describe, runs
 ``perf script -s probe.py`` on it and returns, per sample, what perf put in
 perf_sample_dict: datasrc_decode, iregs, uregs, brstack, brstacksym.
 
-Used to derive and check perfscript's script/regs.py, mem_info.py and
+Used to derive and check perfscript's names/regs.py, mem_info.py and
 branch_flags.py against perf itself (tests/test_util_*.py use it when a
 `perf` binary is installed).  Stdlib only.
 

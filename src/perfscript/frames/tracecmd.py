@@ -12,7 +12,7 @@ plugins learn from earlier records, "<idle>" for pid 0, "<...>" when unknown).
 import numpy as np
 
 from perfscript.frames.columns import TypedDecoder
-from perfscript.frames.trace import _Tables, build_table
+from perfscript.frames.tables import Tables, build_table
 from perfscript.tracedat import open_tracedat
 from perfscript.tracedat.arrays import record_arrays
 from perfscript.tracedat.pagewalk import read_uint
@@ -61,7 +61,7 @@ def _numbers(arr):
     return np.frombuffer(arr.buffers()[1], dtype, len(arr), arr.offset * dtype.itemsize)
 
 
-class TraceDatTables(_Tables):
+class TraceDatTables(Tables):
     """A trace.dat's events as columnar tables (see docs/frames.md)."""
 
     def __init__(self, path, progress=None):

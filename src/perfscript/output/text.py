@@ -1,37 +1,31 @@
 """perf script's own text output (no -s): one line per sample, as perf 6.1 prints it.
 
-`TextPrinter` is a session consumer; `run(opts)` is what the CLI calls.
+`TextPrinter` is a session consumer; perfscript.cli.text drives it.
 """
 
 import sys
 import time
 
-from perfscript.errors import PerfDataError
+from perfscript.names.branch_flags import sample_flags_disp
+from perfscript.names.mem_info import datasrc_decode
+from perfscript.names.regs import format_regs
 from perfscript.output import fields as FD
 from perfscript.output.fields import (ADDR, CODE_PAGE_SIZE, COMM, CPU, DATA_PAGE_SIZE,
                                       DATA_SRC, DSO, EVNAME, INS_LAT, IP, IREGS, MISC,
                                       PERIOD, PHYS_ADDR, PID, SYM, SYMOFF, TID, TIME, TOD,
-                                      TRACE, UREGS, WEIGHT, FieldsError, OutputSpec,
-                                      output_type)
+                                      TRACE, UREGS, WEIGHT, output_type)
 from perfscript.output.header import unit_number
 from perfscript.output.sideband import format_record
 from perfscript.output.stat import StatPrinter
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.features import ClockData
-from perfscript.script.branch_flags import sample_flags_disp
-from perfscript.script.mem_info import datasrc_decode
-from perfscript.script.regs import format_regs
 from perfscript.session.consumer import Consumer
-from perfscript.session.filters import FilterError, SampleFilter
 from perfscript.session.maps import LookupCache, space_key
-from perfscript.session.session import Session
 
 NSEC_PER_SEC = 1000000000
 U32_MAX = 0xFFFFFFFF
 FEAT_AUXTRACE = 18
 FEAT_STAT = 19
-FEAT_SAMPLE_TIME = 21
 MAX_STACK = 127
 
 _CONTEXT_MODES = {
@@ -97,10 +91,6 @@ class TextOptions:
         self.show_mmap = show_mmap
         self.show_switch = show_switch
         self.show_lost = show_lost
-
-
-def _stderr_line(text):
-    sys.stderr.write(text + "\n")
 
 
 def _tracepoint_renderer(session, ev):
@@ -517,82 +507,3 @@ def _shown_records(topts):
 
 def _s32(v):
     return v - (1 << 32) if v & 0x80000000 else v
-
-
-# ------------------------------------------------------------------ entry point
-
-def run(opts, out=None):
-    """`perfscript -i FILE [options]` without -s: perf script's text. Returns the status."""
-    from perfscript.cli import _make_resolver, header_options
-    out = out or sys.stdout
-    spec = OutputSpec()
-    for text in opts.get("fields") or ():
-        try:
-            spec.parse(text)
-        except FieldsError as e:
-            sys.stderr.write("%s\n" % e)
-            return 129          # perf: an option callback failed -> usage, 129
-    for w in spec.warnings:
-        sys.stderr.write("%s\n" % w)
-    topts = TextOptions(ns=opts.get("ns", False),
-                        use_callchain=not opts.get("hide_call_graph", False),
-                        max_stack=opts.get("max_stack", MAX_STACK),
-                        show_task=opts.get("show_task_events", False),
-                        show_mmap=opts.get("show_mmap_events", False),
-                        show_switch=opts.get("show_switch_events", False),
-                        show_lost=opts.get("show_lost_events", False),
-                        reltime=opts.get("reltime", False),
-                        deltatime=opts.get("deltatime", False))
-    path = opts.get("input") or "perf.data"
-    session = Session(path, _make_resolver(opts), warn=_stderr_line)
-    if header_options(opts, session):
-        return 0
-    try:
-        sfilter = make_filter(opts, session)
-    except FilterError as e:
-        sys.stderr.write("%s\n" % e)
-        return e.status
-    try:
-        printer = TextPrinter(session, spec, topts, sfilter, out)
-    except FieldsError as e:
-        sys.stderr.write("%s\n" % e)
-        return 255
-    if any(f & TOD for f in spec.fields.values()) and \
-            not isinstance(session.features.get(FEAT_CLOCK_DATA), ClockData):
-        sys.stderr.write("Can't provide 'tod' time, missing clock data. Please record with "
-                         "-k/--clockid option.\n")
-        return 255
-    error = None
-    try:
-        session.process(printer, batched=True)
-    except PerfDataError as e:
-        error = e
-    except FieldsError as e:
-        out.flush()
-        sys.stderr.write("%s\n" % e)
-        return 255
-    out.flush()
-    for w in session.warnings:
-        sys.stderr.write("Warning: %s\n" % w)
-    for w in session.finish_warnings():
-        sys.stderr.write(w)
-    if error is not None:
-        sys.stderr.write("perfscript: %s\n" % error)
-        return 1
-    return 0
-
-
-def make_filter(opts, session):
-    """The SampleFilter of the command line, for this session (its sample time bounds)."""
-    first = last = 0
-    st = session.features.get(FEAT_SAMPLE_TIME)
-    if st is not None:
-        first, last = getattr(st, "first", 0), getattr(st, "last", 0)
-    cpu = opts.get("cpu")
-    if cpu is not None and not any(ev.attr.sample_type & C.SAMPLE_CPU
-                                   for ev in session.evsels):
-        raise FilterError("File does not contain CPU events. Remove -C option to proceed.")
-    nr = getattr(session.features.get(C.FEAT_NRCPUS), "available", None)
-    return SampleFilter.from_options(cpu=cpu, pid=opts.get("pid"), tid=opts.get("tid"),
-                                     comms=opts.get("comms"), time=opts.get("time"),
-                                     first_time=first, last_time=last, nr_cpus=nr)

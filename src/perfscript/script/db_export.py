@@ -29,9 +29,9 @@ perf's rules that shape the rows:
   absolute (perf's identity map_ip), so their "unknown" symbols are at the address.
 """
 
+from perfscript.names import branch_flags as BF
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import FLAG_COMM_EXEC
-from perfscript.script import branch_flags as BF
 from perfscript.script.call_path import CallPath
 from perfscript.script.thread_stack import ThreadStacks
 from perfscript.session.evsel import synthesized_name

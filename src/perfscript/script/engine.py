@@ -12,11 +12,11 @@ from operator import length_hint
 from perfscript.ftrace.decode import make_field_decoder
 from perfscript.ftrace.symbols import SymbolWalker
 from perfscript.errors import PerfDataError
+from perfscript.names import syscalls
 from perfscript.perfdata import constants as C
 from perfscript.script import context as context_mod
 from perfscript.script.batch_dispatch import BatchDispatcher
 from perfscript.script.fast_tracepoint import compile_tracepoint
-from perfscript.script import syscalls
 from perfscript.script.sample_dict import SampleDicts
 from perfscript.session.consumer import Consumer
 

@@ -146,7 +146,7 @@ class SampleDicts:
     def _datasrc(self, value):
         if self._mem is None:
             try:
-                from perfscript.script.mem_info import datasrc_decode
+                from perfscript.names.mem_info import datasrc_decode
             except ImportError:
                 def datasrc_decode(v):
                     return ""
@@ -157,7 +157,7 @@ class SampleDicts:
         if s.intr_regs is None and s.user_regs is None:
             return "", ""
         if self._regs is None:
-            from perfscript.script.regs import sample_regs_strings
+            from perfscript.names.regs import sample_regs_strings
             self._regs = sample_regs_strings
         attr = ev.attr
         return self._regs(self.session.arch, attr.sample_regs_intr, s.intr_regs or (),
@@ -166,7 +166,7 @@ class SampleDicts:
     def _branches(self, s, thread, cpumode):
         if not s.branch_stack:
             return [], []
-        from perfscript.script.branch_flags import decode_branch_flags
+        from perfscript.names.branch_flags import decode_branch_flags
         session = self.session
         brstack, brstacksym = [], []
         big_endian = session.endian == ">"

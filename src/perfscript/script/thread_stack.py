@@ -18,7 +18,7 @@ behaviour and its output on real recordings; the rules:
 * The idle task (pid = tid = 0) has one stack per cpu.
 """
 
-from perfscript.script import branch_flags as BF
+from perfscript.names import branch_flags as BF
 
 NO_CALL = 1 << 0
 NO_RETURN = 1 << 1

@@ -72,7 +72,7 @@ def clear_term():
 def _load_syscalls():
     """perfscript's syscall tables; found by path when the package isn't importable."""
     try:
-        from perfscript.script import syscalls
+        from perfscript.names import syscalls
         return syscalls
     except ImportError:
         pass
@@ -80,7 +80,7 @@ def _load_syscalls():
     import sys
     here = os.path.dirname(os.path.abspath(__file__))
     pkg = os.path.normpath(os.path.join(here, *[os.pardir] * 7))
-    path = os.path.join(pkg, "script", "syscalls.py")
+    path = os.path.join(pkg, "names", "syscalls.py")
     name = "_perfscript_syscalls"
     mod = sys.modules.get(name)
     if mod is None:

@@ -1,4 +1,5 @@
-"""`perfscript export` and `perfscript sql`: a recording's events as files, or a query.
+"""`perfscript export` and `perfscript sql`: a recording's events as files, or a query
+(and `python -m perfscript.frames`, the bench's count of every event's rows).
 
     perfscript export -i perf.data -o DIR [--format parquet|csv|jsonl] [-e EVENT]...
     perfscript sql -i perf.data [--csv] "SELECT ..."
@@ -16,19 +17,18 @@ import argparse
 import json
 import os
 import sys
+import time
 
-from perfscript.errors import PerfDataError
+from perfscript.cli.exits import ERROR, Refused, UsageError
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse, its errors said the perfscript way (one line, status 129)."""
+
     def error(self, message):
-        raise _Usage(message)
-
-
-class _Usage(Exception):
-    pass
+        raise UsageError(message)
 
 
 def _export_parser():
@@ -87,7 +87,7 @@ def export(trace, outdir, fmt="parquet", events=None):
         for e in events:
             name = by_view.get(e, e)
             if name not in trace.event_names:
-                raise _Usage("no event %r in %s" % (e, trace.path))
+                raise UsageError("no event %r in %s" % (e, trace.path))
             wanted.append(name)
     view_of = {ev: v for v, ev in views.items()}
     written = {}
@@ -141,6 +141,7 @@ def _numeric(c):
 
 
 def _run(argv):
+    # imported here, so that a missing pyarrow is told by main() like a missing duckdb
     from perfscript.frames.trace import open as open_trace
     cmd, args = argv[0], argv[1:]
     if cmd == "export":
@@ -157,7 +158,7 @@ def _run(argv):
         return 0
     opts = _sql_parser().parse_args(args)
     if not opts.query and not opts.views:
-        raise _Usage("give a query (or --views)")
+        raise UsageError("give a query (or --views)")
     prog = Progress("reading %s" % opts.input, not opts.quiet)
     with open_trace(opts.input, progress=prog) as t:
         if opts.views:
@@ -183,25 +184,32 @@ def _run(argv):
 
 
 def main(argv):
-    """Entry point of `perfscript export ...` / `perfscript sql ...` (argv[0] = command)."""
+    """`perfscript export ...` / `perfscript sql ...` (argv[0] names the command)."""
     try:
         return _run(argv)
-    except _Usage as e:
-        sys.stderr.write("perfscript %s: %s\n" % (argv[0], e))
-        return 129
     except ImportError as e:
-        sys.stderr.write("perfscript %s: %s (install perfscript[frames])\n" % (argv[0], e))
-        return 1
-    except PerfDataError as e:
-        sys.stderr.write("perfscript: %s\n" % e)
-        return 1
-    except BrokenPipeError:
-        return 141
-    except OSError as e:
-        sys.stderr.write("perfscript: %s\n" % e)
-        return 1
+        raise Refused("perfscript %s: %s (install perfscript[frames])" % (argv[0], e),
+                      ERROR) from None
     except Exception as e:       # a bad query: DuckDB's own message, one line
         if type(e).__module__.startswith(("duckdb", "_duckdb")):
-            sys.stderr.write("perfscript sql: %s\n" % str(e).splitlines()[0])
-            return 1
+            raise Refused("perfscript sql: %s" % str(e).splitlines()[0], ERROR) from None
         raise
+
+
+def count_rows(argv):
+    """`python -m perfscript.frames -i FILE`: decode every event of a recording into Arrow
+    tables and print each event's rows and columns (the bench's columnar row)."""
+    ap = argparse.ArgumentParser(prog="python -m perfscript.frames",
+                                 description=count_rows.__doc__)
+    ap.add_argument("-i", "--input", default="perf.data")
+    ap.add_argument("--time", action="store_true", help="print the seconds taken")
+    opts = ap.parse_args(argv)
+    from perfscript.frames.trace import open as open_trace
+    t0 = time.perf_counter()
+    with open_trace(opts.input) as t:
+        tables = t.tables()
+        for name, tb in tables.items():
+            sys.stdout.write("%s\t%d rows\t%d columns\n" % (name, tb.num_rows, tb.num_columns))
+    if opts.time:
+        sys.stdout.write("%.3f s\n" % (time.perf_counter() - t0))
+    return 0

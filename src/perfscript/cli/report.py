@@ -1,8 +1,8 @@
 """`perfscript report`: trace-cmd report's text for a trace.dat file, without trace-cmd."""
 
-import os
 import sys
 
+from perfscript.cli.exits import REPORT_USAGE, UsageError, silence_stdout
 from perfscript.errors import PerfDataError
 
 USAGE = """\
@@ -15,8 +15,8 @@ Print what `trace-cmd report` prints for a trace-cmd trace.dat file (versions 6 
 """
 
 
-class _UsageError(Exception):
-    pass
+def _usage_error(what):
+    return UsageError(what, usage=USAGE, status=REPORT_USAGE)
 
 
 def _parse(argv):
@@ -28,7 +28,7 @@ def _parse(argv):
             return None
         if arg in ("-i", "--input"):
             if i + 1 >= len(argv):
-                raise _UsageError("option %s needs a file" % arg)
+                raise _usage_error("option %s needs a file" % arg)
             path = argv[i + 1]
             i += 2
             continue
@@ -37,18 +37,14 @@ def _parse(argv):
         elif arg.startswith("-i") and len(arg) > 2:
             path = arg[2:]
         else:
-            raise _UsageError("unknown argument %r" % arg)
+            raise _usage_error("unknown argument %r" % arg)
         i += 1
     return path or "trace.dat"
 
 
 def main(argv):
     """Run `perfscript report ARGS`; returns the exit status."""
-    try:
-        path = _parse(argv)
-    except _UsageError as exc:
-        sys.stderr.write("perfscript report: %s\n%s" % (exc, USAGE))
-        return 2
+    path = _parse(argv)
     if path is None:
         sys.stdout.write(USAGE)
         return 0
@@ -63,16 +59,11 @@ def main(argv):
             report(tdat, out)
         out.flush()
     except BrokenPipeError:
-        _silence_stdout()
-        return 0
-    except PerfDataError as exc:
+        raise
+    except OSError as exc:      # said like a damaged file: "perfscript: FILE: why"
+        raise PerfDataError(exc.strerror or str(exc), path) from None
+    finally:
         _flush_quietly(out)
-        sys.stderr.write("perfscript: %s\n" % exc)
-        return 1
-    except OSError as exc:
-        _flush_quietly(out)
-        sys.stderr.write("perfscript: %s: %s\n" % (path, exc.strerror or exc))
-        return 1
     return 0
 
 
@@ -80,14 +71,4 @@ def _flush_quietly(out):
     try:
         out.flush()
     except OSError:
-        _silence_stdout()
-
-
-def _silence_stdout():
-    """After a broken pipe: point stdout at /dev/null so the exit flush is quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except OSError:
-        pass
+        silence_stdout()

@@ -1,0 +1,60 @@
+"""The `perfscript` command line: which command runs, and one way of ending it.
+
+    perfscript [perf script's options]     cli/options.py, then cli/text.py (no -s),
+                                           cli/script.py (-s), cli/gen.py (-g), -l
+    perfscript report ...                  cli/report.py (trace-cmd report's text)
+    perfscript export ... / sql ...        cli/tables.py
+
+Every command returns its exit status; what it raises is said on stderr and turned into
+perf's status in one place, cli/exits.py.
+"""
+
+import sys
+
+from perfscript import __version__
+from perfscript.cli.exits import Refused, UsageError, run
+
+TABLE_COMMANDS = ("export", "sql")
+
+
+def main(argv=None):
+    """The `perfscript` console script: returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "report":
+        from perfscript.cli import report
+        return run(report.main, argv[1:], "perfscript report", broken_pipe=0)
+    if argv and argv[0] in TABLE_COMMANDS:
+        from perfscript.cli import tables
+        return run(tables.main, argv, "perfscript " + argv[0])
+    return run(perf_script, argv, "perfscript")
+
+
+def perf_script(argv):
+    """perf script's command line: text output, -s, -g python or -l."""
+    from perfscript.cli.options import USAGE, default_input, parse_args
+    opts = parse_args(argv)
+    if opts.get("help"):
+        sys.stdout.write(USAGE)
+        return 0
+    if opts.get("version"):
+        sys.stdout.write("perfscript %s\n" % __version__)
+        return 0
+    if opts.get("reltime") and opts.get("deltatime"):
+        raise Refused("reltime and deltatime - the two don't get along well. Please limit "
+                      "to --reltime or --deltatime.")
+    if not opts["input"]:
+        opts["input"] = default_input()
+    if opts.get("gen_script"):
+        from perfscript.cli import gen
+        return gen.run(opts)
+    if opts.get("list"):
+        from perfscript.cli.installed import list_scripts
+        return list_scripts()
+    if not opts["script"]:
+        if opts["script_args"]:
+            raise UsageError("unknown argument '%s'" % opts["script_args"][0])
+        from perfscript.cli import text
+        return text.run(opts)
+    from perfscript.cli import script
+    script.refuse_text_only(opts)
+    return script.run(opts)

@@ -1,0 +1,41 @@
+"""cli/exits.py: what each failure a command raises prints on stderr, and its status."""
+
+import pytest
+
+from perfscript.cli.exits import Refused, UsageError, run
+from perfscript.errors import PerfDataError
+from perfscript.output.fields import FieldsError
+from perfscript.session.filters import FilterError
+
+
+def _raising(exc):
+    def command(argv):
+        raise exc
+    return command
+
+
+@pytest.mark.parametrize("exc,status,err", [
+    (UsageError("unknown option '-x'"), 129, "perfscript: unknown option '-x'\n"),
+    (UsageError("bad", usage="usage: ...\n", status=2), 2, "perfscript: bad\nusage: ...\n"),
+    (Refused("reltime and deltatime"), 255, "reltime and deltatime\n"),
+    (Refused("Invalid field requested.", 129), 129, "Invalid field requested.\n"),
+    (FilterError("Invalid time string", status=234), 234, "Invalid time string\n"),
+    (FieldsError("Cannot print 'addr' field."), 255, "Cannot print 'addr' field.\n"),
+    (PerfDataError("truncated record", "x.data", 8), 1,
+     "perfscript: x.data: offset 8 (0x8): truncated record\n"),
+    (FileNotFoundError(2, "No such file or directory"), 1,
+     "perfscript: [Errno 2] No such file or directory\n"),
+    (KeyboardInterrupt(), 130, ""),
+])
+def test_failure_to_status(exc, status, err, capsys):
+    assert run(_raising(exc), [], "perfscript") == status
+    assert capsys.readouterr() == ("", err)
+
+
+def test_status_of_a_command_that_returns():
+    assert run(lambda argv: len(argv), ["a", "b", "c"], "perfscript") == 3
+
+
+def test_other_errors_are_not_hidden():
+    with pytest.raises(ZeroDivisionError):
+        run(_raising(ZeroDivisionError()), [], "perfscript")
