@@ -8,8 +8,9 @@ import os
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = ["perfscript.perfdata", "perfscript.session", "perfscript.output",
-            "perfscript.frames"]
+PACKAGES = ["perfscript.perfdata", "perfscript.ftrace", "perfscript.symbols",
+            "perfscript.names", "perfscript.session",
+            "perfscript.script", "perfscript.output", "perfscript.frames", "perfscript.cli"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -7,6 +7,17 @@
 
 Every command returns its exit status; what it raises is said on stderr and turned into
 perf's status in one place, cli/exits.py.
+
+>>> import contextlib, io
+>>> out = io.StringIO()
+>>> with contextlib.redirect_stdout(out):
+...     status = main(["-i", "examples/sched.data", "-F", "comm,tid,event"])
+>>> status
+0
+>>> print(out.getvalue().splitlines()[1])
+              sh 11985       sched:sched_switch: 
+>>> main(["-i", "examples/sched.data", "--bogus"])      # perf's usage status
+129
 """
 
 import sys
