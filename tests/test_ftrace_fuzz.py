@@ -1,14 +1,16 @@
 """Property tests: hostile input only ever gives PerfDataError or a `failed`
-event, never another exception, a hang or a huge allocation.
+event, never another exception, a hang or a huge allocation. Work and memory are
+bounded by counts and tracemalloc, never by wall time (the CPU-time budgets are
+generous backstops).
 
 PERFSCRIPT_FUZZ_EXAMPLES=5000 runs them harder than the default 150 examples.
 """
 
 import os
-import time
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from cost import measured
 from perfscript.errors import PerfDataError
 from perfscript.ftrace import (
     make_common_decoder, make_field_decoder, parse_format, parse_tracing_data,
@@ -36,8 +38,9 @@ def _seed_blob():
 
 
 SEED_BLOB = _seed_blob()
+_PARSE_FORMAT = "perfscript.ftrace.tracing_data.parse_format"
 FUZZ = settings(max_examples=int(os.environ.get("PERFSCRIPT_FUZZ_EXAMPLES", "150")),
-                deadline=3000, database=None,
+                deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 TOKENS = ["REC", "->", "comm", "state", "name", "args", "(", ")", ",", "?", ":", "[", "]",
@@ -69,16 +72,21 @@ EDITS = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1 << 20), st.intege
 @given(EDITS, st.integers(0, len(SEED_BLOB)))
 def test_mutated_blobs_raise_only_perfdataerror(edits, cut):
     blob = _mutate(SEED_BLOB, edits)[:cut + 64]
-    start = time.perf_counter()
-    try:
-        data = parse_tracing_data(blob, base_offset=4096)
-    except PerfDataError as exc:
-        assert exc.offset is not None and 4096 <= exc.offset <= 4096 + len(blob)
-    else:
-        assert data.size <= len(blob)
-        for event in data.events.values():
-            symbol_callbacks(event)
-    assert time.perf_counter() - start < 2.5
+    with measured(_PARSE_FORMAT) as cost:
+        try:
+            data = parse_tracing_data(blob, base_offset=4096)
+        except PerfDataError as exc:
+            assert exc.offset is not None and 4096 <= exc.offset <= 4096 + len(blob)
+        else:
+            assert data.size <= len(blob)
+            for event in data.events.values():
+                symbol_callbacks(event)
+    # each format costs at least its 8-byte size and its text: a hostile count or size
+    # cannot buy more parsing than the blob holds, nor an allocation beyond it
+    assert cost.calls[_PARSE_FORMAT] * 8 <= len(blob)
+    assert cost.sizes[_PARSE_FORMAT] <= len(blob)
+    assert cost.peak <= (1 << 20) + 32 * len(blob)
+    assert cost.cpu < 2.5                  # backstop: ~20 ms is normal
 
 
 @FUZZ
@@ -141,9 +149,13 @@ def test_any_field_layout_decodes_any_bytes(layout, raw, big_endian):
                      % (decl, offset, size, signed))
     event = parse_format(format_text("ev", 5, "".join(lines)), "sys")
     assert not event.failed, event.error
-    start = time.perf_counter()
-    values = make_field_decoder(event, big_endian)(raw)
+    with measured() as cost:
+        values = make_field_decoder(event, big_endian)(raw)
+        make_common_decoder(event, big_endian)(raw)
     assert len(values) == len(layout)
     assert all(type(v) in (int, str, bytearray) for v in values)
-    make_common_decoder(event, big_endian)(raw)
-    assert time.perf_counter() - start < 1
+    # declared offsets and sizes up to 2**64 cost no more than a record's largest size
+    # (1 MiB: short data is zero-padded up to fields that end within it)
+    assert all(len(v) <= 1 << 20 for v in values if type(v) is not int)
+    assert cost.peak <= 4 << 20
+    assert cost.cpu < 1                    # backstop: well under 10 ms is normal

@@ -1,9 +1,8 @@
 """The tracing-data blob: real ones from the corpus, synthetic ones, bad ones."""
 
-import time
-
 import pytest
 
+from cost import measured
 from perfscript.errors import PerfDataError
 from perfscript.ftrace import parse_tracing_data
 from perfscript.ftrace.tracing_data import parse_printk_formats, parse_saved_cmdlines
@@ -16,6 +15,7 @@ HEADER_PAGE_32 = (
     "\tfield: local_t commit;\toffset:8;\tsize:4;\tsigned:1;\n"
     "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
     "\tfield: char data;\toffset:12;\tsize:4084;\tsigned:0;\n")
+_PARSE_FORMAT = "perfscript.ftrace.tracing_data.parse_format"
 SIMPLE = format_text("ev", 7, "\tfield:long x;\toffset:8;\tsize:8;\tsigned:1;\n", '"%ld", REC->x')
 
 
@@ -115,18 +115,27 @@ def test_every_truncation_raises_perfdataerror():
 
 
 def test_huge_sizes_fail_fast():
+    """A size or count near 2**32 or 2**64 fails at once: nothing is allocated for it and
+    no more formats are parsed than the blob holds."""
     blob = bytearray(build_blob({"sys": [SIMPLE]}))
     at = blob.index(b"header_page\0") + 12
     blob[at:at + 8] = b"\xff" * 8
-    start = time.perf_counter()
-    with pytest.raises(PerfDataError, match="header_page"):
-        parse_tracing_data(bytes(blob))
+    with measured(_PARSE_FORMAT) as cost:
+        with pytest.raises(PerfDataError, match="header_page"):
+            parse_tracing_data(bytes(blob))
+    assert cost.calls[_PARSE_FORMAT] == 0
+    assert cost.peak <= 1 << 16
     count_at = blob.index(b"sys\0") + 4
     blob2 = bytearray(build_blob({"sys": [SIMPLE]}))
     blob2[count_at:count_at + 4] = b"\xff\xff\xff\x7f"
-    with pytest.raises(PerfDataError):
-        parse_tracing_data(bytes(blob2))
-    assert time.perf_counter() - start < 1
+    with measured(_PARSE_FORMAT) as cost:
+        with pytest.raises(PerfDataError):
+            parse_tracing_data(bytes(blob2))
+    # each format read costs its 8-byte size and its text: the count buys nothing more
+    assert cost.calls[_PARSE_FORMAT] * 8 <= len(blob2)
+    assert cost.sizes[_PARSE_FORMAT] <= len(blob2)
+    assert cost.peak <= (1 << 16) + 32 * len(blob2)
+    assert cost.cpu < 1                            # backstop: a few ms is normal
 
 
 def test_printk_format_lines():

@@ -9,10 +9,9 @@ drops that event, as perf does.
 """
 
 import re
-import struct
 from dataclasses import dataclass, field as dc_field
 
-from ..errors import PerfDataError
+from ..bounded_reader import BoundedReader
 from .cnum import atof, strtoull
 from .format import parse_format
 from .printfmt import _FlagState
@@ -51,49 +50,6 @@ class TracingData:
             if event.name == name and event.system == system:
                 return event
         return None
-
-
-class _Reader:
-    """Bounds-checked cursor over the blob."""
-
-    def __init__(self, buf, path, base_offset):
-        self.buf = buf
-        self.pos = 0
-        self.path = path
-        self.base = base_offset
-        self.u32 = struct.Struct("<I")
-        self.u64 = struct.Struct("<Q")
-
-    def error(self, what, at=None):
-        return PerfDataError("tracing data: " + what, self.path,
-                             self.base + (self.pos if at is None else at))
-
-    def take(self, size, what):
-        if size < 0 or size > len(self.buf) - self.pos:
-            raise self.error("%s: %d bytes needed, %d left"
-                             % (what, size, len(self.buf) - self.pos))
-        start = self.pos
-        self.pos += size
-        return self.buf[start:self.pos]
-
-    def read_u32(self, what):
-        return self.u32.unpack(self.take(4, what))[0]
-
-    def read_u64(self, what):
-        return self.u64.unpack(self.take(8, what))[0]
-
-    def read_cstring(self, what):
-        end = self.buf.find(b"\0", self.pos)
-        if end < 0:
-            raise self.error("%s: no terminating NUL" % what)
-        text = self.buf[self.pos:end]
-        self.pos = end + 1
-        return bytes(text).decode("utf-8", "surrogateescape")
-
-    def set_endian(self, big):
-        order = ">" if big else "<"
-        self.u32 = struct.Struct(order + "I")
-        self.u64 = struct.Struct(order + "Q")
 
 
 def _long_size_from_header_page(text, file_long_size):
@@ -150,14 +106,14 @@ def parse_tracing_data(buf, *, path=None, base_offset=0, extended=False):
     `extended` is passed to parse_format (helpers newer than perf 6.1).
     """
     buf = memoryview(buf).cast("B") if not isinstance(buf, (bytes, bytearray)) else buf
-    reader = _Reader(buf, path, base_offset)
+    reader = BoundedReader(buf, path, base=base_offset, prefix="tracing data: ")
     if bytes(reader.take(len(MAGIC), "magic")) != MAGIC:
         raise reader.error("bad magic (not a tracing data blob)", at=0)
-    version = reader.read_cstring("version")
-    big_endian = bool(reader.take(1, "endianness")[0])
-    file_long_size = reader.take(1, "long size")[0]
+    version = reader.cstring("version")
+    big_endian = bool(reader.u8("endianness"))
+    file_long_size = reader.u8("long size")
     reader.set_endian(big_endian)
-    page_size = reader.read_u32("page size")
+    page_size = reader.u32("page size")
     if page_size == 0:
         raise reader.error("page size is 0", at=reader.pos - 4)
     data = TracingData(version=version, big_endian=big_endian,
@@ -165,20 +121,20 @@ def parse_tracing_data(buf, *, path=None, base_offset=0, extended=False):
 
     if bytes(reader.take(12, "header_page tag")) != b"header_page\0":
         raise reader.error("missing header_page", at=reader.pos - 12)
-    size = reader.read_u64("header_page size")
+    size = reader.u64("header_page size")
     data.header_page = _decode(reader.take(size, "header_page"))
     if size:
         data.long_size = _long_size_from_header_page(data.header_page, file_long_size)
     if bytes(reader.take(13, "header_event tag")) != b"header_event\0":
         raise reader.error("missing header_event", at=reader.pos - 13)
-    size = reader.read_u64("header_event size")
+    size = reader.u64("header_event size")
     data.header_event = bytes(reader.take(size, "header_event"))
 
     flag_state = _FlagState()
 
     def read_formats(system, count):
         for _ in range(count):
-            size = reader.read_u64("%s format size" % system)
+            size = reader.u64("%s format size" % system)
             start = reader.pos
             text = reader.take(size, "%s format" % system)
             event = parse_format(bytes(text), system, long_size=data.long_size,
@@ -189,18 +145,18 @@ def parse_tracing_data(buf, *, path=None, base_offset=0, extended=False):
             else:
                 data.events.setdefault(event.id, event)
 
-    read_formats("ftrace", reader.read_u32("ftrace format count"))
-    systems = reader.read_u32("system count")
+    read_formats("ftrace", reader.u32("ftrace format count"))
+    systems = reader.u32("system count")
     for _ in range(systems):
-        system = reader.read_cstring("system name")
-        read_formats(system, reader.read_u32("event count of " + system))
+        system = reader.cstring("system name")
+        read_formats(system, reader.u32("event count of " + system))
 
-    size = reader.read_u32("kallsyms size")
+    size = reader.u32("kallsyms size")
     data.kallsyms = bytes(reader.take(size, "kallsyms"))
-    size = reader.read_u32("printk formats size")
+    size = reader.u32("printk formats size")
     data.printk = parse_printk_formats(_decode(reader.take(size, "printk formats")))
     if atof(version) >= 0.6:
-        size = reader.read_u64("saved cmdlines size")
+        size = reader.u64("saved cmdlines size")
         data.saved_cmdlines = parse_saved_cmdlines(
             _decode(reader.take(size, "saved cmdlines")))
     data.size = reader.pos

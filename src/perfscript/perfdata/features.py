@@ -18,6 +18,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from perfscript.bounded_reader import BoundedReader
 from perfscript.errors import PerfDataError
 
 __all__ = [
@@ -269,104 +270,38 @@ class CpuDomainInfo:
     cpus: tuple
 
 
-# --------------------------------------------------------------------------- cursor
+# --------------------------------------------------------------------------- reading
 
-class _Cursor:
-    """Bounds-checked reads from one section; errors carry the absolute file offset."""
+_SHORT = "%(what)s needs %(need)d bytes, only %(left)d left in the section"
 
-    __slots__ = ("buf", "pos", "end", "endian", "path", "base", "feat",
-                 "_u16", "_u32", "_i32", "_u64")
 
-    def __init__(self, buf, endian, path, base, feat):
-        self.buf = buf
-        self.pos = 0
-        self.end = len(buf)
-        self.endian = endian
-        self.path = path
-        self.base = base
-        self.feat = feat
-        self._u16 = struct.Struct(endian + "H")
-        self._u32 = struct.Struct(endian + "I")
-        self._i32 = struct.Struct(endian + "i")
-        self._u64 = struct.Struct(endian + "Q")
+def _section_reader(buf, endian, path, base, feat) -> BoundedReader:
+    """A reader of one section: errors say "<FEATURE> feature: ..." at the file offset."""
+    return BoundedReader(buf, path, big_endian=endian == ">", base=base,
+                         prefix="%s feature: " % feature_name(feat), short=_SHORT)
 
-    @property
-    def left(self) -> int:
-        return self.end - self.pos
 
-    def fail(self, what, at=None):
-        at = self.pos if at is None else at
-        raise PerfDataError("%s feature: %s" % (feature_name(self.feat), what),
-                            self.path, self.base + at)
+def _perf_string(c, what) -> str:
+    """perf_header_string: u32 length (NUL and padding included), then the bytes."""
+    at = c.pos
+    n = c.u32(what + " length")
+    if n > c.left:
+        raise c.error("%s length %d runs past the section (%d bytes left)"
+                      % (what, n, c.left), at)
+    return _text(c.take(n, what))
 
-    def need(self, n, what):
-        if n > self.end - self.pos:
-            self.fail("%s needs %d bytes, only %d left in the section"
-                      % (what, n, self.end - self.pos))
 
-    def count(self, n, min_size, what, at=None):
-        """Check that n entries of at least min_size bytes each can fit; return n.
-        `at` is where the count was read (default: the u32 just before)."""
-        if n * min_size > self.end - self.pos:
-            self.fail("%s count %d cannot fit in the %d bytes left"
-                      % (what, n, self.end - self.pos), self.pos - 4 if at is None else at)
-        return n
+def _perf_strings(c, what) -> tuple:
+    """u32 count, then that many perf_header_strings."""
+    n = c.count(c.u32(what + " count"), _STRING_MIN, what)
+    return tuple(_perf_string(c, what) for _ in range(n))
 
-    def take(self, n, what):
-        self.need(n, what)
-        start = self.pos
-        self.pos += n
-        return self.buf[start:self.pos]
 
-    def u16(self, what):
-        self.need(2, what)
-        v = self._u16.unpack_from(self.buf, self.pos)[0]
-        self.pos += 2
-        return v
-
-    def u32(self, what):
-        self.need(4, what)
-        v = self._u32.unpack_from(self.buf, self.pos)[0]
-        self.pos += 4
-        return v
-
-    def i32(self, what):
-        self.need(4, what)
-        v = self._i32.unpack_from(self.buf, self.pos)[0]
-        self.pos += 4
-        return v
-
-    def u64(self, what):
-        self.need(8, what)
-        v = self._u64.unpack_from(self.buf, self.pos)[0]
-        self.pos += 8
-        return v
-
-    def u64s(self, n, what):
-        self.need(8 * n, what)
-        v = struct.unpack_from("%s%dQ" % (self.endian, n), self.buf, self.pos)
-        self.pos += 8 * n
-        return v
-
-    def string(self, what):
-        """perf_header_string: u32 length (NUL and padding included), then the bytes."""
-        at = self.pos
-        n = self.u32(what + " length")
-        if n > self.end - self.pos:
-            self.fail("%s length %d runs past the section (%d bytes left)"
-                      % (what, n, self.end - self.pos), at)
-        return _text(self.take(n, what))
-
-    def strings(self, what):
-        """u32 count, then that many perf_header_strings."""
-        n = self.count(self.u32(what + " count"), _STRING_MIN, what)
-        return tuple(self.string(what) for _ in range(n))
-
-    def only_padding_left(self) -> bool:
-        """True at the end, or when what is left is the zero padding that 8-byte aligned
-        pipe-mode HEADER_FEATURE records (perf >= 6.12) add after the payload."""
-        left = self.end - self.pos
-        return left == 0 or (left < 8 and not any(self.buf[self.pos:self.end]))
+def _only_padding_left(c) -> bool:
+    """True at the end, or when what is left is the zero padding that 8-byte aligned
+    pipe-mode HEADER_FEATURE records (perf >= 6.12) add after the payload."""
+    left = c.left
+    return left == 0 or (left < 8 and not any(c.buf[c.pos:c.end]))
 
 
 # --------------------------------------------------------------------------- parsers
@@ -381,7 +316,7 @@ def _flag(c, **_):
 
 
 def _string(c, **_):
-    return c.string("string")
+    return _perf_string(c, "string")
 
 
 def _nrcpus(c, **_):
@@ -395,19 +330,19 @@ def _u64(c, **_):
 
 
 def _cmdline(c, **_):
-    return list(c.strings("argument"))
+    return list(_perf_strings(c, "argument"))
 
 
 def _build_id_entries(c, old_layout):
     fixed = _BUILD_ID_FIXED_OLD if old_layout else _BUILD_ID_FIXED
     out = []
-    while not c.only_padding_left():
+    while not _only_padding_left(c):
         at = c.pos
         c.u32("build id record type")
         misc = c.u16("build id record misc")
         size = c.u16("build id record size")
         if size < fixed or size - 8 > c.left:
-            c.fail("bad build id record size %d" % size, at + 6)
+            raise c.error("bad build id record size %d" % size, at + 6)
         if old_layout:
             pid = _HOST_KERNEL_ID
             if misc in (_MISC_GUEST_KERNEL, _MISC_GUEST_USER):
@@ -446,7 +381,7 @@ def _event_desc(c, **_):
         attr = bytes(c.take(sz, "perf_event_attr"))
         at = c.pos
         nr_ids = c.u32("id count")
-        name = c.string("event name")
+        name = _perf_string(c, "event name")
         c.count(nr_ids, 8, "sample id", at)
         ids = c.u64s(nr_ids, "sample ids")
         out.append(EventDesc(attr, name, ids))
@@ -456,9 +391,9 @@ def _event_desc(c, **_):
 def _cpu_topology(c, *, nr_cpus_avail=None, **_):
     """The per-CPU parts have no count of their own: perf uses NRCPUS' `available`.
     Without it, the count is inferred from the sibling lists and the section size."""
-    cores = c.strings("core siblings list")
-    threads = c.strings("thread siblings list")
-    if c.only_padding_left():
+    cores = _perf_strings(c, "core siblings list")
+    threads = _perf_strings(c, "thread siblings list")
+    if _only_padding_left(c):
         return CpuTopology(cores, threads)
     if nr_cpus_avail is None:
         nr_cpus_avail = _guess_nr_cpus(c, cores + threads)
@@ -466,9 +401,9 @@ def _cpu_topology(c, *, nr_cpus_avail=None, **_):
             return CpuTopology(cores, threads)
     n = c.count(nr_cpus_avail, 8, "per-cpu core/socket id", c.pos)
     pairs = [(c.u32("core id"), c.u32("socket id")) for _i in range(n)]
-    if c.only_padding_left():
+    if _only_padding_left(c):
         return CpuTopology(cores, threads, tuple(CpuTopologyEntry(a, b) for a, b in pairs))
-    dies = c.strings("die siblings list")
+    dies = _perf_strings(c, "die siblings list")
     c.count(n, 4, "per-cpu die id", c.pos)
     cpus = tuple(CpuTopologyEntry(a, b, c.u32("die id")) for a, b in pairs)
     return CpuTopology(cores, threads, cpus, dies)
@@ -493,17 +428,16 @@ def _guess_nr_cpus(c, lists):
 
 
 def _topology_fits(c, n):
-    probe = _Cursor(c.buf, c.endian, c.path, c.base, c.feat)
-    probe.pos, probe.end = c.pos, c.end
+    probe = c.at(c.pos)
     try:
         probe.count(n, 8, "cpu")
         probe.pos += 8 * n
-        if probe.only_padding_left():
+        if _only_padding_left(probe):
             return True
-        probe.strings("die siblings list")
+        _perf_strings(probe, "die siblings list")
         probe.need(4 * n, "die ids")
         probe.pos += 4 * n
-        return probe.only_padding_left()
+        return _only_padding_left(probe)
     except PerfDataError:
         return False
 
@@ -515,7 +449,7 @@ def _numa_topology(c, **_):
         node = c.u32("node")
         total = c.u64("mem_total")
         free = c.u64("mem_free")
-        out.append(NumaNode(node, total, free, c.string("cpu list")))
+        out.append(NumaNode(node, total, free, _perf_string(c, "cpu list")))
     return out
 
 
@@ -524,7 +458,7 @@ def _pmu_mappings(c, **_):
     out = {}
     for _i in range(nr):
         typ = c.u32("pmu type")
-        out[typ] = c.string("pmu name")
+        out[typ] = _perf_string(c, "pmu name")
     return out
 
 
@@ -532,7 +466,7 @@ def _group_desc(c, **_):
     nr = c.count(c.u32("group count"), _STRING_MIN + 8, "group")
     out = []
     for _i in range(nr):
-        name = c.string("group name")
+        name = _perf_string(c, "group name")
         leader = c.u32("leader_idx")
         out.append(GroupDesc(name, leader, c.u32("nr_members")))
     return out
@@ -547,7 +481,7 @@ def _auxtrace(c, **_):
 def _version(c, got, at, want=1):
     """perf refuses versions it does not know: their layout may differ."""
     if got != want:
-        c.fail("unsupported version %d (only %d is known)" % (got, want), at)
+        raise c.error("unsupported version %d (only %d is known)" % (got, want), at)
 
 
 def _cache(c, **_):
@@ -556,8 +490,8 @@ def _cache(c, **_):
     out = []
     for _i in range(nr):
         level, line, sets, ways = (c.u32(w) for w in ("level", "line_size", "sets", "ways"))
-        out.append(CacheLevel(level, line, sets, ways, c.string("type"), c.string("size"),
-                              c.string("shared cpu map")))
+        out.append(CacheLevel(level, line, sets, ways, _perf_string(c, "type"),
+                              _perf_string(c, "size"), _perf_string(c, "shared cpu map")))
     return out
 
 
@@ -579,7 +513,7 @@ def _mem_topology(c, **_):
         nbits = c.u64("bitmap size")
         words = (nbits + 63) // 64
         if words > c.left // 8:
-            c.fail("bitmap of %d bits runs past the section" % nbits, at)
+            raise c.error("bitmap of %d bits runs past the section" % nbits, at)
         words_le = struct.pack("<%dQ" % words, *c.u64s(words, "bitmap"))
         bits = int.from_bytes(words_le, "little") & ((1 << nbits) - 1)
         nodes.append(MemNode(node, nbits, bits))
@@ -594,8 +528,8 @@ def _caps(c, what):
     n = c.count(c.u32(what + " count"), 2 * _STRING_MIN, what)
     out = {}
     for _i in range(n):
-        name = c.string(what + " name")
-        out[name] = c.string(what + " value")
+        name = _perf_string(c, what + " name")
+        out[name] = _perf_string(c, what + " value")
     return out
 
 
@@ -608,7 +542,7 @@ def _pmu_caps(c, **_):
     out = {}
     for _i in range(nr):
         caps = _caps(c, "capability")
-        out[c.string("pmu name")] = caps
+        out[_perf_string(c, "pmu name")] = caps
     return out
 
 
@@ -624,8 +558,8 @@ def _hybrid_topology(c, **_):
     nr = c.count(c.u32("node count"), 2 * _STRING_MIN, "node")
     out = []
     for _i in range(nr):
-        pmu = c.string("pmu name")
-        out.append(HybridNode(pmu, c.string("cpu list")))
+        pmu = _perf_string(c, "pmu name")
+        out.append(HybridNode(pmu, _perf_string(c, "cpu list")))
     return out
 
 
@@ -635,14 +569,15 @@ def _cpu_domain_info(c, **_):
     max_domains = c.u32("max sched domains")
     min_domain = 4 + (_STRING_MIN if version >= 17 else 0) + 2 * _STRING_MIN
     cpus = []
-    while not c.only_padding_left():
+    while not _only_padding_left(c):
         cpu = c.u32("cpu")
         nr = c.count(c.u32("domain count"), min_domain, "domain")
         doms = []
         for _i in range(nr):
             dom = c.u32("domain")
-            name = c.string("domain name") if version >= 17 else None
-            doms.append(SchedDomain(dom, name, c.string("cpumask"), c.string("cpulist")))
+            name = _perf_string(c, "domain name") if version >= 17 else None
+            doms.append(SchedDomain(dom, name, _perf_string(c, "cpumask"),
+                                    _perf_string(c, "cpulist")))
         cpus.append(CpuDomains(cpu, tuple(doms)))
     return CpuDomainInfo(version, max_domains, tuple(cpus))
 
@@ -699,4 +634,5 @@ def parse_feature(feat_id: int, data, *, endian: str, path=None, offset: int = 0
     if buf.format != "B" or buf.ndim != 1:
         buf = buf.cast("B")
     parser = _PARSERS.get(feat_id, _raw)
-    return parser(_Cursor(buf, endian, path, offset, feat_id), nr_cpus_avail=nr_cpus_avail)
+    return parser(_section_reader(buf, endian, path, offset, feat_id),
+                  nr_cpus_avail=nr_cpus_avail)

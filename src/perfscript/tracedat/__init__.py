@@ -9,9 +9,9 @@ per-CPU ring-buffer pages, read without trace-cmd.
 Knows perfscript.ftrace (event formats) and nothing above it.
 """
 
-from .cursor import TraceDatError
 from .file import TraceDat
 from .options import Buffer, CpuData, Options
+from .reader import TraceDatError
 from .stream import Record, cpu_records, records
 
 

@@ -6,11 +6,11 @@ import mmap
 import os
 
 from . import options as opt
-from .cursor import Cursor, TraceDatError
 from .metadata import (
     Metadata, read_cmdlines, read_event_formats, read_ftrace_formats, read_headers,
     read_kallsyms, read_printk,
 )
+from .reader import TraceDatError, trace_reader
 from .sections import Decompressor, read_section
 
 MAGIC = b"\x17\x08\x44tracing"
@@ -78,7 +78,7 @@ class TraceDat:
     # ------------------------------------------------------------ header
 
     def _parse(self):
-        cur = Cursor(self.buf, self.path)
+        cur = trace_reader(self.buf, self.path)
         if bytes(cur.take(len(MAGIC), "magic")) != MAGIC:
             raise cur.error("bad magic (not a trace.dat file)", at=0)
         text = cur.cstring("version string", limit=64)
@@ -139,7 +139,7 @@ class TraceDat:
         if not kind.startswith(b"flyrecord"):
             raise cur.error("expected 'flyrecord' or 'latency', read %r" % kind,
                             at=cur.pos - 10)
-        if self.cpus * 16 > cur.left():
+        if self.cpus * 16 > cur.left:
             raise cur.error("flyrecord table of %d cpus does not fit" % self.cpus)
         for cpu in range(self.cpus):
             offset = cur.u64("cpu %d data offset" % cpu)
@@ -147,7 +147,8 @@ class TraceDat:
             self.cpu_data.append(opt.CpuData(cpu, offset, size))
         if self.options.use_trace_clock:
             try:
-                text = cur.sized_text(8, "trace_clock").decode("utf-8", "replace")
+                size = cur.u64("trace_clock size")
+                text = bytes(cur.take(size, "trace_clock")).decode("utf-8", "replace")
             except TraceDatError:
                 text = "[local]"
             self.trace_clock = _current_clock(text) or None
@@ -164,10 +165,8 @@ class TraceDat:
             start = cur.pos
             data = cur.take(size, "option %d" % option)
             if option == opt.DONE:
-                return Cursor(bytes(data), self.path, self.big_endian).u64("next options")
-            here = Cursor(cur.buf, cur.path, cur.big_endian, base=cur.base,
-                          where=cur.where, pos=start)
-            opt.apply_option(self.options, option, data, here, sectioned)
+                return cur.over(bytes(data)).u64("next options")
+            opt.apply_option(self.options, option, data, cur.at(start), sectioned)
 
     # ------------------------------------------------------------ version 7
 
@@ -215,7 +214,7 @@ class TraceDat:
 
     def _buffer_flags(self, buffer):
         """The flyrecord section's flags (its data is read CPU by CPU, not here)."""
-        cur = Cursor(self.buf, self.path, self.big_endian, pos=buffer.offset)
+        cur = trace_reader(self.buf, self.path, self.big_endian, pos=buffer.offset)
         if buffer.offset > len(self.buf):
             raise cur.error("buffer section offset %d is outside the file"
                             % buffer.offset, at=0)

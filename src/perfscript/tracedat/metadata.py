@@ -2,7 +2,7 @@
 printk formats and saved cmdlines.
 
 Version 6 stores these parts one after the other; version 7 puts each in a section
-(maybe compressed). Either way each part is read from a Cursor by one function here,
+(maybe compressed). Either way each part is read from a trace_reader by one function here,
 into one Metadata. Event formats are parsed by perfscript.ftrace with libtraceevent's
 newer helpers enabled (trace-cmd 3.x uses libtraceevent 1.7, not perf's copy).
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field as dc_field
 from ..ftrace.format import parse_format
 from ..ftrace.printfmt import _FlagState
 from ..ftrace.tracing_data import parse_printk_formats
+from .reader import NAME_LIMIT
 
 _FIELD = re.compile(r"field:[^;\n]*?\b(\w+);\s*offset:\s*(\d+);\s*size:\s*(\d+);")
 _CMDLINE = re.compile(r"\s*([+-]?\d+)\s+([^\n]*)")
@@ -82,7 +83,7 @@ def read_ftrace_formats(cur, meta):
 
 def read_event_formats(cur, meta):
     for _ in range(cur.u32("system count")):
-        system = cur.cstring("system name")
+        system = cur.cstring("system name", NAME_LIMIT)
         _read_formats(cur, meta, system, cur.u32("event count of " + system))
 
 

@@ -4,7 +4,7 @@
 
 from dataclasses import dataclass, field as dc_field
 
-from .cursor import Cursor
+from .reader import NAME_LIMIT
 
 DONE, DATE, CPUSTAT, BUFFER, TRACECLOCK, UNAME = 0, 1, 2, 3, 4, 5
 HOOK, OFFSET, CPUCOUNT, VERSION, PROCMAPS, TRACEID = 6, 7, 8, 9, 10, 11
@@ -84,38 +84,37 @@ def apply_option(opts, option, data, cur, sectioned):
     elif option == TRACECLOCK:
         opts.use_trace_clock = True
     elif option == CPUCOUNT and len(data) >= 4:
-        opts.cpucount = Cursor(bytes(data), cur.path, cur.big_endian).u32("cpu count")
+        opts.cpucount = cur.over(bytes(data)).u32("cpu count")
     elif option == UNAME:
         opts.uname = _text(data)
     elif option == VERSION:
         opts.version = _text(data)
     elif option == TSC2NSEC and len(data) >= 16:
-        sub = Cursor(bytes(data), cur.path, cur.big_endian, base=cur.base + cur.pos)
+        sub = cur.over(bytes(data), base=cur.base + cur.pos)
         opts.tsc_mult = sub.u32("tsc2nsec multiplier")
         opts.tsc_shift = sub.u32("tsc2nsec shift")
     elif option in SECTION_OPTIONS and len(data) >= 8:
-        opts.sections[option] = Cursor(bytes(data), cur.path, cur.big_endian).u64("offset")
+        opts.sections[option] = cur.over(bytes(data)).u64("offset")
     elif option in (BUFFER, BUFFER_TEXT):
         opts.buffers.append(_buffer(option, bytes(data), cur, sectioned))
 
 
 def _buffer(option, data, cur, sectioned):
-    sub = Cursor(data, cur.path, cur.big_endian, base=cur.base + cur.pos,
-                 where=cur.where + "BUFFER option: ")
+    sub = cur.over(data, base=cur.base + cur.pos, prefix=cur.prefix + "BUFFER option: ")
     buf = Buffer(name="", offset=sub.u64("offset"))
-    buf.name = sub.cstring("instance name")
+    buf.name = sub.cstring("instance name", NAME_LIMIT)
     if not sectioned:
         return buf
-    buf.clock = sub.cstring("clock")
+    buf.clock = sub.cstring("clock", NAME_LIMIT)
     if option == BUFFER_TEXT:
         buf.latency = True
         return buf
     # trace-cmd 3.1 added the page size before the cpu count: tell by the size left
-    left = sub.left()
+    left = sub.left
     if left >= 8 and (left - 8) % 20 == 0 and (left - 4) % 20 != 0:
         buf.page_size = sub.u32("page size")
     count = sub.u32("cpu count")
-    if count * 20 > sub.left():
+    if count * 20 > sub.left:
         raise sub.error("%d cpus do not fit in the option" % count)
     for _ in range(count):
         cpu = sub.u32("cpu id")

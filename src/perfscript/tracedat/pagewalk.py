@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .cursor import TraceDatError
+from .reader import TraceDatError
 from .ringbuffer import (
     COMMIT_MASK, MISSED_EVENTS, MISSED_STORED, PADDING, TIME_EXTEND, TIME_STAMP, TS_SHIFT,
 )

@@ -9,7 +9,7 @@ raises TraceDatError naming the page and the offset, it never loops."""
 
 import struct
 
-from .cursor import TraceDatError
+from .reader import TraceDatError
 
 PADDING, TIME_EXTEND, TIME_STAMP = 29, 30, 31
 TS_SHIFT = 27

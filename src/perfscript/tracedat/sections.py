@@ -6,7 +6,7 @@ import zlib
 
 import zstandard
 
-from .cursor import Cursor
+from .reader import trace_reader
 
 COMPRESSED = 1
 # No metadata section or data chunk decompresses to more than this.
@@ -57,9 +57,9 @@ class Decompressor:
 
 
 def read_section(buf, path, big_endian, offset, decompressor, want_id, what):
-    """(Cursor over the section's data, flags). A compressed section is
-    decompressed; its cursor then counts offsets inside the uncompressed data."""
-    cur = Cursor(buf, path, big_endian, pos=offset)
+    """(reader of the section's data, flags). A compressed section is
+    decompressed; its reader then counts offsets inside the uncompressed data."""
+    cur = trace_reader(buf, path, big_endian, pos=offset)
     if not 0 <= offset <= len(buf):
         raise cur.error("%s section offset %d is outside the file" % (what, offset), at=0)
     section_id = cur.u16(what + " section id")
@@ -72,7 +72,7 @@ def read_section(buf, path, big_endian, offset, decompressor, want_id, what):
     start = cur.pos
     cur.need(size, what + " section")
     if not flags & COMPRESSED:
-        return Cursor(buf, path, big_endian, pos=start), flags
+        return trace_reader(buf, path, big_endian, pos=start), flags
     csize = cur.u32(what + " compressed size")
     usize = cur.u32(what + " uncompressed size")
     if csize > size - 8:
@@ -81,14 +81,14 @@ def read_section(buf, path, big_endian, offset, decompressor, want_id, what):
     data = cur.take(csize, what + " compressed data")
     out = decompressor.decompress(data, usize, cur, what)
     where = "%s section at %d, uncompressed offset: " % (what, offset)
-    return Cursor(out, path, big_endian, base=0, where=where), flags
+    return trace_reader(out, path, big_endian, where=where), flags
 
 
 def compressed_pages(buf, path, big_endian, cpu_data, page_size, decompressor):
     """Yield the uncompressed data of one CPU, chunk by chunk (each a whole number
     of pages)."""
     end = cpu_data.offset + cpu_data.size
-    cur = Cursor(buf, path, big_endian, pos=cpu_data.offset)
+    cur = trace_reader(buf, path, big_endian, pos=cpu_data.offset)
     if cpu_data.offset > len(buf) or end > len(buf):
         raise cur.error("cpu %d data (%d bytes at %d) runs past the end of the file"
                         % (cpu_data.cpu, cpu_data.size, cpu_data.offset), at=0)
