@@ -8,7 +8,7 @@ import os
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = ["perfscript.perfdata", "perfscript.ftrace", "perfscript.symbols",
+PACKAGES = ["perfscript.perfdata", "perfscript.tracedat", "perfscript.ftrace", "perfscript.symbols",
             "perfscript.names", "perfscript.session",
             "perfscript.script", "perfscript.output", "perfscript.frames", "perfscript.cli"]
 

@@ -7,6 +7,14 @@ per-CPU ring-buffer pages, read without trace-cmd.
         arrays = record_arrays(tdat)       # the same, as NumPy columns (.arrays)
 
 Knows perfscript.ftrace (event formats) and nothing above it.
+
+>>> with open_tracedat("tests/data/tracedat/v6.dat") as tdat:
+...     recs = list(records(tdat))
+...     events = tdat.meta.events
+>>> len(recs), recs[0].ts, recs[0].cpu
+(51, 4480879080840, 0)
+>>> events[int.from_bytes(recs[0].data[:2], "little")].name     # common_type
+'sched_process_exec'
 """
 
 from .file import TraceDat
