@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
+from perfscript.perfdata.callchain import chain_entries
 from perfscript.frames.columns import TypedDecoder
 from perfscript.session.batched import present_values
 from perfscript.session.maps import LookupCache, space_key
@@ -345,13 +346,6 @@ class Collector:
             self.columns_of(ev)
 
 
-_CONTEXT_MODES = {
-    (1 << 64) - 32: C.MISC_HYPERVISOR,
-    (1 << 64) - 128: C.MISC_KERNEL,
-    (1 << 64) - 512: C.MISC_USER,
-}
-
-
 class Frames:
     """The distinct callchain frames of a pass: each (map, ip) resolved once.
 
@@ -391,14 +385,7 @@ class Frames:
         out = []
         ids = self.ids
         find_map = session.find_map
-        cpumode = C.MISC_USER
-        for ip in ips:
-            if ip >= C.CONTEXT_MAX:
-                mode = _CONTEXT_MODES.get(ip)
-                if mode is None:
-                    return ()        # perf drops the chain on an unknown context
-                cpumode = mode
-                continue
+        for cpumode, ip in chain_entries(ips) or ():     # None: perf drops the chain
             m = find_map(thread, cpumode, ip)
             key = (m, ip) if m is not None else (None, cpumode, ip)
             i = ids.get(key)

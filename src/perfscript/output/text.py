@@ -18,6 +18,7 @@ from perfscript.output.sideband import SidebandSession, format_record
 from perfscript.output.stat import StatPrinter
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
+from perfscript.perfdata.callchain import chain_entries
 from perfscript.perfdata.features import ClockData
 from perfscript.script.branch_flags import sample_flags_disp
 from perfscript.script.mem_info import datasrc_decode
@@ -32,13 +33,6 @@ FEAT_STAT = 19
 FEAT_SAMPLE_TIME = 21
 MAX_STACK = 127
 
-_CONTEXT_MODES = {
-    (1 << 64) - 32: C.MISC_HYPERVISOR,
-    (1 << 64) - 128: C.MISC_KERNEL,
-    (1 << 64) - 512: C.MISC_USER,
-    (1 << 64) - 2048: C.MISC_GUEST_KERNEL,
-    (1 << 64) - 2560: C.MISC_GUEST_USER,
-}
 _GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
 # fields printed after the event name / body, in perf's order around the ip
 _TAIL_FIELDS = (DATA_SRC | WEIGHT | INS_LAT | IREGS | UREGS | PHYS_ADDR | DATA_PAGE_SIZE
@@ -429,29 +423,19 @@ class TextPrinter:
         same, so they are kept per (maps, their versions, chain)."""
         space = space_key(thread, self.session.kernel_maps)
         if space is None:
-            return self._callchain_lines(s.callchain, thread, f)
+            return self.chain_text(s.callchain, thread, f)
         key = (space, f, s.callchain)
         text = self._chains.get(key)
         if text is None:
-            text = self._chains.put(key, self._callchain_lines(s.callchain, thread, f))
+            text = self._chains.put(key, self.chain_text(s.callchain, thread, f))
         return text
 
-    def _callchain_lines(self, ips, thread, f):
+    def chain_text(self, ips, thread, f):
+        """The lines of a callchain (up to --max-stack frames; none when perf discards
+        the chain), printed with fields `f`."""
         out = []
-        cpumode = C.MISC_USER
-        n = 0
-        limit = self.o.max_stack
         where = self._where
-        for ip in ips:
-            if n >= limit:
-                break
-            if ip >= C.CONTEXT_MAX:
-                mode = _CONTEXT_MODES.get(ip)
-                if mode is None:
-                    return ""     # perf discards a chain with an unknown context
-                cpumode = mode
-                continue
-            n += 1
+        for cpumode, ip in chain_entries(ips, self.o.max_stack) or ():
             addr, text = where(thread, cpumode, ip, f)
             out.append("\t%16x%s\n" % (addr, text))
         return "".join(out)

@@ -213,7 +213,7 @@ class _ChainText:
         kernel_maps = session.kernel_maps
         cache = p._chain_texts
         buf, f = self.buf, self.f
-        lines = p._callchain_lines
+        lines = p.chain_text
         little = session.endian == "<"
         out = []
         for start, nr, tid in zip(self.starts[rows], self.nrs[rows], self.tids[rows]):
