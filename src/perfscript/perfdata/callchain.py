@@ -34,7 +34,7 @@ def chain_entries(ips, limit=None, caller_first=False):
     the first marker take that marker's mode (user space when there is none). The last
     marker is read first, whatever the limit; any other when the walk reaches the marker
     after it under the limit."""
-    if limit is None:
+    if limit is None or limit >= len(ips):
         limit = len(ips)
     if caller_first:
         return _caller_first(ips, limit)
@@ -44,6 +44,15 @@ def chain_entries(ips, limit=None, caller_first=False):
     append = out.append
     modes = CONTEXT_MODES
     mode = MISC_USER
+    if limit == len(ips):       # the usual case: no limit can be reached
+        for ip in ips:
+            if ip >= CONTEXT_MAX:
+                mode = modes.get(ip)
+                if mode is None:
+                    return None
+            else:
+                append((mode, ip))
+        return tuple(out)
     for ip in ips:
         if ip >= CONTEXT_MAX:
             mode = modes.get(ip)
@@ -57,28 +66,30 @@ def chain_entries(ips, limit=None, caller_first=False):
 
 
 def _caller_first(ips, limit):
-    marks = [j for j, ip in enumerate(ips) if ip >= CONTEXT_MAX]
-    out = []
-    append = out.append
-    modes = CONTEXT_MODES
-    if marks:
-        mode = modes.get(ips[marks[-1]])
-        if mode is None:
-            return None
-    else:
-        mode = MISC_USER
+    mode = _mode_before(ips, len(ips), MISC_USER)
+    if mode is None:
+        return None
     if limit <= 0:
         return ()
-    end = len(ips)
-    for i in range(len(marks) - 1, -2, -1):
-        first = marks[i] if i >= 0 else -1
-        for j in range(end - 1, first, -1):
-            append((mode, ips[j]))
-            if len(out) >= limit:
-                return tuple(out)
-        if i > 0:       # reaching marker i: the part before it is in the mode of i - 1
-            mode = modes.get(ips[marks[i - 1]])
+    out = []
+    append = out.append
+    for j in range(len(ips) - 1, -1, -1):
+        ip = ips[j]
+        if ip >= CONTEXT_MAX:
+            mode = _mode_before(ips, j, mode)
             if mode is None:
                 return None
-        end = first
+        else:
+            append((mode, ip))
+            if len(out) >= limit:
+                break
     return tuple(out)
+
+
+def _mode_before(ips, end, mode):
+    """The mode the last marker before index `end` names (None: one perf does not
+    know); `mode` when there is no marker."""
+    for k in range(end - 1, -1, -1):
+        if ips[k] >= CONTEXT_MAX:
+            return CONTEXT_MODES.get(ips[k])
+    return mode
