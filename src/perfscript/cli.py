@@ -217,7 +217,8 @@ def header_options(opts, session, out=None):
 
 
 def run_script(opts):
-    from perfscript.script.engine import HandlerFailed, ScriptEngine, ScriptError
+    from perfscript.script.engine import ScriptEngine
+    from perfscript.script.failures import HandlerFailed, ScriptError
     from perfscript.session.session import Session
 
     path = opts["input"] or "perf.data"

@@ -15,6 +15,7 @@ import numpy as np
 
 from perfscript.ftrace.batch_decode import BatchDecoder
 from perfscript.perfdata import constants as C
+from perfscript.script.failures import HandlerFailed, print_handler_traceback
 from perfscript.session.batched import merge_in_order, segment_comms
 
 NSEC_PER_SEC = 1000000000
@@ -60,12 +61,12 @@ class TracepointPlan:
         fn = g.get(self.name)
         if fn is not None and callable(fn):
             self.fn = fn
-            self.mode = 0 if engine._wants_dict(fn, self.nargs) else NAMED
+            self.mode = 0 if engine.wants_dict(fn, self.nargs) else NAMED
             return self.mode
         fn = g.get("trace_unhandled")
         if fn is not None and callable(fn):
             self.fn = fn
-            self.mode = 0 if engine._wants_dict(fn, 3) else UNHANDLED
+            self.mode = 0 if engine.wants_dict(fn, 3) else UNHANDLED
             return self.mode
         self.fn = None
         self.mode = 0
@@ -190,7 +191,7 @@ class BatchDispatcher:
             if lo == hi:
                 continue
             if not plan.ev.defined:
-                engine._define_symbols(plan.ev)
+                engine.define_symbols(plan.ev)
                 plan.choose(engine)
             comms = segment_comms(threads, cols[4][lo:hi], cols[5][lo:hi])
             parts.append(plan.calls(cols, lo, hi, comms, capsule))
@@ -234,7 +235,6 @@ class BatchDispatcher:
         except SystemExit:
             raise
         except BaseException as e:
-            from perfscript.script.engine import HandlerFailed, print_handler_traceback
             if isinstance(e, HandlerFailed):
                 raise
             # name the record now: the batch's position is gone once the error leaves
