@@ -5,6 +5,8 @@
 
 import sys
 import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 from perfscript.errors import PerfDataError
 from perfscript.output import fields as FD
@@ -113,6 +115,19 @@ def _tracepoint_renderer(session, ev):
                          warn=warn, parse_warnings=False)
 
 
+class LinePlan(NamedTuple):
+    """What to print for an event's samples, worked out once per event."""
+    fields: int                 # the -F fields of the event's type
+    start_format: str | None    # one % format for the usual line start, or None
+    has_cpu: int                # start_format has the cpu
+    name: str                   # the event name column (and flags), ready to print
+    period: int
+    body: Callable | None       # raw payload -> text, for tracepoints
+    addr: int
+    ip: int
+    tail: int                   # fields printed after the ip / callchain
+
+
 # perf's identity-mapped memory (map__new: anon and dso-less maps)
 _IDENTITY_PREFIXES = ("[stack", "/SYSV", "//anon", "/dev/zero", "/anon_hugepage", "/tmp/perf-")
 
@@ -136,7 +151,6 @@ class TextPrinter:
         self._compiled = {}
         self._symcache = {}
         self._chains = LookupCache()
-        self._chain_texts = LookupCache()   # the batched path's: by the chain's raw bytes
         self._data_src_width = 0
         self._first_time = self._prev_time = 0      # for --reltime / --deltatime
         self._clock = session.features.get(FEAT_CLOCK_DATA)
@@ -239,8 +253,13 @@ class TextPrinter:
 
     # ------------------------------------------------------------ samples
 
+    def line_plan(self, ev):
+        """The LinePlan of an event's samples."""
+        plan = self._compiled.get(ev.index)
+        return plan if plan is not None else self._plan(ev)
+
     def _plan(self, ev):
-        """What to print for an event's samples, worked out once per event."""
+        """Work an event's LinePlan out and keep it."""
         f = self.spec.fields[output_type(ev.attr.type)]
         if f & EVNAME:
             if ev.name is None:
@@ -266,7 +285,7 @@ class TextPrinter:
         if self.spec.print_flags:
             name += "  %-21s " % sample_flags_disp(0)
         tail = f & _TAIL_FIELDS
-        plan = (f, fast, f & CPU, name, f & PERIOD, body, f & ADDR, f & IP, tail)
+        plan = LinePlan(f, fast, f & CPU, name, f & PERIOD, body, f & ADDR, f & IP, tail)
         self._compiled[ev.index] = plan
         return plan
 
@@ -275,9 +294,7 @@ class TextPrinter:
             return
         if s.misc & C.MISC_CPUMODE_MASK in _GUEST_MODES:
             return          # perf filters guest samples out unless --guest
-        plan = self._compiled.get(ev.index)
-        if plan is None:
-            plan = self._plan(ev)
+        plan = self._compiled.get(ev.index) or self.line_plan(ev)
         f, fast, has_cpu, name, period, body, addr, ip, tail = plan
         if not f:
             return
