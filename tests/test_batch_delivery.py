@@ -59,8 +59,8 @@ class Recorder(ColumnarDelivery):
         assert entries and entries[0][1] == start
         self.out.extend(entries)
 
-    def deliver_record(self, batch, k):
-        self.out.append(("rec", k))
+    def deliver_records(self, batch, ks):
+        self.out.extend(("rec", k) for k in ks)
 
 
 _RECORDS = st.lists(st.tuples(st.sampled_from([C.RECORD_SAMPLE] * 4 + list(COMM_CHANGERS)

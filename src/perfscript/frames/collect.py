@@ -282,9 +282,13 @@ class _BatchColumns(ColumnarDelivery):
                 chunk["chain"] = (offsets, np.array(flat, dtype=np.int32))
             rows.plan.chunks.append(chunk)
 
-    def deliver_record(self, batch, k):
-        self.collector.seq = self.seq0 + k
-        batch.deliver(k)
+    def deliver_records(self, batch, ks):
+        c = self.collector
+        seq0 = self.seq0
+        deliver = batch.deliver
+        for k in ks:
+            c.seq = seq0 + k
+            deliver(k)
 
     def event_plan(self, ev):
         return self.collector.events[ev.index] if self.columnar[ev.index] else None

@@ -80,9 +80,11 @@ class ColumnarDelivery:
     def run(self, batch, entries, start):
         """Hand over consecutive entries, the first that of batch position `start`."""
 
-    def deliver_record(self, batch, k):
-        """Record k through the session's per-record path."""
-        batch.deliver(k)
+    def deliver_records(self, batch, ks):
+        """Records `ks` (ascending positions) through the session's per-record path."""
+        deliver = batch.deliver
+        for k in ks:
+            deliver(k)
 
     # ------------------------------------------------------------ the skeleton
 
@@ -92,8 +94,7 @@ class ColumnarDelivery:
         if plans:
             self.deliver_segments(batch, plans)
         else:
-            for k in range(len(batch)):
-                self.deliver_record(batch, k)
+            self.deliver_records(batch, range(len(batch)))
         return plans
 
     def select(self, batch):
@@ -144,22 +145,30 @@ class ColumnarDelivery:
         parts = self.segment_parts(batch, spans, s, e) if spans else None
         a, b = np.searchsorted(rest, [s, e]).tolist()
         if parts is None:
-            for k in rest[a:b].tolist():
-                self.deliver_record(batch, k)
+            if a < b:
+                self.deliver_records(batch, rest[a:b].tolist())
             return
         entries = merge_in_order(parts, [rows.sel[lo:hi] for rows, lo, hi in spans])
         if a == b:
             self.run(batch, entries, s)
             return
-        # the i-th record not covered comes after k - s - i entries
+        # records not covered, in runs of consecutive ones; before the run starting at
+        # rest[i] = k come k - s - i entries
+        rest = rest[a:b].tolist()
         done, start = 0, s
-        for i, k in enumerate(rest[a:b].tolist()):
+        i = 0
+        while i < len(rest):
+            k = rest[i]
             upto = k - s - i
             if upto > done:
                 self.run(batch, entries[done:upto], start)
                 done = upto
-            self.deliver_record(batch, k)
-            start = k + 1
+            j = i + 1
+            while j < len(rest) and rest[j] == rest[j - 1] + 1:
+                j += 1
+            self.deliver_records(batch, rest[i:j])
+            start = rest[j - 1] + 1
+            i = j
         if done < len(entries):
             self.run(batch, entries[done:], start)
 
