@@ -4,6 +4,7 @@ the corpus `script` checks, and real perf on the repository's recordings with op
 import os
 import shlex
 import shutil
+import struct
 import subprocess
 
 import pytest
@@ -172,3 +173,22 @@ def test_vdso_like_perf_here(perfscript, tmp_path):
     got = perfscript(["-i", path])
     assert got.stdout == want.stdout, first_difference(got.stdout, want.stdout)
     assert b"__vdso_" in got.stdout
+
+
+@pytest.mark.skipif(PERF is None, reason="perf is not installed")
+def test_guest_context_markers_like_perf(perfscript, tmp_path):
+    """perf 6.1 knows only the hypervisor, kernel and user context markers: a chain with
+    a guest one (PERF_CONTEXT_GUEST, PERF_CONTEXT_GUEST_USER) is discarded whole."""
+    data = bytearray(open(os.path.join(RECORDINGS, "callchain.data"), "rb").read())
+    user = struct.pack("<Q", (1 << 64) - 512)
+    first = data.find(user, struct.unpack_from("<Q", data, 40)[0])
+    second = data.find(user, first + 8)
+    assert 0 < first < second
+    data[first:first + 8] = struct.pack("<Q", (1 << 64) - 2048)
+    data[second:second + 8] = struct.pack("<Q", (1 << 64) - 2560)
+    path = tmp_path / "guest.data"
+    path.write_bytes(bytes(data))
+    want = _perf(["-i", str(path)], tmp_path)
+    got = perfscript(["-i", str(path)])
+    assert want.returncode == 0
+    assert got.stdout == want.stdout, first_difference(got.stdout, want.stdout)

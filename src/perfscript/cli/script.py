@@ -8,7 +8,8 @@ from perfscript.cli.recording import (end_of_run, header_options, make_filter, m
                                       stderr_line)
 from perfscript.errors import PerfDataError
 from perfscript.output.c_stdout import CStdout
-from perfscript.script.engine import HandlerFailed, ScriptEngine, ScriptError
+from perfscript.script.engine import ScriptEngine
+from perfscript.script.failures import HandlerFailed, ScriptError
 from perfscript.session.session import Session
 
 # options that only shape perf's text output: the script engine does not apply them yet

@@ -4,12 +4,13 @@ The session orders the records (`session.batched`) and applies COMM/FORK/EXIT/MM
 its thread state; this consumer turns the samples into columns:
 
 - in batches (mapped, uncompressed files), the samples of events whose sample_type is
-  all fixed-position fields (+ RAW) are gathered from the file's u64 view with NumPy and
-  their tracepoint payloads decoded column-wise (`columns.TypedDecoder`) straight from
-  the mapped file. Records that change a comm (COMM/FORK/EXIT) cut the batch into
-  segments; the comm of each sample is looked up once per distinct tid per segment.
-  Every other record goes through the session's per-record path in place, so the
-  thread state is what perf has at each sample;
+  all fixed-position fields (+ RAW, or + CALLCHAIN) are gathered from the file's u64
+  view with NumPy and their tracepoint payloads decoded column-wise
+  (`columns.TypedDecoder`) straight from the mapped file. The batch is cut into segments
+  (session.batch_delivery); the comm of each sample is looked up once per distinct tid
+  per segment, and its callchain once per distinct chain and address spaces. Every
+  other record goes through the session's per-record path in place, so the thread
+  state is what perf has at each sample;
 - other samples (callchains, PERF_SAMPLE_READ groups, registers…, or files that are
   not batched: pipe mode, compressed) arrive through `sample()` one by one; their
   header values are appended to lists and their payloads are decoded column-wise in
@@ -23,8 +24,9 @@ import pyarrow as pa
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
+from perfscript.perfdata.callchain import chain_entries
 from perfscript.frames.columns import TypedDecoder
-from perfscript.session.batched import present_values
+from perfscript.session.batch_delivery import ColumnarDelivery, segment_threads
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
 
@@ -32,8 +34,6 @@ from perfscript.session.maps import LookupCache, space_key
 _FIXED_BITS = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME
                | C.SAMPLE_ADDR | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU
                | C.SAMPLE_PERIOD)
-_COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
-_MAP_CHANGERS = (C.RECORD_MMAP, C.RECORD_MMAP2)
 _U32 = np.uint64(0xFFFFFFFF)
 _FLUSH_ROWS = 1 << 16
 HEADER = ("seq", "time", "cpu", "pid", "tid", "comm", "period", "ip", "addr")
@@ -202,6 +202,7 @@ class Collector(Consumer):
         self.comms = []
         self._columnar = None
         self.frames = Frames(session, symbols)
+        self._batches = _BatchColumns(self)
         self.in_batch = False
         self.seq = 0              # position of the record being delivered
         self.little = session.endian == "<"
@@ -227,10 +228,6 @@ class Collector(Consumer):
         if not self.in_batch:
             self.seq += 1
 
-    def _deliver(self, batch, k, seq0):
-        self.seq = seq0 + k
-        batch.deliver(k)
-
     def _columnar_mask(self):
         evs = self.session.evsels.evsels
         if self._columnar is None or len(self._columnar) != len(evs) + 1:
@@ -238,78 +235,45 @@ class Collector(Consumer):
         return self._columnar
 
     def deliver_batch(self, batch):
-        types = batch.types
-        evidx = batch.evidx
-        n = len(types)
+        n = len(batch)
         if self.total:
             self.progress(int(batch.offs.max()), self.total)
-        col = (types == C.RECORD_SAMPLE) & self._columnar_mask()[evidx]
-        colpos = np.flatnonzero(col)
         seq0 = self.seq
         self.in_batch = True
         try:
-            if not len(colpos):
-                for k in range(n):
-                    self._deliver(batch, k, seq0)
-            else:
-                self._columns(batch, col, colpos, seq0)
+            self._batches.deliver(batch, seq0)
         finally:
             self.in_batch = False
             self.seq = seq0 + n
 
-    def _columns(self, batch, col, colpos, seq0):
-        types = batch.types
-        evidx = batch.evidx
-        n = len(types)
-        # header columns and payloads of every columnar sample, per event
-        tid_all = np.empty(n, dtype=np.int32)
-        pid_all = np.empty(n, dtype=np.int32)
-        pending = []
-        evs = self.session.evsels.evsels
-        col_ev = evidx[colpos]
-        for e in present_values(col_ev):
-            sel = colpos[col_ev == e]
-            ec = self.columns_of(evs[e])
-            chunk = ec.gather(batch, sel, self.little, seq0)
-            tid_all[sel] = chunk["tid"]
-            pid_all[sel] = chunk["pid"]
-            pending.append((ec, sel, chunk))
-        # comms: segments end after each record that may change one
-        comm_all = np.empty(n, dtype=np.int32)
-        chained = [(ec, sel, chunk) for ec, sel, chunk in pending if ec.chain_columnar]
-        changers = _COMM_CHANGERS + _MAP_CHANGERS if chained else _COMM_CHANGERS
-        for ec, sel, chunk in chained:
-            chunk["chain_ids"] = [None] * len(sel)
-        cuts = np.flatnonzero(np.isin(types, changers)) + 1
-        bounds = [0] + [c for c in cuts.tolist() if c < n] + [n]
-        rest = np.flatnonzero(~col)
-        threads = self.session.threads
-        table = threads.threads
-        intern = self.intern
-        deliver = self._deliver
-        for s, e in zip(bounds, bounds[1:]):
-            lo, hi = np.searchsorted(colpos, [s, e]).tolist()
-            if lo < hi:
-                pos = colpos[lo:hi]
-                tids = tid_all[pos]
-                uniq, first, inv = np.unique(tids, return_index=True, return_inverse=True)
-                ids = np.empty(len(uniq), dtype=np.int32)
-                for j, (tid, f) in enumerate(zip(uniq.tolist(), first.tolist())):
-                    th = table.get(tid)
-                    if th is None or th.pid == -1:
-                        th = threads.findnew(int(pid_all[pos[f]]), tid)
-                    ids[j] = intern(th.comm)
-                comm_all[pos] = ids[inv.reshape(-1)]
-                for ec, sel, chunk in chained:
-                    c0, c1 = np.searchsorted(sel, [s, e]).tolist()
-                    if c0 < c1:
-                        self._chains(batch, chunk, c0, c1)
-            a, b = np.searchsorted(rest, [s, e]).tolist()
-            for k in rest[a:b].tolist():
-                deliver(batch, k, seq0)
-        for ec, sel, chunk in pending:
-            chunk["comm"] = comm_all[sel]
-            if ec.chain_columnar:
+    def end(self):
+        for ec in self.events.values():
+            ec.finish()
+        for ev in self.session.evsels:
+            self.columns_of(ev)
+
+
+class _BatchColumns(ColumnarDelivery):
+    """A Collector's batches: an event's plan is its EventColumns (when columnar), its
+    columns a chunk, which gets its comm ids and frame ids segment by segment."""
+
+    def __init__(self, collector):
+        super().__init__(collector.session)
+        self.collector = collector
+        self.seq0 = 0           # the collector's seq of the batch's first record
+
+    def deliver(self, batch, seq0):
+        c = self.collector
+        n = len(batch)
+        self.seq0 = seq0
+        self.columnar = c._columnar_mask()
+        self.tid_all = np.empty(n, dtype=np.int32)
+        self.pid_all = np.empty(n, dtype=np.int32)
+        self.comm_all = np.empty(n, dtype=np.int32)
+        for rows in self.deliver_batch(batch):
+            chunk = rows.cols
+            chunk["comm"] = self.comm_all[rows.sel]
+            if rows.plan.chain_columnar:
                 chains = chunk.pop("chain_ids")
                 del chunk["chain_start"], chunk["chain_nr"]
                 lens = np.fromiter(map(len, chains), np.int64, len(chains))
@@ -317,16 +281,53 @@ class Collector(Consumer):
                 np.cumsum(lens, out=offsets[1:])
                 flat = [f for c in chains for f in c]
                 chunk["chain"] = (offsets, np.array(flat, dtype=np.int32))
-            ec.chunks.append(chunk)
+            rows.plan.chunks.append(chunk)
+
+    def deliver_records(self, batch, ks):
+        c = self.collector
+        seq0 = self.seq0
+        deliver = batch.deliver
+        for k in ks:
+            c.seq = seq0 + k
+            deliver(k)
+
+    def event_plan(self, ev):
+        return self.collector.events[ev.index] if self.columnar[ev.index] else None
+
+    def event_columns(self, batch, ev, ec, sel):
+        chunk = ec.gather(batch, sel, self.collector.little, self.seq0)
+        self.tid_all[sel] = chunk["tid"]
+        self.pid_all[sel] = chunk["pid"]
+        if ec.chain_columnar:
+            chunk["chain_ids"] = [None] * len(sel)
+        return chunk
+
+    def uses_maps(self, ec):
+        return ec.chain_columnar
+
+    def segment_parts(self, batch, spans, s, e):
+        # comms: one lookup per distinct tid of the segment, every event's rows together
+        lo, hi = np.searchsorted(self.covered, [s, e]).tolist()
+        pos = self.covered[lo:hi]
+        uniq, _, inv = segment_threads(self.session.threads, self.tid_all[pos],
+                                       self.pid_all[pos], inverse=True)
+        table = self.session.threads.threads
+        intern = self.collector.intern
+        ids = np.array([intern(table[tid].comm) for tid in uniq.tolist()], dtype=np.int32)
+        self.comm_all[pos] = ids[inv.reshape(-1)]
+        for rows, c0, c1 in spans:
+            if rows.plan.chain_columnar:
+                self._chains(batch, rows.cols, c0, c1)
+        return None
 
     def _chains(self, batch, chunk, c0, c1):
         """Frame indices of rows c0..c1 of a chunk, with the maps of their segment."""
         table = self.session.threads.threads
         kernel_maps = self.session.kernel_maps
-        frames = self.frames
+        frames = self.collector.frames
         cache = frames.raw_chains
         buf = batch.buf
-        fmt = "<%dQ" if self.little else ">%dQ"
+        fmt = "<%dQ" if self.collector.little else ">%dQ"
         out = chunk["chain_ids"]
         tids = chunk["tid"][c0:c1].tolist()
         for k, start, nr, tid in zip(range(c0, c1), chunk["chain_start"][c0:c1],
@@ -338,19 +339,6 @@ class Collector(Consumer):
             if got is None:
                 got = cache.put(key, frames.chain(struct.unpack(fmt % nr, raw), thread))
             out[k] = got
-
-    def end(self):
-        for ec in self.events.values():
-            ec.finish()
-        for ev in self.session.evsels:
-            self.columns_of(ev)
-
-
-_CONTEXT_MODES = {
-    (1 << 64) - 32: C.MISC_HYPERVISOR,
-    (1 << 64) - 128: C.MISC_KERNEL,
-    (1 << 64) - 512: C.MISC_USER,
-}
 
 
 class Frames:
@@ -392,14 +380,7 @@ class Frames:
         out = []
         ids = self.ids
         find_map = session.find_map
-        cpumode = C.MISC_USER
-        for ip in ips:
-            if ip >= C.CONTEXT_MAX:
-                mode = _CONTEXT_MODES.get(ip)
-                if mode is None:
-                    return ()        # perf drops the chain on an unknown context
-                cpumode = mode
-                continue
+        for cpumode, ip in chain_entries(ips) or ():     # None: perf drops the chain
             m = find_map(thread, cpumode, ip)
             key = (m, ip) if m is not None else (None, cpumode, ip)
             i = ids.get(key)

@@ -5,6 +5,8 @@
 
 import sys
 import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 from perfscript.names.branch_flags import sample_flags_disp
 from perfscript.names.mem_info import datasrc_decode
@@ -19,6 +21,7 @@ from perfscript.output.sideband import format_record
 from perfscript.output.stat import StatPrinter
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
+from perfscript.perfdata.callchain import chain_entries
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
 
@@ -28,13 +31,6 @@ FEAT_AUXTRACE = 18
 FEAT_STAT = 19
 MAX_STACK = 127
 
-_CONTEXT_MODES = {
-    (1 << 64) - 32: C.MISC_HYPERVISOR,
-    (1 << 64) - 128: C.MISC_KERNEL,
-    (1 << 64) - 512: C.MISC_USER,
-    (1 << 64) - 2048: C.MISC_GUEST_KERNEL,
-    (1 << 64) - 2560: C.MISC_GUEST_USER,
-}
 _GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
 # fields printed after the event name / body, in perf's order around the ip
 _TAIL_FIELDS = (DATA_SRC | WEIGHT | INS_LAT | IREGS | UREGS | PHYS_ADDR | DATA_PAGE_SIZE
@@ -117,6 +113,19 @@ def _tracepoint_renderer(session, ev):
                          warn=warn, parse_warnings=False)
 
 
+class LinePlan(NamedTuple):
+    """What to print for an event's samples, worked out once per event."""
+    fields: int                 # the -F fields of the event's type
+    start_format: str | None    # one % format for the usual line start, or None
+    has_cpu: int                # start_format has the cpu
+    name: str                   # the event name column (and flags), ready to print
+    period: int
+    body: Callable | None       # raw payload -> text, for tracepoints
+    addr: int
+    ip: int
+    tail: int                   # fields printed after the ip / callchain
+
+
 # perf's identity-mapped memory (map__new: anon and dso-less maps)
 _IDENTITY_PREFIXES = ("[stack", "/SYSV", "//anon", "/dev/zero", "/anon_hugepage", "/tmp/perf-")
 
@@ -140,7 +149,6 @@ class TextPrinter(Consumer):
         self._compiled = {}
         self._symcache = {}
         self._chains = LookupCache()
-        self._chain_texts = LookupCache()   # the batched path's: by the chain's raw bytes
         self._data_src_width = 0
         self._first_time = self._prev_time = 0      # for --reltime / --deltatime
         self._clock = session.features.get(FEAT_CLOCK_DATA)
@@ -244,8 +252,13 @@ class TextPrinter(Consumer):
 
     # ------------------------------------------------------------ samples
 
+    def line_plan(self, ev):
+        """The LinePlan of an event's samples."""
+        plan = self._compiled.get(ev.index)
+        return plan if plan is not None else self._plan(ev)
+
     def _plan(self, ev):
-        """What to print for an event's samples, worked out once per event."""
+        """Work an event's LinePlan out and keep it."""
         f = self.spec.fields[output_type(ev.attr.type)]
         if f & EVNAME:
             if ev.name is None:
@@ -271,7 +284,7 @@ class TextPrinter(Consumer):
         if self.spec.print_flags:
             name += "  %-21s " % sample_flags_disp(0)
         tail = f & _TAIL_FIELDS
-        plan = (f, fast, f & CPU, name, f & PERIOD, body, f & ADDR, f & IP, tail)
+        plan = LinePlan(f, fast, f & CPU, name, f & PERIOD, body, f & ADDR, f & IP, tail)
         self._compiled[ev.index] = plan
         return plan
 
@@ -280,9 +293,7 @@ class TextPrinter(Consumer):
             return
         if s.misc & C.MISC_CPUMODE_MASK in _GUEST_MODES:
             return          # perf filters guest samples out unless --guest
-        plan = self._compiled.get(ev.index)
-        if plan is None:
-            plan = self._plan(ev)
+        plan = self._compiled.get(ev.index) or self.line_plan(ev)
         f, fast, has_cpu, name, period, body, addr, ip, tail = plan
         if not f:
             return
@@ -428,29 +439,19 @@ class TextPrinter(Consumer):
         same, so they are kept per (maps, their versions, chain)."""
         space = space_key(thread, self.session.kernel_maps)
         if space is None:
-            return self._callchain_lines(s.callchain, thread, f)
+            return self.chain_text(s.callchain, thread, f)
         key = (space, f, s.callchain)
         text = self._chains.get(key)
         if text is None:
-            text = self._chains.put(key, self._callchain_lines(s.callchain, thread, f))
+            text = self._chains.put(key, self.chain_text(s.callchain, thread, f))
         return text
 
-    def _callchain_lines(self, ips, thread, f):
+    def chain_text(self, ips, thread, f):
+        """The lines of a callchain (up to --max-stack frames; none when perf discards
+        the chain), printed with fields `f`."""
         out = []
-        cpumode = C.MISC_USER
-        n = 0
-        limit = self.o.max_stack
         where = self._where
-        for ip in ips:
-            if n >= limit:
-                break
-            if ip >= C.CONTEXT_MAX:
-                mode = _CONTEXT_MODES.get(ip)
-                if mode is None:
-                    return ""     # perf discards a chain with an unknown context
-                cpumode = mode
-                continue
-            n += 1
+        for cpumode, ip in chain_entries(ips, self.o.max_stack) or ():
             addr, text = where(thread, cpumode, ip, f)
             out.append("\t%16x%s\n" % (addr, text))
         return "".join(out)

@@ -1,6 +1,8 @@
-"""Tracepoint lines of a whole batch at once: the columns perf's usual line start needs
-are read with NumPy, the bodies rendered per record, and the lines joined by C-level
-maps. Anything else in the batch is printed by the per-record path, in place.
+"""Text lines of a whole batch at once (tracepoints, and samples that are their line
+start and callchain): the columns perf's usual line start needs are read with NumPy, the
+bodies rendered per record, and the lines joined by C-level maps, one write a segment.
+Anything else in the batch is printed by the per-record path, in place
+(session.batch_delivery).
 """
 
 
@@ -9,13 +11,11 @@ import struct
 import numpy as np
 
 from perfscript.perfdata import constants as C
-from perfscript.session.batched import merge_in_order, segment_comms
-from perfscript.session.maps import space_key
+from perfscript.session.batch_delivery import ColumnarDelivery, segment_comms
+from perfscript.session.batched import deliver_each
+from perfscript.session.maps import LookupCache, space_key
 
 NSEC_PER_SEC = 1000000000
-_COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
-# records that change address spaces: callchain lines are worked out between them
-_MAP_CHANGERS = (C.RECORD_MMAP, C.RECORD_MMAP2)
 _CHAIN_ALLOWED = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME
                   | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
                   | C.SAMPLE_CALLCHAIN)
@@ -29,30 +29,68 @@ def _s32(col):
     return np.where(col >= 1 << 31, col - (1 << 32), col)
 
 
-class BatchLines:
-    """A TextPrinter's `deliver_batch`."""
+class BatchLines(ColumnarDelivery):
+    """A TextPrinter's `deliver_batch`. An event's plan is (LinePlan, whether the lines
+    are callchains)."""
 
     def __init__(self, printer):
+        super().__init__(printer.session)
         self.printer = printer
-        self.session = printer.session
         self.little = self.session.endian == "<"
+        self.chain_texts = LookupCache()    # callchain lines by the chain's raw bytes
 
-    def _usable(self, ev, plan):
-        f, fast, has_cpu, name, period, body, addr, ip, tail = plan
+    def deliver_batch(self, batch):
+        if self.printer.filter.active:
+            deliver_each(batch)
+            return
+        super().deliver_batch(batch)
+
+    def event_plan(self, ev):
+        plan = self.printer.line_plan(ev)
+        if not plan.fields:
+            return None
+        if self._usable(ev, plan):
+            return plan, False
+        if self._usable_chain(ev, plan):
+            return plan, True
+        return None
+
+    def event_columns(self, batch, ev, plan, sel):
+        """(tids, pids, argument columns after comm, the line's %-format) or None."""
+        plan, chains = plan
+        return (self._chain_rows if chains else self._rows)(batch, ev, plan, sel)
+
+    def uses_maps(self, plan):
+        return plan[1]
+
+    def segment_parts(self, batch, spans, s, e):
+        threads = self.session.threads
+        parts = []
+        for rows, lo, hi in spans:
+            tids, pids, cols, line_fmt = rows.cols
+            comms = segment_comms(threads, tids[lo:hi], pids[lo:hi])
+            parts.append(map(line_fmt.__mod__, zip(comms, *(c[lo:hi] for c in cols))))
+        return parts
+
+    def run(self, batch, entries, start):
+        self.printer.write("".join(entries))
+
+    @staticmethod
+    def _usable(ev, plan):
         st = ev.attr.sample_type
-        return (ev.is_tracepoint and fast is not None and body is not None and not period
-                and not addr and not ip and not tail and st & C.SAMPLE_RAW and not st & ~_ALLOWED
+        return (ev.is_tracepoint and plan.start_format is not None and plan.body is not None
+                and not plan.period and not plan.addr and not plan.ip and not plan.tail
+                and st & C.SAMPLE_RAW and not st & ~_ALLOWED
                 and ev.layout.fixed.size % 8 == 0)
 
     def _rows(self, batch, ev, plan, sel):
-        """(tids, pids, argument columns after comm, the line's %-format) or None."""
         sc = batch.sample_columns(sel, ev.layout, self.little)
         start_cols = self._line_start(batch, sel, sc, plan)
         if start_cols is None:
             return None
         tids = sc["tid"]
         start = sc["raw_start"]
-        body = plan[5]
+        body = plan.body
         if getattr(body, "batch", None) is not None:
             # the body's own format joins the line's: one % per record
             body_fmt, body_cols = body.batch.columns(
@@ -62,7 +100,7 @@ class BatchLines:
             raws = map(buf.__getitem__, map(slice, start.tolist(),
                                             (start + sc["raw_size"]).tolist()))
             body_fmt, body_cols = "%s", [list(map(body, raws))]
-        line_fmt = plan[1] + plan[3].replace("%", "%%") + body_fmt + "\n"
+        line_fmt = plan.start_format + plan.name.replace("%", "%%") + body_fmt + "\n"
         return tids.tolist(), sc["pid"].tolist(), start_cols + body_cols, line_fmt
 
     def _line_start(self, batch, sel, sc, plan):
@@ -79,17 +117,17 @@ class BatchLines:
         secs = (t // np.uint64(NSEC_PER_SEC)).tolist()
         usecs = ((t % np.uint64(NSEC_PER_SEC)) // np.uint64(1000)).tolist()
         tid_text = _s32(sc["tid"]).tolist()
-        if plan[2]:
+        if plan.has_cpu:
             return [tid_text, _s32(sc["cpu"]).tolist(), secs, usecs]
         return [tid_text, secs, usecs]
 
     def _usable_chain(self, ev, plan):
         """Samples printed as their line start and callchain (cpu-clock -g and the like):
         nothing else variable in them, the usual line start, no addr/tail fields."""
-        f, fast, has_cpu, name, period, body, addr, ip, tail = plan
         st = ev.attr.sample_type
-        return (not ev.is_tracepoint and fast is not None and ip and not addr and not tail
-                and body is None and st & C.SAMPLE_CALLCHAIN and not st & ~_CHAIN_ALLOWED
+        return (not ev.is_tracepoint and plan.start_format is not None and plan.ip
+                and not plan.addr and not plan.tail and plan.body is None
+                and st & C.SAMPLE_CALLCHAIN and not st & ~_CHAIN_ALLOWED
                 and self.printer.o.use_callchain and ev.layout.fixed.size % 8 == 0)
 
     def _chain_rows(self, batch, ev, plan, sel):
@@ -98,16 +136,17 @@ class BatchLines:
         if cols is None:
             return None
         tid_list = sc["tid"].tolist()
-        line_fmt = plan[1]
-        if plan[4]:
+        line_fmt = plan.start_format
+        if plan.period:
             if sc["period"] is not None:
                 cols.append(sc["period"].tolist())
                 line_fmt += "%10d "
             else:
                 line_fmt += ("%10d " % ev.attr.sample_period).replace("%", "%%")
-        line_fmt += plan[3].replace("%", "%%") + "\n%s\n"
-        cols.append(_ChainText(self.printer, batch.buf, sc["chain_start"].tolist(),
-                               sc["chain_nr"].tolist(), tid_list, plan[0]))
+        line_fmt += plan.name.replace("%", "%%") + "\n%s\n"
+        cols.append(_ChainText(self.printer, self.chain_texts, batch.buf,
+                               sc["chain_start"].tolist(), sc["chain_nr"].tolist(), tid_list,
+                               plan.fields))
         return tid_list, sc["pid"].tolist(), cols, line_fmt
 
     @staticmethod
@@ -126,80 +165,14 @@ class BatchLines:
             block[np.arange(width)[None, :] >= sizes[:, None]] = 0
         return block
 
-    def deliver_batch(self, batch):
-        p = self.printer
-        if p.filter.active:
-            for k in range(len(batch)):
-                batch.deliver(k)
-            return
-        evsels = self.session.evsels.evsels
-        types, evidx = batch.types, batch.evidx
-        n = len(types)
-        sample_mask = types == C.RECORD_SAMPLE
-        plans = []
-        chains = False
-        for e in np.unique(evidx[sample_mask]).tolist():
-            if e < 0:
-                continue
-            ev = evsels[e]
-            plan = p._compiled.get(e) or p._plan(ev)
-            if not plan[0]:
-                continue
-            if self._usable(ev, plan):
-                rows_of = self._rows
-            elif self._usable_chain(ev, plan):
-                rows_of = self._chain_rows
-                chains = True
-            else:
-                continue
-            sel = np.nonzero(sample_mask & (evidx == e))[0]
-            rows = rows_of(batch, ev, plan, sel)
-            if rows is not None:
-                plans.append((plan, sel, rows))
-        if not plans:
-            for k in range(n):
-                batch.deliver(k)
-            return
-        changers = _COMM_CHANGERS + _MAP_CHANGERS if chains else _COMM_CHANGERS
-        cuts = (np.nonzero(np.isin(types, changers))[0] + 1).tolist()
-        bounds = [0] + [c for c in cuts if 0 < c < n] + [n]
-        for s, e in zip(bounds, bounds[1:]):
-            self._segment(batch, plans, s, e)
-
-    def _segment(self, batch, plans, s, e):
-        threads = self.session.threads
-        parts, places = [], []
-        for plan, sel, (tids, pids, cols, line_fmt) in plans:
-            lo, hi = np.searchsorted(sel, [s, e]).tolist()
-            if lo == hi:
-                continue
-            comms = segment_comms(threads, tids[lo:hi], pids[lo:hi])
-            parts.append(map(line_fmt.__mod__, zip(comms, *(c[lo:hi] for c in cols))))
-            places.append(sel[lo:hi] - s)
-        entries = merge_in_order(parts, places, e - s)
-        write = self.printer.write
-        if None not in entries:
-            write("".join(entries))
-            return
-        pending = []
-        for k, line in enumerate(entries):
-            if line is not None:
-                pending.append(line)
-                continue
-            if pending:
-                write("".join(pending))
-                pending = []
-            batch.deliver(s + k)
-        if pending:
-            write("".join(pending))
-
 
 class _ChainText:
     """The callchain lines of a plan's rows, worked out a segment at a time (when the
     segment is formatted, its address spaces are the ones its samples saw)."""
 
-    def __init__(self, printer, buf, starts, nrs, tids, f):
+    def __init__(self, printer, cache, buf, starts, nrs, tids, f):
         self.printer = printer
+        self.cache = cache
         self.buf = buf
         self.starts = starts
         self.nrs = nrs
@@ -211,9 +184,9 @@ class _ChainText:
         session = p.session
         table = session.threads.threads
         kernel_maps = session.kernel_maps
-        cache = p._chain_texts
+        cache = self.cache
         buf, f = self.buf, self.f
-        lines = p._callchain_lines
+        lines = p.chain_text
         little = session.endian == "<"
         out = []
         for start, nr, tid in zip(self.starts[rows], self.nrs[rows], self.tids[rows]):

@@ -3,9 +3,10 @@
 NumPy does the per-record work that needs no Python: sample fields are gathered from the
 file as columns, tracepoint payloads decoded column-wise, and each handler's arguments
 (or trace_unhandled's dict) built by C-level zips. What is left in Python per record is
-the handler lookup perf does per call and the call itself. Records that change comms
-(COMM/FORK/EXIT) split the batch into segments so each segment's comms are read once;
-anything the plan does not cover goes through the session's per-record path in place.
+the handler lookup perf does per call and the call itself. The batch is cut into
+segments (session.batch_delivery) so each segment's comms are read once, and before the
+first record of an event whose define_* calls are still due; anything the plans do not
+cover goes through the session's per-record path in place.
 """
 
 from itertools import repeat
@@ -15,7 +16,8 @@ import numpy as np
 
 from perfscript.ftrace.batch_decode import BatchDecoder
 from perfscript.perfdata import constants as C
-from perfscript.session.batched import merge_in_order, segment_comms
+from perfscript.script.failures import HandlerFailed, print_handler_traceback
+from perfscript.session.batch_delivery import ColumnarDelivery, segment_comms
 
 NSEC_PER_SEC = 1000000000
 U32_MAX = 0xFFFFFFFF
@@ -24,8 +26,6 @@ U32_MAX = 0xFFFFFFFF
 _BATCHABLE = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME | C.SAMPLE_ADDR
               | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
               | C.SAMPLE_RAW)
-# records after which a thread's comm may differ
-_COMM_CHANGERS = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)
 
 NAMED, UNHANDLED = 1, 2
 
@@ -60,12 +60,12 @@ class TracepointPlan:
         fn = g.get(self.name)
         if fn is not None and callable(fn):
             self.fn = fn
-            self.mode = 0 if engine._wants_dict(fn, self.nargs) else NAMED
+            self.mode = 0 if engine.wants_dict(fn, self.nargs) else NAMED
             return self.mode
         fn = g.get("trace_unhandled")
         if fn is not None and callable(fn):
             self.fn = fn
-            self.mode = 0 if engine._wants_dict(fn, 3) else UNHANDLED
+            self.mode = 0 if engine.wants_dict(fn, 3) else UNHANDLED
             return self.mode
         self.fn = None
         self.mode = 0
@@ -124,73 +124,59 @@ class TracepointPlan:
                    map(dict, map(zip, repeat(self.dict_keys), rows)))
 
 
-class BatchDispatcher:
-    """The engine's `deliver_batch`."""
+class BatchDispatcher(ColumnarDelivery):
+    """The engine's `deliver_batch`; an event's plan is its TracepointPlan."""
 
     def __init__(self, engine):
+        super().__init__(engine.session)
         self.engine = engine
-        self.session = engine.session
         self.plans = {}
         self.named = {}       # handler name -> the handler the prepared calls are for
         self.unhandled = {}   # handler name -> trace_unhandled, when that takes its calls
 
-    def _plan(self, ev):
+    def event_plan(self, ev):
         plan = self.plans.get(ev.index, False)
         if plan is False:
             plan = TracepointPlan(self.engine, ev) if TracepointPlan.usable(ev) else None
             self.plans[ev.index] = plan
+        if plan is None or not plan.choose(self.engine):
+            return None
         return plan
 
-    def deliver_batch(self, batch):
+    def event_columns(self, batch, ev, plan, sel):
+        return plan.columns(batch, sel)
+
+    def extra_cuts(self, plans):
+        # the first record of an event whose define_* calls are still due
+        return [int(rows.sel[0]) for rows in plans if not rows.ev.defined]
+
+    def deliver_segments(self, batch, plans):
         engine = self.engine
-        evsels = self.session.evsels.evsels
-        types = batch.types
-        evidx = batch.evidx
-        n = len(types)
-        sample_mask = types == C.RECORD_SAMPLE
-        plans = []          # (plan, positions in batch, columns)
-        for e in np.unique(evidx[sample_mask]).tolist():
-            if e < 0:
-                continue
-            plan = self._plan(evsels[e])
-            if plan is None or not plan.choose(engine):
-                continue
-            sel = np.nonzero(sample_mask & (evidx == e))[0]
-            cols = plan.columns(batch, sel)
-            if cols is not None:
-                plans.append((plan, sel, cols))
-        if not plans:
-            for k in range(n):
-                batch.deliver(k)
-            return
-        # segment boundaries: after each comm-changing record, and at the first record
-        # of an event whose define_* calls are still due
-        cuts = set((np.nonzero(np.isin(types, _COMM_CHANGERS))[0] + 1).tolist())
-        for plan, sel, _ in plans:
-            if not plan.ev.defined:
-                cuts.add(int(sel[0]))
-        cuts = sorted(c for c in cuts if 0 < c < n)
-        bounds = [0] + cuts + [n]
         engine.batch = batch
         try:
-            for s, e in zip(bounds, bounds[1:]):
-                self._segment(batch, plans, s, e)
+            super().deliver_segments(batch, plans)
+        except SystemExit:
+            raise
+        except BaseException as e:
+            if isinstance(e, HandlerFailed):
+                raise
+            # name the record now: the batch's position is gone once the error leaves
+            engine.current = engine.current_record()
+            print_handler_traceback(e)
+            raise HandlerFailed() from None
         finally:
             engine.batch_pos = -1
             engine.batch_iter = None
 
-    def _segment(self, batch, plans, s, e):
+    def segment_parts(self, batch, spans, s, e):
         engine = self.engine
         threads = self.session.threads
         capsule = engine.capsule
         parts = []
-        places = []
-        for plan, sel, cols in plans:
-            lo, hi = np.searchsorted(sel, [s, e]).tolist()
-            if lo == hi:
-                continue
+        for rows, lo, hi in spans:
+            plan, cols = rows.plan, rows.cols
             if not plan.ev.defined:
-                engine._define_symbols(plan.ev)
+                engine.define_symbols(plan.ev)
                 plan.choose(engine)
             comms = segment_comms(threads, cols[4][lo:hi], cols[5][lo:hi])
             parts.append(plan.calls(cols, lo, hi, comms, capsule))
@@ -198,46 +184,33 @@ class BatchDispatcher:
                 self.named[plan.name] = plan.fn
             else:
                 self.unhandled[plan.name] = plan.fn
-            places.append(sel[lo:hi] - s)
-        self._run(batch, merge_in_order(parts, places, e - s), s)
+        return parts
 
-    def _run(self, batch, entries, s):
+    def run(self, batch, entries, start):
         """The loop: per record, perf's handler lookup and the call. An entry is the
-        argument tuple (its first item the handler name), or None for the session's
-        per-record path."""
+        argument tuple, its first item the handler name; one whose handler the script
+        has changed since goes through the session's per-record path."""
         engine = self.engine
         g_get = engine.globals.get
         named_get = self.named.get
         unhandled_get = self.unhandled.get
         it = iter(entries)
-        engine.batch_iter = (it, len(entries), s)
+        engine.batch_iter = (it, len(entries), start)
         engine.batch_pos = -2       # position comes from batch_iter
-        try:
-            for args in it:
-                if args is not None:
-                    name = args[0]
-                    fn = g_get(name)
-                    if fn is not None:
-                        if fn is named_get(name):
-                            fn(*args)
-                            continue
-                    else:
-                        fn = unhandled_get(name)
-                        if fn is not None and g_get("trace_unhandled") is fn:
-                            fn(*args)
-                            continue
-                # not prepared, or the script changed its handlers since
-                k = s + len(entries) - length_hint(it) - 1
-                engine.batch_pos = -1
-                batch.deliver(k)
-                engine.batch_pos = -2
-        except SystemExit:
-            raise
-        except BaseException as e:
-            from perfscript.script.engine import HandlerFailed, print_handler_traceback
-            if isinstance(e, HandlerFailed):
-                raise
-            # name the record now: the batch's position is gone once the error leaves
-            engine.current = engine.current_record()
-            print_handler_traceback(e)
-            raise HandlerFailed() from None
+        for args in it:
+            name = args[0]
+            fn = g_get(name)
+            if fn is not None:
+                if fn is named_get(name):
+                    fn(*args)
+                    continue
+            else:
+                fn = unhandled_get(name)
+                if fn is not None and g_get("trace_unhandled") is fn:
+                    fn(*args)
+                    continue
+            k = start + len(entries) - length_hint(it) - 1
+            engine.batch_pos = -1
+            batch.deliver(k)
+            engine.batch_pos = -2
+        engine.batch_pos = -1

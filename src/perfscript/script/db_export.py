@@ -31,6 +31,7 @@ perf's rules that shape the rows:
 
 from perfscript.names import branch_flags as BF
 from perfscript.perfdata import constants as C
+from perfscript.perfdata.callchain import chain_entries
 from perfscript.perfdata.attr import FLAG_COMM_EXEC
 from perfscript.script.call_path import CallPath
 from perfscript.script.thread_stack import ThreadStacks
@@ -88,12 +89,6 @@ BRANCH_TYPES = (
     (F_BRANCH | F_CALL | F_VMEXIT, "vm exit"),
 )
 
-_CONTEXT_MODES = {
-    U64 - 32: C.MISC_HYPERVISOR,
-    U64 - 128: C.MISC_KERNEL,
-    U64 - 512: C.MISC_USER,
-}
-
 TABLES = ("evsel", "machine", "thread", "comm", "comm_thread", "dso", "symbol",
           "branch_type", "sample", "call_path", "call_return", "context_switch")
 
@@ -130,16 +125,6 @@ def short_name(dso):
     if name.startswith("/"):
         return name.rsplit("/", 1)[-1]
     return name
-
-
-def _prev_cpumode(ips, ent, cpumode):
-    """The mode of the last context marker before index `ent` (None: an unknown marker,
-    on which perf drops the whole chain); `cpumode` when there is none."""
-    for k in range(ent - 1, -1, -1):
-        ip = ips[k]
-        if ip >= C.CONTEXT_MAX:
-            return _CONTEXT_MODES.get(ip)
-    return cpumode
 
 
 def _identity_map(m):
@@ -549,26 +534,14 @@ class DbExport:
         """Resolve a callchain whole, then export it frame by frame: its call path."""
         current = self.root
         kernel_start = self.session.kernel_start()
-        nr = len(ips)
-        # perf's find_prev_cpumode, first from the end: the mode of the root-most part
-        cpumode = _prev_cpumode(ips, nr, C.MISC_USER)
-        if cpumode is None:
+        # perf walks the chain root first (caller order); None: perf drops it
+        entries = chain_entries(ips, PERF_MAX_STACK_DEPTH, caller_first=True)
+        if entries is None:
             return None
         # perf resolves the whole chain first, then exports it frame by frame: the
         # order of symbol lookups matters to its lookup cache (_find_symbol)
-        frames = []
-        for i in range(nr):
-            if len(frames) >= PERF_MAX_STACK_DEPTH:
-                break
-            j = nr - i - 1
-            ip = ips[j]
-            if ip >= C.CONTEXT_MAX:
-                # the marker that precedes this part (callee order) gives its mode
-                cpumode = _prev_cpumode(ips, j, cpumode)
-                if cpumode is None:
-                    return None
-                continue
-            frames.append((ip,) + self._resolve(thread, cpumode, ip)[:3])
+        resolve = self._resolve
+        frames = [(ip,) + resolve(thread, cpumode, ip)[:3] for cpumode, ip in entries]
         for ip, m, dso, sym in frames:
             if m is not None and dso is not None:
                 if sym is None:

@@ -5,7 +5,6 @@ handlers with perf 6.1's arguments, in perf's order.
 import os
 import struct
 import sys
-import traceback
 import types
 from operator import length_hint
 
@@ -16,6 +15,7 @@ from perfscript.names import syscalls
 from perfscript.perfdata import constants as C
 from perfscript.script import context as context_mod
 from perfscript.script.batch_dispatch import BatchDispatcher
+from perfscript.script.failures import HandlerFailed, ScriptError, print_handler_traceback
 from perfscript.script.fast_tracepoint import compile_tracepoint
 from perfscript.script.sample_dict import SampleDicts
 from perfscript.session.consumer import Consumer
@@ -25,25 +25,6 @@ EXEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 NSEC_PER_SEC = 1000000000
 U64_MAX = (1 << 64) - 1
 _INT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
-
-
-class ScriptError(Exception):
-    """The script could not be started (perf exits 255 for these)."""
-
-
-class HandlerFailed(Exception):
-    """A handler raised: perf prints the traceback and aborts (status 134)."""
-
-
-def print_handler_traceback(e):
-    """The traceback perf prints for a handler: the script's frames, not ours."""
-    tb = e.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        tb = tb.tb_next
-    traceback.print_exception(type(e), e, tb)
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 # the records a script sees besides samples: context switches, throttling, auxtrace
@@ -149,7 +130,7 @@ class ScriptEngine(Consumer):
             print_handler_traceback(e)
             raise HandlerFailed() from None
 
-    def _wants_dict(self, fn, nargs):
+    def wants_dict(self, fn, nargs):
         """perf appends perf_sample_dict only when co_argcount is exactly one more."""
         key = fn
         n = self._argcounts.get(key)
@@ -218,7 +199,7 @@ class ScriptEngine(Consumer):
         def first_then_fast(buf, off, size, misc, where):
             # perf calls the define_* callbacks before an event's first handler
             if not ev.defined:
-                self._define_symbols(ev)
+                self.define_symbols(ev)
             fast(buf, off, size, misc, where)
 
         return first_then_fast
@@ -245,7 +226,7 @@ class ScriptEngine(Consumer):
                                 "tracing data does not describe" % ev.attr.config,
                                 self.session.name, s.offset)
         if not ev.defined:
-            self._define_symbols(ev)
+            self.define_symbols(ev)
         if ev.decoder is None:
             # libtraceevent reads payloads in the byte order the tracing data declares
             ev.decoder = make_field_decoder(fmt, self.session.tracing.big_endian)
@@ -265,7 +246,7 @@ class ScriptEngine(Consumer):
         if fn is not None and callable(fn):
             args = [name, self.capsule, cpu, secs, nsecs, pid, comm, callchain]
             args.extend(values)
-            if self._wants_dict(fn, len(args)):
+            if self.wants_dict(fn, len(args)):
                 args.append(self.dicts.sample_dict(ev, s, thread, callchain))
             self.invoke(fn, args)
             return
@@ -276,7 +257,7 @@ class ScriptEngine(Consumer):
              "common_comm": comm, "common_callchain": callchain}
         for field, v in zip(fmt.fields, values):
             d[field.name] = v
-        if self._wants_dict(fn, 3):
+        if self.wants_dict(fn, 3):
             self.invoke(fn, (name, self.capsule, d,
                               self.dicts.sample_dict(ev, s, thread, callchain)))
         else:
@@ -286,7 +267,7 @@ class ScriptEngine(Consumer):
         """perf passes the record's own common_pid, read as a C int."""
         return self._common_field(ev, raw, "common_pid", signed=True)
 
-    def _define_symbols(self, ev):
+    def define_symbols(self, ev):
         ev.defined = True
         g = self.globals
         for cb in self._symbol_walker.callbacks(ev.tp_format):

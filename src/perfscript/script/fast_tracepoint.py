@@ -10,6 +10,7 @@ import struct
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
+from perfscript.script.failures import HandlerFailed, print_handler_traceback
 
 NSEC_PER_SEC = 1000000000
 U32_MAX = 0xFFFFFFFF
@@ -27,7 +28,6 @@ def compile_tracepoint(engine, ev, decoder):
     pid_field = fmt.find_any_field("common_pid")
     if pid_field is None or pid_field.size != 4:
         return None
-    from perfscript.script.engine import HandlerFailed, print_handler_traceback
     session = engine.session
     e = session.endian
     names = layout.fixed_names
@@ -46,7 +46,7 @@ def compile_tracepoint(engine, ev, decoder):
     field_names = tuple(f.name for f in fmt.fields)
     capsule = engine.capsule
     g_get = engine.globals.get
-    wants_dict = engine._wants_dict
+    wants_dict = engine.wants_dict
     general = session.deliver_sample_general
     nfields = 8 + len(field_names)
     file_name = session.name

@@ -1,6 +1,7 @@
 """perf_sample_dict / param_dict and callchain lists, built as perf 6.1 builds them."""
 
 from perfscript.perfdata import constants as C
+from perfscript.perfdata.callchain import chain_entries
 from perfscript.session.maps import LookupCache, space_key
 
 U32_MAX = 0xFFFFFFFF
@@ -8,12 +9,6 @@ U64_MAX = (1 << 64) - 1
 MAX_STACK = 127          # perf script's default callchain depth for scripts
 DATA_SRC_NONE = 0x5080021
 _NO_MAP = object()              # a frame outside every map: only its ip is given
-
-_CONTEXT_MODES = {
-    (1 << 64) - 32: C.MISC_HYPERVISOR,
-    (1 << 64) - 128: C.MISC_KERNEL,
-    (1 << 64) - 512: C.MISC_USER,
-}
 
 
 class SampleDicts:
@@ -60,22 +55,11 @@ class SampleDicts:
         return out
 
     def _frames(self, ips, thread):
-        """(ip, (start, end, binding, name) or None, offset, dso name) per frame."""
+        """(ip, (start, end, binding, name) or None, offset, dso name) per frame, up to
+        max_stack frames; none when perf discards the chain."""
         locate = self.session.locate
         out = []
-        cpumode = C.MISC_USER
-        n = 0
-        limit = self.max_stack
-        for ip in ips:
-            if n >= limit:
-                break
-            if ip >= C.CONTEXT_MAX:
-                mode = _CONTEXT_MODES.get(ip)
-                if mode is None:
-                    return ()     # perf resets the chain on an unknown context
-                cpumode = mode
-                continue
-            n += 1
+        for cpumode, ip in chain_entries(ips, self.max_stack) or ():
             loc = locate(thread, cpumode, ip)
             if loc is None:
                 out.append((ip, None, 0, _NO_MAP))

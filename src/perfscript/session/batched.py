@@ -18,10 +18,7 @@ Records not yet released stay queued for the next window. This is exactly the or
 (tests/test_session_ordering.py checks the two against each other).
 """
 
-import gc
 import mmap
-from itertools import chain, repeat
-from operator import attrgetter
 
 import numpy as np
 
@@ -149,52 +146,12 @@ class RecordBatch:
         return o + 16 + 8 * nr_word, nr.astype(np.int64)
 
 
-_comm_of = attrgetter("comm")
-
-
 def present_values(small):
     """The distinct values of an array of small ints (event indices, -1 for none), in
     order: a count per value, much cheaper than sorting or hashing every row."""
     if not len(small):
         return []
     return (np.flatnonzero(np.bincount(small + 1)) - 1).tolist()
-
-
-def segment_comms(threads, tids, pids):
-    """The comm of each row's thread, as perf would resolve it within a segment of a batch
-    that no COMM/FORK/EXIT crosses (unknown threads are created as perf creates them)."""
-    table = threads.threads
-    for i in np.unique(np.asarray(tids), return_index=True)[1].tolist():
-        tid = tids[i]
-        th = table.get(tid)
-        if th is None or th.pid == -1:
-            threads.findnew(pids[i], tid)
-    return map(_comm_of, map(table.__getitem__, tids))
-
-
-def merge_in_order(parts, places, m):
-    """One list of m entries from iterables `parts` whose items belong at positions
-    `places` (arrays); positions no part covers get None. The cyclic collector is paused:
-    the entries are a burst of small acyclic objects it would rescan again and again."""
-    covered = sum(len(p) for p in places)
-    if covered < m:
-        mask = np.ones(m, dtype=bool)
-        for p in places:
-            mask[p] = False
-        rest = np.nonzero(mask)[0]
-        parts = list(parts) + [repeat(None, len(rest))]
-        places = list(places) + [rest]
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        entries = list(chain.from_iterable(parts))
-        if len(places) > 1:
-            order = np.argsort(np.concatenate(places), kind="stable")
-            entries = list(map(entries.__getitem__, order.tolist()))
-    finally:
-        if gc_was_on:
-            gc.enable()
-    return entries
 
 
 def deliver_each(batch):

@@ -1,0 +1,95 @@
+"""A sample's callchain (PERF_SAMPLE_CALLCHAIN) as perf 6.1 reads it.
+
+The chain is a list of u64s, innermost frame first. Values from CONTEXT_MAX up are
+context markers, not addresses: each names the address space (cpumode) of the addresses
+after it. perf 6.1 (thread__resolve_callchain) knows the hypervisor, kernel and user
+markers; on any other one, the guest markers included, it discards the whole chain.
+`chain_entries` is the one walk that gives every address its cpumode, in either of the
+two orders perf resolves chains in.
+"""
+
+from perfscript.perfdata.constants import CONTEXT_MAX, MISC_HYPERVISOR, MISC_KERNEL, MISC_USER
+
+CONTEXT_HV = (1 << 64) - 32
+CONTEXT_KERNEL = (1 << 64) - 128
+CONTEXT_USER = (1 << 64) - 512
+
+# marker -> cpumode of the addresses after it; any other marker discards the chain
+CONTEXT_MODES = {
+    CONTEXT_HV: MISC_HYPERVISOR,
+    CONTEXT_KERNEL: MISC_KERNEL,
+    CONTEXT_USER: MISC_USER,
+}
+
+
+def chain_entries(ips, limit=None, caller_first=False):
+    """The (cpumode, ip) of a chain's addresses, at most `limit` of them (markers do not
+    count); None when perf discards the chain for a marker it does not know.
+
+    Innermost first (perf's callee order): addresses before any marker are user space,
+    and a marker is read when the walk reaches it under the limit.
+
+    `caller_first` (perf's caller order, find_prev_cpumode): root first, walking from
+    the end; each part takes the mode of the marker before it, and the addresses before
+    the first marker take that marker's mode (user space when there is none). The last
+    marker is read first, whatever the limit; any other when the walk reaches the marker
+    after it under the limit."""
+    if limit is None or limit >= len(ips):
+        limit = len(ips)
+    if caller_first:
+        return _caller_first(ips, limit)
+    if limit <= 0:
+        return ()
+    out = []
+    append = out.append
+    modes = CONTEXT_MODES
+    mode = MISC_USER
+    if limit == len(ips):       # the usual case: no limit can be reached
+        for ip in ips:
+            if ip >= CONTEXT_MAX:
+                mode = modes.get(ip)
+                if mode is None:
+                    return None
+            else:
+                append((mode, ip))
+        return tuple(out)
+    for ip in ips:
+        if ip >= CONTEXT_MAX:
+            mode = modes.get(ip)
+            if mode is None:
+                return None
+        else:
+            append((mode, ip))
+            if len(out) >= limit:
+                break
+    return tuple(out)
+
+
+def _caller_first(ips, limit):
+    mode = _mode_before(ips, len(ips), MISC_USER)
+    if mode is None:
+        return None
+    if limit <= 0:
+        return ()
+    out = []
+    append = out.append
+    for j in range(len(ips) - 1, -1, -1):
+        ip = ips[j]
+        if ip >= CONTEXT_MAX:
+            mode = _mode_before(ips, j, mode)
+            if mode is None:
+                return None
+        else:
+            append((mode, ip))
+            if len(out) >= limit:
+                break
+    return tuple(out)
+
+
+def _mode_before(ips, end, mode):
+    """The mode the last marker before index `end` names (None: one perf does not
+    know); `mode` when there is no marker."""
+    for k in range(end - 1, -1, -1):
+        if ips[k] >= CONTEXT_MAX:
+            return CONTEXT_MODES.get(ips[k])
+    return mode
