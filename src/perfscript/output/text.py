@@ -262,7 +262,7 @@ class TextPrinter(Consumer):
         f = self.spec.fields[output_type(ev.attr.type)]
         if f & EVNAME:
             if ev.name is None:
-                self.session._name_events()     # pipe mode: attrs arrive unnamed
+                self.session.name_events()     # pipe mode: attrs arrive unnamed
             if not self.name_width:
                 self.name_width = max((len(e.name or "") for e in self.session.evsels),
                                       default=0)

@@ -148,7 +148,8 @@ class BatchDispatcher(ColumnarDelivery):
 
     def extra_cuts(self, plans):
         # the first record of an event whose define_* calls are still due
-        return [int(rows.sel[0]) for rows in plans if not rows.ev.defined]
+        defined = self.engine.defined
+        return [int(rows.sel[0]) for rows in plans if rows.ev.index not in defined]
 
     def deliver_segments(self, batch, plans):
         engine = self.engine
@@ -175,7 +176,7 @@ class BatchDispatcher(ColumnarDelivery):
         parts = []
         for rows, lo, hi in spans:
             plan, cols = rows.plan, rows.cols
-            if not plan.ev.defined:
+            if plan.ev.index not in engine.defined:
                 engine.define_symbols(plan.ev)
                 plan.choose(engine)
             comms = segment_comms(threads, cols[4][lo:hi], cols[5][lo:hi])

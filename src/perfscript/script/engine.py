@@ -65,6 +65,8 @@ class ScriptEngine(Consumer):
         self.general_only = self.filter is not None or hide_callchain or max_stack is not None
         self.stat = None
         self._symbol_walker = SymbolWalker()   # perf's "current field" lives across events
+        self.decoders = {}        # event index -> its tracepoint field decoder
+        self.defined = set()      # event indices whose define_* callbacks have run
         self.db_export = None     # db-export mode (script/db_export.py), set after trace_begin
         self.current_sample = None  # (sample, thread) of the last sample() call
 
@@ -183,22 +185,32 @@ class ScriptEngine(Consumer):
         return 0
 
     def prepare_evsel(self, ev):
-        """An event became known: its field decoder, in the tracing data's byte order
+        """An event became known: its field decoder."""
+        if ev.is_tracepoint and ev.tp_format is not None:
+            self._decoder(ev)
+
+    def _decoder(self, ev):
+        """The event's field decoder, made once, in the tracing data's byte order
         (libtraceevent reads payloads in the order the tracing data declares)."""
-        if ev.is_tracepoint and ev.tp_format is not None and ev.decoder is None:
-            ev.decoder = make_field_decoder(ev.tp_format, self.session.tracing.big_endian)
+        dec = self.decoders.get(ev.index)
+        if dec is None:
+            dec = self.decoders[ev.index] = make_field_decoder(
+                ev.tp_format, self.session.tracing.big_endian)
+        return dec
 
     def sample_handler(self, ev):
         """The compiled per-event path for plain tracepoint samples (fast_tracepoint)."""
-        if self.general_only or ev.decoder is None or not ev.is_tracepoint:
+        dec = self.decoders.get(ev.index)
+        if self.general_only or dec is None or not ev.is_tracepoint:
             return None
-        fast = compile_tracepoint(self, ev, ev.decoder)
+        fast = compile_tracepoint(self, ev, dec)
         if fast is None:
             return None
+        defined, index = self.defined, ev.index
 
         def first_then_fast(buf, off, size, misc, where):
             # perf calls the define_* callbacks before an event's first handler
-            if not ev.defined:
+            if index not in defined:
                 self.define_symbols(ev)
             fast(buf, off, size, misc, where)
 
@@ -225,14 +237,11 @@ class ScriptEngine(Consumer):
             raise PerfDataError("tracepoint sample of event id %d, which the recording's "
                                 "tracing data does not describe" % ev.attr.config,
                                 self.session.name, s.offset)
-        if not ev.defined:
+        if ev.index not in self.defined:
             self.define_symbols(ev)
-        if ev.decoder is None:
-            # libtraceevent reads payloads in the byte order the tracing data declares
-            ev.decoder = make_field_decoder(fmt, self.session.tracing.big_endian)
         raw = s.buf[s.raw_off:s.raw_off + s.raw_size]
         self.current = (ev, raw, s.time, s.offset)
-        values = ev.decoder(raw)
+        values = self._decoder(ev)(raw)
         t = s.time
         secs = t // NSEC_PER_SEC
         nsecs = t - secs * NSEC_PER_SEC
@@ -268,7 +277,9 @@ class ScriptEngine(Consumer):
         return self._common_field(ev, raw, "common_pid", signed=True)
 
     def define_symbols(self, ev):
-        ev.defined = True
+        """perf's define_* callbacks for the event's flag and symbolic fields, before its
+        first handler."""
+        self.defined.add(ev.index)
         g = self.globals
         for cb in self._symbol_walker.callbacks(ev.tp_format):
             fn = g.get(cb[0])

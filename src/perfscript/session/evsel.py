@@ -74,7 +74,7 @@ class Evsel:
 
     __slots__ = ("index", "attr", "name", "layout", "tp_format", "ids", "handler_name",
                  "is_tracepoint", "default_period", "sample_id_pos", "attr_image",
-                 "decoder", "common_decoder", "defined", "time_pos", "sample_handler")
+                 "time_pos", "sample_handler")
 
     def __init__(self, index, attr, endian):
         self.index = index
@@ -88,9 +88,6 @@ class Evsel:
         self.sample_id_pos = id_position(attr)
         self.attr_image = attr.memory_image()
         self.handler_name = None
-        self.decoder = None
-        self.common_decoder = None
-        self.defined = False
         st = attr.sample_type
         self.time_pos = None       # byte offset of a sample's time from the record start
         if st & C.SAMPLE_TIME:

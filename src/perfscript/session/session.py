@@ -64,7 +64,7 @@ class Session:
             self._feature(feat, data, off)
         if self.pd.tracing_data is not None:
             self._tracing_data(*self.pd.tracing_data[::-1])
-        self._name_events()
+        self.name_events()
         self._check_tracepoint_formats()
 
     # ------------------------------------------------------------ header parts
@@ -113,9 +113,9 @@ class Session:
             self.warn("libtraceevent: No such file or directory")
             for text in texts:
                 self.warn("  " + text)
-        self._name_events()
+        self.name_events()
 
-    def _name_events(self):
+    def name_events(self):
         for ev in self.evsels:
             if ev.is_tracepoint and ev.tp_format is None and self.tracing is not None:
                 fmt = self.tracing.events.get(ev.attr.config)
@@ -433,7 +433,7 @@ class Session:
                 ids = struct.unpack_from("%s%dQ" % (self.endian, nids), buf, rest)
                 self._prepare(self.evsels.add(attr, ids))
             elif typ == C.RECORD_FINISHED_INIT:
-                self._name_events()
+                self.name_events()
             elif typ != C.RECORD_HEADER_EVENT_TYPE:
                 rec = parse_record(typ, misc, buf, off, off + size, self.endian)
                 if rec is not None:
@@ -450,7 +450,7 @@ class Session:
         if rec.data:
             self._feature(rec.feat, rec.data, where + HeaderFeatureRecord.DATA_AT)
             if rec.feat == C.FEAT_EVENT_DESC:
-                self._name_events()
+                self.name_events()
 
     def _header_build_id(self, rec, buf, size, where):
         bsize = rec.size if self.pd.pipe else 20
