@@ -228,7 +228,7 @@ class Collector(Consumer):
         if not self.in_batch:
             self.seq += 1
 
-    def _columnar_mask(self):
+    def columnar_mask(self):
         evs = self.session.evsels.evsels
         if self._columnar is None or len(self._columnar) != len(evs) + 1:
             self._columnar = np.array([self.columns_of(ev).columnar for ev in evs] + [False])
@@ -266,7 +266,7 @@ class _BatchColumns(ColumnarDelivery):
         c = self.collector
         n = len(batch)
         self.seq0 = seq0
-        self.columnar = c._columnar_mask()
+        self.columnar = c.columnar_mask()
         self.tid_all = np.empty(n, dtype=np.int32)
         self.pid_all = np.empty(n, dtype=np.int32)
         self.comm_all = np.empty(n, dtype=np.int32)
