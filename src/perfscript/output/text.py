@@ -160,7 +160,11 @@ class TextPrinter(Consumer):
         self.sideband_types = _STAT_RECORDS | _shown_records(topts)
         if not self.pipe:
             self._check_output_opt()
-        self.deliver_batch = BatchLines(self).deliver_batch
+        self._batch_lines = BatchLines(self)
+
+    def deliver_batch(self, batch):
+        """Tracepoint and callchain lines column-wise (text_batch.py)."""
+        self._batch_lines.deliver_batch(batch)
 
     # ------------------------------------------------------------ setup
 
