@@ -12,6 +12,7 @@ import perfscript  # noqa: E402
 from conftest import SHARED  # noqa: E402
 
 CASES = os.path.join(SHARED, "corpus", "cases")
+RECORDINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "recordings")
 
 
 def _case(name):
@@ -91,3 +92,16 @@ def test_callchains_and_non_tracepoints():
         chains = tb.column("callchain").to_pylist()
         assert any(chains) and all(f["ip"] < (1 << 64) - 4095 for c in chains for f in c)
         assert any(f["sym"] and f["dso"] for c in chains for f in c)
+
+
+def test_damage_is_the_error_closing_raises(tmp_path):
+    """A damaged sample ends the reading with its PerfDataError, also inside `with`: closing
+    the map while the error's frames still hold views of it must not replace the error."""
+    from perfscript.errors import PerfDataError
+    data = bytearray(open(os.path.join(RECORDINGS, "syscalls.data"), "rb").read())
+    data[42339:42347] = bytes.fromhex("9423555182568b96")   # a raw size past its record
+    path = tmp_path / "damaged.data"
+    path.write_bytes(bytes(data))
+    with pytest.raises(PerfDataError, match="overruns its record"):
+        with perfscript.open(str(path)) as t:
+            t.counts()

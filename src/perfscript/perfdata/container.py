@@ -183,5 +183,13 @@ class PerfData:
             self.tracing_data = self.feature_sections[C.FEAT_TRACING_DATA]
 
     def close(self):
-        if self.source.buf is not None:
-            self.source.buf.close()
+        """Unmap the file. While views still point into the map (NumPy arrays a caller
+        keeps, or the frames of the traceback of an error being raised) it cannot be
+        unmapped: it is let go then, and unmapped with its last view, so closing never
+        hides the error that ended the reading."""
+        buf = self.source.buf
+        if buf is not None:
+            try:
+                buf.close()
+            except BufferError:
+                pass
