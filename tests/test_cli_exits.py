@@ -39,3 +39,21 @@ def test_status_of_a_command_that_returns():
 def test_other_errors_are_not_hidden():
     with pytest.raises(ZeroDivisionError):
         run(_raising(ZeroDivisionError()), [], "perfscript")
+
+
+@pytest.mark.parametrize("args", [[], ["--header-only"]])
+def test_output_that_cannot_be_written(args):
+    """A full disk: perf's own words (no newline, as perf writes them) and status 1, not a
+    traceback; checked against perf 6.1 with stdout on /dev/full."""
+    import os
+    import subprocess
+    import sys
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sys.executable, "-m", "perfscript", "-i",
+                            os.path.join(root, "examples", "sched.data")] + args,
+                           stdout=full, stderr=subprocess.PIPE)
+    assert p.returncode == 1
+    assert p.stderr.decode() == "write failure on standard output: No space left on device"

@@ -1,6 +1,7 @@
 """How a command that stops early ends the process: the one place that turns what was
 raised into a line on stderr and perf's exit status (or trace-cmd's, for `report`)."""
 
+import errno
 import os
 import sys
 
@@ -15,6 +16,9 @@ INTERRUPTED = 130   # 128 + SIGINT
 ABORTED = 134       # 128 + SIGABRT: perf aborts when a script handler fails
 BROKEN_PIPE = 141   # 128 + SIGPIPE: the reader of stdout went away
 FAILED = 255        # perf's exit(-1): an option it refuses, a field it cannot print
+
+# errors only writing can meet: on an OSError without a file name, the output failed
+_WRITE_ONLY_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class UsageError(Exception):
@@ -41,7 +45,9 @@ class Aborted(Exception):
 def run(command, argv, prog, broken_pipe=BROKEN_PIPE):
     """`command(argv)`'s exit status; what it raised is said on stderr as perf says it."""
     try:
-        return command(argv)
+        status = command(argv)
+        sys.stdout.flush()      # perf checks the end of its output too (close_stdout)
+        return status
     except UsageError as e:
         sys.stderr.write("%s: %s\n%s" % (prog, e, e.usage))
         return e.status
@@ -66,6 +72,12 @@ def run(command, argv, prog, broken_pipe=BROKEN_PIPE):
         silence_stdout()
         return broken_pipe
     except OSError as e:
+        if e.filename is None and e.errno in _WRITE_ONLY_ERRNOS:
+            # perf's words for output it could not write (a full disk, /dev/full)
+            sys.stderr.write("write failure on standard output: %s"
+                             % os.strerror(e.errno or 0))
+            silence_stdout()
+            return ERROR
         sys.stderr.write("perfscript: %s\n" % e)
         return ERROR
     except KeyboardInterrupt:
