@@ -184,3 +184,34 @@ def test_cli_stdin_with_dash_file_writes_bare_skeleton(tmp_path):
     assert p.stderr == GENERATED.encode()
     _assert_same(_read(tmp_path / "perf-script.py"),
                  _read(os.path.join(GEN_DATA, "recordings", "pipe.perf-script.py")))
+
+
+def test_names_from_the_recording_never_become_code():
+    """perf 6.1 pastes system, event and field names into the skeleton's source; a
+    tracing-data blob can name a system with newlines and code. Such an event gets a
+    handler under a name of ours, registered by a string literal: the text compiles,
+    the payload stays data, and the script API finds the handler by perf's name."""
+    import ast
+
+    from perfscript.ftrace.format import parse_format
+    from perfscript.script.gen_python import skeleton_text
+    text = ("name: ok\nID: 7\nformat:\n"
+            "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
+            "\tfield:int pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+            "print fmt: \"pid=%d\", REC->pid\n")
+    hostile = parse_format(text, system="s(a):\n\tpayload()\ndef t")
+    plain = parse_format(text, system="sched")
+    skeleton = skeleton_text([hostile, plain])
+    tree = ast.parse(skeleton)
+    called = {n.func.id for n in ast.walk(tree)
+              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert "payload" not in called
+    assert "def sched__ok(" in skeleton            # ordinary names: perf's text
+    handler_part = skeleton[skeleton.index("def _event_7_handler"):
+                            skeleton.index("def sched__ok(")]
+    seen = []
+    ns = {"print_header": lambda *a: None, "get_dict_as_string": seen.append,
+          "payload": lambda: seen.append("ran")}
+    exec(compile(handler_part, "skeleton", "exec"), ns)
+    ns[hostile.handler_name]("ok", None, 0, 1, 2, 3, "comm", [], 42)
+    assert seen == [{"pid": 42}]

@@ -13,6 +13,7 @@ Field classification (string / flag / symbolic / array / signed) is the ftrace
 layer's, which follows libtraceevent.
 """
 
+import keyword
 import os
 import sys
 
@@ -144,9 +145,34 @@ def _value_line(handler, fields):
     return "".join(out)
 
 
+def _is_name(text):
+    """Whether `text` can stand in Python source as a name, and only as a name."""
+    return text.isascii() and text.isidentifier() and not keyword.iskeyword(text)
+
+
+def _registered_handler(event, handler):
+    """The handler of an event whose names are not Python names (perf 6.1 pastes them
+    into the source, where a recording could make them code): defined under a name of
+    ours, its fields taken as they come, and registered under the name the script API
+    calls, written as a string literal."""
+    func = "_event_%d_handler" % event.id
+    return "".join((
+        "def %s(event_name, context, common_cpu,\n" % func,
+        "\tcommon_secs, common_nsecs, common_pid, common_comm,\n",
+        "\tcommon_callchain, *fields):\n",
+        "\t\tprint_header(event_name, common_cpu, common_secs, common_nsecs,\n",
+        "\t\t\tcommon_pid, common_comm)\n\n",
+        "\t\tprint(get_dict_as_string(dict(zip(%r, fields))))\n\n"
+        % (tuple(f.name for f in event.fields),),
+        "globals()[%r] = %s\n\n" % (handler, func),
+    ))
+
+
 def _handler(event):
     handler = "%s__%s" % (event.system, event.name)
     fields = list(event.fields)
+    if not _is_name(handler) or not all(_is_name(f.name) for f in fields):
+        return _registered_handler(event, handler)
     return "".join((
         "def %s(event_name, context, common_cpu,\n" % handler,
         "\tcommon_secs, common_nsecs, common_pid, common_comm,\n",
