@@ -135,13 +135,14 @@ class EventColumns:
         are returned for the comm lookup."""
         words = batch.words
         o = batch.offs[sel]
+        batch.check_fixed(o, self.ev.layout, little)
         base = (o >> 3) + 1
         n = len(o)
         slots = self.slots
 
         def field(name):
             word, half = slots[name]
-            w = words[base + word]
+            w = batch.word_at(base + word)
             if half is None:
                 return w
             if (half == 0) == little:
@@ -169,7 +170,7 @@ class EventColumns:
             chunk["chain_start"] = start.tolist()
             chunk["chain_nr"] = nr.tolist()
         if self.decoder is not None:
-            sw = words[base + self.raw_word]
+            sw = batch.word_at(base + self.raw_word)
             sizes = ((sw & _U32) if little else (sw >> np.uint64(32))).astype(np.int64)
             starts = o + 8 + 8 * self.raw_word + 4
             head = words[o >> 3]

@@ -71,7 +71,7 @@ class RecordBatch:
         """Readers of the fixed fields of samples `sel` (one layout) as NumPy columns:
         (offsets, word index after each header, field(name), signed(name)); signed
         columns are int64 with perf's -1 for u32 all-ones or an absent field."""
-        words = self.words
+        word_at = self.word_at
         o = self.offs[sel]
         base = (o >> 3) + 1
         n = len(o)
@@ -81,7 +81,7 @@ class RecordBatch:
 
         def field(name):
             word, half = slots[name]
-            w = words[base + word]
+            w = word_at(base + word)
             if half is None:
                 return w
             return (w & low) if (half == 0) == little else (w >> shift)
@@ -96,6 +96,20 @@ class RecordBatch:
         field.slots = slots
         return o, base, field, signed
 
+    def word_at(self, idx):
+        """The u64 words at indices `idx`, read within the buffer: a damaged record at its
+        end may claim fields past it (the callers' size checks then reject the record)."""
+        return self.words[np.minimum(idx, len(self.words) - 1)]
+
+    def check_fixed(self, o, layout, little):
+        """PerfDataError (as the per-record parser words it) for the first sample at
+        offsets `o` shorter than its layout's fixed fields."""
+        short = np.flatnonzero(self._record_sizes(o, little).astype(np.int64)
+                               < 8 + layout.fixed.size)
+        if len(short):
+            raise PerfDataError("sample record too short for its sample_type",
+                                self.session.name, int(o[short[0]]))
+
     def _record_sizes(self, o, little):
         head = self.words[o >> 3]
         return ((head >> np.uint64(48)) if little else (head & np.uint64(0xFFFF)))
@@ -107,7 +121,7 @@ class RecordBatch:
         (the per-record path then reports it)."""
         o, base, field, signed = self._fixed(sel, layout, little)
         raw_word = layout.fixed.size // 8
-        sw = self.words[base + raw_word]
+        sw = self.word_at(base + raw_word)
         sizes = ((sw & np.uint64(0xFFFFFFFF)) if little else (sw >> np.uint64(32))
                  ).astype(np.int64)
         start = o + 8 + 8 * raw_word + 4
@@ -137,7 +151,7 @@ class RecordBatch:
         (one layout, the callchain right after the fixed fields); PerfDataError names the
         first record whose chain overruns it."""
         nr_word = layout.fixed.size // 8
-        nr = self.words[(o >> 3) + 1 + nr_word]
+        nr = self.word_at((o >> 3) + 1 + nr_word)
         room = (self._record_sizes(o, little).astype(np.int64) - 16 - 8 * nr_word) // 8
         bad = np.flatnonzero((room < 0) | (nr > room.clip(0).astype(np.uint64)))
         if len(bad):
