@@ -24,6 +24,7 @@ from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import chain_entries
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
+from perfscript.session.stat_records import STAT_RECORDS
 
 NSEC_PER_SEC = 1000000000
 U32_MAX = 0xFFFFFFFF
@@ -36,8 +37,6 @@ _GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
 _TAIL_FIELDS = (DATA_SRC | WEIGHT | INS_LAT | IREGS | UREGS | PHYS_ADDR | DATA_PAGE_SIZE
                 | CODE_PAGE_SIZE)
 FEAT_CLOCK_DATA = 29
-_STAT_RECORDS = frozenset((C.RECORD_STAT_CONFIG, C.RECORD_STAT, C.RECORD_STAT_ROUND,
-                           C.RECORD_THREAD_MAP, C.RECORD_CPU_MAP))
 _TASK_RECORDS = (C.RECORD_FORK, C.RECORD_EXIT)
 # side-band records whose body names their task (the others: their sample_id trailer)
 _BODY_NAMES_TASK = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT, C.RECORD_MMAP,
@@ -157,7 +156,7 @@ class TextPrinter(Consumer):
         self.has_auxtrace = FEAT_AUXTRACE in session.pd.feature_sections
         self.pipe = bool(session.pd.pipe)
         self._seen_types = set()
-        self.sideband_types = _STAT_RECORDS | _shown_records(topts)
+        self.sideband_types = STAT_RECORDS | _shown_records(topts)
         if not self.pipe:
             self._check_output_opt()
         self._batch_lines = BatchLines(self)
@@ -472,7 +471,7 @@ class TextPrinter(Consumer):
 
     def sideband(self, rec):
         """A record perf prints with --show-*-events, or a perf stat record."""
-        if rec.type in _STAT_RECORDS:
+        if rec.type in STAT_RECORDS:
             if self.stat is None:
                 self.stat = StatPrinter(self.session, self.write)
             self.stat.record(rec)

@@ -44,15 +44,6 @@ def chain_entries(ips, limit=None, caller_first=False):
     append = out.append
     modes = CONTEXT_MODES
     mode = MISC_USER
-    if limit == len(ips):       # the usual case: no limit can be reached
-        for ip in ips:
-            if ip >= CONTEXT_MAX:
-                mode = modes.get(ip)
-                if mode is None:
-                    return None
-            else:
-                append((mode, ip))
-        return tuple(out)
     for ip in ips:
         if ip >= CONTEXT_MAX:
             mode = modes.get(ip)

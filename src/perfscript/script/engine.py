@@ -19,6 +19,7 @@ from perfscript.script.failures import HandlerFailed, ScriptError, print_handler
 from perfscript.script.fast_tracepoint import compile_tracepoint
 from perfscript.script.sample_dict import SampleDicts
 from perfscript.session.consumer import Consumer
+from perfscript.session.stat_records import STAT_RECORDS
 
 EXEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          "exec_path")
@@ -30,13 +31,9 @@ _INT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 # the records a script sees besides samples: context switches, throttling, auxtrace
 # errors, perf stat's counts
 _SIDEBAND = frozenset((C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE, C.RECORD_THROTTLE,
-                       C.RECORD_UNTHROTTLE, C.RECORD_AUXTRACE_ERROR, C.RECORD_STAT_CONFIG,
-                       C.RECORD_STAT, C.RECORD_STAT_ROUND, C.RECORD_THREAD_MAP,
-                       C.RECORD_CPU_MAP))
+                       C.RECORD_UNTHROTTLE, C.RECORD_AUXTRACE_ERROR)) | STAT_RECORDS
 # db-export also follows comms and forks, for comm start times and exec flags
 _DB_EXPORT_SIDEBAND = _SIDEBAND | {C.RECORD_COMM, C.RECORD_FORK}
-_STAT_RECORDS = (C.RECORD_STAT_CONFIG, C.RECORD_STAT, C.RECORD_STAT_ROUND,
-                 C.RECORD_THREAD_MAP, C.RECORD_CPU_MAP)
 
 
 class ScriptEngine(Consumer):
@@ -300,7 +297,7 @@ class ScriptEngine(Consumer):
             self._throttle(rec)
         elif typ == C.RECORD_AUXTRACE_ERROR:
             self._auxtrace_error(rec)
-        elif typ in _STAT_RECORDS:
+        elif typ in STAT_RECORDS:
             if self.stat is None:
                 from perfscript.script.stat import StatDispatcher
                 self.stat = StatDispatcher(self)

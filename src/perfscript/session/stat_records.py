@@ -5,6 +5,9 @@ from perfscript.perfdata import constants as C
 from perfscript.perfdata.record_types import StatConfigRecord
 
 AGGR_NONE, AGGR_GLOBAL = 0, 1
+# the records `perf stat record` writes, which a StatRecords takes
+STAT_RECORDS = frozenset((C.RECORD_STAT_CONFIG, C.RECORD_STAT, C.RECORD_STAT_ROUND,
+                          C.RECORD_THREAD_MAP, C.RECORD_CPU_MAP))
 
 
 def s32(v):
