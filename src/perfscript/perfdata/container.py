@@ -79,6 +79,7 @@ class PerfData:
         self.source = Source(path)
         self.name = self.source.name
         self.attrs = []          # EventAttr, in file order
+        self.attrs_offset = None  # where a file's attrs section starts (None: pipe mode)
         self.feature_sections = {}   # feature id -> (offset, bytes)
         self.tracing_data = None     # (offset, bytes) of the tracing-data blob
         self.pipe = False
@@ -152,6 +153,7 @@ class PerfData:
         if attr_size < 16 + C.PIPE_HEADER_SIZE or off + size > n or size % attr_size:
             raise PerfDataError("bad attrs section (offset %d, size %d, entry size %d)"
                                 % (off, size, attr_size), self.name, 24)
+        self.attrs_offset = off
         for i in range(size // attr_size):
             at = off + i * attr_size
             attr = Attr.parse(buf, at, attr_size - 16, e, self.name)

@@ -234,6 +234,11 @@ class ScriptEngine(Consumer):
             raise PerfDataError("tracepoint sample of event id %d, which the recording's "
                                 "tracing data does not describe" % ev.attr.config,
                                 self.session.name, s.offset)
+        if s.buf is None:
+            # perf crashes on these; its handlers would have no fields to receive
+            raise PerfDataError("tracepoint sample of %s without raw data (its sample_type "
+                                "lacks PERF_SAMPLE_RAW)" % ev.name, self.session.name,
+                                s.offset)
         if ev.index not in self.defined:
             self.define_symbols(ev)
         raw = s.buf[s.raw_off:s.raw_off + s.raw_size]

@@ -69,6 +69,17 @@ def synthesized_name(attr, tracepoint_name=None):
     return base + _modifiers(attr)
 
 
+def _trailer_id_slot(attr):
+    """Where perf looks for the id in a sample_id trailer, counted in words from the
+    end, whatever sample_id_all says (None: the sample type carries no id)."""
+    st = attr.sample_type
+    if st & C.SAMPLE_IDENTIFIER:
+        return 1
+    if not st & C.SAMPLE_ID:
+        return None
+    return 1 + bool(st & C.SAMPLE_CPU) + bool(st & C.SAMPLE_STREAM_ID)
+
+
 class Evsel:
     """One recorded event."""
 
@@ -125,6 +136,26 @@ class EvselTable:
             self.by_id[i] = ev
             ev.ids.append(i)
         self._update_lookup()
+
+    def mismatch(self):
+        """perf's words for why it cannot tell the events of a file apart, or None.
+
+        Several events share one data stream only when every sample and every
+        sample_id trailer holds its id at the same place, they agree on sample_id_all,
+        and (like perf) PERF_SAMPLE_READ comes with ids in the read values."""
+        evs = self.evsels
+        if not evs:
+            return None
+        first = evs[0].attr
+        if len(evs) > 1:
+            places = {(id_position(e.attr), _trailer_id_slot(e.attr)) for e in evs}
+            if len(places) > 1 or None in next(iter(places)):
+                return "non matching sample_type"
+            if any(e.attr.sample_id_all != first.sample_id_all for e in evs):
+                return "non matching sample_id_all"
+        if first.sample_type & C.SAMPLE_READ and not first.read_format & C.FORMAT_ID:
+            return "non matching read_format"
+        return None
 
     def sample_evsel_indices(self, words, offsets):
         """Evsel index of each SAMPLE record at `offsets` (np.int64, 8-byte aligned) of a

@@ -60,6 +60,10 @@ class Session:
         self.header_struct = struct.Struct(self.endian + "IHH")
         for ea in self.pd.attrs:
             self.evsels.add(ea.attr, ea.ids)
+        if self.pd.attrs_offset is not None:
+            mismatch = self.evsels.mismatch()
+            if mismatch:
+                raise PerfDataError(mismatch, self.name, self.pd.attrs_offset)
         for feat, (off, data) in sorted(self.pd.feature_sections.items()):
             self._feature(feat, data, off)
         if self.pd.tracing_data is not None:
