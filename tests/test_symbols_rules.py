@@ -7,7 +7,7 @@ import pytest
 from perfscript.symbols import STB_GLOBAL, STB_LOCAL, STB_WEAK, Symbol, SymbolResolver, SymbolTable
 from perfscript.symbols.buildid import build_ids_equal
 from perfscript.symbols.demangle import demangle, ocaml_demangle
-from perfscript.symbols.kallsyms import module_name, parse_kallsyms, split_kallsyms
+from perfscript.symbols.kallsyms import module_name, parse_kallsyms, read_kallsyms, split_kallsyms
 from perfscript.symbols.table import fixup_duplicate, fixup_end, prefer_first
 
 
@@ -88,7 +88,7 @@ def kallsyms(tmp_path):
 
 
 def test_kallsyms_types_bindings_and_ends(kallsyms):
-    syms = parse_kallsyms(kallsyms)
+    syms = parse_kallsyms(read_kallsyms(kallsyms))
     by = {s.name.split("\t")[0]: s for s in syms}
     assert "rodata_skipped" not in by and "abs_skipped" not in by
     assert "$arm_mapping_skipped" not in by
@@ -103,7 +103,7 @@ def test_kallsyms_types_bindings_and_ends(kallsyms):
 
 
 def test_kallsyms_split_and_kernel_extent(kallsyms):
-    kernel, modules = split_kallsyms(parse_kallsyms(kallsyms))
+    kernel, modules = split_kallsyms(parse_kallsyms(read_kallsyms(kallsyms)))
     assert "__entry_SYSCALL_64_trampoline" not in [s.name for s in kernel]
     assert [s.name for s in modules["[mod_x]"]] == ["mod_a", "mod_b"]
     r = SymbolResolver(kallsyms=kallsyms)

@@ -20,6 +20,8 @@ perf's status in one place, cli/exits.py.
 129
 """
 
+import os
+import stat
 import sys
 
 from perfscript import __version__
@@ -40,6 +42,17 @@ def main(argv=None):
     return run(perf_script, argv, "perfscript")
 
 
+def _readable_file(path):
+    """perf's test of a symbol file named on the command line (readable), and not a
+    device, which would be read forever (/dev/zero); a pipe such as <(...) is fine."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return os.access(path, os.R_OK) and not (stat.S_ISCHR(st.st_mode)
+                                               or stat.S_ISBLK(st.st_mode))
+
+
 def perf_script(argv):
     """perf script's command line: text output, -s, -g python or -l."""
     from perfscript.cli.options import USAGE, default_input, parse_args
@@ -53,6 +66,8 @@ def perf_script(argv):
     if opts.get("reltime") and opts.get("deltatime"):
         raise Refused("reltime and deltatime - the two don't get along well. Please limit "
                       "to --reltime or --deltatime.")
+    if opts["kallsyms"] is not None and not _readable_file(opts["kallsyms"]):
+        raise Refused("Invalid file: %s" % opts["kallsyms"])
     if not opts["input"]:
         opts["input"] = default_input()
     if opts.get("gen_script"):

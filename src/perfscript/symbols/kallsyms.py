@@ -8,6 +8,11 @@ and the very last one a page past its rounded-up start.  Duplicates are thinned 
 preferences while module names are still part of the names.
 """
 
+import errno
+import os
+import select
+import stat
+
 from .symbol import STB_GLOBAL, STB_LOCAL, STB_WEAK, Symbol
 from .table import fixup_duplicate, fixup_end, sort_stable
 
@@ -22,41 +27,78 @@ def _binding(t):
     return STB_GLOBAL if t.isupper() else STB_LOCAL
 
 
-def parse_kallsyms(path):
-    """All kept symbols of a kallsyms file, sorted by address; a module symbol's name still
-    carries its ``\\t[module]`` tail.  Raises OSError if the file cannot be read."""
+# A kallsyms file is ~10-30 MB; what claims to be one and goes on past this is not one.
+MAX_KALLSYMS_BYTES = 1 << 30
+# How long a FIFO named by --kallsyms may keep us waiting for its first bytes.
+FIFO_WAIT_SECONDS = 30
+
+
+def read_kallsyms(path):
+    """The bytes of a kallsyms file, read once: a regular file, or a pipe such as a
+    shell's `<(xz -dc kallsyms.xz)`, bounded in size and, for a FIFO nobody writes, in
+    time. A device or anything else that is not a file of text raises OSError instead of
+    being read forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISFIFO(mode):
+            ready, _, _ = select.select([fd], [], [], FIFO_WAIT_SECONDS)
+            if not ready:
+                raise OSError(errno.ETIMEDOUT, "nothing written to the FIFO in %d s"
+                              % FIFO_WAIT_SECONDS, path)
+        elif not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file or a pipe", path)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_KALLSYMS_BYTES + 1)
+        if len(data) > MAX_KALLSYMS_BYTES:
+            raise OSError(errno.EFBIG, "more than %d bytes" % MAX_KALLSYMS_BYTES, path)
+        return data
+    finally:
+        os.close(fd)
+
+
+def _lines(text):
+    for raw in text.split(b"\n"):
+        yield raw.decode("utf-8", "surrogateescape")
+
+
+def parse_kallsyms(text):
+    """All kept symbols of a kallsyms file's bytes, sorted by address; a module symbol's
+    name still carries its ``\\t[module]`` tail."""
     syms = []
-    with open(path, "rb") as f:
-        for raw in f:
-            line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
-            sp = line.find(" ")
-            if sp <= 0 or len(line) < sp + 3 or line[sp + 2] != " ":
-                continue
-            try:
-                start = int(line[:sp], 16)
-            except ValueError:
-                continue
-            stype = line[sp + 1]
-            name = line[sp + 3:sp + 3 + KSYM_NAME_LEN + 1]
-            if stype not in _KEEP_TYPES or name.startswith("$"):
-                continue
-            syms.append(Symbol(start, start, _binding(stype), name))
+    for line in _lines(text):
+        sp = line.find(" ")
+        if sp <= 0 or len(line) < sp + 3 or line[sp + 2] != " ":
+            continue
+        try:
+            start = int(line[:sp], 16)
+        except ValueError:
+            continue
+        stype = line[sp + 1]
+        name = line[sp + 3:sp + 3 + KSYM_NAME_LEN + 1]
+        if stype not in _KEEP_TYPES or name.startswith("$"):
+            continue
+        syms.append(Symbol(start, start, _binding(stype), name))
     sort_stable(syms)
     fixup_end(syms, is_kallsyms=True, in_module=lambda s: "[" in s.name)
     fixup_duplicate(syms)
     return syms
 
 
-def function_start(path, name):
-    """Address of the first text/weak symbol called ``name`` (kallsyms__get_function_start)."""
-    with open(path, "rb") as f:
-        for raw in f:
-            parts = raw.decode("utf-8", "surrogateescape").rstrip("\n").split(" ", 2)
-            if len(parts) == 3 and parts[2] == name and parts[1].upper() in ("T", "W"):
-                try:
-                    return int(parts[0], 16)
-                except ValueError:
-                    return None
+def function_start(text, name):
+    """Address of the first text/weak symbol called ``name`` in a kallsyms file's bytes
+    (kallsyms__get_function_start)."""
+    tail = (" " + name).encode("utf-8", "surrogateescape")
+    for raw in text.split(b"\n"):
+        if not raw.endswith(tail):
+            continue
+        parts = raw.decode("utf-8", "surrogateescape").split(" ", 2)
+        if len(parts) == 3 and parts[2] == name and parts[1].upper() in ("T", "W"):
+            try:
+                return int(parts[0], 16)
+            except ValueError:
+                return None
     return None
 
 

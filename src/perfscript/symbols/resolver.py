@@ -7,7 +7,7 @@ from . import locate
 from .buildid import build_ids_equal, kernel_build_id, normalize
 from .dso import (Dso, IdentityDso, KernelDso, ModuleDso, load_perf_map, load_user_symbols)
 from .elffile import open_elf
-from .kallsyms import function_start, parse_kallsyms, split_kallsyms
+from .kallsyms import function_start, parse_kallsyms, read_kallsyms, split_kallsyms
 from .own_vdso import own_vdso_path
 from .table import SymbolTable
 
@@ -41,6 +41,7 @@ class SymbolResolver:
             else:
                 proc_kallsyms = "/proc/kallsyms"
         self.proc_kallsyms = proc_kallsyms
+        self._kallsyms_last = (None, None)     # (path, bytes) of the last kallsyms read
         self.kernel_notes = kernel_notes
         self._dsos = {}
         self._kernels = {}
@@ -153,11 +154,11 @@ class SymbolResolver:
         if self.symfs:
             return None
         if not build_id:
-            if text_size and _text_size(self.proc_kallsyms) not in (None, text_size):
+            if text_size and self._text_size(self.proc_kallsyms) not in (None, text_size):
                 for path in sorted(glob.glob(os.path.join(
                         os.path.expanduser(self.debug_dir), "[[]kernel.kallsyms[]]", "*",
                         "kallsyms"))):
-                    if _text_size(path) == text_size:
+                    if self._text_size(path) == text_size:
                         return path
             return self.proc_kallsyms
         if self.kernel_notes and build_ids_equal(build_id, kernel_build_id(self.kernel_notes)):
@@ -171,29 +172,43 @@ class SymbolResolver:
         path = self.kallsyms_path(dso.build_id, text_size)
         if path is None:
             return None
-        try:
-            delta = 0
-            if ref_reloc and ref_reloc[0]:
-                addr = function_start(path, ref_reloc[0])
-                if addr is None:
-                    return None
-                delta = addr - ref_reloc[1]
-            symbols = parse_kallsyms(path)
-        except OSError:
+        text = self._kallsyms_text(path)
+        if text is None:
             return None
+        delta = 0
+        if ref_reloc and ref_reloc[0]:
+            addr = function_start(text, ref_reloc[0])
+            if addr is None:
+                return None
+            delta = addr - ref_reloc[1]
+        symbols = parse_kallsyms(text)
         kernel, modules = split_kallsyms(symbols, delta)
         dso.modules = modules
         dso.symsrc = path
         return SymbolTable(kernel)
 
+    def _kallsyms_text(self, path):
+        """A kallsyms file's bytes (None if unreadable); the last one read is kept, as a
+        pipe given to --kallsyms can be read only once."""
+        if self._kallsyms_last[0] != path:
+            try:
+                text = read_kallsyms(path)
+            except OSError:
+                text = None
+            self._kallsyms_last = (path, text)
+        return self._kallsyms_last[1]
 
-def _text_size(path):
-    """``_etext - _text`` of a kallsyms file, or None when it cannot tell."""
-    try:
-        start = function_start(path, "_text")
-        end = function_start(path, "_etext")
-    except OSError:
-        return None
+    def _text_size(self, path):
+        """``_etext - _text`` of a kallsyms file, or None when it cannot tell."""
+        text = self._kallsyms_text(path)
+        if text is None:
+            return None
+        return _text_size(text)
+
+
+def _text_size(text):
+    start = function_start(text, "_text")
+    end = function_start(text, "_etext")
     if start is None or end is None:
         return None
     return end - start
