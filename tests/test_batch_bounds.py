@@ -56,3 +56,22 @@ def test_short_sample_is_named():
     batch = _batch(_sample(16, [0x1000]))
     with pytest.raises(PerfDataError, match="too short for its sample_type"):
         batch.check_fixed(batch.offs, _Layout, True)
+
+
+@pytest.mark.parametrize("script", [False, True])
+def test_sample_too_short_for_its_time_at_the_end_of_the_file(script, perfscript, tmp_path):
+    """The ordering pass reads each sample's time (and id) column-wise before any sample
+    is parsed: a header-only sample that ends the file is refused where it lies."""
+    import struct
+    from synthetic import build_perf_data
+    b = bytearray(build_perf_data([("s", 1), ("s", 2), ("r",)] * 40 + [("s", 5)]))
+    b = b[:-24] + struct.pack("<IHH", 9, 2, 8)
+    struct.pack_into("<Q", b, 48, struct.unpack_from("<Q", b, 48)[0] - 16)
+    bad = tmp_path / "short_end.data"
+    bad.write_bytes(bytes(b))
+    (tmp_path / "s.py").write_text("def trace_end(): print('end')\n")
+    p = perfscript(["-i", bad] + (["-s", "s.py"] if script else ["-F", "tid,time"]))
+    err = p.stderr.decode()
+    assert p.returncode == 1 and "Traceback" not in err, err
+    assert err.endswith("perfscript: %s: offset %d (0x%x): sample record too short for its "
+                        "sample_type\n" % (bad, len(b) - 8, len(b) - 8))

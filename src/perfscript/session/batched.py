@@ -20,6 +20,8 @@ Records not yet released stay queued for the next window. This is exactly the or
 
 import mmap
 
+import struct
+
 import numpy as np
 
 from perfscript.errors import PerfDataError
@@ -260,7 +262,8 @@ class BatchedOrder:
                 if tpos is None:
                     continue
                 sel = sample_pos[ev_s == e]
-                ts[sel] = words[(o[sel] + tpos) >> 3]
+                # a sample too short for its time (rejected when parsed) may end the buffer
+                ts[sel] = words[np.minimum((o[sel] + tpos) >> 3, len(words) - 1)]
         for k in np.nonzero(~is_sample)[0].tolist():
             _, evidx[k], ts[k] = self._one(int(o[k]))
         return types, evidx, ts
@@ -269,12 +272,17 @@ class BatchedOrder:
         session = self.session
         buf = self.buf
         typ, _, size = session.header_struct.unpack_from(buf, off)
-        if typ == C.RECORD_SAMPLE:
-            ev = session.evsels.for_sample(buf, off)
-            t = ev.layout.sample_time(buf, off) if ev is not None else None
-        else:
-            ev = session.evsels.for_record(buf, off, size)
-            t = ev.layout.trailer_time(buf, off, size) if ev is not None else None
+        try:
+            if typ == C.RECORD_SAMPLE:
+                ev = session.evsels.for_sample(buf, off)
+                t = ev.layout.sample_time(buf, off) if ev is not None else None
+            else:
+                ev = session.evsels.for_record(buf, off, size)
+                t = ev.layout.trailer_time(buf, off, size) if ev is not None else None
+        except struct.error:
+            # a record too short for its id or time at the end of the buffer: it is
+            # judged (and rejected) when it is parsed, in its place
+            ev, t = None, None
         if t is None or t == 0xFFFFFFFFFFFFFFFF:
             t = 0
         return typ, (ev.index if ev is not None else -1), t

@@ -171,7 +171,8 @@ class EvselTable:
             vals = np.array([self.by_id[int(k)].index for k in keys.tolist()], dtype=np.int64)
             self._id_arrays = (keys, vals)
         keys, vals = self._id_arrays
-        ids = words[(offsets + self._id_off) >> 3]
+        # a sample too short for its id (rejected when parsed) may end the buffer
+        ids = words[np.minimum((offsets + self._id_off) >> 3, len(words) - 1)]
         if not len(keys):
             out = np.full(n, -1, dtype=np.int64)
         else:
