@@ -7,13 +7,15 @@
 (-i may also name a trace-cmd trace.dat.)
 
 export writes one file per event, named after its SQL view (`sched__sched_switch.parquet`,
-`cpu_clock.parquet`…), with the columns of `perfscript.open(...).table(event)` (see
-docs/frames.md), plus `header.json` (the recording's header and, per event, its file,
-rows and columns). sql runs one DuckDB query over the event views and prints the result
-as aligned text (or CSV with --csv).
+`cpu_clock.parquet`…; distinct for every recording, see frames.tables.unique_view_names),
+with the columns of `perfscript.open(...).table(event)` (see docs/frames.md), plus
+`header.json` (the recording's header and, per event, its file, view, rows and columns)
+and one `event<TAB>file` line per event on stdout. sql runs one DuckDB query over the
+event views and prints the result as aligned text (or CSV with --csv).
 """
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -77,40 +79,73 @@ class Progress:
 
 
 def export(trace, outdir, fmt="parquet", events=None):
-    """Write the events' tables into `outdir`; returns {event: file path}."""
-    os.makedirs(outdir, exist_ok=True)
+    """Write the events' tables into `outdir`; returns {event: file path}.
+
+    Each event's file is its view name (`Tables.view_names`: distinct, ASCII letters,
+    digits and `_`; cut and hashed when too long for a file name, `file_stems`) plus
+    the format's extension: always a name of its own inside `outdir`, never
+    `header.json`. A file that cannot be written is an OSError naming it (cli.exits
+    says it in one line)."""
+    from perfscript.frames.tables import file_stems
+    _written(outdir, lambda: os.makedirs(outdir, exist_ok=True))
     views = trace.view_names()
-    by_view = dict(views)
     wanted = trace.event_names
     if events:
         wanted = []
         for e in events:
-            name = by_view.get(e, e)
+            name = views.get(e, e)
             if name not in trace.event_names:
                 raise UsageError("no event %r in %s" % (e, trace.path))
             wanted.append(name)
     view_of = {ev: v for v, ev in views.items()}
+    stems = file_stems(views)
     written = {}
     meta = {"header": trace.header, "format": fmt, "events": {}}
     for name in wanted:
         table = trace.table(name)
-        path = os.path.join(outdir, view_of[name] + FORMATS[fmt])
+        path = os.path.join(outdir, stems[view_of[name]] + FORMATS[fmt])
         if fmt == "parquet":
             import pyarrow.parquet as pq
-            pq.write_table(table, path)
+            _written(path, lambda: pq.write_table(table, path))
         else:
             con = trace.duckdb
             opt = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT json"
-            con.execute("COPY (SELECT * FROM \"%s\") TO '%s' (%s)"
-                        % (view_of[name], path.replace("'", "''"), opt))
+            _written(path, lambda: _copy(con, view_of[name], path, opt))
         written[name] = path
         meta["events"][name] = {"file": os.path.basename(path), "view": view_of[name],
                                 "rows": table.num_rows,
                                 "columns": [[f.name, str(f.type)] for f in table.schema]}
-    with open(os.path.join(outdir, "header.json"), "w") as f:
+    path = os.path.join(outdir, "header.json")
+    _written(path, lambda: _write_json(path, meta))
+    return written
+
+
+def _copy(con, view, path, opt):
+    # opened here first: a path that cannot be written is told in the system's words
+    open(path, "wb").close()
+    con.execute("COPY (SELECT * FROM \"%s\") TO '%s' (%s)"
+                % (view, path.replace("'", "''"), opt))
+
+
+def _write_json(path, meta):
+    with open(path, "w") as f:
         json.dump(meta, f, indent=1, default=str)
         f.write("\n")
-    return written
+
+
+def _written(path, write):
+    """Run `write()`; what stops it is an OSError naming `path` (not "standard output",
+    not DuckDB's words for an unnamed file)."""
+    try:
+        write()
+    except OSError as e:
+        if e.filename is not None:
+            raise
+        raise OSError(e.errno, os.strerror(e.errno) if e.errno else str(e), path) from None
+    except Exception as e:
+        if not type(e).__module__.startswith(("duckdb", "_duckdb")):
+            raise
+        raise OSError(errno.EIO, str(e).splitlines()[0], path) from None
 
 
 def _cell(v):
@@ -192,7 +227,8 @@ def main(argv):
                       ERROR) from None
     except Exception as e:       # a bad query: DuckDB's own message, one line
         if type(e).__module__.startswith(("duckdb", "_duckdb")):
-            raise Refused("perfscript sql: %s" % str(e).splitlines()[0], ERROR) from None
+            raise Refused("perfscript %s: %s" % (argv[0], str(e).splitlines()[0]),
+                          ERROR) from None
         raise
 
 

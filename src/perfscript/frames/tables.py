@@ -1,7 +1,8 @@
 """What a recording's tables share, whichever file they come from (perf.data or
-trace.dat): the SQL view names, DuckDB, pandas/polars conversions, and one event's
-Arrow table built from its collected columns."""
+trace.dat): the event and SQL view names, DuckDB, pandas/polars conversions, and one
+event's Arrow table built from its collected columns."""
 
+import hashlib
 import re
 
 import numpy as np
@@ -9,16 +10,91 @@ import pyarrow as pa
 
 from perfscript.frames.columns import np_array, str_array
 
+# the longest export file name before its extension: with `.parquet` (or `.csv`,
+# `.jsonl`) within the 255 bytes a file name may have
+FILE_STEM_MAX = 240
+_NOT_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]+")
+
 
 def view_name(name, tp_format=None):
-    """The SQL view of an event: `<system>__<event>` for a tracepoint (perf's handler
-    name), else the name with every non-identifier character made `_`."""
+    """The SQL view an event would have alone: `<system>__<event>` for a tracepoint
+    (perf's handler name), else the name; every run of characters other than ASCII
+    letters, digits and `_` made `_`, no `_` at either end, `_` before a leading digit.
+    So it is a plain SQL identifier, and a file name that stays in its directory (no
+    `/`, no `.`, no NUL, never empty) once it fits (see `file_stems`)."""
     if tp_format is not None:
         name = tp_format.handler_name
-    name = re.sub(r"\W+", "_", name).strip("_") or "_"
-    if not name or name[0].isdigit():
+    name = _NOT_IDENTIFIER.sub("_", name).strip("_") or "_"
+    if name[0].isdigit():
         name = "_" + name
     return name
+
+
+def _distinct(names, limit=None):
+    """The names made distinct as DuckDB compares identifiers (ignoring ASCII case): a
+    name an earlier one has (in any case) gets `_2`, `_3`…, the first that is no name
+    of the list and not given yet (cut before the suffix to stay within `limit`)."""
+    reserved = {n.lower() for n in names}
+    given = set()
+    next_k = {}         # per name, where its search goes on: linear in all, not quadratic
+    out = []
+    for name in names:
+        key = name.lower()
+        if key in given:
+            k = next_k.get(key, 2)
+            while True:
+                suffix = "_%d" % k
+                candidate = (name if limit is None else name[:limit - len(suffix)]) + suffix
+                if candidate.lower() not in reserved:
+                    break
+                k += 1
+            next_k[key] = k + 1
+            name = candidate
+            reserved.add(name.lower())
+        given.add(name.lower())
+        out.append(name)
+    return out
+
+
+def unique_view_names(formats):
+    """{view: event} for {event: tracepoint format or None}, in the events' order: each
+    event's `view_name`, `_2`, `_3`… after the first when names meet (in any case).
+    Names depend only on the events and their order, so a recording always gets the
+    same ones, and one without such clashes the plain ones."""
+    views = _distinct([view_name(event, fmt) for event, fmt in formats.items()])
+    return dict(zip(views, formats))
+
+
+def file_stems(views):
+    """{view: its export file's name without the extension}: the view, or for a view
+    longer than FILE_STEM_MAX its start, `_` and 8 hex digits of its SHA-256; made
+    distinct as `_distinct` does (names of one directory: a case-insensitive file
+    system keeps them apart too)."""
+    stems = [v if len(v) <= FILE_STEM_MAX else "%s_%s" % (
+        v[:FILE_STEM_MAX - 9], hashlib.sha256(v.encode("ascii")).hexdigest()[:8])
+        for v in views]
+    return dict(zip(views, _distinct(stems, FILE_STEM_MAX)))
+
+
+def unique_event_names(names, tags):
+    """The event names made distinct: a name seen before becomes `name#tag` (`tag`: the
+    event's index or format id, an int), or the next free `name#N` when the recording
+    already has an event called so (or an earlier one of the name got a higher N)."""
+    reserved = set(names)
+    seen = set()
+    next_tag = {}       # per name, past the last N given: linear in all, not quadratic
+    out = []
+    for name, tag in zip(names, tags):
+        if name in seen:
+            tag = max(tag, next_tag.get(name, tag))
+            while "%s#%d" % (name, tag) in reserved:
+                tag += 1
+            next_tag[name] = tag + 1
+            name = "%s#%d" % (name, tag)
+            reserved.add(name)
+        seen.add(name)
+        out.append(name)
+    return out
 
 
 class Tables:
@@ -70,8 +146,9 @@ class Tables:
         return pl.from_arrow(self.table(name))
 
     def view_names(self):
-        """{SQL view name: event name}."""
-        return {view_name(n, fmt): n for n, fmt in self._formats().items()}
+        """{SQL view name: event name}, one view per event (see `unique_view_names`:
+        `sched__sched_switch`, `cpu_clock`; `_2`… after a name an earlier event has)."""
+        return unique_view_names(self._formats())
 
     @property
     def duckdb(self):

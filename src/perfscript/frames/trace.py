@@ -4,7 +4,7 @@ import builtins
 import os
 
 from perfscript.frames.collect import Collector
-from perfscript.frames.tables import Tables, build_table
+from perfscript.frames.tables import Tables, build_table, unique_event_names
 from perfscript.perfdata.features import FEATURE_IDS
 
 
@@ -31,14 +31,9 @@ class Trace(Tables):
         if self._names is None:
             if self.session.pd.pipe:
                 self._load()
-            names = []
-            seen = set()
-            for ev in self.session.evsels:
-                name = ev.name
-                if name in seen:
-                    name = "%s#%d" % (name, ev.index)
-                seen.add(name)
-                names.append(name)
+            evsels = self.session.evsels
+            names = unique_event_names([ev.name for ev in evsels],
+                                       [ev.index for ev in evsels])
             self._names = names
             self._by_name = dict(zip(names, self.session.evsels))
         return self._by_name
@@ -56,7 +51,7 @@ class Trace(Tables):
     @property
     def event_names(self):
         """Event names in the recording's order (perf's names: `sched:sched_switch`,
-        `cpu-clock`…)."""
+        `cpu-clock`…; a name an earlier event has gets `#` and the event's index)."""
         self._index()
         return list(self._names)
 

@@ -12,7 +12,7 @@ plugins learn from earlier records, "<idle>" for pid 0, "<...>" when unknown).
 import numpy as np
 
 from perfscript.frames.columns import TypedDecoder
-from perfscript.frames.tables import Tables, build_table
+from perfscript.frames.tables import Tables, build_table, unique_event_names
 from perfscript.tracedat import open_tracedat
 from perfscript.tracedat.arrays import record_arrays
 from perfscript.tracedat.pagewalk import read_uint
@@ -101,7 +101,7 @@ class TraceDatTables(Tables):
         order = np.argsort(types, kind="stable")
         ids, starts = np.unique(types[order], return_index=True)
         groups = dict(zip(ids.tolist(), np.split(order, starts[1:]) if n else []))
-        events = {}
+        names, type_ids, found = [], [], []
         regs = []
         for type_id, event in meta.events.items():
             sel = groups.pop(type_id, None)
@@ -109,10 +109,10 @@ class TraceDatTables(Tables):
                 continue
             dec = TypedDecoder(event, big, tdat.long_size)
             fields = dec.decode(rec.blob, rec.start[sel], rec.size[sel])
-            name = "%s:%s" % (event.system, event.name)
-            if name in events:
-                name = "%s#%d" % (name, type_id)
-            rows = events[name] = _EventRows(event, dec)
+            rows = _EventRows(event, dec)
+            names.append("%s:%s" % (event.system, event.name))
+            type_ids.append(type_id)
+            found.append(rows)
             rows.count = len(sel)
             rows.chunks.append({
                 "seq": sel.astype(np.int64), "time": rec.ts[sel], "cpu": rec.cpu[sel],
@@ -120,6 +120,7 @@ class TraceDatTables(Tables):
                 "period": np.ones(len(sel), np.uint64), "fields": fields,
             })
             regs.extend(self._registrations(event, dec, fields, sel))
+        events = dict(zip(unique_event_names(names, type_ids), found))
         comm = self._comm_column(tids, regs)
         for rows in events.values():
             chunk = rows.chunks[0]
@@ -198,7 +199,8 @@ class TraceDatTables(Tables):
     @property
     def event_names(self):
         """The events that have records, in the order of their formats in the file
-        (`sched:sched_switch`, `ftrace:print`…)."""
+        (`sched:sched_switch`, `ftrace:print`…; a name an earlier event has gets `#`
+        and its format id)."""
         return list(self._load())
 
     def _formats(self):
