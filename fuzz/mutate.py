@@ -68,6 +68,8 @@ class Mutator:
         if pd is None:
             return self._tracedat(data)
         done = []
+        if rng.random() < 0.85:
+            self._trim(pd)
         for _ in range(rng.choice((1, 1, 1, 2, 3))):
             fn = rng.choice(self._perfdata_mutations(pd))
             done.append(fn.__name__.lstrip("_"))
@@ -100,6 +102,14 @@ class Mutator:
         if any(r.type in (RECORD_COMPRESSED, RECORD_COMPRESSED2) for r in pd.records):
             fns += [self._compressed_inner] * 3 + [self._bomb, self._mmap_len]
         return fns
+
+    def _trim(self, pd):
+        """Keep the records up to a few dozen samples in: what a run reads stays small
+        (the campaign's speed), and a file that ends early is itself plausible."""
+        samples = [i for i, r in enumerate(pd.records) if r.type == RECORD_SAMPLE]
+        if len(samples) > 64:
+            keep = samples[self.rng.randrange(4, 64)]
+            pd.records = pd.records[:keep]
 
     # ----------------------------------------------------------------- records
 
