@@ -22,6 +22,9 @@ _CHAIN_ALLOWED = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TI
 _ALLOWED = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME | C.SAMPLE_ADDR
             | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
             | C.SAMPLE_RAW)
+# A batch's lines are built before they are written: an event whose print fmt alone is
+# longer than this (a hostile format: every line would repeat it) is printed line by line.
+MAX_BATCHED_PRINT_FMT = 1 << 12
 
 
 def _s32(col):
@@ -79,6 +82,7 @@ class BatchLines(ColumnarDelivery):
     def _usable(ev, plan):
         st = ev.attr.sample_type
         return (ev.is_tracepoint and plan.start_format is not None and plan.body is not None
+                and len(ev.tp_format.print_fmt or "") <= MAX_BATCHED_PRINT_FMT
                 and not plan.period and not plan.addr and not plan.ip and not plan.tail
                 and st & C.SAMPLE_RAW and not st & ~_ALLOWED
                 and ev.layout.fixed.size % 8 == 0)

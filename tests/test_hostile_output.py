@@ -1,0 +1,39 @@
+"""Text output stays in proportion to the recording whatever its formats claim: an event
+whose print fmt repeats a megabyte of literal text on every line is printed line by line,
+not built up a batch at a time."""
+
+import os
+import re
+import subprocess
+import sys
+
+from conftest import RECORDINGS, script_env
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "fuzz"))
+from model import PerfData, TracingData  # noqa: E402
+
+
+def _peak_rss(cmd):
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE, env=script_env())
+        _, status, usage = os.wait4(proc.pid, 0)
+        err = proc.stderr.read()
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024, err
+
+
+def test_a_megabyte_print_fmt_on_every_line(tmp_path):
+    pd = PerfData.parse(open(os.path.join(RECORDINGS, "sched.data"), "rb").read())
+    where, blob = pd.tracing_blob()
+    t = TracingData.parse(blob)
+    for fmts in (fmts for _, fmts in t.systems):
+        for j, text in enumerate(fmts):
+            fmts[j] = re.sub(rb"print fmt: .*", b'print fmt: "' + b"a" * (1 << 20) + b'"',
+                             text, flags=re.S)
+    pd.set_tracing_blob(where, t.to_bytes())
+    samples = [r for r in pd.records if r.type == 9]
+    pd.records += [samples[0].copy() for _ in range(400)]      # 400 more lines of 1 MiB
+    bad = tmp_path / "wide.data"
+    bad.write_bytes(pd.to_bytes())
+    status, rss, err = _peak_rss([sys.executable, "-m", "perfscript", "-i", str(bad)])
+    assert status == 0, err.decode()[-2000:]
+    assert rss < 250 << 20, rss          # the output is 400+ MiB
