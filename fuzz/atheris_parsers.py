@@ -99,14 +99,32 @@ TARGETS = {"perfdata": (perfdata, ["tests/data/recordings/*.data", "tests/data/g
 
 
 def _seed_corpus(target, patterns):
-    """A corpus directory holding the committed files for this target."""
+    """A corpus directory holding the committed files for this target (for `tracing`
+    and `format`: the blobs and format texts inside the committed recordings)."""
     d = os.path.join(TMP, "corpus-" + target)
     os.makedirs(d, exist_ok=True)
+    seeds = {}
     for pattern in patterns:
         for path in glob.glob(os.path.join(ROOT, pattern)):
-            with open(path, "rb") as src, open(os.path.join(d, os.path.basename(path)),
-                                                "wb") as dst:
-                dst.write(src.read())
+            with open(path, "rb") as f:
+                seeds[os.path.basename(path)] = f.read()
+    if target in ("tracing", "format"):
+        sys.path.insert(0, HERE)
+        from model import PerfData, TracingData
+        for path in glob.glob(os.path.join(ROOT, "tests/data/*/*.data")):
+            blob = PerfData.parse(open(path, "rb").read()).tracing_blob()[1]
+            if not blob:
+                continue
+            name = os.path.basename(path)
+            if target == "tracing":
+                seeds[name] = blob
+                continue
+            for i, (_, fmts) in enumerate(TracingData.parse(blob).systems):
+                for j, text in enumerate(fmts):
+                    seeds["%s-%d-%d" % (name, i, j)] = text
+    for name, data in seeds.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
     return d
 
 
