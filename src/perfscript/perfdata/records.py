@@ -9,14 +9,10 @@ that payload right after the record in `buf`.
 
 import struct
 
-import zstandard
-
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
-
-# Compressed input is fed in slices of this size so a hostile frame cannot make one call
-# produce more than a few tens of MiB.
-DECOMPRESS_SLICE = 1024
+from perfscript.perfdata.compressed import NO_FEATURE, Inflater, mmap_len_of
+from perfscript.perfdata.features import parse_feature
 
 # Record types above this are no record perf knows; one that overruns the end of the
 # input is trailing junk rather than a truncated record.
@@ -33,18 +29,18 @@ def _extra_payload(typ, buf, off, endian):
     return 0
 
 
-def compressed_payload(typ, buf, off, size, endian, name=None, where=None):
-    """The zstd bytes of a COMPRESSED or COMPRESSED2 record (the latter says how many of
-    its bytes are data); a size that does not fit is a PerfDataError."""
-    if typ == C.RECORD_COMPRESSED2:
-        if size < 16:
-            raise PerfDataError("COMPRESSED2 record too short", name, where)
-        dsize = struct.unpack_from(endian + "Q", buf, off + 8)[0]
-        if dsize > size - 16:
-            raise PerfDataError("COMPRESSED2 data size %d exceeds record size %d"
-                                % (dsize, size), name, where)
-        return buf[off + 16:off + 16 + dsize]
-    return buf[off + 8:off + size]
+def _file_features(pd):
+    """The header features the walker needs (FEAT_COMPRESSED), from a file's own
+    feature sections."""
+    section = pd.feature_sections.get(C.FEAT_COMPRESSED)
+    if section is None:
+        return {}
+    off, data = section
+    try:
+        return {C.FEAT_COMPRESSED: parse_feature(C.FEAT_COMPRESSED, data, endian=pd.endian,
+                                                 path=pd.name, offset=off)}
+    except PerfDataError:
+        return {}
 
 
 _SPECULATE_EVERY = 32        # records walked one by one between two stride guesses
@@ -107,14 +103,19 @@ class _StridePredictor:
 
 
 class RecordWalker:
-    """Iterates over a PerfData's records in file order."""
+    """Iterates over a PerfData's records in file order.
 
-    def __init__(self, perf_data):
+    `features`: the parsed header features, as they become known (a session's dict, which
+    pipe mode fills as HEADER_FEATURE records go by); by default the file's own. A
+    COMPRESSED record is read within FEAT_COMPRESSED's bound (perfdata/compressed.py).
+    """
+
+    def __init__(self, perf_data, features=None):
         self.pd = perf_data
         self.endian = perf_data.endian
         self.header = struct.Struct(self.endian + "IHH")
-        self._dctx = zstandard.ZstdDecompressor()
-        self._dobj = None
+        self.features = _file_features(perf_data) if features is None else features
+        self._inflater = Inflater(perf_data.name, self.endian)
         self._leftover = b""
         self.compressed_records = 0
         self.count = 0           # records walked so far (perf's "Processed N events")
@@ -210,8 +211,8 @@ class RecordWalker:
                     append = run.append
                 self.count += 1
                 if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
-                    error = PerfDataError("compressed record met by the batched walker",
-                                          name, off)
+                    # batched reading is for files without FEAT_COMPRESSED
+                    error = PerfDataError(NO_FEATURE, name, off)
                     break
                 yield (typ, misc, size, off)
                 if pipe and (typ == C.RECORD_HEADER_TRACING_DATA
@@ -293,20 +294,9 @@ class RecordWalker:
     def _expand(self, typ, buf, off, size, where):
         """Decompress one COMPRESSED(2) record and walk the records it completes."""
         self.compressed_records += 1
-        payload = compressed_payload(typ, buf, off, size, self.endian, self.pd.name, where)
-        if self._dobj is None:
-            self._dobj = self._dctx.decompressobj(read_across_frames=True)
-        decompress = self._dobj.decompress
-        try:
-            # Small input slices bound the output of any one call (zstd expands a
-            # block at most ~128 KiB per a few input bytes).
-            for at in range(0, len(payload), DECOMPRESS_SLICE):
-                piece = decompress(payload[at:at + DECOMPRESS_SLICE])
-                if piece:
-                    yield from self._walk_decompressed(piece, where)
-        except zstandard.ZstdError as e:
-            raise PerfDataError("zstd decompression failed: %s" % e, self.pd.name,
-                                where) from None
+        mmap_len = mmap_len_of(self.features)
+        for piece in self._inflater.inflate(typ, buf, off, size, where, mmap_len):
+            yield from self._walk_decompressed(piece, where)
 
     def _walk_decompressed(self, piece, where):
         data = self._leftover + piece if self._leftover else piece

@@ -7,6 +7,7 @@ import struct
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import Attr
+from perfscript.perfdata.compressed import mmap_len_of
 from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
 from perfscript.perfdata.record_types import (BuildIdRecord, EventUpdateRecord,
@@ -167,7 +168,7 @@ class Session:
         for ev in self.evsels:
             self._prepare(ev)
         self.queue = OrderedQueue()
-        walker = self.walker = RecordWalker(self.pd)
+        walker = self.walker = RecordWalker(self.pd, self.features)
         try:
             if batched and can_batch(self):
                 self._process_batched(walker, consumer)
@@ -200,7 +201,7 @@ class Session:
         """A compressed (perf record -z) file: unpack its data section once into a mapped
         temporary file and read that batched (False: it cannot be, read record by
         record). Offsets reported stay the file's own (`file_offset`)."""
-        unpacked = spool(self.pd)
+        unpacked = spool(self.pd, mmap_len_of(self.features))
         if unpacked is None:
             return False
         original = self.pd
