@@ -3,8 +3,10 @@
 Yields `(type, misc, size, buf, off, where)`: the record lies at `buf[off:off+size]`
 (header included) and `where` is its file offset (for a record that came out of a
 compressed one: the compressed record's offset). Records are not copied when the file is
-mapped. Pipe-mode records that carry payload beyond `size` (tracing data, auxtrace) have
-that payload right after the record in `buf`.
+mapped. A pipe-mode HEADER_TRACING_DATA record has its payload (the tracing data, which
+its header does not count) right after it in `buf`; an AUXTRACE record's payload
+(hardware trace data, which nothing here decodes) is skipped, and is in `buf` only when
+the input is mapped anyway.
 """
 
 import struct
@@ -18,15 +20,25 @@ from perfscript.perfdata.features import parse_feature
 # input is trailing junk rather than a truncated record.
 MAX_RECORD_TYPE = 127
 
+# the bytes of a pipe-mode record up to and including the field that sizes its payload
+_PAYLOAD_SIZE_END = {C.RECORD_HEADER_TRACING_DATA: 12, C.RECORD_AUXTRACE: 16}
 
-def _extra_payload(typ, buf, off, endian):
+
+def _extra_payload(typ, buf, off, size, endian, name, where):
     """Bytes that follow a pipe-mode record without being counted in its header size."""
+    if size < _PAYLOAD_SIZE_END[typ]:
+        raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
+                            name, where)
     if typ == C.RECORD_HEADER_TRACING_DATA:
         size = struct.unpack_from(endian + "I", buf, off + 8)[0]
         return (size + 7) & ~7
-    if typ == C.RECORD_AUXTRACE:
-        return struct.unpack_from(endian + "Q", buf, off + 8)[0]
-    return 0
+    return struct.unpack_from(endian + "Q", buf, off + 8)[0]
+
+
+def _truncated_payload(typ, wanted, got, name, where):
+    """The error for a payload cut short, the same for mapped and streamed input."""
+    return PerfDataError("truncated payload of record type %d: wanted %d bytes, got %d"
+                         % (typ, wanted, got), name, where)
 
 
 def _file_features(pd):
@@ -156,18 +168,21 @@ class RecordWalker:
                 yield from expand(typ, buf, off, size, off)
                 off += size
                 continue
-            yield typ, misc, size, buf, off, off
             if pipe and (typ == C.RECORD_HEADER_TRACING_DATA or typ == C.RECORD_AUXTRACE):
-                extra = _extra_payload(typ, buf, off, self.endian)
+                extra = _extra_payload(typ, buf, off, size, self.endian, name, off)
                 if off + size + extra > end:
-                    raise PerfDataError("truncated payload of record type %d" % typ, name, off)
-                off += extra
+                    raise _truncated_payload(typ, extra, end - off - size, name, off)
+                yield typ, misc, size, buf, off, off
+                off += size + extra
+                continue
+            yield typ, misc, size, buf, off, off
             off += size
         self._check_leftover(end)
 
     def stretches(self):
-        """For mapped, uncompressed input: runs of kernel records as lists of offsets,
-        and every perf-synthesized record on its own as (type, misc, size, offset).
+        """For mapped, uncompressed file-mode input (no pipe-mode payloads between
+        records): runs of kernel records as lists of offsets, and every perf-synthesized
+        record on its own as (type, misc, size, offset).
 
         Batched consumers process a run with NumPy; the user records between runs keep
         their place in file order. Damage ends the walk after the records before it.
@@ -180,7 +195,6 @@ class RecordWalker:
         end = off + pd.data_size
         unpack = self.header.unpack_from
         name = pd.name
-        pipe = pd.pipe
         user_start = C.RECORD_USER_TYPE_START
         run = []
         append = run.append
@@ -215,14 +229,6 @@ class RecordWalker:
                     error = PerfDataError(NO_FEATURE, name, off)
                     break
                 yield (typ, misc, size, off)
-                if pipe and (typ == C.RECORD_HEADER_TRACING_DATA
-                             or typ == C.RECORD_AUXTRACE):
-                    extra = _extra_payload(typ, buf, off, self.endian)
-                    if off + size + extra > end:
-                        error = PerfDataError("truncated payload of record type %d" % typ,
-                                              name, off)
-                        break
-                    off += extra
                 off += size
         except struct.error:
             pass                   # a header past the end of the file: judged below
@@ -279,14 +285,18 @@ class RecordWalker:
                 yield from self._expand(typ, rec, 0, size, off)
                 off += size
                 continue
+            extra = 0
             if typ == C.RECORD_HEADER_TRACING_DATA or typ == C.RECORD_AUXTRACE:
-                extra = _extra_payload(typ, rec, 0, self.endian)
-                if extra > (1 << 32):
-                    raise PerfDataError("implausible payload size %d of record type %d"
-                                        % (extra, typ), name, off)
-                rec += src.read_exact(extra, off + size, "payload of record type %d" % typ)
+                # the payload is read as it arrives (a size it lies about ends with the
+                # stream), and the same way truncation is told from a mapped file
+                extra = _extra_payload(typ, rec, 0, size, self.endian, name, off)
+                what = "payload of record type %d" % typ
+                if typ == C.RECORD_AUXTRACE:
+                    src.skip_exact(extra, off, what)
+                else:
+                    rec += src.read_exact(extra, off, what)
             yield typ, misc, size, rec, 0, off
-            off += len(rec)
+            off += size + extra
         self._check_leftover(off)
 
     # -------------------------------------------------------------- compression

@@ -428,7 +428,11 @@ class Session:
             return
         try:
             if typ == C.RECORD_HEADER_ATTR:
-                attr = Attr.parse(buf, off + 8, size - 8, self.endian, self.name)
+                try:
+                    attr = Attr.parse(buf, off + 8, size - 8, self.endian, self.name)
+                except PerfDataError as e:
+                    # located in the file, not in the buffer (a stream's is the record)
+                    raise PerfDataError(e.what, self.name, where + 8) from None
                 rest = off + 8 + attr.size
                 nids = max(0, (off + size - rest) // 8)
                 ids = struct.unpack_from("%s%dQ" % (self.endian, nids), buf, rest)
