@@ -15,6 +15,7 @@ from perfscript.perfdata.attr import Attr
 MAGIC = b"PERFILE2"
 MAGIC_SWAPPED = b"2ELIFREP"
 MAGIC_V1 = b"PERFFILE"
+# a stream is read at most this much at a time where the input says how much to read
 READ_CHUNK = 1 << 20
 
 
