@@ -15,7 +15,6 @@ import resource
 import struct
 import subprocess
 import sys
-import time
 
 import pytest
 import zstandard
@@ -94,22 +93,20 @@ def _limit_memory():
 
 def run_cli(path, stdin=False, batched=True):
     """perfscript -F tid,time on `path` (or on it as stdin), memory-limited: (status,
-    stdout, last stderr line, seconds)."""
+    stdout, last stderr line)."""
     env = script_env()
     if not batched:
         env["PERFSCRIPT_NO_BATCH"] = "1"
     args = [sys.executable, "-m", "perfscript", "-F", "tid,time",
             "-i", "-" if stdin else str(path)]
-    start = time.monotonic()
     with open(path, "rb") as f:
         p = subprocess.run(args, stdin=f if stdin else subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                            timeout=300, preexec_fn=_limit_memory)
-    elapsed = time.monotonic() - start
     err = p.stderr.decode("utf-8", "replace")
     assert "Traceback" not in err, err[-3000:]
     lines = err.strip().splitlines()
-    return p.returncode, p.stdout, lines[-1] if lines else "", elapsed
+    return p.returncode, p.stdout, lines[-1] if lines else ""
 
 
 def _write(tmp_path, name, raw):
@@ -138,7 +135,7 @@ def test_bomb_refused_at_its_first_record_quickly(tmp_path, mode, stdin, batched
     data = compressed([good]) + compressed([bomb_payload(256)])
     path, first = _case(tmp_path, mode, data)
     assert os.path.getsize(path) < 64 << 10
-    status, out, last, elapsed = run_cli(path, stdin, batched)
+    status, out, last = run_cli(path, stdin, batched)
     bomb_at = first + 8 + len(good)
     name = "<stdin>" if stdin else str(path)
     assert status == 1
@@ -146,7 +143,6 @@ def test_bomb_refused_at_its_first_record_quickly(tmp_path, mode, stdin, batched
                     "more than perf's %d-byte buffer (FEAT_COMPRESSED mmap_len)"
                     % (name, bomb_at, bomb_at, MMAP_LEN))
     assert out.count(b"\n") == 10
-    assert elapsed < 10, elapsed      # unbounded, this took half a minute
 
 
 def test_bomb_spread_over_records_refused_at_the_first(tmp_path):
@@ -156,9 +152,8 @@ def test_bomb_spread_over_records_refused_at_the_first(tmp_path):
     step = 65000
     data = compressed(payload[at:at + step] for at in range(0, len(payload), step))
     path, first = _case(tmp_path, "file", data)
-    status, _, last, elapsed = run_cli(path)
+    status, _, last = run_cli(path)
     assert status == 1 and "offset %d " % first in last and "perf's 528384-byte" in last
-    assert elapsed < 10, elapsed
 
 
 def test_walker_and_spooler_share_the_bound(tmp_path):
@@ -166,10 +161,12 @@ def test_walker_and_spooler_share_the_bound(tmp_path):
     path = _write(tmp_path, "bomb.data", file_mode(data))
     pd = PerfData(str(path))
     assert spool(pd, MMAP_LEN) is None          # left to the record reader, which says why
+    walked = 0
     with pytest.raises(PerfDataError) as e:
         for _ in RecordWalker(pd):
-            pass
+            walked += 1
     assert e.value.offset == FILE_DATA_OFF and "528384-byte buffer" in e.value.what
+    assert walked <= MMAP_LEN // 8      # no more unpacked than the buffer holds
     # the same bytes inside a larger buffer are fine, both ways
     pd = PerfData(str(_write(tmp_path, "ok.data", file_mode(data, 4 << 20))))
     assert sum(1 for _ in RecordWalker(pd)) == (2 << 20) // 8
@@ -187,7 +184,7 @@ def test_exact_fit_and_split_records_read(tmp_path, mode, stdin, batched):
     chunks = [stream[at:at + mmap_len] for at in range(0, len(stream), mmap_len)]
     assert len(chunks[0]) == mmap_len and len(chunks[0]) % 24
     path, _ = _case(tmp_path, mode, compressed(zstd_records(chunks)), mmap_len)
-    status, out, last, _ = run_cli(path, stdin, batched)
+    status, out, last = run_cli(path, stdin, batched)
     assert status == 0, last
     assert out.count(b"\n") == 510
 
@@ -195,7 +192,7 @@ def test_exact_fit_and_split_records_read(tmp_path, mode, stdin, batched):
 @pytest.mark.parametrize("mode,stdin,batched", MODES, ids=MODE_IDS)
 def test_one_byte_over_the_buffer_is_refused(tmp_path, mode, stdin, batched):
     path, first = _case(tmp_path, mode, compressed(zstd_records([samples(171)])), 4096)
-    status, _, last, _ = run_cli(path, stdin, batched)
+    status, _, last = run_cli(path, stdin, batched)
     assert status == 1
     assert last.endswith("offset %d (0x%x): COMPRESSED record decompresses to more than "
                          "perf's 4096-byte buffer (FEAT_COMPRESSED mmap_len)"
@@ -206,7 +203,7 @@ def test_one_byte_over_the_buffer_is_refused(tmp_path, mode, stdin, batched):
 def test_compressed_records_need_the_feature(tmp_path, mode, stdin, batched):
     """Without FEAT_COMPRESSED perf has no buffer to decompress into and fails."""
     path, first = _case(tmp_path, mode, compressed(zstd_records([samples(3)])), None)
-    status, _, last, _ = run_cli(path, stdin, batched)
+    status, _, last = run_cli(path, stdin, batched)
     assert status == 1
     assert last.endswith("offset %d (0x%x): COMPRESSED record without a COMPRESSED header "
                          "feature (perf's decompression buffer size is unknown)"
@@ -217,7 +214,7 @@ def test_compressed_records_need_the_feature(tmp_path, mode, stdin, batched):
 def test_a_record_that_inflates_to_nothing_is_refused(tmp_path, mode, stdin, batched):
     good = zstd_records([samples(3)])[0]
     path, first = _case(tmp_path, mode, compressed([good, b""]))
-    status, out, last, _ = run_cli(path, stdin, batched)
+    status, out, last = run_cli(path, stdin, batched)
     at = first + 8 + len(good)
     assert status == 1
     assert last.endswith("offset %d (0x%x): COMPRESSED record decompresses to nothing"
