@@ -15,6 +15,8 @@ from perfscript.perfdata.attr import Attr
 MAGIC = b"PERFILE2"
 MAGIC_SWAPPED = b"2ELIFREP"
 MAGIC_V1 = b"PERFFILE"
+# a stream is read at most this much at a time where the input says how much to read
+READ_CHUNK = 1 << 20
 
 
 class EventAttr:
@@ -64,11 +66,25 @@ class Source:
 
     def read_exact(self, n, offset, what):
         """Read n bytes from a stream source; a short read is a truncated file."""
-        data = self.stream.read(n) if n else b""
-        if len(data) != n:
-            raise PerfDataError("truncated %s: wanted %d bytes, got %d" % (what, n, len(data)),
-                                self.name, offset)
-        return data
+        return b"".join(self._chunks(n, offset, what))
+
+    def skip_exact(self, n, offset, what):
+        """Read past n bytes of a stream source, keeping none of them."""
+        for _ in self._chunks(n, offset, what):
+            pass
+
+    def _chunks(self, n, offset, what):
+        """n bytes of the stream in pieces of at most READ_CHUNK: a size the input
+        claims is never allocated before its bytes arrive, so a lie ends with the stream
+        (a buffered read of n bytes would allocate all n first)."""
+        got = 0
+        while got < n:
+            piece = self.stream.read(min(n - got, READ_CHUNK))
+            if not piece:
+                raise PerfDataError("truncated %s: wanted %d bytes, got %d" % (what, n, got),
+                                    self.name, offset)
+            got += len(piece)
+            yield piece
 
 
 class PerfData:
@@ -100,7 +116,7 @@ class PerfData:
         if src.buf is not None:
             head = bytes(src.buf[:16])
         else:
-            head = src.read_exact(16, 0, "file header")
+            head = src.stream.read(16)
         if len(head) < 16:
             raise PerfDataError("file too short for a perf.data header (%d bytes)" % len(head),
                                 self.name, 0)

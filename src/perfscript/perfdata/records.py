@@ -3,48 +3,56 @@
 Yields `(type, misc, size, buf, off, where)`: the record lies at `buf[off:off+size]`
 (header included) and `where` is its file offset (for a record that came out of a
 compressed one: the compressed record's offset). Records are not copied when the file is
-mapped. Pipe-mode records that carry payload beyond `size` (tracing data, auxtrace) have
-that payload right after the record in `buf`.
+mapped. A pipe-mode HEADER_TRACING_DATA record has its payload (the tracing data, which
+its header does not count) right after it in `buf`; an AUXTRACE record's payload
+(hardware trace data, which nothing here decodes) is skipped, and is in `buf` only when
+the input is mapped anyway.
 """
 
 import struct
 
-import zstandard
-
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
-
-# Compressed input is fed in slices of this size so a hostile frame cannot make one call
-# produce more than a few tens of MiB.
-DECOMPRESS_SLICE = 1024
+from perfscript.perfdata.compressed import NO_FEATURE, Inflater, mmap_len_of
+from perfscript.perfdata.features import parse_feature
 
 # Record types above this are no record perf knows; one that overruns the end of the
 # input is trailing junk rather than a truncated record.
 MAX_RECORD_TYPE = 127
 
+# the bytes of a pipe-mode record up to and including the field that sizes its payload
+_PAYLOAD_SIZE_END = {C.RECORD_HEADER_TRACING_DATA: 12, C.RECORD_AUXTRACE: 16}
 
-def _extra_payload(typ, buf, off, endian):
+
+def _extra_payload(typ, buf, off, size, endian, name, where):
     """Bytes that follow a pipe-mode record without being counted in its header size."""
+    if size < _PAYLOAD_SIZE_END[typ]:
+        raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
+                            name, where)
     if typ == C.RECORD_HEADER_TRACING_DATA:
         size = struct.unpack_from(endian + "I", buf, off + 8)[0]
         return (size + 7) & ~7
-    if typ == C.RECORD_AUXTRACE:
-        return struct.unpack_from(endian + "Q", buf, off + 8)[0]
-    return 0
+    return struct.unpack_from(endian + "Q", buf, off + 8)[0]
 
 
-def compressed_payload(typ, buf, off, size, endian, name=None, where=None):
-    """The zstd bytes of a COMPRESSED or COMPRESSED2 record (the latter says how many of
-    its bytes are data); a size that does not fit is a PerfDataError."""
-    if typ == C.RECORD_COMPRESSED2:
-        if size < 16:
-            raise PerfDataError("COMPRESSED2 record too short", name, where)
-        dsize = struct.unpack_from(endian + "Q", buf, off + 8)[0]
-        if dsize > size - 16:
-            raise PerfDataError("COMPRESSED2 data size %d exceeds record size %d"
-                                % (dsize, size), name, where)
-        return buf[off + 16:off + 16 + dsize]
-    return buf[off + 8:off + size]
+def _truncated_payload(typ, wanted, got, name, where):
+    """The error for a payload cut short, the same for mapped and streamed input."""
+    return PerfDataError("truncated payload of record type %d: wanted %d bytes, got %d"
+                         % (typ, wanted, got), name, where)
+
+
+def _file_features(pd):
+    """The header features the walker needs (FEAT_COMPRESSED), from a file's own
+    feature sections."""
+    section = pd.feature_sections.get(C.FEAT_COMPRESSED)
+    if section is None:
+        return {}
+    off, data = section
+    try:
+        return {C.FEAT_COMPRESSED: parse_feature(C.FEAT_COMPRESSED, data, endian=pd.endian,
+                                                 path=pd.name, offset=off)}
+    except PerfDataError:
+        return {}
 
 
 _SPECULATE_EVERY = 32        # records walked one by one between two stride guesses
@@ -107,14 +115,19 @@ class _StridePredictor:
 
 
 class RecordWalker:
-    """Iterates over a PerfData's records in file order."""
+    """Iterates over a PerfData's records in file order.
 
-    def __init__(self, perf_data):
+    `features`: the parsed header features, as they become known (a session's dict, which
+    pipe mode fills as HEADER_FEATURE records go by); by default the file's own. A
+    COMPRESSED record is read within FEAT_COMPRESSED's bound (perfdata/compressed.py).
+    """
+
+    def __init__(self, perf_data, features=None):
         self.pd = perf_data
         self.endian = perf_data.endian
         self.header = struct.Struct(self.endian + "IHH")
-        self._dctx = zstandard.ZstdDecompressor()
-        self._dobj = None
+        self.features = _file_features(perf_data) if features is None else features
+        self._inflater = Inflater(perf_data.name, self.endian)
         self._leftover = b""
         self.compressed_records = 0
         self.count = 0           # records walked so far (perf's "Processed N events")
@@ -155,18 +168,21 @@ class RecordWalker:
                 yield from expand(typ, buf, off, size, off)
                 off += size
                 continue
-            yield typ, misc, size, buf, off, off
             if pipe and (typ == C.RECORD_HEADER_TRACING_DATA or typ == C.RECORD_AUXTRACE):
-                extra = _extra_payload(typ, buf, off, self.endian)
+                extra = _extra_payload(typ, buf, off, size, self.endian, name, off)
                 if off + size + extra > end:
-                    raise PerfDataError("truncated payload of record type %d" % typ, name, off)
-                off += extra
+                    raise _truncated_payload(typ, extra, end - off - size, name, off)
+                yield typ, misc, size, buf, off, off
+                off += size + extra
+                continue
+            yield typ, misc, size, buf, off, off
             off += size
         self._check_leftover(end)
 
     def stretches(self):
-        """For mapped, uncompressed input: runs of kernel records as lists of offsets,
-        and every perf-synthesized record on its own as (type, misc, size, offset).
+        """For mapped, uncompressed file-mode input (no pipe-mode payloads between
+        records): runs of kernel records as lists of offsets, and every perf-synthesized
+        record on its own as (type, misc, size, offset).
 
         Batched consumers process a run with NumPy; the user records between runs keep
         their place in file order. Damage ends the walk after the records before it.
@@ -179,7 +195,6 @@ class RecordWalker:
         end = off + pd.data_size
         unpack = self.header.unpack_from
         name = pd.name
-        pipe = pd.pipe
         user_start = C.RECORD_USER_TYPE_START
         run = []
         append = run.append
@@ -210,18 +225,10 @@ class RecordWalker:
                     append = run.append
                 self.count += 1
                 if typ == C.RECORD_COMPRESSED or typ == C.RECORD_COMPRESSED2:
-                    error = PerfDataError("compressed record met by the batched walker",
-                                          name, off)
+                    # batched reading is for files without FEAT_COMPRESSED
+                    error = PerfDataError(NO_FEATURE, name, off)
                     break
                 yield (typ, misc, size, off)
-                if pipe and (typ == C.RECORD_HEADER_TRACING_DATA
-                             or typ == C.RECORD_AUXTRACE):
-                    extra = _extra_payload(typ, buf, off, self.endian)
-                    if off + size + extra > end:
-                        error = PerfDataError("truncated payload of record type %d" % typ,
-                                              name, off)
-                        break
-                    off += extra
                 off += size
         except struct.error:
             pass                   # a header past the end of the file: judged below
@@ -278,14 +285,18 @@ class RecordWalker:
                 yield from self._expand(typ, rec, 0, size, off)
                 off += size
                 continue
+            extra = 0
             if typ == C.RECORD_HEADER_TRACING_DATA or typ == C.RECORD_AUXTRACE:
-                extra = _extra_payload(typ, rec, 0, self.endian)
-                if extra > (1 << 32):
-                    raise PerfDataError("implausible payload size %d of record type %d"
-                                        % (extra, typ), name, off)
-                rec += src.read_exact(extra, off + size, "payload of record type %d" % typ)
+                # the payload is read as it arrives (a size it lies about ends with the
+                # stream), and the same way truncation is told from a mapped file
+                extra = _extra_payload(typ, rec, 0, size, self.endian, name, off)
+                what = "payload of record type %d" % typ
+                if typ == C.RECORD_AUXTRACE:
+                    src.skip_exact(extra, off, what)
+                else:
+                    rec += src.read_exact(extra, off, what)
             yield typ, misc, size, rec, 0, off
-            off += len(rec)
+            off += size + extra
         self._check_leftover(off)
 
     # -------------------------------------------------------------- compression
@@ -293,20 +304,9 @@ class RecordWalker:
     def _expand(self, typ, buf, off, size, where):
         """Decompress one COMPRESSED(2) record and walk the records it completes."""
         self.compressed_records += 1
-        payload = compressed_payload(typ, buf, off, size, self.endian, self.pd.name, where)
-        if self._dobj is None:
-            self._dobj = self._dctx.decompressobj(read_across_frames=True)
-        decompress = self._dobj.decompress
-        try:
-            # Small input slices bound the output of any one call (zstd expands a
-            # block at most ~128 KiB per a few input bytes).
-            for at in range(0, len(payload), DECOMPRESS_SLICE):
-                piece = decompress(payload[at:at + DECOMPRESS_SLICE])
-                if piece:
-                    yield from self._walk_decompressed(piece, where)
-        except zstandard.ZstdError as e:
-            raise PerfDataError("zstd decompression failed: %s" % e, self.pd.name,
-                                where) from None
+        mmap_len = mmap_len_of(self.features)
+        for piece in self._inflater.inflate(typ, buf, off, size, where, mmap_len):
+            yield from self._walk_decompressed(piece, where)
 
     def _walk_decompressed(self, piece, where):
         data = self._leftover + piece if self._leftover else piece

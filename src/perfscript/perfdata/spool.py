@@ -7,9 +7,11 @@ what it decompresses to (the stream is contiguous: records split between two COM
 records come out whole), map that file, and read it as the data section. Offsets in it are
 translated back to the file's own offsets wherever one is reported.
 
-Decompression uses the walker's own bounded, sliced decompressor; an unpacked size out
-of proportion to the file, or a stream that does not end on a record boundary where an
-uncompressed record follows, gives up (None) and the caller reads record by record.
+Each COMPRESSED record is inflated as the record-by-record walker inflates it, within
+perf's bound (perfdata/compressed.py). Damage (a record past the bound, a stream that does
+not end on a record boundary where an uncompressed record follows), or more unpacked
+bytes than the spool is worth, gives up (None): the caller then reads record by record,
+which delivers the records before the damage and reports it.
 """
 
 import bisect
@@ -17,13 +19,13 @@ import mmap
 import struct
 import tempfile
 
-import zstandard
-
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.records import DECOMPRESS_SLICE, compressed_payload
+from perfscript.perfdata.compressed import Inflater
 
-# at most this many times the file's size unpacked (zstd ratios of perf data are ~5-20)
+# The spool's own cost, not a judgement of the file: beyond this many times the file's
+# size unpacked (zstd ratios of perf data are ~5-20) the temporary file is not worth
+# writing, and the records are read one by one instead.
 MAX_EXPANSION = 64
 
 
@@ -75,9 +77,10 @@ class _MappedSource:
             self.buf.close()
 
 
-def spool(pd):
+def spool(pd, mmap_len):
     """The unpacked data section of a mapped file-mode PerfData as a `Spooled`, or None
-    when it cannot be read that way (damage is left for the record-by-record reader)."""
+    when it cannot be read that way (damage is left for the record-by-record reader).
+    `mmap_len`: FEAT_COMPRESSED's, None without it."""
     buf = pd.source.buf
     if buf is None or pd.pipe or pd.data_offset % 8:
         return None
@@ -89,7 +92,7 @@ def spool(pd):
     out = tempfile.TemporaryFile(prefix="perfscript-unpacked-")
     written = 0
     segments = []           # (offset in the spool, file offset, from a COMPRESSED record)
-    dobj = None
+    inflater = Inflater(pd.name, endian)
     bounds = _RecordBounds(header)
     compressed = 0
     plain_from = None       # start of the run of plain records being copied
@@ -112,17 +115,12 @@ def spool(pd):
                 out.write(buf[plain_from:off])
                 written += off - plain_from
                 plain_from = None
-            payload = compressed_payload(typ, buf, off, size, endian)
-            if dobj is None:
-                dobj = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
             segments.append((written, off, True))
-            for at in range(0, len(payload), DECOMPRESS_SLICE):
-                piece = dobj.decompress(payload[at:at + DECOMPRESS_SLICE])
-                if piece:
-                    out.write(piece)
-                    written += len(piece)
-                    if not bounds.feed(piece) or written > limit:
-                        return None
+            for piece in inflater.inflate(typ, buf, off, size, off, mmap_len):
+                out.write(piece)
+                written += len(piece)
+                if not bounds.feed(piece) or written > limit:
+                    return None
             compressed += 1
             off += size
         if plain_from is not None:
@@ -134,7 +132,7 @@ def spool(pd):
         result = Spooled(pd, out, written, segments, compressed)
         out = None
         return result
-    except (zstandard.ZstdError, PerfDataError, OSError):
+    except (PerfDataError, OSError):
         return None
     finally:
         if out is not None:

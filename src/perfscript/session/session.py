@@ -7,6 +7,7 @@ import struct
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import Attr
+from perfscript.perfdata.compressed import mmap_len_of
 from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
 from perfscript.perfdata.record_types import (BuildIdRecord, EventUpdateRecord,
@@ -171,7 +172,7 @@ class Session:
         for ev in self.evsels:
             self._prepare(ev)
         self.queue = OrderedQueue()
-        walker = self.walker = RecordWalker(self.pd)
+        walker = self.walker = RecordWalker(self.pd, self.features)
         try:
             if batched and can_batch(self):
                 self._process_batched(walker, consumer)
@@ -204,7 +205,7 @@ class Session:
         """A compressed (perf record -z) file: unpack its data section once into a mapped
         temporary file and read that batched (False: it cannot be, read record by
         record). Offsets reported stay the file's own (`file_offset`)."""
-        unpacked = spool(self.pd)
+        unpacked = spool(self.pd, mmap_len_of(self.features))
         if unpacked is None:
             return False
         original = self.pd
@@ -431,7 +432,11 @@ class Session:
             return
         try:
             if typ == C.RECORD_HEADER_ATTR:
-                attr = Attr.parse(buf, off + 8, size - 8, self.endian, self.name)
+                try:
+                    attr = Attr.parse(buf, off + 8, size - 8, self.endian, self.name)
+                except PerfDataError as e:
+                    # located in the file, not in the buffer (a stream's is the record)
+                    raise PerfDataError(e.what, self.name, where + 8) from None
                 rest = off + 8 + attr.size
                 nids = max(0, (off + size - rest) // 8)
                 ids = struct.unpack_from("%s%dQ" % (self.endian, nids), buf, rest)
