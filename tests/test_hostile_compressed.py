@@ -219,3 +219,21 @@ def test_a_record_that_inflates_to_nothing_is_refused(tmp_path, mode, stdin, bat
     assert status == 1
     assert last.endswith("offset %d (0x%x): COMPRESSED record decompresses to nothing"
                          % (at, at))
+
+
+@pytest.mark.parametrize("mode,stdin,batched", MODES, ids=MODE_IDS)
+def test_a_forged_buffer_size_does_not_lift_every_bound(tmp_path, mode, stdin, batched):
+    """FEAT_COMPRESSED says 4 GiB, so no record breaks perf's rule (perf 6.1 unpacks it
+    all: 46 s and 4.2 GB for this kind of file); the stream as a whole may still not
+    inflate to more than MAX_RATIO times what it was read from."""
+    from perfscript.perfdata.compressed import MAX_RATIO, RATIO_FLOOR
+    payload = bomb_payload(256)
+    path, first = _case(tmp_path, mode, compressed(
+        [payload[k:k + 60000] for k in range(0, len(payload), 60000)]),
+        mmap_len=0xFFFFFFFF)
+    status, out, last = run_cli(path, stdin, batched)
+    assert status == 1 and out == b""
+    assert last.startswith("perfscript: %s: offset " % ("<stdin>" if stdin else path)), last
+    assert "times their size (a decompression bomb)" in last, last
+    unpacked = int(last.split("decompress to ")[1].split()[0])
+    assert unpacked <= MAX_RATIO * len(payload) + RATIO_FLOOR + (1 << 20)

@@ -24,6 +24,13 @@ from perfscript.perfdata import constants as C
 DECOMPRESS_SLICE = 1024
 
 
+# Beyond perf's per-record bound (a forged mmap_len lifts it), the whole stream may not
+# inflate past this many times the compressed bytes read so far, plus the floor: real
+# recordings stay under ~70x overall (~300x for a single record of a busy loop), a bomb
+# of tiny records runs to ~30000x.
+MAX_RATIO = 1000
+RATIO_FLOOR = 16 << 20
+
 NO_FEATURE = ("COMPRESSED record without a COMPRESSED header feature (perf's "
               "decompression buffer size is unknown)")
 
@@ -56,6 +63,8 @@ class Inflater:
         self.name = name
         self.endian = endian
         self._dobj = None
+        self.bytes_in = 0       # compressed bytes fed so far, the whole stream
+        self.bytes_out = 0      # and what they inflated to
 
     def inflate(self, typ, buf, off, size, where, mmap_len):
         """Yield, in pieces, what the COMPRESSED(2) record at `buf[off:off+size]` (file
@@ -71,13 +80,21 @@ class Inflater:
         room = mmap_len
         try:
             for at in range(0, len(payload), DECOMPRESS_SLICE):
-                piece = decompress(payload[at:at + DECOMPRESS_SLICE])
+                chunk = payload[at:at + DECOMPRESS_SLICE]
+                self.bytes_in += len(chunk)
+                piece = decompress(chunk)
                 if piece:
                     room -= len(piece)
                     if room < 0:
                         raise PerfDataError(
                             "COMPRESSED record decompresses to more than perf's %d-byte "
                             "buffer (FEAT_COMPRESSED mmap_len)" % mmap_len, name, where)
+                    self.bytes_out += len(piece)
+                    if self.bytes_out > MAX_RATIO * self.bytes_in + RATIO_FLOOR:
+                        raise PerfDataError(
+                            "COMPRESSED records decompress to %d bytes out of %d: more "
+                            "than %d times their size (a decompression bomb)"
+                            % (self.bytes_out, self.bytes_in, MAX_RATIO), name, where)
                     yield piece
         except zstandard.ZstdError as e:
             raise PerfDataError("zstd decompression failed: %s" % e, name, where) from None
