@@ -10,7 +10,7 @@ cover goes through the session's per-record path in place.
 """
 
 from itertools import repeat
-from operator import length_hint
+from operator import itemgetter, length_hint
 
 import numpy as np
 
@@ -114,8 +114,18 @@ class TracepointPlan:
         """Argument tuples for rows lo..hi (C-level zips; fresh lists and dicts each)."""
         m = hi - lo
         cpu, secs, nsecs, cpid = (c[lo:hi] for c in cols[:4])
-        fields = [c[lo:hi] for c in cols[6:]]
         chains = map(list, repeat((), m))
+        if 4 * m < len(cols) - 6:
+            # few rows of an event with very many fields: take the rows' values
+            # rather than slicing every column for each segment
+            values = [tuple(map(itemgetter(i), cols[6:])) for i in range(lo, hi)]
+            if self.mode == NAMED:
+                return map(tuple.__add__, zip(repeat(self.name, m), repeat(capsule), cpu,
+                                              secs, nsecs, cpid, comms, chains), values)
+            rows = map(tuple.__add__, zip(cpu, secs, nsecs, cpid, comms, chains), values)
+            return zip(repeat(self.name, m), repeat(capsule),
+                       map(dict, map(zip, repeat(self.dict_keys), rows)))
+        fields = [c[lo:hi] for c in cols[6:]]
         if self.mode == NAMED:
             return zip(repeat(self.name, m), repeat(capsule), cpu, secs, nsecs, cpid, comms,
                        chains, *fields)
