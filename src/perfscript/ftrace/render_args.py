@@ -33,6 +33,7 @@ each time; closures that warn or read raw bytes mark the conversion impure
 import struct
 
 from .cnum import strtoull, to_s32, to_s64
+from .format import in_reach
 from .printast import (
     Atom, Bitmask, Call, Cast, Cpumask, DynamicArray, DynamicArrayLen, FieldRef,
     Flags, Hex, HexStr, IntArray, Null, Op, StrRef, Symbolic,
@@ -351,6 +352,14 @@ class ArgCompiler:
                 return text if text is not None else b"%x" % addr
             return pointer
         start, size = f.offset, f.size
+        if size & 0x80000000:
+            # perf reads the size as a negative int: its copy fails, it prints nothing
+            return lambda raw, u, w: fmt(b"", w)
+        if start + size > FIXED_LIMIT:
+            # beyond any record: what of it the record holds, up to the NUL
+            self.impure = True
+            end = start + size
+            return lambda raw, u, w: fmt(raw[start:end].partition(b"\0")[0], w)
         if size:
             index = self.read(start, "%ds" % size)
             if fmt is cfmt.plain_string:
@@ -492,6 +501,8 @@ class ArgCompiler:
         f = self.event.find_any_field(node.field)
         if f is None:
             return lambda raw, u, w: b""
+        if not in_reach(f):     # a descriptor no record holds: an empty string
+            return lambda raw, u, w: fmt(b"", w)
         index = self.read(f.offset, "I")
         base = f.offset + f.size if f.is_relative else 0
 
@@ -506,6 +517,8 @@ class ArgCompiler:
         f = self.event.find_any_field(node.field)
         if f is None:
             return lambda raw, u, w: b""
+        if not in_reach(f):
+            return lambda raw, u, w: fmt(b"", w)
         index = self.read(f.offset, "I")
         base = f.offset + f.size if f.is_relative else 0
         big = self.big_endian

@@ -92,6 +92,11 @@ class TracepointPlan:
         start = sc["raw_start"]
         dec = self.decoder
         width = dec.fixed_size
+        if n and int(sizes.min()) < width:
+            # payloads shorter than the format's fixed part (damage, or a format that
+            # claims more than its records hold): the per-record path reads each one's
+            # own bytes, instead of every row being gathered at the claimed width
+            return None
         if width:
             # payloads start 4 bytes into a u64 word: gather whole words, then cut
             nw = (4 + width + 7) // 8
@@ -99,8 +104,6 @@ class TracepointPlan:
             np.minimum(widx, len(words) - 1, out=widx)
             fixed = words[widx].view(np.uint8).reshape(n, 8 * nw)[:, 4:4 + width]
             fixed = np.ascontiguousarray(fixed)
-            if (sizes < width).any():
-                fixed[np.arange(width)[None, :] >= sizes[:, None]] = 0
         else:
             fixed = np.zeros((n, 0), dtype=np.uint8)
         raws = None
