@@ -36,10 +36,11 @@ import operator
 import struct
 
 from .cnum import strtoull, to_s32, to_s64
+from .format import MAX_RECORD
 from .printast import Atom, FieldRef, Op, StrRef
 from .printitems import NUMBER, POINTER, STRING, TEXT
 from .render_args import (
-    FIXED_LIMIT, MEMO_LIMIT, SCALAR, SIGNED, ArgCompiler, const_fn, to_bytes,
+    MEMO_LIMIT, SCALAR, SIGNED, ArgCompiler, const_fn, to_bytes,
 )
 from . import render_cfmt as cfmt
 
@@ -50,17 +51,17 @@ from . import render_cfmt as cfmt
 def _struct_reader(reads, order):
     """(fn(raw) -> tuple of the (offset, code) reads in the order given, the
     bytes raw must hold for it, fn for a shorter raw). Reads that cannot be in
-    a record (ending beyond FIXED_LIMIT) are done one by one, the others with
+    a record (ending beyond MAX_RECORD) are done one by one, the others with
     one Struct per run of non-overlapping reads. The short-raw reader does each
     read on its own, bytes past the end of raw read as zero: it pads no more
     than one read's size (a scalar, a MAC/IP/UUID, or a string array that fits
-    in FIXED_LIMIT), however far the reads' offsets are."""
+    in MAX_RECORD), however far the reads' offsets are."""
     items, far, singles = [], [], []
     for index, (offset, code) in enumerate(reads):
         item_order, code = (code[0], code[1:]) if code[:1] in "<>" else (order, code)
         one = struct.Struct(item_order + code)
         singles.append((one.unpack_from, offset, one.size))
-        if offset + one.size > FIXED_LIMIT:
+        if offset + one.size > MAX_RECORD:
             far.append((index, one.unpack_from, offset, one.size))
         else:
             items.append((index, item_order, offset, code, one.size))
@@ -251,7 +252,7 @@ def _batch_renderer(reads, order, need, fmt, positions):
     """For a format whose conversions are all plain numbers read by struct: the same
     texts for a whole block of records, read with one NumPy view and formatted by
     C-level maps (or None when the format needs more)."""
-    if not fmt.isascii() or need > FIXED_LIMIT:
+    if not fmt.isascii() or need > MAX_RECORD:
         return None
     import numpy as np
     names, formats, offsets = [], [], []
@@ -424,7 +425,7 @@ def _direct_number(comp, item):
             return None
         size = f.elementsize
         offset = f.offset + strtoull(node.right.text) * size
-        if offset + size > FIXED_LIMIT:
+        if offset + size > MAX_RECORD:
             return None
     else:
         return None

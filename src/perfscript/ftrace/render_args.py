@@ -33,7 +33,7 @@ each time; closures that warn or read raw bytes mark the conversion impure
 import struct
 
 from .cnum import strtoull, to_s32, to_s64
-from .format import in_reach
+from .format import MAX_RECORD, in_reach
 from .printast import (
     Atom, Bitmask, Call, Cast, Cpumask, DynamicArray, DynamicArrayLen, FieldRef,
     Flags, Hex, HexStr, IntArray, Null, Op, StrRef, Symbolic,
@@ -47,8 +47,6 @@ _U64 = (1 << 64) - 1
 SCALAR = {1: "B", 2: "H", 4: "I", 8: "Q"}
 SIGNED = {1: "b", 2: "h", 4: "i", 8: "q"}
 MEMO_LIMIT = 4096
-# Fixed offsets below this are read with the struct (records are < 64 KiB).
-FIXED_LIMIT = 1 << 16
 
 # libtraceevent's print argument type numbers ("ARG TYPE NOT FIELD BUT %d").
 _ARG_TYPE = {
@@ -112,7 +110,7 @@ class ArgCompiler:
         code = SCALAR.get(size)
         if code is None:
             return 0, None
-        if not 0 <= offset <= FIXED_LIMIT - size:
+        if not 0 <= offset <= MAX_RECORD - size:
             # beyond any record: only the caller's tail could hold it
             read = self.dynamic_reader(size)
             return None, lambda raw, u: read(raw, offset)
@@ -355,7 +353,7 @@ class ArgCompiler:
         if size & 0x80000000:
             # perf reads the size as a negative int: its copy fails, it prints nothing
             return lambda raw, u, w: fmt(b"", w)
-        if start + size > FIXED_LIMIT:
+        if not in_reach(f):
             # beyond any record: what of it the record holds, up to the NUL
             self.impure = True
             end = start + size
