@@ -11,6 +11,10 @@ tests and fuzzing; nothing here checks the input beyond what it needs to find it
     data = open("tests/data/recordings/sched.data", "rb").read()
     text = format_text(data, "sched_switch")
     hostile = with_format(data, "sched_switch", text.replace("size:16;", "size:4096;"))
+
+tracing_blob / with_tracing_blob get and replace the whole blob (format_spans locates
+every format text in it); with_sample_repeated(data, times, nth) makes a recording with
+many samples of one event out of one, for costs that grow with the number of records.
 """
 
 import struct
