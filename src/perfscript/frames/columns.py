@@ -21,14 +21,12 @@ over whole columns; Python runs once per distinct string, not per row.
 import numpy as np
 import pyarrow as pa
 
-_MAX_RECORD = 1 << 20
+from perfscript.ftrace.format import in_reach as _in_reach
+
 SAMPLE_NAMES = ("seq", "time", "timestamp", "cpu", "pid", "tid", "comm", "period", "ip",
                 "addr", "callchain")
 _INT_SIZES = (1, 2, 4, 8)
 
-
-def _in_reach(f):
-    return f.offset + f.size <= _MAX_RECORD
 
 
 def np_array(a):
@@ -289,8 +287,8 @@ class TypedDecoder:
             return pa.binary()
         return pa.null()
 
-    def _rows(self, blob, starts, sizes, n, width, words):
-        """Each payload's fixed part as a row of self.dtype (zeros past its end).
+    def _rows(self, blob, starts, width, words):
+        """Each payload's fixed part as a row of self.dtype (every payload holds it).
 
         With `words` and payloads all at the same offset modulo 8 (the usual case: perf
         pads records to 8 bytes), whole u64 words are gathered (8x fewer indices) and
@@ -303,18 +301,22 @@ class TypedDecoder:
             if int(first.max()) + nw > len(words):
                 np.minimum(widx, len(words) - 1, out=widx)
             fixed = words[widx].view(np.uint8)          # (n, 8*nw), C order
-            short = sizes < width
-            if short.any():
-                pos = np.arange(8 * nw)[None, :]
-                fixed[short] = np.where(pos[0] - r0 >= sizes[short][:, None], 0,
-                                        fixed[short])
             return fixed.view(self._shifted(r0, 8 * nw))[:, 0]
-        fixed = window_rows(blob, starts, width)
-        short = np.flatnonzero(sizes < width)
-        if len(short):
-            fixed[short] = np.where(np.arange(width)[None, :] >= sizes[short, None], 0,
-                                    fixed[short])
-        return fixed.view(self.dtype)[:, 0]
+        return window_rows(blob, starts, width).view(self.dtype)[:, 0]
+
+    def _column_reads(self, blob, starts, sizes):
+        """{column: values} like _rows' fields, for payloads shorter than the fixed
+        part: each column read on its own (its bytes per row, zeros past the payload's
+        end), so no row is gathered at the width the format claims."""
+        out = {}
+        for name in self.dtype.names:
+            dt, offset = self.dtype.fields[name][:2]
+            width = dt.itemsize
+            raw = window_rows(blob, starts + offset, width)
+            raw[np.arange(offset, offset + width)[None, :] >= sizes[:, None]] = 0
+            values = raw.view(dt.base)
+            out[name] = values[:, 0] if dt.shape == () else values
+        return out
 
     def _shifted(self, r0, itemsize):
         key = (r0, itemsize)
@@ -337,7 +339,10 @@ class TypedDecoder:
         width = self.fixed_size
         rows = None
         if self.dtype is not None and n:
-            rows = self._rows(blob, starts, sizes, n, max(width, 1), words)
+            if int(sizes.min()) < width:
+                rows = self._column_reads(blob, starts, sizes)
+            else:
+                rows = self._rows(blob, starts, max(width, 1), words)
         fields = [self._column(kind, f, col, rows, blob, starts, sizes, n)
                   for kind, f, col in self.plan]
         if not self.texts:

@@ -21,24 +21,22 @@ exactly what make_field_decoder gives row by row:
   bytearray, and Field.is_string is cleared, so the per-event decoder (and
   every later batch) sees it cleared too.
 
-Short records are the caller's zero padding of `fixed`; dynamic data is cut
-like the per-event decoder does (at the end of the payload padded to the fixed
-part). No Python code runs per row, except once per distinct string not yet
-in the cache.
+Short records read as the per-event decoder reads them: scalars from the
+caller's zero padding of `fixed`, array values cut at the end of the payload
+(with the payloads' sizes given; without them every row is taken as a whole
+record). No Python code runs per row, except once per distinct string not yet
+in the cache, and per short row of a fixed array.
 """
 
 import operator
 
 import numpy as np
 
-from .decode import _CACHE_LIMIT, _COMMON_NAMES, _MAX_RECORD, _SCALAR_CODES, printable_text
+from .decode import _CACHE_LIMIT, _COMMON_NAMES, _SCALAR_CODES, printable_text
+from .format import in_reach as _in_reach
 
 # Column kinds of the plan.
 _SCALAR, _ZERO, _ARRAY, _EMPTY_ARRAY, _FAR_ARRAY, _DYNAMIC, _EMPTY_DYNAMIC = range(7)
-
-
-def _in_reach(f):
-    return f.offset + f.size <= _MAX_RECORD
 
 
 def gather_fixed(raws, width):
@@ -154,23 +152,31 @@ class BatchDecoder:
             fixed = np.ascontiguousarray(fixed)
         return fixed.view(self._dtype)[:, 0], n
 
-    def _padded(self, raws, n, sizes, keep):
-        """Counts the short records; if `keep`, returns the payloads as a list,
-        each one shorter than the event's fixed part padded with zeros to it
-        (what the per-event decoder slices dynamic data from)."""
-        need = self._need
+    def _sizes(self, raws, n, sizes):
+        """The payloads' sizes (from `raws` if not given), or None without
+        either; counts the short records."""
         if raws is not None and len(raws) != n:
             raise ValueError("%d payloads for %d rows" % (len(raws), n))
         if sizes is None:
+            if raws is None:
+                return None
             sizes = np.fromiter(map(len, raws), np.int64, n)
-        short = np.flatnonzero(np.asarray(sizes) < need)
-        self.short_records += len(short)
-        if not keep or raws is None:
-            return None
-        raws = list(raws)
-        for i in short.tolist():
-            raws[i] = bytes(raws[i]) + bytes(need - len(raws[i]))
-        return raws
+        sizes = np.asarray(sizes)
+        self.short_records += int(np.count_nonzero(sizes < self._need))
+        return sizes
+
+    @staticmethod
+    def _cut(chunks, f, sizes):
+        """Fixed-array chunks of rows too short for the whole array cut at the
+        end of their payload, as the per-event decoder reads them."""
+        if sizes is None:
+            return chunks
+        short = np.flatnonzero(sizes < f.offset + f.size)
+        if len(short):
+            room = np.maximum(sizes[short] - f.offset, 0).tolist()
+            for i, keep in zip(short.tolist(), room):
+                chunks[i] = chunks[i][:keep]
+        return chunks
 
     def _values(self, chunks, f):
         """The Python values of an array field's chunks (bytes), in row order:
@@ -223,12 +229,10 @@ class BatchDecoder:
         rows, n = self._rows(fixed)
         if self.needs_raw and raws is None and n:
             raise ValueError("this event has dynamic fields: decode() needs the payloads")
-        padded, buffers = None, False
-        if raws is not None or sizes is not None:
-            padded = self._padded(raws, n, sizes, self.needs_raw)
-            # slices of memoryviews/bytearrays become bytes (hashable, and no
-            # cache entry keeps a caller's buffer alive)
-            buffers = padded is not None and bool(set(map(type, padded)) - {bytes})
+        sizes = self._sizes(raws, n, sizes)
+        # slices of memoryviews/bytearrays become bytes (hashable, and no cache
+        # entry keeps a caller's buffer alive)
+        buffers = self.needs_raw and raws is not None and bool(set(map(type, raws)) - {bytes})
         columns = []
         for kind, f, name, base in self._plan:
             if kind == _SCALAR:
@@ -236,7 +240,8 @@ class BatchDecoder:
             elif kind == _ZERO:
                 columns.append([0] * n)
             elif kind == _ARRAY:
-                columns.append(self._values(rows[name].tolist() if n else [], f))
+                chunks = self._cut(rows[name].tolist(), f, sizes) if n else []
+                columns.append(self._values(chunks, f))
             elif kind == _DYNAMIC:
                 if not n:
                     columns.append([])
@@ -244,12 +249,12 @@ class BatchDecoder:
                 desc = rows[name].astype(np.uint64) & np.uint64(0xFFFFFFFF)
                 starts = ((desc & np.uint64(0xFFFF)) + np.uint64(base)) & np.uint64(0xFFFFFFFF)
                 ends = starts + (desc >> np.uint64(16))
-                chunks = map(operator.getitem, padded,
+                chunks = map(operator.getitem, raws,
                              map(slice, starts.tolist(), ends.tolist()))
                 columns.append(self._values(list(map(bytes, chunks) if buffers else chunks), f))
             elif kind == _FAR_ARRAY:
                 window = slice(f.offset, f.offset + f.size)
-                chunks = [bytes(raw[window]) for raw in padded] if n else []
+                chunks = [bytes(raw[window]) for raw in raws] if n else []
                 columns.append(self._values(chunks, f))
             else:  # _EMPTY_ARRAY, _EMPTY_DYNAMIC: always b""
                 columns.append(self._values([b""] * n, f))

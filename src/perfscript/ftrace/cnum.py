@@ -5,6 +5,8 @@ including their leniency (a prefix is enough: "0x400u" is 0x400, "abc" is 0) and
 their clamping on overflow, so we reproduce them instead of using int().
 """
 
+import re
+
 _U64 = (1 << 64) - 1
 _S64_MAX = (1 << 63) - 1
 _S64_MIN = -(1 << 63)
@@ -14,9 +16,8 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 def _scan(text, base):
     """Return (negative, magnitude, parsed_any) for the leading integer of text."""
-    i, n = 0, len(text)
-    while i < n and text[i] in _C_SPACE:
-        i += 1
+    n = len(text)
+    i = n - len(text.lstrip(_C_SPACE))
     negative = False
     if i < n and text[i] in "+-":
         negative = text[i] == "-"
@@ -30,19 +31,30 @@ def _scan(text, base):
             base = 10
     elif base == 16 and i + 1 < n and text[i] == "0" and text[i + 1] in "xX":
         i += 2
-    value, parsed = 0, False
-    while i < n:
-        digit = _DIGITS.find(text[i].lower()) if text[i].isascii() else -1
-        if digit < 0 or digit >= base:
-            break
-        value = value * base + digit
-        parsed = True
-        i += 1
-    return negative, value, parsed
+    run = _digit_run(base).match(text, i).group()
+    significant = run.lstrip("0")
+    if len(significant) > 64:       # beyond 2**64 in any base: every caller clamps
+        return negative, _U64 + 1, True
+    return negative, int(significant, base) if significant else 0, bool(run)
+
+
+_RUNS = {}
+
+
+def _digit_run(base):
+    """A compiled pattern matching the longest run of ASCII digits of `base`."""
+    pattern = _RUNS.get(base)
+    if pattern is None:
+        digits = _DIGITS[:base]
+        pattern = _RUNS[base] = re.compile("[%s%s]*" % (digits, digits[10:].upper()))
+    return pattern
 
 
 def strtoull(text, base=0):
     """strtoull/strtoul (64-bit): clamps to 2**64-1, '-n' wraps modulo 2**64."""
+    if base == 0 and 0 < len(text) < 20 and text.isdigit() and text.isascii() \
+            and (text[0] != "0" or len(text) == 1):
+        return int(text)        # the usual case: a plain decimal that fits
     negative, value, _ = _scan(text, base)
     if value > _U64:
         return _U64

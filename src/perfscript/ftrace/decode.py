@@ -17,16 +17,21 @@ bytearray). The values are what perf 6.1 passes to a Python tracepoint handler:
   (printable but invalid UTF-8) we give the bytearray;
 - fixed numeric arrays (e.g. raw_syscalls args[6]) are therefore bytearrays.
 
-Short raw data (shorter than the format's fixed part) never raises: missing
-bytes read as zero and dynamic data is cut at the end of the buffer (perf reads
-past the record there, which cannot be reproduced); `decoder.short_records`
-counts how often it happened so a caller can report it.
+No value is read or built past the record: where perf reads beyond it (a
+record shorter than the format's fixed part, a field or __data_loc data
+claiming more bytes than the record holds), which cannot be reproduced, scalar
+bytes past the end read as zero and array values are cut at the end of the
+record; a field that ends beyond any possible record (format.MAX_RECORD) reads
+only what of it lies in the record. A short record never raises, costs no more
+than its fields, and is counted in `decoder.short_records` so a caller can
+report it.
 """
 
 import operator
 import struct
 
 from .cnum import to_s32
+from .format import in_reach
 
 # perf's is_printable_array() uses the kernel's ctype table, where Latin-1
 # bytes 0xA0-0xFF are printable too (glibc's C locale says they are not).
@@ -36,10 +41,6 @@ _SCALAR_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 # Fix-up kinds applied after the single unpack.
 _ARRAY, _DYNAMIC, _FAR_ARRAY = 0, 1, 2
-
-# No tracepoint record is this long (perf records are < 64 KiB); fields ending
-# beyond it are read as absent instead of padding the buffer up to them.
-_MAX_RECORD = 1 << 20
 
 
 def printable_text(chunk):
@@ -77,8 +78,43 @@ def _one_struct(items, order):
     return struct.Struct("".join(fmt))
 
 
+def _bounded_reader(items, order):
+    """fn(raw) -> the tuple _tuple_reader gives, for a raw too short for it:
+    each item on its own, bytes past the end of raw read as zero by scalars,
+    cut off by 's' items (nothing is padded beyond what an item reads)."""
+    singles = []
+    for item in items:
+        if item is None:
+            singles.append(None)
+            continue
+        offset, code = item
+        one = struct.Struct(order + code)
+        pad = bytes(one.size) if not code.endswith("s") else None
+        singles.append((one.unpack_from, offset, one.size, pad))
+
+    def read_each(raw):
+        size = len(raw)
+        out = []
+        for single in singles:
+            if single is None:
+                out.append(0)
+                continue
+            unpack, offset, width, pad = single
+            if offset + width <= size:
+                out.append(unpack(raw, offset)[0])
+            elif pad is None:
+                out.append(bytes(raw[offset:offset + width]))
+            elif offset < size:
+                out.append(unpack(bytes(raw[offset:]) + pad)[0])
+            else:
+                out.append(0)
+        return tuple(out)
+    return read_each
+
+
 def _tuple_reader(items, order):
-    """fn(raw) -> tuple with one value per item (None items read as 0).
+    """fn(raw) -> tuple with one value per item (None items read as 0), for a
+    raw that holds every item (see _bounded_reader for the others).
 
     Fast path: one Struct in item order. Otherwise one Struct in offset order
     plus a reordering, or (overlapping items) one small Struct per item.
@@ -122,7 +158,7 @@ def make_field_decoder(event, file_big_endian):
     items, fixups = [], []
     for index, f in enumerate(event.fields):
         code = _SCALAR_CODES.get(f.size)
-        if f.offset + f.size > _MAX_RECORD:
+        if not in_reach(f):
             items.append(None)
             if f.is_array:
                 kind = _DYNAMIC if f.is_dynamic else _FAR_ARRAY
@@ -140,8 +176,8 @@ def make_field_decoder(event, file_big_endian):
         else:
             items.append((f.offset, "q" if f.is_signed and f.size == 8 else code))
     unpack = _tuple_reader(items, order)
-    need = max((f.offset + f.size for f in event.fields
-                if f.offset + f.size <= _MAX_RECORD), default=0)
+    unpack_short = _bounded_reader(items, order)
+    need = max((f.offset + f.size for f in event.fields if in_reach(f)), default=0)
     fixups = tuple(fixups)
     cache = {}
     cache_get = cache.get
@@ -166,7 +202,7 @@ def make_field_decoder(event, file_big_endian):
         def decode(raw):
             if len(raw) < need:
                 decode.short_records += 1
-                raw = bytes(raw) + bytes(need - len(raw))
+                return list(unpack_short(raw))
             return list(unpack(raw))
 
         decode.short_records = 0
@@ -175,8 +211,9 @@ def make_field_decoder(event, file_big_endian):
     def decode(raw):
         if len(raw) < need:
             decode.short_records += 1
-            raw = bytes(raw) + bytes(need - len(raw))
-        out = list(unpack(raw))
+            out = list(unpack_short(raw))
+        else:
+            out = list(unpack(raw))
         for index, kind, f, base in fixups:
             if kind == _ARRAY:
                 chunk = out[index]
@@ -213,7 +250,7 @@ def make_common_decoder(event, file_big_endian):
     for index, name in enumerate(_COMMON_NAMES):
         f = event.find_any_field(name)
         code = _SCALAR_CODES.get(f.size) if f is not None else None
-        if code is not None and f.offset + f.size > _MAX_RECORD:
+        if code is not None and not in_reach(f):
             code = None
         if code is not None and name in ("common_pid", "common_lock_depth"):
             if f.size == 4:
@@ -222,12 +259,11 @@ def make_common_decoder(event, file_big_endian):
                 wide_ints.append(index)
         items.append(None if code is None else (f.offset, code))
     unpack = _tuple_reader(items, order)
+    unpack_short = _bounded_reader(items, order)
     need = max((offset + _item_size(code) for offset, code in filter(None, items)), default=0)
 
     def decode(raw):
-        if len(raw) < need:
-            raw = bytes(raw) + bytes(need - len(raw))
-        values = unpack(raw)
+        values = unpack(raw) if len(raw) >= need else unpack_short(raw)
         if wide_ints:
             values = tuple(to_s32(v) if i in wide_ints else v for i, v in enumerate(values))
         return values

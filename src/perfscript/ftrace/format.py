@@ -10,7 +10,8 @@ marked `failed` (perf prints "[FAILED TO PARSE]" for it) with the fields that
 were read completely before the error.
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field as dc_field
 
 from . import lexer as lx
 from .cnum import strtoull, to_s32
@@ -24,6 +25,39 @@ _DYNAMIC_ELEMENT_SIZE = {
     "s8": 1, "s16": 2, "s32": 4, "s64": 8, "char": 1,
 }
 
+# No record is longer than this: a perf.data record's size is 16 bits (and a
+# trace-cmd record lies in one page). A field that ends beyond it can never be
+# read from a record: decoders treat it as absent, whatever size it claims.
+MAX_RECORD = 1 << 16
+
+_U32 = 0xFFFFFFFF
+
+
+def in_reach(field):
+    """Whether the field's bytes can lie inside a record at all."""
+    return field.offset + field.size <= MAX_RECORD
+
+
+_NUMBERS = {}
+_FLAGS = {"0": False, "1": True}
+
+
+def _flag(text):
+    """signed: as libtraceevent reads it (any non-zero strtoul)."""
+    value = _FLAGS.get(text)
+    return value if value is not None else strtoull(text) != 0
+
+
+def _number(text):
+    """strtoul of a number in a field line, kept in 32 bits as libtraceevent
+    keeps offset, size and array length (cached: a format repeats a few)."""
+    value = _NUMBERS.get(text)
+    if value is None:
+        if len(_NUMBERS) >= 4096:
+            _NUMBERS.clear()
+        value = _NUMBERS[text] = strtoull(text) & _U32
+    return value
+
 
 @dataclass(slots=True, eq=False)
 class Field:
@@ -36,8 +70,8 @@ class Field:
 
     name: str
     type: str
-    offset: int
-    size: int
+    offset: int     # offset and size as libtraceevent keeps them: 32 bits
+    size: int       # (unsigned here: what perf would read as negative is far away)
     is_signed: bool = False
     is_array: bool = False
     arraylen: int = 0
@@ -49,11 +83,6 @@ class Field:
     is_long: bool = False
     is_flag: bool = False
     is_symbolic: bool = False
-
-    @property
-    def end(self):
-        """First byte after the field's fixed part."""
-        return self.offset + self.size
 
 
 @dataclass(slots=True, eq=False)
@@ -80,6 +109,7 @@ class EventFormat:
     big_endian: bool = False
     is_ftrace: bool = False
     is_bprint: bool = False
+    _by_name: tuple = dc_field(default=(), init=False, repr=False)
 
     @property
     def handler_name(self):
@@ -91,19 +121,29 @@ class EventFormat:
         """Common fields followed by the event's own fields."""
         return self.common_fields + self.fields
 
+    def _names(self):
+        """(common fields by name, event fields by name), the first of a name
+        winning as in libtraceevent's linear search; rebuilt when the field
+        tuples are replaced (a format may name 100000s of fields)."""
+        index = self._by_name
+        if not index or index[0] is not self.common_fields or index[1] is not self.fields:
+            common, own = {}, {}
+            for f in reversed(self.common_fields):
+                common[f.name] = f
+            for f in reversed(self.fields):
+                own[f.name] = f
+            index = self._by_name = (self.common_fields, self.fields, common, own)
+        return index[2], index[3]
+
     def find_field(self, name):
         """Event (non-common) field by name, or None (tep_find_field)."""
-        for f in self.fields:
-            if f.name == name:
-                return f
-        return None
+        return self._names()[1].get(name)
 
     def find_any_field(self, name):
         """Common field first, then event field (tep_find_any_field)."""
-        for f in self.common_fields:
-            if f.name == name:
-                return f
-        return self.find_field(name)
+        common, own = self._names()
+        f = common.get(name)
+        return f if f is not None else own.get(name)
 
 
 class _FormatError(Exception):
@@ -146,13 +186,99 @@ class _FieldReader:
 
     def read_list(self, out):
         """Append complete fields to `out` until the blank line; raise on error."""
+        lexer = self.lexer
+        plain_lines = not self.is_ftrace
         while True:
-            kind, tok = self.lexer.token()
+            if plain_lines:
+                line = _PLAIN_FIELD.match(lexer.text, lexer.pos)
+                if line is not None:
+                    f = self._plain_field(line)
+                    if f is not None:
+                        out.append(f)
+                        lexer.pos = line.end()
+                        continue
+            kind, tok = lexer.token()
             if kind == lx.NEWLINE:
                 return
             if kind != lx.ITEM or tok != "field":
                 raise _FormatError("expected 'field' but read %r" % (tok,))
             out.append(self._read_field())
+
+    def _plain_field(self, line):
+        """The field of a line _PLAIN_FIELD matched, read as the tokens would
+        read it, or None for a shape left to _read_field (the rare ones)."""
+        type_text, name, array, decl, offset, size, signed = line.group(
+            "type", "name", "array", "decl", "offset", "size", "signed")
+        if "_PR_FMT" in line.group():
+            return None     # a macro name the lexer turns into a string
+        signed = None if signed is None else _flag(signed)
+        if decl is None:    # words separated by one space, maybe one [...]
+            arraylen = 0
+            if array is not None:
+                type_text += array
+                if len(array) > 2:
+                    arraylen = _number(array[1:-1])
+            self.delim = " "
+            return self._field(name, type_text, _number(offset), _number(size),
+                               array is not None, arraylen, False, 0, signed)
+        words = _DECL_TOKEN.findall(decl)
+        if "[" in decl:
+            name_at = words.index("[")
+            rest = words[name_at + 1:]
+            inside = rest[:rest.index("]")] if "]" in rest else ["*"]
+            if len(inside) > 1 or inside[:1] == ["*"] or inside[:1] == ["["]:
+                return None
+            after = rest[len(inside) + 1:]
+            if len(after) > 1 or after and after[0] in ("*", "[", "]"):
+                return None
+        else:
+            name_at, inside, after = len(words), None, ()
+        if name_at < 2 or words[0] == "*":
+            return None
+        type_text = " ".join(words[:name_at - 1])
+        name = words[name_at - 1]
+        arraylen = size_dynamic = 0
+        if inside is not None:
+            brackets = "[%s]" % "".join(inside)
+            if inside:
+                arraylen = _number(inside[0])
+            if not after:
+                type_text += brackets
+            else:
+                type_text += " " + name + brackets
+                size_dynamic = _DYNAMIC_ELEMENT_SIZE.get(name, 0)
+                name = after[0]
+        self.delim = " "
+        return self._field(name, type_text, _number(offset), _number(size),
+                           inside is not None, arraylen, "*" in words[1:name_at],
+                           size_dynamic, signed)
+
+    def _field(self, name, type_text, offset, size, is_array, arraylen, is_pointer,
+               size_dynamic, is_signed):
+        """A Field classified as libtraceevent classifies it (is_signed None
+        when the line has no signed:)."""
+        is_string = is_array and ("char" in type_text or "u8" in type_text
+                                  or "s8" in type_text)
+        is_relative = type_text.startswith("__rel_loc")
+        is_dynamic = is_relative or type_text.startswith("__data_loc")
+        is_long = "long" in type_text
+        if is_dynamic and size == 2:
+            # Pre-dynamic-array kernels: a 2-byte offset to a NUL-terminated string.
+            is_string = is_array = True
+        if not is_array:
+            elementsize = size
+        elif arraylen:
+            elementsize = size // arraylen
+        elif is_dynamic:
+            elementsize = size_dynamic
+        elif is_string:
+            elementsize = 1
+        elif is_long:
+            elementsize = self.long_size
+        else:
+            elementsize = 0
+        return Field(name, type_text, offset, size, bool(is_signed), is_array, arraylen,
+                     elementsize, is_string, is_dynamic, is_relative, is_pointer, is_long)
 
     def _read_field(self):
         lexer = self.lexer
@@ -215,7 +341,7 @@ class _FieldReader:
                 sep = " " if last_kind == lx.ITEM and kind == lx.ITEM else ""
                 last_kind = kind
                 brackets += sep + (tok or "")
-                arraylen = strtoull(tok or "") & 0xFFFFFFFF
+                arraylen = _number(tok or "")
                 kind, tok = lexer.token()
             brackets += "]"
             kind, tok = lexer.token()
@@ -230,42 +356,39 @@ class _FieldReader:
             raise _FormatError("expected ';' after field %r" % name)
         _expect(lexer, lx.ITEM, "offset")
         _expect(lexer, lx.OP, ":")
-        offset = strtoull(_expect(lexer, lx.ITEM))
+        offset = _number(_expect(lexer, lx.ITEM))
         _expect(lexer, lx.OP, ";")
         _expect(lexer, lx.ITEM, "size")
         _expect(lexer, lx.OP, ":")
-        size = strtoull(_expect(lexer, lx.ITEM))
+        size = _number(_expect(lexer, lx.ITEM))
         _expect(lexer, lx.OP, ";")
-        f = Field(name=name, type=type_text, offset=offset, size=size,
-                  is_array=is_array, arraylen=arraylen, is_pointer=is_pointer)
-        f.is_string = is_array and ("char" in type_text or "u8" in type_text
-                                    or "s8" in type_text)
-        f.is_relative = type_text.startswith("__rel_loc")
-        f.is_dynamic = f.is_relative or type_text.startswith("__data_loc")
-        f.is_long = "long" in type_text
-        if f.is_dynamic and size == 2:
-            # Pre-dynamic-array kernels: a 2-byte offset to a NUL-terminated string.
-            f.is_string = f.is_array = True
+        is_signed = None
         kind, tok = lexer.token()
         if kind != lx.NEWLINE:
             if kind != lx.ITEM or tok != "signed":
                 raise _FormatError("expected 'signed' or end of line in field %r" % name)
             _expect(lexer, lx.OP, ":")
-            f.is_signed = bool(strtoull(_expect(lexer, lx.ITEM)))
+            is_signed = _flag(_expect(lexer, lx.ITEM))
             _expect(lexer, lx.OP, ";")
             _expect(lexer, lx.NEWLINE)
-        if f.is_array:
-            if f.arraylen:
-                f.elementsize = f.size // f.arraylen
-            elif f.is_dynamic:
-                f.elementsize = size_dynamic
-            elif f.is_string:
-                f.elementsize = 1
-            elif f.is_long:
-                f.elementsize = self.long_size
-        else:
-            f.elementsize = f.size
-        return f
+        return self._field(name, type_text, offset, size, is_array, arraylen, is_pointer,
+                           size_dynamic, is_signed)
+
+
+# The usual field line, read in one match (_FieldReader._plain_field): a
+# declaration of words, '*' and one [..] (no macros, attributes or strings),
+# then offset:, size: and an optional signed: with their numbers.
+_S = r"[ \t\v\f\r]*"
+_W = r"[A-Za-z0-9_]+"
+_PLAIN_FIELD = re.compile(
+    _S + "field" + _S + ":" + _S
+    + "(?:(?P<type>" + _W + "(?: " + _W + ")*) (?P<name>" + _W + r")(?P<array>\[[A-Za-z0-9_]*\])?"
+    + r"|(?P<decl>[A-Za-z0-9_ \t\v\f\r*\[\]]+));"
+    + _S + "offset" + _S + ":" + _S + "(?P<offset>" + _W + ")" + _S + ";"
+    + _S + "size" + _S + ":" + _S + "(?P<size>" + _W + ")" + _S + ";"
+    + "(?:" + _S + "signed" + _S + ":" + _S + "(?P<signed>" + _W + ")" + _S + ";)?"
+    + _S + "\n")
+_DECL_TOKEN = re.compile(r"[A-Za-z0-9_]+|[*\[\]]")
 
 
 def _to_text(text):

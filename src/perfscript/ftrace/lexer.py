@@ -14,6 +14,8 @@ classes and rules rather than using a standard C lexer:
 An unterminated string makes perf 6.1 loop forever; we report ERROR instead.
 """
 
+import re
+
 NONE = "NONE"
 ERROR = "ERROR"
 SPACE = "SPACE"
@@ -27,9 +29,6 @@ SQUOTE = "SQUOTE"
 # Token types that read like an operand (libtraceevent's "event_item_type").
 ITEM_TYPES = frozenset((ITEM, DQUOTE, SQUOTE))
 
-_SPACES = " \t\v\f\r"
-_DOUBLING = "+|&><-"
-
 # Kernel bugs worked around by libtraceevent: these macros leaked into old
 # mac80211 formats; the tokenizer substitutes a string token for them.
 _FORCED = {
@@ -38,23 +37,21 @@ _FORCED = {
     "VIF_PR_FMT": " vif:%p(%d)",
 }
 
+# Every printable ASCII character that is no other token's: a one-char operator.
+_OP_CHARS = "".join(ch for ch in map(chr, range(0x21, 0x7F))
+                    if not (ch.isalnum() or ch in "_'\"(),"))
 
-def _char_type(ch):
-    if ch == "\n":
-        return NEWLINE
-    if ch in _SPACES:
-        return SPACE
-    if ch.isascii() and (ch.isalnum() or ch == "_"):
-        return ITEM
-    if ch == "'":
-        return SQUOTE
-    if ch == '"':
-        return DQUOTE
-    if not ("\x20" <= ch <= "\x7e"):
-        return NONE
-    if ch in "(),":
-        return DELIM
-    return OP
+# All tokens but quoted strings, in the groups' order of preference. Operators
+# '+|&><-' double ('++'; '<<' and '>>' may then take '='), '->' is one token,
+# and any of '+-|&<>!=' takes a following '='.
+_WORDS = (r"(?P<%s>[A-Za-z0-9_]+)|(?P<%s>[(),])"
+          r"|(?P<%s>->|\+\+|--|\|\||&&|<<=?|>>=?|[-+|&<>!=]=|[%s])"
+          % (ITEM, DELIM, OP, re.escape(_OP_CHARS)))
+_TOKEN = re.compile(r"(?P<%s>[ \t\v\f\r]+)|(?P<%s>\n)|" % (SPACE, NEWLINE) + _WORDS)
+# The same after spaces (token), or after spaces and newlines (token_item).
+_AFTER_SPACES = re.compile(r"[ \t\v\f\r]*(?:(?P<%s>\n)|%s)" % (NEWLINE, _WORDS))
+_AFTER_BLANKS = re.compile(r"[ \t\n\v\f\r]*(?:%s)" % _WORDS)
+_DQUOTE_JOIN = re.compile(r'[ \t\n\v\f\r]*"')
 
 
 class Lexer:
@@ -67,95 +64,75 @@ class Lexer:
         self.pos = 0
         self.end = len(text)
 
-    def _peek(self):
-        return self.text[self.pos] if self.pos < self.end else ""
-
-    def _next(self):
-        if self.pos >= self.end:
-            return ""
-        ch = self.text[self.pos]
-        self.pos += 1
-        return ch
-
     def raw_token(self):
         """One token, spaces and newlines included: (type, text)."""
-        ch = self._next()
-        if not ch:
+        match = _TOKEN.match(self.text, self.pos)
+        if match is not None:
+            self.pos = match.end()
+            kind = match.lastgroup
+            word = match.group()
+            if kind == ITEM and word in _FORCED:
+                return DQUOTE, _FORCED[word]
+            return kind, word
+        if self.pos >= self.end:
             return NONE, None
-        kind = _char_type(ch)
-        if kind == NONE:
-            return NONE, None
-        if kind in (NEWLINE, DELIM):
-            return kind, ch
-        if kind == OP:
-            return OP, self._operator(ch)
-        if kind in (DQUOTE, SQUOTE):
-            return self._quoted(kind, ch)
-        start = self.pos - 1
-        text, end = self.text, self.end
-        pos = self.pos
-        while pos < end and _char_type(text[pos]) == kind:
-            pos += 1
-        self.pos = pos
-        word = text[start:pos]
-        if kind == ITEM and word in _FORCED:
-            return DQUOTE, _FORCED[word]
-        return kind, word
-
-    def _operator(self, ch):
-        token = ch
-        nxt = self._peek()
-        if ch == "-" and nxt == ">":
-            self.pos += 1
-            return "->"
-        if ch in _DOUBLING:
-            if nxt == ch:
-                self.pos += 1
-                token += ch
-                if ch not in "<>":
-                    return token
-            if self._peek() == "=":
-                self.pos += 1
-                token += "="
-            return token
-        if ch in "!=" and nxt == "=":
-            self.pos += 1
-            token += "="
-        return token
+        ch = self.text[self.pos]
+        self.pos += 1
+        if ch == '"':
+            return self._quoted(DQUOTE, ch)
+        if ch == "'":
+            return self._quoted(SQUOTE, ch)
+        return NONE, None           # a character outside printable ASCII
 
     def _quoted(self, kind, quote):
+        """The string after an opening quote: up to a quote not preceded by a
+        backslash (the opening quote counts as the first 'previous' char);
+        adjacent double-quoted strings are joined."""
+        text = self.text
         parts = []
         while True:
             start = self.pos
-            last = quote
-            while True:
-                ch = self._next()
-                if not ch:
-                    return ERROR, None
-                if ch == quote and last != "\\":
-                    break
-                last = ch
-            parts.append(self.text[start:self.pos - 1])
+            close = text.find(quote, start)
+            while close > start and text[close - 1] == "\\":
+                close = text.find(quote, close + 1)
+            if close < 0:
+                self.pos = self.end
+                return ERROR, None
+            parts.append(text[start:close])
+            self.pos = close + 1
             if kind != DQUOTE:
                 break
-            look = self.pos
-            while look < self.end and self.text[look] in " \t\n\v\f\r":
-                look += 1
-            if look < self.end and self.text[look] == '"':
-                self.pos = look + 1
-                continue
-            break
+            joined = _DQUOTE_JOIN.match(text, self.pos)
+            if joined is None:
+                break
+            self.pos = joined.end()
         return kind, "".join(parts)
 
     def token(self):
         """Next token, skipping spaces (newlines are returned)."""
-        while True:
+        match = _AFTER_SPACES.match(self.text, self.pos)
+        if match is not None:
+            self.pos = match.end()
+            kind = match.lastgroup
+            word = match.group(kind)
+            if kind == ITEM and word in _FORCED:
+                return DQUOTE, _FORCED[word]
+            return kind, word
+        while True:     # a string, a character that ends the input, or the end
             kind, text = self.raw_token()
             if kind != SPACE:
                 return kind, text
 
     def token_item(self):
         """Next token, skipping spaces and newlines."""
+        match = _AFTER_BLANKS.match(self.text, self.pos)
+        if match is not None:
+            self.pos = match.end()
+            kind = match.lastgroup
+            word = match.group(kind)
+            if kind == ITEM and word in _FORCED:
+                return DQUOTE, _FORCED[word]
+            return kind, word
         while True:
             kind, text = self.raw_token()
             if kind not in (SPACE, NEWLINE):

@@ -28,17 +28,19 @@ with UTF-8/surrogateescape, so `text.encode("utf-8", "surrogateescape")` gives
 perf's exact bytes; `renderer.bytes(raw)` skips the decoding. Where perf reads
 past the record (a length larger than its array, a string without NUL) the
 caller may pass the bytes that follow it as `tail`; without them, reads stop at
-the end of the record (missing bytes read as zero).
+the end of the record (missing bytes read as zero), and nothing is allocated
+for the part of a field that lies beyond it, whatever size the format claims.
 """
 
 import operator
 import struct
 
 from .cnum import strtoull, to_s32, to_s64
+from .format import MAX_RECORD
 from .printast import Atom, FieldRef, Op, StrRef
 from .printitems import NUMBER, POINTER, STRING, TEXT
 from .render_args import (
-    FIXED_LIMIT, MEMO_LIMIT, SCALAR, SIGNED, ArgCompiler, const_fn, to_bytes,
+    MEMO_LIMIT, SCALAR, SIGNED, ArgCompiler, const_fn, to_bytes,
 )
 from . import render_cfmt as cfmt
 
@@ -48,18 +50,28 @@ from . import render_cfmt as cfmt
 
 def _struct_reader(reads, order):
     """(fn(raw) -> tuple of the (offset, code) reads in the order given, the
-    bytes raw must hold). Reads that cannot be in a record (offset beyond
-    FIXED_LIMIT) are done one by one and give zeros past the end of raw; the
-    others use one Struct per run of non-overlapping reads."""
-    items, far = [], []
+    bytes raw must hold for it, fn for a shorter raw). Reads that cannot be in
+    a record (ending beyond MAX_RECORD) are done one by one, the others with
+    one Struct per run of non-overlapping reads. The short-raw reader does each
+    read on its own, bytes past the end of raw read as zero: it pads no more
+    than one read's size (a scalar, a MAC/IP/UUID, or a string array that fits
+    in MAX_RECORD), however far the reads' offsets are."""
+    items, far, singles = [], [], []
     for index, (offset, code) in enumerate(reads):
         item_order, code = (code[0], code[1:]) if code[:1] in "<>" else (order, code)
-        size = struct.calcsize(item_order + code)
-        if offset + size > FIXED_LIMIT:
-            zero = bytes(size) if code.endswith("s") else 0
-            far.append((index, struct.Struct(item_order + code).unpack_from, offset, size, zero))
+        one = struct.Struct(item_order + code)
+        singles.append((one.unpack_from, offset, one.size))
+        if offset + one.size > MAX_RECORD:
+            far.append((index, one.unpack_from, offset, one.size))
         else:
-            items.append((index, item_order, offset, code, size))
+            items.append((index, item_order, offset, code, one.size))
+
+    def read_short(raw):
+        end = len(raw)
+        return tuple(unpack(raw, offset)[0] if offset + size <= end
+                     else unpack(raw[offset:end] + bytes(size))[0] if offset < end
+                     else unpack(bytes(size))[0]
+                     for unpack, offset, size in singles)
     need = max((offset + size for _, _, offset, _, size in items), default=0)
     items.sort(key=lambda item: (item[1], item[2]))
     groups, current, cursor, group_order = [], [], 0, None
@@ -87,15 +99,15 @@ def _struct_reader(reads, order):
         unpackers.append(struct.Struct("".join(fmt)).unpack_from)
     if not far:
         if not unpackers:
-            return (lambda raw: ()), need
+            return (lambda raw: ()), need, read_short
         if len(unpackers) == 1:
             only = unpackers[0]
             if positions == list(range(len(reads))):
-                return only, need
+                return only, need, read_short
             if len(positions) == 1:
-                return (lambda raw: (only(raw)[0],)), need
+                return (lambda raw: (only(raw)[0],)), need, read_short
             pick = operator.itemgetter(*positions)
-            return (lambda raw: pick(only(raw))), need
+            return (lambda raw: pick(only(raw))), need, read_short
     near = [(index, positions[index]) for index, *_ in items]
 
     def read_all(raw):
@@ -105,10 +117,11 @@ def _struct_reader(reads, order):
         out = [None] * len(reads)
         for index, position in near:
             out[index] = values[position]
-        for index, unpack, offset, size, zero in far:
-            out[index] = unpack(raw, offset)[0] if offset + size <= len(raw) else zero
+        for index, unpack, offset, size in far:
+            out[index] = unpack(raw, offset)[0] if offset + size <= len(raw) \
+                else unpack(bytes(size))[0]
         return tuple(out)
-    return read_all, need
+    return read_all, need, read_short
 
 
 def format_warnings(tracing):
@@ -195,7 +208,7 @@ def _compile(event, long_size, big_endian, printk, symbolize, warn):
         text = fmt % ()
         return lambda raw, tail=None: text
     reads = list(comp.reads)
-    unpack, need = _struct_reader(reads, comp.order)
+    unpack, need, unpack_short = _struct_reader(reads, comp.order)
     with_size = comp.needs_size
     width = len(reads) + (1 if with_size else 0)
     positions = [slot if slot >= 0 else width + (-1 - slot) for slot in slots]
@@ -221,9 +234,7 @@ def _compile(event, long_size, big_endian, printk, symbolize, warn):
             raw += bytes(tail)
         else:
             size = len(raw)
-        if len(raw) < need:
-            raw += bytes(need - len(raw))
-        u = unpack(raw)
+        u = unpack(raw) if len(raw) >= need else unpack_short(raw)
         if with_size:
             u += (size,)
         if fns:
@@ -241,7 +252,7 @@ def _batch_renderer(reads, order, need, fmt, positions):
     """For a format whose conversions are all plain numbers read by struct: the same
     texts for a whole block of records, read with one NumPy view and formatted by
     C-level maps (or None when the format needs more)."""
-    if not fmt.isascii() or need > FIXED_LIMIT:
+    if not fmt.isascii() or need > MAX_RECORD:
         return None
     import numpy as np
     names, formats, offsets = [], [], []
@@ -414,7 +425,7 @@ def _direct_number(comp, item):
             return None
         size = f.elementsize
         offset = f.offset + strtoull(node.right.text) * size
-        if offset + size > FIXED_LIMIT:
+        if offset + size > MAX_RECORD:
             return None
     else:
         return None

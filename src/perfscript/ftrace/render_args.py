@@ -33,6 +33,7 @@ each time; closures that warn or read raw bytes mark the conversion impure
 import struct
 
 from .cnum import strtoull, to_s32, to_s64
+from .format import MAX_RECORD, in_reach
 from .printast import (
     Atom, Bitmask, Call, Cast, Cpumask, DynamicArray, DynamicArrayLen, FieldRef,
     Flags, Hex, HexStr, IntArray, Null, Op, StrRef, Symbolic,
@@ -46,8 +47,6 @@ _U64 = (1 << 64) - 1
 SCALAR = {1: "B", 2: "H", 4: "I", 8: "Q"}
 SIGNED = {1: "b", 2: "h", 4: "i", 8: "q"}
 MEMO_LIMIT = 4096
-# Fixed offsets below this are read with the struct (records are < 64 KiB).
-FIXED_LIMIT = 1 << 16
 
 # libtraceevent's print argument type numbers ("ARG TYPE NOT FIELD BUT %d").
 _ARG_TYPE = {
@@ -111,7 +110,7 @@ class ArgCompiler:
         code = SCALAR.get(size)
         if code is None:
             return 0, None
-        if not 0 <= offset <= FIXED_LIMIT - size:
+        if not 0 <= offset <= MAX_RECORD - size:
             # beyond any record: only the caller's tail could hold it
             read = self.dynamic_reader(size)
             return None, lambda raw, u: read(raw, offset)
@@ -351,6 +350,14 @@ class ArgCompiler:
                 return text if text is not None else b"%x" % addr
             return pointer
         start, size = f.offset, f.size
+        if size & 0x80000000:
+            # perf reads the size as a negative int: its copy fails, it prints nothing
+            return lambda raw, u, w: fmt(b"", w)
+        if not in_reach(f):
+            # beyond any record: what of it the record holds, up to the NUL
+            self.impure = True
+            end = start + size
+            return lambda raw, u, w: fmt(raw[start:end].partition(b"\0")[0], w)
         if size:
             index = self.read(start, "%ds" % size)
             if fmt is cfmt.plain_string:
@@ -492,6 +499,8 @@ class ArgCompiler:
         f = self.event.find_any_field(node.field)
         if f is None:
             return lambda raw, u, w: b""
+        if not in_reach(f):     # a descriptor no record holds: an empty string
+            return lambda raw, u, w: fmt(b"", w)
         index = self.read(f.offset, "I")
         base = f.offset + f.size if f.is_relative else 0
 
@@ -506,6 +515,8 @@ class ArgCompiler:
         f = self.event.find_any_field(node.field)
         if f is None:
             return lambda raw, u, w: b""
+        if not in_reach(f):
+            return lambda raw, u, w: fmt(b"", w)
         index = self.read(f.offset, "I")
         base = f.offset + f.size if f.is_relative else 0
         big = self.big_endian

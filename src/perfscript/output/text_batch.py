@@ -96,9 +96,12 @@ class BatchLines(ColumnarDelivery):
         start = sc["raw_start"]
         body = plan.body
         if getattr(body, "batch", None) is not None:
+            if len(start) and int(sc["raw_size"].min()) < body.need:
+                # payloads shorter than what the format reads: each record on its own
+                # (its own bytes), not every row gathered at the claimed width
+                return None
             # the body's own format joins the line's: one % per record
-            body_fmt, body_cols = body.batch.columns(
-                self._block(batch, start, sc["raw_size"], body.need))
+            body_fmt, body_cols = body.batch.columns(self._block(batch, start, body.need))
         else:
             buf = batch.buf
             raws = map(buf.__getitem__, map(slice, start.tolist(),
@@ -154,9 +157,9 @@ class BatchLines(ColumnarDelivery):
         return tid_list, sc["pid"].tolist(), cols, line_fmt
 
     @staticmethod
-    def _block(batch, start, sizes, width):
-        """The first `width` payload bytes of each record (zeros past its end), as one
-        C-contiguous array; payloads start 4 bytes into a u64 word."""
+    def _block(batch, start, width):
+        """The first `width` payload bytes of each record (each holds that many), as
+        one C-contiguous array; payloads start 4 bytes into a u64 word."""
         words = batch.words
         n = len(start)
         if not width:
@@ -164,10 +167,7 @@ class BatchLines(ColumnarDelivery):
         nw = (4 + width + 7) // 8
         widx = ((start - 4) >> 3)[:, None] + np.arange(nw, dtype=np.int64)
         np.minimum(widx, len(words) - 1, out=widx)
-        block = np.ascontiguousarray(words[widx].view(np.uint8).reshape(n, 8 * nw)[:, 4:4 + width])
-        if (sizes < width).any():
-            block[np.arange(width)[None, :] >= sizes[:, None]] = 0
-        return block
+        return np.ascontiguousarray(words[widx].view(np.uint8).reshape(n, 8 * nw)[:, 4:4 + width])
 
 
 class _ChainText:

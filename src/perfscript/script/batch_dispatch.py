@@ -10,7 +10,7 @@ cover goes through the session's per-record path in place.
 """
 
 from itertools import repeat
-from operator import length_hint
+from operator import itemgetter, length_hint
 
 import numpy as np
 
@@ -92,6 +92,11 @@ class TracepointPlan:
         start = sc["raw_start"]
         dec = self.decoder
         width = dec.fixed_size
+        if n and int(sizes.min()) < width:
+            # payloads shorter than the format's fixed part (damage, or a format that
+            # claims more than its records hold): the per-record path reads each one's
+            # own bytes, instead of every row being gathered at the claimed width
+            return None
         if width:
             # payloads start 4 bytes into a u64 word: gather whole words, then cut
             nw = (4 + width + 7) // 8
@@ -99,8 +104,6 @@ class TracepointPlan:
             np.minimum(widx, len(words) - 1, out=widx)
             fixed = words[widx].view(np.uint8).reshape(n, 8 * nw)[:, 4:4 + width]
             fixed = np.ascontiguousarray(fixed)
-            if (sizes < width).any():
-                fixed[np.arange(width)[None, :] >= sizes[:, None]] = 0
         else:
             fixed = np.zeros((n, 0), dtype=np.uint8)
         raws = None
@@ -114,8 +117,18 @@ class TracepointPlan:
         """Argument tuples for rows lo..hi (C-level zips; fresh lists and dicts each)."""
         m = hi - lo
         cpu, secs, nsecs, cpid = (c[lo:hi] for c in cols[:4])
-        fields = [c[lo:hi] for c in cols[6:]]
         chains = map(list, repeat((), m))
+        if 4 * m < len(cols) - 6:
+            # few rows of an event with very many fields: take the rows' values
+            # rather than slicing every column for each segment
+            values = [tuple(map(itemgetter(i), cols[6:])) for i in range(lo, hi)]
+            if self.mode == NAMED:
+                return map(tuple.__add__, zip(repeat(self.name, m), repeat(capsule), cpu,
+                                              secs, nsecs, cpid, comms, chains), values)
+            rows = map(tuple.__add__, zip(cpu, secs, nsecs, cpid, comms, chains), values)
+            return zip(repeat(self.name, m), repeat(capsule),
+                       map(dict, map(zip, repeat(self.dict_keys), rows)))
+        fields = [c[lo:hi] for c in cols[6:]]
         if self.mode == NAMED:
             return zip(repeat(self.name, m), repeat(capsule), cpu, secs, nsecs, cpid, comms,
                        chains, *fields)
