@@ -8,6 +8,7 @@ memory-limited).
 
 import os
 import resource
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,17 +18,9 @@ HERE = os.path.dirname(__file__)
 RECORDINGS = os.path.join(HERE, "data", "recordings")
 # A script that takes whatever it is given: damage may change an event's fields, and a
 # named handler with a fixed signature would then raise (which perf also treats as fatal).
-GENERIC = """
-import sys
-def trace_begin(): print("begin")
-def trace_end(): print("end")
-def trace_unhandled(name, ctx, fields, sample=None):
-    print(name, sorted(fields.items(), key=str)[:4], len(sample or ()))
-def process_event(d): print(d["ev_name"], len(d["callchain"]), d.get("symbol"))
-def context_switch(*a): print("switch", a)
-def define_flag_value(*a): print("flag", a)
-def define_symbolic_value(*a): print("sym", a)
-"""
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "fuzz"))
+from campaign import GENERIC_SCRIPT as GENERIC  # noqa: E402
+
 FILES = ["sched.data", "syscalls.data", "zstd.data", "pipe.data", "callchain.data"]
 
 

@@ -110,7 +110,14 @@ class Lexer:
 
     def token(self):
         """Next token, skipping spaces (newlines are returned)."""
-        match = _AFTER_SPACES.match(self.text, self.pos)
+        return self._next(_AFTER_SPACES, (SPACE,))
+
+    def token_item(self):
+        """Next token, skipping spaces and newlines."""
+        return self._next(_AFTER_BLANKS, (SPACE, NEWLINE))
+
+    def _next(self, after_skipped, skipped):
+        match = after_skipped.match(self.text, self.pos)
         if match is not None:
             self.pos = match.end()
             kind = match.lastgroup
@@ -120,20 +127,5 @@ class Lexer:
             return kind, word
         while True:     # a string, a character that ends the input, or the end
             kind, text = self.raw_token()
-            if kind != SPACE:
-                return kind, text
-
-    def token_item(self):
-        """Next token, skipping spaces and newlines."""
-        match = _AFTER_BLANKS.match(self.text, self.pos)
-        if match is not None:
-            self.pos = match.end()
-            kind = match.lastgroup
-            word = match.group(kind)
-            if kind == ITEM and word in _FORCED:
-                return DQUOTE, _FORCED[word]
-            return kind, word
-        while True:
-            kind, text = self.raw_token()
-            if kind not in (SPACE, NEWLINE):
+            if kind not in skipped:
                 return kind, text
