@@ -37,3 +37,18 @@ def test_a_megabyte_print_fmt_on_every_line(tmp_path):
     status, rss, err = _peak_rss([sys.executable, "-m", "perfscript", "-i", str(bad)])
     assert status == 0, err.decode()[-2000:]
     assert rss < 250 << 20, rss          # the output is 400+ MiB
+
+
+def test_a_field_past_every_record_in_a_numeric_format(perfscript, tmp_path):
+    """A format whose plain numbers are all read column-wise, one of them at an offset no
+    record reaches (a ValueError from NumPy's record view): printed one by one instead."""
+    from hostile_build import format_text, with_format
+    good = open(os.path.join(RECORDINGS, "syscalls.data"), "rb").read()
+    text = format_text(good, "sys_exit").replace("offset:16;\tsize:8;", "offset:65535;\tsize:8;")
+    bad = tmp_path / "far.data"
+    bad.write_bytes(with_format(good, "sys_exit", text))
+    want = perfscript(["-i", os.path.join(RECORDINGS, "syscalls.data")]).stdout
+    p = perfscript(["-i", bad])
+    assert p.returncode == 0 and b"Traceback" not in p.stderr, p.stderr.decode()[-2000:]
+    assert p.stdout.count(b"raw_syscalls:sys_exit: NR ") == want.count(
+        b"raw_syscalls:sys_exit: NR ") > 0

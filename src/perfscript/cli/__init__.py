@@ -33,6 +33,10 @@ TABLE_COMMANDS = ("export", "sql")
 def main(argv=None):
     """The `perfscript` console script: returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
+    if hasattr(sys.stdout, "reconfigure"):
+        # names from the recording that are not UTF-8 (surrogate escapes in str) print
+        # as the bytes they were, in every command and in scripts' print()
+        sys.stdout.reconfigure(errors="surrogateescape")
     if argv and argv[0] == "report":
         from perfscript.cli import report
         return run(report.main, argv[1:], "perfscript report", broken_pipe=0)

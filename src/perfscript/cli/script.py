@@ -1,7 +1,6 @@
 """`perfscript -s SCRIPT`: run a script written for `perf script -s` on the recording."""
 
 import os
-import sys
 
 from perfscript.cli.exits import Aborted, Refused, UsageError
 from perfscript.cli.installed import find_script
@@ -46,10 +45,6 @@ def run(opts):
                           sample_filter=sample_filter,
                           max_stack=int(max_stack) if max_stack is not None else None,
                           hide_callchain=bool(opts.get("hide_call_graph")))
-    if hasattr(sys.stdout, "reconfigure"):
-        # names from the recording that are not UTF-8 (surrogate escapes in str) print
-        # as the bytes they were, rather than failing the script's print()
-        sys.stdout.reconfigure(errors="surrogateescape")
     try:
         try:
             engine.start()

@@ -261,6 +261,8 @@ def _batch_renderer(reads, order, need, fmt, positions):
         np_code = _NUMPY_CODES.get(code)
         if np_code is None:
             return None
+        if offset + np.dtype(np_code).itemsize > need:
+            return None         # a field the record's bytes do not reach: read one by one
         names.append("r%d" % i)
         formats.append(item_order + np_code)
         offsets.append(offset)
