@@ -202,11 +202,11 @@ def _fresh_std_streams():
 
 
 def _run_subprocess(mode, name, workdir, budget, env=None):
-    """The same run through a fresh `python -m perfscript` (its whole peak RSS counts)."""
-    if mode == "api":
-        cmd = [sys.executable, os.path.abspath(__file__), "--api", name]
-    else:
-        cmd = [sys.executable, "-m", "perfscript"] + argv_for(mode, name)
+    """The same run in a fresh interpreter (`--run`, the console command's code), its
+    peak RSS read by the run itself: a forked-then-exec'd child's rusage would count the
+    RSS of the process it was forked from."""
+    peak_file = os.path.join(workdir, ".peak")
+    cmd = [sys.executable, os.path.abspath(__file__), "--run", mode, name, peak_file]
     start = time.monotonic()
     with open(os.path.join(workdir, ".stdout"), "wb") as out, \
             open(os.path.join(workdir, ".stderr"), "wb") as err:
@@ -214,18 +214,42 @@ def _run_subprocess(mode, name, workdir, budget, env=None):
                                 env=dict(os.environ, **(env or {})),
                                 preexec_fn=lambda: resource.setrlimit(
                                     resource.RLIMIT_AS, (ADDRESS_SPACE,) * 2))
-        deadline = start + budget
-        while True:
-            pid, wstatus, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                pid, wstatus, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.01)
-        proc.returncode = os.waitstatus_to_exitcode(wstatus)
-    return proc.returncode, time.monotonic() - start, usage.ru_maxrss * 1024
+        try:
+            proc.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    peak = 0
+    if os.path.exists(peak_file):
+        with open(peak_file) as f:
+            peak = int(f.read() or 0)
+        os.remove(peak_file)
+    return proc.returncode, time.monotonic() - start, peak
+
+
+def peak_rss():
+    """This process's own peak RSS in bytes (VmHWM: not inherited across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _run_here(mode, name, peak_file):
+    """`--run`: one mode in this fresh interpreter, its peak RSS written at exit."""
+    import atexit
+
+    def write_peak():
+        with open(peak_file, "w") as f:
+            f.write(str(peak_rss()))
+    atexit.register(write_peak)
+    if mode == "api":
+        return _api(name)
+    from perfscript.cli import main as perfscript_main
+    status = _child(mode, name) if mode == "gen" else perfscript_main(argv_for(mode, name))
+    sys.stdout.flush()
+    return status
 
 
 def _vm_size():
@@ -408,10 +432,10 @@ def main():
     ap.add_argument("--replay", help="SEED:INDEX: run one input and show what happened")
     ap.add_argument("--subprocess", action="store_true",
                     help="run `python -m perfscript` rather than forking")
-    ap.add_argument("--api", help=argparse.SUPPRESS)      # a --subprocess run's API mode
+    ap.add_argument("--run", nargs=3, help=argparse.SUPPRESS)   # MODE NAME PEAK_FILE
     args = ap.parse_args()
-    if args.api:
-        return _api(args.api)
+    if args.run:
+        return _run_here(*args.run)
     runner = _run_subprocess if args.subprocess else _run_forked
     keep = os.path.join(HERE, "failures")
     if args.replay:

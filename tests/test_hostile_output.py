@@ -13,12 +13,25 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "fuz
 from model import PerfData, TracingData  # noqa: E402
 
 
-def _peak_rss(cmd):
+# `python -m perfscript ARGS` that writes its peak RSS (VmHWM: a forked-then-exec'd
+# child's rusage would count the RSS of the test process it was forked from)
+PEAK_WRAPPER = """
+import atexit, runpy, sys
+out = sys.argv.pop(1)
+def peak():
+    hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")][0]
+    open(out, "w").write(hwm.split()[1])
+atexit.register(peak)
+runpy.run_module("perfscript", run_name="__main__")
+"""
+
+
+def _peak_rss(args, tmp_path):
+    peak = tmp_path / "peak"
     with open(os.devnull, "wb") as null:
-        proc = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE, env=script_env())
-        _, status, usage = os.wait4(proc.pid, 0)
-        err = proc.stderr.read()
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024, err
+        p = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, str(peak)] + args,
+                           stdout=null, stderr=subprocess.PIPE, env=script_env())
+    return p.returncode, int(peak.read_text()) * 1024, p.stderr
 
 
 def test_a_megabyte_print_fmt_on_every_line(tmp_path):
@@ -34,7 +47,7 @@ def test_a_megabyte_print_fmt_on_every_line(tmp_path):
     pd.records += [samples[0].copy() for _ in range(400)]      # 400 more lines of 1 MiB
     bad = tmp_path / "wide.data"
     bad.write_bytes(pd.to_bytes())
-    status, rss, err = _peak_rss([sys.executable, "-m", "perfscript", "-i", str(bad)])
+    status, rss, err = _peak_rss(["-i", str(bad)], tmp_path)
     assert status == 0, err.decode()[-2000:]
     assert rss < 250 << 20, rss          # the output is 400+ MiB
 
