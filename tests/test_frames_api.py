@@ -105,3 +105,20 @@ def test_damage_is_the_error_closing_raises(tmp_path):
     with pytest.raises(PerfDataError, match="overruns its record"):
         with perfscript.open(str(path)) as t:
             t.counts()
+
+
+def test_a_stream_that_ends_before_its_tracing_data_still_names_its_events(tmp_path):
+    """Pipe mode names tracepoints when their formats arrive: a stream cut before that
+    still gives every event a name (perf's 'unknown tracepoint:N') and a view."""
+    import struct
+    data = open(os.path.join(RECORDINGS, "pipe.data"), "rb").read()
+    pos = 16
+    while struct.unpack_from("<I", data, pos)[0] == 64:      # the HEADER_ATTRs only
+        pos += struct.unpack_from("<H", data, pos + 6)[0]
+    cut = tmp_path / "cut.data"
+    cut.write_bytes(data[:pos])
+    with perfscript.open(str(cut)) as t:
+        names = t.event_names
+        assert names and all(n.startswith("unknown tracepoint:") for n in names), names
+        assert sorted(t.view_names().values()) == sorted(names)
+        assert all(n == 0 for n in t.counts().values())

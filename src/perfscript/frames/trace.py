@@ -31,6 +31,8 @@ class Trace(Tables):
         if self._names is None:
             if self.session.pd.pipe:
                 self._load()
+                # a stream that ended before naming its events (no tracing data came)
+                self.session.name_events()
             evsels = self.session.evsels
             names = unique_event_names([ev.name for ev in evsels],
                                        [ev.index for ev in evsels])
