@@ -57,3 +57,11 @@ def test_output_that_cannot_be_written(args):
                            stdout=full, stderr=subprocess.PIPE)
     assert p.returncode == 1
     assert p.stderr.decode() == "write failure on standard output: No space left on device"
+
+
+def test_an_error_quoting_the_file_stays_one_line():
+    """A message may quote bytes of the file (a format's name, a section's text): a
+    newline or escape sequence in them never breaks the one located line."""
+    from perfscript.errors import PerfDataError
+    e = PerfDataError("bad name 'a\nb\x1b[2J\x7f'", "f.dat", 12)
+    assert str(e) == "f.dat: offset 12 (0xc): bad name 'a\\x0ab\\x1b[2J\\x7f'"

@@ -1,5 +1,13 @@
 """The one error type for bad input, so the CLI can print one located line."""
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _escape(match):
+    return "\\x%02x" % ord(match.group())
+
 
 class PerfDataError(Exception):
     """A recording could not be read: names the file, the byte offset and what was wrong."""
@@ -14,4 +22,5 @@ class PerfDataError(Exception):
         where = self.path or "<input>"
         if self.offset is not None:
             where = "%s: offset %d (0x%x)" % (where, self.offset, self.offset)
-        return "%s: %s" % (where, self.what)
+        # what may quote bytes of the file: its control characters never break the line
+        return "%s: %s" % (where, _CONTROL.sub(_escape, str(self.what)))
