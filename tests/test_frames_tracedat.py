@@ -252,3 +252,24 @@ def test_merge_order_is_heap_merge():
         if not flat:
             continue
         assert [flat[j] for j in merge_order(streams)] == want
+
+
+def test_a_sched_format_whose_comm_is_not_text(tmp_path):
+    """trace-cmd's sched plugins remember comms from sched_switch/wakeup: a damaged
+    format whose comm field is numbers is left out of that, not a traceback."""
+    import re
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "fuzz"))
+    from model import TracingData
+    t = TracingData.parse(open(os.path.join(os.path.dirname(__file__), "data", "tracedat",
+                                            "v6.dat"), "rb").read())
+    for _, fmts in t.systems:
+        for j, text in enumerate(fmts):
+            # the same length: the file's data offsets stay right
+            fmts[j] = re.sub(rb"char (prev_comm|next_comm|comm)\[16\];", rb"int \1[4];  ",
+                             text)
+    bad = tmp_path / "numbers.dat"
+    bad.write_bytes(t.to_bytes())
+    with ps_open(str(bad)) as tables:
+        counts = tables.counts()
+        assert counts.get("sched:sched_switch", 0) > 0, counts

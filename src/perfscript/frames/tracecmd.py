@@ -157,8 +157,10 @@ class TraceDatTables(Tables):
         for k, (pid_name, comm_name) in enumerate(pairs):
             if pid_name not in names or comm_name not in names:
                 continue
-            pid = _numbers(fields[names.index(pid_name)])
             text = fields[names.index(comm_name)]
+            if not hasattr(text, "dictionary"):
+                continue        # a format whose comm is not text (a damaged file)
+            pid = _numbers(fields[names.index(pid_name)])
             ids = np.array([self._intern(c) for c in text.dictionary.to_pylist()],
                            np.int32)
             idx = _numbers(text.indices)
