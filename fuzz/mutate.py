@@ -19,6 +19,7 @@ from model import (FEAT_COMPRESSED, RECORD_COMPRESSED, RECORD_COMPRESSED2,
 BOUNDARY = [0, 1, 2, 7, 8, 9, 0x7F, 0x80, 0xFF, 0x100, 0xFFF, 0x1000, 0x7FFF, 0x8000, 0xFFFF,
             0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x100000000, 1 << 40, 2**63 - 1,
             2**63, 2**64 - 8, 2**64 - 1]
+INFLATE_LIMIT = 16 << 20      # what the mutator itself unpacks of a compressed stream
 RECORD_TYPES = list(range(1, 21)) + list(range(64, 84))
 CALLCHAIN_MARKERS = [2**64 - 32, 2**64 - 128, 2**64 - 512, 2**64 - 2048, 2**64 - 2176,
                      2**64 - 2560, 2**64 - 4095]
@@ -465,14 +466,23 @@ class Mutator:
             pd.features[FEAT_COMPRESSED] = bytes(b)
 
     def _inflate(self, pd):
+        """The records' zstd stream, unpacked; ValueError past INFLATE_LIMIT (an earlier
+        mutation may have planted a bomb: the mutator must not unpack it itself)."""
         d = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
         out = []
+        size = 0
         for r in pd.records:
-            if r.type == RECORD_COMPRESSED:
-                out.append(d.decompress(r.body))
-            elif r.type == RECORD_COMPRESSED2:
-                n = struct.unpack_from("<Q", r.body, 0)[0]
-                out.append(d.decompress(r.body[8:8 + n]))
+            if r.type not in (RECORD_COMPRESSED, RECORD_COMPRESSED2):
+                continue
+            body = r.body
+            if r.type == RECORD_COMPRESSED2:
+                body = body[8:8 + struct.unpack_from("<Q", body, 0)[0]]
+            for at in range(0, len(body), 1024):
+                piece = d.decompress(body[at:at + 1024])
+                size += len(piece)
+                if size > INFLATE_LIMIT:
+                    raise ValueError("the stream holds a bomb")
+                out.append(piece)
         return b"".join(out)
 
     def _deflate(self, pd, stream):
