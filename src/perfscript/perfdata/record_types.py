@@ -36,8 +36,6 @@ class Record:
 
     __slots__ = ("type", "misc", "offset", "sample", "evsel")
 
-    MIN_SIZE = 8
-
     def _init(self, typ, misc, off):
         self.type = typ
         self.misc = misc
@@ -165,14 +163,12 @@ class AuxtraceErrorRecord(Record):
     __slots__ = ("error_type", "code", "cpu", "pid", "tid", "fmt", "ip", "time", "msg",
                  "machine_pid", "vcpu")
 
-    MIN_SIZE = 40
-
     def __init__(self, typ, misc, buf, off, body_end, e):
         self._init(typ, misc, off)
         (self.error_type, self.code, self.cpu, self.pid, self.tid,
          self.fmt) = struct.unpack_from(e + "IIiiiI", buf, off + 8)
         self.ip = struct.unpack_from(e + "Q", buf, off + 32)[0]
-        if self.fmt == 0:
+        if self.fmt == 0 or off + 48 > body_end:
             self.time, msg_at = 0, off + 40
         else:
             self.time, msg_at = struct.unpack_from(e + "Q", buf, off + 40)[0], off + 48
@@ -368,10 +364,24 @@ LAYOUTS = {
     C.RECORD_EVENT_UPDATE: EventUpdateRecord,
 }
 
+# Bytes up to the end of each type's fixed fields (header included): a record shorter
+# than its type's has no view, so no view reads past its record.
+MIN_SIZES = {
+    C.RECORD_MMAP: 40, C.RECORD_MMAP2: 72, C.RECORD_COMM: 16, C.RECORD_FORK: 32,
+    C.RECORD_EXIT: 32, C.RECORD_LOST: 24, C.RECORD_LOST_SAMPLES: 16, C.RECORD_SWITCH: 8,
+    C.RECORD_SWITCH_CPU_WIDE: 16, C.RECORD_THROTTLE: 32, C.RECORD_UNTHROTTLE: 32,
+    C.RECORD_AUXTRACE_ERROR: 40, C.RECORD_STAT_CONFIG: 16, C.RECORD_STAT: 48,
+    C.RECORD_STAT_ROUND: 24, C.RECORD_THREAD_MAP: 16, C.RECORD_CPU_MAP: 16,
+    C.RECORD_HEADER_FEATURE: 16, C.RECORD_HEADER_TRACING_DATA: 12,
+    C.RECORD_HEADER_BUILD_ID: 36, C.RECORD_ID_INDEX: 16, C.RECORD_EVENT_UPDATE: 24,
+}
+
+
 def parse_record(typ, misc, buf, off, body_end, endian):
-    """The typed view of a record (None for a type without one here); `body_end` is
-    where its body stops (before any sample_id trailer)."""
+    """The typed view of a record (None for a type without one here, or a record too
+    short for its type's fixed fields); `body_end` is where its body stops (before any
+    sample_id trailer)."""
     layout = LAYOUTS.get(typ)
-    if layout is None or body_end - off < layout.MIN_SIZE:
+    if layout is None or body_end - off < MIN_SIZES[typ]:
         return None
     return layout(typ, misc, buf, off, body_end, endian)
