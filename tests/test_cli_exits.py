@@ -48,10 +48,12 @@ def test_output_that_cannot_be_written(args):
     import os
     import subprocess
     import sys
-    if not os.path.exists("/dev/full"):
-        pytest.skip("no /dev/full")
+    import stat
+    if not os.path.exists("/dev/full") or not stat.S_ISCHR(os.stat("/dev/full").st_mode):
+        pytest.skip("no /dev/full device")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with open("/dev/full", "w") as full:
+    # opened without O_CREAT: never make a regular file where the device should be
+    with os.fdopen(os.open("/dev/full", os.O_WRONLY), "w") as full:
         p = subprocess.run([sys.executable, "-m", "perfscript", "-i",
                             os.path.join(root, "examples", "sched.data")] + args,
                            stdout=full, stderr=subprocess.PIPE)
