@@ -122,3 +122,15 @@ def test_a_stream_that_ends_before_its_tracing_data_still_names_its_events(tmp_p
         assert names and all(n.startswith("unknown tracepoint:") for n in names), names
         assert sorted(t.view_names().values()) == sorted(names)
         assert all(n == 0 for n in t.counts().values())
+
+
+def test_an_event_announced_inside_a_files_data_gets_a_name():
+    """A HEADER_ATTR record in a file-mode data section (perf writes them only in pipe
+    mode) adds an event the tables still name, never a None view name (a fuzz input:
+    tests/data/hostile/README.md)."""
+    path = os.path.join(os.path.dirname(RECORDINGS), "hostile", "unnamed_attr_in_data.data")
+    with perfscript.open(path) as t:
+        t.counts()
+        views = t.view_names()
+        assert views and all(isinstance(v, str) and v for v in views)
+        assert all(isinstance(n, str) for n in views.values())

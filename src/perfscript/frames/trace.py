@@ -31,8 +31,9 @@ class Trace(Tables):
         if self._names is None:
             if self.session.pd.pipe:
                 self._load()
-                # a stream that ended before naming its events (no tracing data came)
-                self.session.name_events()
+            # events a stream announced without naming them (no tracing data came, or a
+            # HEADER_ATTR in a file's data) get perf's names
+            self.session.name_events()
             evsels = self.session.evsels
             names = unique_event_names([ev.name for ev in evsels],
                                        [ev.index for ev in evsels])
