@@ -61,6 +61,9 @@ def define_symbolic_value(*a): print("sym", a)
 """
 
 LOCATED = re.compile(r"^perfscript(?: report| export| sql)?: .+: offset \d+ \(0x[0-9a-f]+\): .+$")
+# what a run may end in (the rest are failures)
+ACCEPTED = ("ok", "clean-error", "perf-refusal", "skeleton-raised")
+
 # perf's own words for a recording or an option it refuses (status 255 says so too)
 PERF_REFUSALS = re.compile(r"^(Invalid file: .*|.*: No such file or directory)$")
 
@@ -262,9 +265,16 @@ def _vm_size():
 
 # ---------------------------------------------------------------------- judging
 
-def judge(status, stderr, elapsed, rss, size, strays, budget):
+def judge(status, stderr, elapsed, rss, size, strays, budget, mode=None):
     """The kind of outcome: ok / clean-error, or what went wrong."""
     text = stderr.decode("utf-8", "replace")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if (mode == "gen" and status == 134 and lines
+            and lines[-1].startswith("Fatal Python error: handler_call_die")
+            and "perf-script.py" in text):
+        # perf's own skeleton raised on a value it was never written for (its flag_str
+        # on an array): perf aborts the same way; perfscript's part ended cleanly
+        return "skeleton-raised"
     if strays:
         return "stray-file"
     if status < 0:
@@ -278,7 +288,6 @@ def judge(status, stderr, elapsed, rss, size, strays, budget):
         return "over-memory"
     if status == 0:
         return "ok"
-    lines = [ln for ln in text.splitlines() if ln.strip()]
     if status == 134 and lines and lines[-1].startswith("Fatal Python error: "):
         return "unlocated"          # a handler of the generic script raised
     errors = [ln for ln in lines if ln.startswith("perfscript")]
@@ -353,7 +362,7 @@ class Campaign:
         status, elapsed, rss = self.runner(mode, name, self.workdir, self.budget, self.env)
         stderr = open(os.path.join(self.workdir, ".stderr"), "rb").read()
         strays = _strays(self.sandbox, self.workdir)
-        kind = judge(status, stderr, elapsed, rss, len(data), strays, self.budget)
+        kind = judge(status, stderr, elapsed, rss, len(data), strays, self.budget, mode)
         if self.runner is _run_forked and (kind == "over-time" or kind.startswith("signal")):
             # a forked child can inherit a lock some library's thread held: the verdict
             # is the real command's, in a fresh interpreter
@@ -365,7 +374,7 @@ class Campaign:
                                                    self.env)
             stderr = open(os.path.join(self.workdir, ".stderr"), "rb").read()
             strays = _strays(self.sandbox, self.workdir)
-            kind = judge(status, stderr, elapsed, rss, len(data), strays, self.budget)
+            kind = judge(status, stderr, elapsed, rss, len(data), strays, self.budget, mode)
         self.counts[kind] += 1
         if elapsed > self.slowest[0]:
             self.slowest = (elapsed, "%s:%d" % (self.seed, index))
@@ -376,7 +385,7 @@ class Campaign:
                 "status": status, "elapsed": round(elapsed, 3), "rss_growth": rss,
                 "size": len(data), "strays": strays,
                 "stderr": stderr.decode("utf-8", "replace")[-1500:]}
-        if kind not in ("ok", "clean-error", "perf-refusal"):
+        if kind not in ACCEPTED:
             self.failures.append(info)
             if self.keep:
                 os.makedirs(self.keep, exist_ok=True)
@@ -445,7 +454,7 @@ def main():
             info = c.run(int(index), verbose=True)
         finally:
             c.close()
-        return 0 if info["kind"] in ("ok", "clean-error", "perf-refusal") else 1
+        return 0 if info["kind"] in ACCEPTED else 1
     start = time.time()
     indices = range(args.start, args.start + args.inputs)
     shards = [indices[j::args.jobs] for j in range(args.jobs)]

@@ -67,4 +67,8 @@ def test_the_judge_catches_what_it_must():
     assert j(-9, b"", 31, 0, 100, [], 30) == "over-time"
     assert j(0, b"", 0.1, 1 << 34, 100, [], 30) == "over-memory"
     assert j(0, b"", 0.1, 0, 100, [], 30) == "ok"
+    raised = (b'Traceback (most recent call last):\n  File "perf-script.py", line 9\n'
+              b"Fatal Python error: handler_call_die: problem in Python trace event handler\n")
+    assert j(134, raised, 0.1, 0, 100, [], 30, "gen") == "skeleton-raised"
+    assert j(134, raised, 0.1, 0, 100, [], 30, "script") == "traceback"
     json.dumps(campaign.make_input("x", 1, campaign.seeds())[1:])
