@@ -48,6 +48,12 @@ def packed(session):
             and C.FEAT_COMPRESSED in pd.feature_sections)
 
 
+
+def words_at(words, idx):
+    """The u64 words at indices `idx` of `words`, read within the buffer: a damaged record
+    at its end may claim fields past it (parsing it in its place then rejects it)."""
+    return words[np.minimum(idx, len(words) - 1)]
+
 class RecordBatch:
     """Records delivered together, in perf's order, all inside one buffer."""
 
@@ -99,9 +105,8 @@ class RecordBatch:
         return o, base, field, signed
 
     def word_at(self, idx):
-        """The u64 words at indices `idx`, read within the buffer: a damaged record at its
-        end may claim fields past it (the callers' size checks then reject the record)."""
-        return self.words[np.minimum(idx, len(self.words) - 1)]
+        """The u64 words at indices `idx`, read within the buffer (see `words_at`)."""
+        return words_at(self.words, idx)
 
     def check_fixed(self, o, layout, little):
         """PerfDataError (as the per-record parser words it) for the first sample at
@@ -262,8 +267,7 @@ class BatchedOrder:
                 if tpos is None:
                     continue
                 sel = sample_pos[ev_s == e]
-                # a sample too short for its time (rejected when parsed) may end the buffer
-                ts[sel] = words[np.minimum((o[sel] + tpos) >> 3, len(words) - 1)]
+                ts[sel] = words_at(words, (o[sel] + tpos) >> 3)
         for k in np.nonzero(~is_sample)[0].tolist():
             _, evidx[k], ts[k] = self._one(int(o[k]))
         return types, evidx, ts

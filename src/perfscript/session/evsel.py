@@ -4,6 +4,7 @@ import struct
 
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.sample import SampleLayout, id_position, trailer_id_position
+from perfscript.session.batched import words_at
 
 HW_NAMES = ("cycles", "instructions", "cache-references", "cache-misses", "branches",
             "branch-misses", "bus-cycles", "stalled-cycles-frontend",
@@ -171,8 +172,7 @@ class EvselTable:
             vals = np.array([self.by_id[int(k)].index for k in keys.tolist()], dtype=np.int64)
             self._id_arrays = (keys, vals)
         keys, vals = self._id_arrays
-        # a sample too short for its id (rejected when parsed) may end the buffer
-        ids = words[np.minimum((offsets + self._id_off) >> 3, len(words) - 1)]
+        ids = words_at(words, (offsets + self._id_off) >> 3)
         if not len(keys):
             out = np.full(n, -1, dtype=np.int64)
         else:
