@@ -361,13 +361,17 @@ def id_position(attr):
     return None
 
 
+def trailer_id_slot(sample_type):
+    """Where a sample_id trailer of this sample type holds the id, in words from the end
+    (perf's is_pos), or None when the type carries no id."""
+    if sample_type & C.SAMPLE_IDENTIFIER:
+        return 1
+    if sample_type & C.SAMPLE_ID:
+        return 1 + bool(sample_type & C.SAMPLE_CPU) + bool(sample_type & C.SAMPLE_STREAM_ID)
+    return None
+
+
 def trailer_id_position(attr):
     """Bytes from the end of a non-sample record to its id, or None."""
-    st = attr.sample_type
-    if not attr.sample_id_all:
-        return None
-    if st & C.SAMPLE_IDENTIFIER:
-        return 8
-    if st & C.SAMPLE_ID:
-        return 8 * (1 + bool(st & C.SAMPLE_CPU) + bool(st & C.SAMPLE_STREAM_ID))
-    return None
+    slot = trailer_id_slot(attr.sample_type) if attr.sample_id_all else None
+    return 8 * slot if slot else None

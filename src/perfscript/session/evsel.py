@@ -3,7 +3,8 @@
 import struct
 
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.sample import SampleLayout, id_position, trailer_id_position
+from perfscript.perfdata.sample import (SampleLayout, id_position, trailer_id_position,
+                                        trailer_id_slot)
 from perfscript.session.batched import words_at
 
 HW_NAMES = ("cycles", "instructions", "cache-references", "cache-misses", "branches",
@@ -68,17 +69,6 @@ def synthesized_name(attr, tracepoint_name=None):
         base = "unknown attr type: %d" % t
         return base
     return base + _modifiers(attr)
-
-
-def _trailer_id_slot(attr):
-    """Where perf looks for the id in a sample_id trailer, counted in words from the
-    end, whatever sample_id_all says (None: the sample type carries no id)."""
-    st = attr.sample_type
-    if st & C.SAMPLE_IDENTIFIER:
-        return 1
-    if not st & C.SAMPLE_ID:
-        return None
-    return 1 + bool(st & C.SAMPLE_CPU) + bool(st & C.SAMPLE_STREAM_ID)
 
 
 class Evsel:
@@ -149,7 +139,7 @@ class EvselTable:
             return None
         first = evs[0].attr
         if len(evs) > 1:
-            places = {(id_position(e.attr), _trailer_id_slot(e.attr)) for e in evs}
+            places = {(id_position(e.attr), trailer_id_slot(e.attr.sample_type)) for e in evs}
             if len(places) > 1 or None in next(iter(places)):
                 return "non matching sample_type"
             if any(e.attr.sample_id_all != first.sample_id_all for e in evs):
