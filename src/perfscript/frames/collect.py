@@ -224,7 +224,8 @@ class Collector(Consumer):
     # the session's per-record path
     def sample(self, ev, s, thread):
         ec = self.columns_of(ev)
-        chain = self.frames.chain(s.callchain, thread) if ec.has_callchain else None
+        chain = (self.frames.chain(self.session.chain_of(ev, s, thread), thread)
+                 if ec.has_callchain else None)
         ec.add_sample(s, self.intern(thread.comm), self.seq, chain)
         if not self.in_batch:
             self.seq += 1

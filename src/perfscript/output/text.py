@@ -327,7 +327,7 @@ class TextPrinter(Consumer):
         if ip:
             chain = None
             if self.o.use_callchain and s.callchain is not None:
-                chain = self._callchain(s, thread, f)
+                chain = self._callchain(ev, s, thread, f)
             if chain is not None:
                 line += "\n" + chain
             else:
@@ -437,16 +437,20 @@ class TextPrinter(Consumer):
         _, text = self._where(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip, f)
         return "%16x%s" % (s.ip, text)
 
-    def _callchain(self, s, thread, f):
-        """The callchain lines; the same chain in the same address spaces prints the
-        same, so they are kept per (maps, their versions, chain)."""
+    def _callchain(self, ev, s, thread, f):
+        """The callchain lines (None when perf cannot resolve the chain); the same chain
+        in the same address spaces prints the same, so they are kept per (maps, their
+        versions, chain)."""
+        ips = self.session.chain_of(ev, s, thread)
+        if ips is None:
+            return None
         space = space_key(thread, self.session.kernel_maps)
         if space is None:
-            return self.chain_text(s.callchain, thread, f)
-        key = (space, f, s.callchain)
+            return self.chain_text(ips, thread, f)
+        key = (space, f, ips)
         text = self._chains.get(key)
         if text is None:
-            text = self._chains.put(key, self.chain_text(s.callchain, thread, f))
+            text = self._chains.put(key, self.chain_text(ips, thread, f))
         return text
 
     def chain_text(self, ips, thread, f):

@@ -6,6 +6,10 @@ after it. perf 6.1 (thread__resolve_callchain) knows the hypervisor, kernel and 
 markers; on any other one, the guest markers included, it discards the whole chain.
 `chain_entries` is the one walk that gives every address its cpumode, in either of the
 two orders perf resolves chains in.
+
+A chain may end with user frames perf unwound itself (`--call-graph dwarf`): they follow
+the UNWOUND mark, a value no recorded u64 can have, and are counted against the depth
+limit on their own, as perf resolves the two parts separately.
 """
 
 from perfscript.perfdata.constants import CONTEXT_MAX, MISC_HYPERVISOR, MISC_KERNEL, MISC_USER
@@ -13,6 +17,7 @@ from perfscript.perfdata.constants import CONTEXT_MAX, MISC_HYPERVISOR, MISC_KER
 CONTEXT_HV = (1 << 64) - 32
 CONTEXT_KERNEL = (1 << 64) - 128
 CONTEXT_USER = (1 << 64) - 512
+UNWOUND = 1 << 64
 
 # marker -> cpumode of the addresses after it; any other marker discards the chain
 CONTEXT_MODES = {
@@ -34,6 +39,16 @@ def chain_entries(ips, limit=None, caller_first=False):
     the first marker take that marker's mode (user space when there is none). The last
     marker is read first, whatever the limit; any other when the walk reaches the marker
     after it under the limit."""
+    if UNWOUND in ips:
+        cut = ips.index(UNWOUND)
+        own = chain_entries(ips[:cut], limit, caller_first)
+        if own is None:
+            return None
+        user = ips[cut + 1:]
+        if limit is not None:
+            user = user[:max(limit, 0)]
+        user = tuple((MISC_USER, ip) for ip in user)
+        return user[::-1] + own if caller_first else own + user
     if limit is None or limit >= len(ips):
         limit = len(ips)
     if caller_first:

@@ -36,7 +36,8 @@ class Sample:
     branch_stack = None
     user_regs_abi = 0
     user_regs = None
-    user_stack = None
+    user_stack = None           # (buffer, offset, size) of the stack copy perf uses
+    unwound = None              # the session's chain with unwound user frames, once asked
     weight = 0
     ins_lat = 0
     data_src = None
@@ -220,10 +221,14 @@ class SampleLayout:
             if ssize:
                 if ssize > end - pos:
                     raise struct.error("stack")
-                s.user_stack = (pos, ssize)
+                data = pos
                 pos += ssize
                 need(8)
-                pos += 8   # dyn_size
+                dyn = u64(buf, pos)[0]
+                pos += 8
+                if dyn > ssize:
+                    raise struct.error("stack")     # perf: "user stack dump failure"
+                s.user_stack = (buf, data, dyn)
         if st & (C.SAMPLE_WEIGHT | C.SAMPLE_WEIGHT_STRUCT):
             need(8)
             w = u64(buf, pos)[0]

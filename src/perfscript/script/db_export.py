@@ -494,8 +494,10 @@ class DbExport:
 
     # ------------------------------------------------------------ call paths
 
-    def _call_path_from_sample(self, s, thread):
-        ips = s.callchain
+    def _call_path_from_sample(self, ev, s, thread):
+        if s.callchain is None:
+            return None
+        ips = self.session.chain_of(ev, s, thread)
         if not ips:
             return None
         space = space_key(thread, self.session.kernel_maps)
@@ -588,7 +590,7 @@ class DbExport:
         dso_id, sym_id, offset, sym = self._ids_from_al(dso, sym, addr)
         call_path_id = 0
         if self.export_callchains:
-            cp = self._call_path_from_sample(s, thread)
+            cp = self._call_path_from_sample(ev, s, thread)
             if cp is not None:
                 self._export_call_path(cp)
                 call_path_id = cp.db_id

@@ -250,7 +250,7 @@ class ScriptEngine(Consumer):
         cpu = s.cpu if s.cpu != 0xFFFFFFFF else -1
         pid = self._raw_common_pid(ev, raw)
         comm = thread.comm
-        callchain = self.dicts.callchain(s, thread)
+        callchain = self.dicts.callchain(ev, s, thread)
         name = fmt.handler_name
         g = self.globals
         fn = g.get(name)

@@ -24,14 +24,16 @@ class SampleDicts:
 
     # ------------------------------------------------------------ callchains
 
-    def callchain(self, s, thread):
+    def callchain(self, ev, s, thread):
         """`common_callchain` / the `callchain` key: innermost first, markers dropped.
 
         Scripts may keep or change the dicts, so each sample gets new ones; what they
         say only depends on the chain and the address spaces, so that is worked out once
         per (maps, their versions, chain)."""
-        ips = s.callchain
-        if not ips or self.hide_callchain:
+        if s.callchain is None or self.hide_callchain:
+            return []
+        ips = self.session.chain_of(ev, s, thread)
+        if not ips:
             return []
         space = space_key(thread, self.session.kernel_maps)
         if space is None:
@@ -103,7 +105,7 @@ class SampleDicts:
         loc = session.locate(thread, cpumode, s.ip)
         self._set_location(d, loc, "dso", "dso_bid", "dso_map_start", "dso_map_end",
                            "symbol", "symoff")
-        d["callchain"] = callchain if callchain is not None else self.callchain(s, thread)
+        d["callchain"] = callchain if callchain is not None else self.callchain(ev, s, thread)
         d["brstack"], d["brstacksym"] = self._branches(s, thread, cpumode)
         sd["cpumode"] = cpumode
         if ev.attr.sample_type & C.SAMPLE_ADDR and session.addr_correlates(ev):

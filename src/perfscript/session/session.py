@@ -7,6 +7,7 @@ import struct
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import Attr
+from perfscript.perfdata.callchain import UNWOUND
 from perfscript.perfdata.compressed import mmap_len_of
 from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
@@ -20,6 +21,7 @@ from perfscript.session.evsel import EvselTable, synthesized_name
 from perfscript.session.maps import Map, Maps
 from perfscript.session.ordering import OrderedQueue
 from perfscript.session.threads import ThreadTable
+from perfscript.session.user_stack import UserStacks, unwinds
 
 _KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
 # perf's anonymous / dso-less memory names (map.c is_anon_memory, is_no_dso_memory)
@@ -56,6 +58,7 @@ class Session:
         self.nr_events = 0
         self.warnings = list(self.pd.warnings)
         self.stat_config = {}
+        self._user_stacks = None
         self.event_updates = {}
         self._read_last = {}      # sample id -> last PERF_SAMPLE_READ value
         self.header_struct = struct.Struct(self.endian + "IHH")
@@ -532,6 +535,28 @@ class Session:
         if found is None:
             return (m, dso, None, 0)
         return (m, dso, found[0], found[1])
+
+    # the depth perf unwinds user stacks to (its scripting_max_stack: --max-stack or 127)
+    unwind_depth = 127
+
+    def chain_of(self, ev, s, thread):
+        """The chain perf resolves for a sample: its callchain, followed for
+        `--call-graph dwarf` events by the user frames unwound from its stack (after
+        callchain.UNWOUND); None when it has none or perf's resolution fails."""
+        ips = s.callchain
+        if ips is None or not unwinds(ev.attr):
+            return ips
+        got = s.unwound
+        if got is None:
+            if self._user_stacks is None:
+                self._user_stacks = UserStacks(self)
+            user = self._user_stacks.frames(ev.attr, s, thread, self.unwind_depth)
+            if user is None:
+                got = False
+            else:
+                got = ips + (UNWOUND,) + user if user else ips
+            s.unwound = got
+        return None if got is False else got
 
     def kernel_start(self):
         maps = self.kernel_maps.maps

@@ -89,6 +89,22 @@ class SymbolResolver:
             return paths
         return load_user_symbols(dso, candidates)
 
+    def data_path(self, dso):
+        """The file perf reads a user dso's bytes from (dso__data_fd): its build-id cache
+        entry, else the file at its path (under --symfs); None when there is none."""
+        vdso = dso.name in VDSO_NAMES
+        if dso.build_id:
+            path = locate.build_id_cache_file(self.debug_dir, dso.build_id,
+                                              "vdso" if vdso else "elf")
+            if os.path.isfile(path):
+                return path
+        if vdso:
+            return own_vdso_path() if dso.name == "[vdso]" and not self.symfs else None
+        if not dso.long_name.startswith("/"):
+            return None
+        path = locate.join_symfs(self.symfs, dso.long_name)
+        return path if os.path.isfile(path) else None
+
     def dso_for_map(self, m, kernel=False):
         """The dso for a session map (``filename``, ``build_id``, ``pgoff``): the kernel for
         ``[kernel.kallsyms]_text``-style maps, a module dso for other kernel-space maps, else a

@@ -1,0 +1,132 @@
+"""User frames unwound from a sample's registers and stack copy (`--call-graph dwarf`).
+
+perf unwinds at script time: the sample's callchain holds only the kernel part, and the
+user part comes from the saved user registers, the stack bytes and the call-frame
+information of the files mapped at the sample's time.  This is the session's side: it
+knows the thread's maps and finds each map's file; symbols.dwarf_unwind walks the stack.
+"""
+
+from perfscript.perfdata import constants as C
+from perfscript.symbols.cfi import CfiFile
+from perfscript.symbols.dwarf_unwind import UnwindMap, sample_registers, unwind
+
+DWARF_SAMPLE = C.SAMPLE_CALLCHAIN | C.SAMPLE_REGS_USER | C.SAMPLE_STACK_USER
+_EM_X86_64 = 62
+
+
+def unwinds(attr):
+    """Whether perf unwinds this event's samples' user stacks."""
+    return attr.sample_type & DWARF_SAMPLE == DWARF_SAMPLE
+
+
+class UserStacks:
+    """Unwinds samples' user stacks in a session; the files' CFI is read once each."""
+
+    def __init__(self, session):
+        self.session = session
+        arch = session.arch
+        # this perf unwinds with libunwind's x86_64 build only: other architectures'
+        # recordings, and 32-bit processes, get no user frames
+        self.enabled = arch in ("x86_64", "x86", "i386", "i686", None) or (
+            arch or "").startswith("x86")
+        self._cfi = {}           # data file path -> CfiFile or None
+        self._debug = {}         # dso -> CfiFile with .debug_frame, or None
+        self._spaces = {}        # (maps serial, version) -> {map: UnwindMap}
+
+    def frames(self, attr, s, thread, limit):
+        """The user frames perf appends after the sample's own callchain: return
+        addresses innermost first (each caller's minus one), at most `limit`; () when
+        there is nothing to unwind; None when perf's unwinding fails as a whole."""
+        stack = s.user_stack
+        if (not self.enabled or thread is None or not s.user_regs or stack is None
+                or not stack[2]):
+            return ()
+        regs = sample_registers(attr.sample_regs_user, s.user_regs)
+        buf, start, size = stack
+        data = memoryview(buf)[start:start + size]
+        space = self._space(thread.maps)
+
+        def find_map(addr):
+            m = thread.maps.find(addr)
+            if m is None:
+                return None
+            um = space.get(m)
+            if um is None:
+                um = space[m] = self._unwind_map(thread.maps, m)
+            return um
+
+        if not self._is_64bit(find_map, regs):
+            return ()
+        ips = unwind(regs, data, find_map, limit)
+        return tuple(ips) if ips is not None else None
+
+    # ------------------------------------------------------------ the address space
+
+    def _space(self, maps):
+        key = (maps.serial, maps.version)
+        space = self._spaces.get(key)
+        if space is None:
+            if len(self._spaces) > 256:
+                self._spaces.clear()
+            space = self._spaces[key] = {}
+        return space
+
+    def _unwind_map(self, maps, m):
+        session = self.session
+        dso = session.dso_of(m, False)
+        cfi = self._cfi_of(dso)
+        bias = 0
+        if cfi is not None:
+            # perf's base address: the lowest start of this dso's maps, less the
+            # file's first PT_LOAD page
+            low = min((x.start for x in maps if session.dso_of(x, False) is dso),
+                      default=m.start)
+            bias = (low - cfi.base_vaddr) & 0xFFFFFFFFFFFFFFFF
+        return UnwindMap(m.start, m.end, m.pgoff, cfi, bias, self._debug_cfi(dso, cfi))
+
+    def _cfi_of(self, dso):
+        resolver = self.session.resolver
+        if dso is None or resolver is None:
+            return None
+        path = resolver.data_path(dso)
+        if path is None:
+            return None
+        return self._open(path)
+
+    def _open(self, path):
+        if path in self._cfi:
+            return self._cfi[path]
+        try:
+            cfi = CfiFile(path)
+        except OSError:
+            cfi = None
+        self._cfi[path] = cfi
+        return cfi
+
+    def _debug_cfi(self, dso, cfi):
+        """Where perf finds .debug_frame: the data file, the symbol file, the debuglink."""
+        if dso in self._debug:
+            return self._debug[dso]
+        found = None
+        if cfi is not None and cfi.eh_frame_hdr is not None and not cfi.has_debug_frame():
+            found = None
+        candidates = [cfi]
+        if dso is not None and dso.symsrc:
+            candidates.append(self._open(dso.symsrc))
+        for cand in candidates:
+            if cand is not None and cand.has_debug_frame():
+                found = cand
+                break
+        self._debug[dso] = found
+        return found
+
+    def _is_64bit(self, find_map, regs):
+        """perf picks the unwinder by the class of the process's files: only 64-bit
+        x86 ones are unwound by this perf."""
+        ip = regs.get(16)
+        if ip is None:
+            return True
+        m = find_map(ip)
+        if m is None or m.cfi is None:
+            return True
+        return m.cfi.is64 and m.cfi.machine == _EM_X86_64
