@@ -44,15 +44,21 @@ class UserStacks:
         regs = sample_registers(attr.sample_regs_user, s.user_regs)
         buf, start, size = stack
         data = memoryview(buf)[start:start + size]
-        space = self._space(thread.maps)
+        maps = thread.maps
+        space = self._space(maps)
+        last = [None]
 
         def find_map(addr):
-            m = thread.maps.find(addr)
+            um = last[0]
+            if um is not None and um.start <= addr < um.end:
+                return um
+            m = maps.find(addr)
             if m is None:
                 return None
             um = space.get(m)
             if um is None:
-                um = space[m] = self._unwind_map(thread.maps, m)
+                um = space[m] = self._unwind_map(maps, m)
+            last[0] = um
             return um
 
         if not self._is_64bit(find_map, regs):

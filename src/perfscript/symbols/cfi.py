@@ -133,13 +133,17 @@ class Fde:
 class Rules:
     """The rules at one address: how to compute the CFA, and where each register is."""
 
-    __slots__ = ("cfa", "regs", "ra_reg", "signal")
+    __slots__ = ("cfa", "regs", "ra_reg", "signal", "changed", "cfa_from_sp")
 
     def __init__(self, cfa, regs, ra_reg, signal):
         self.cfa = cfa           # (CFA_REG, reg, offset) or (CFA_EXPR, expression bytes)
         self.regs = regs         # tuple of NUM_REGS (where, value)
         self.ra_reg = ra_reg
         self.signal = signal
+        # what an unwinder applies: the registers whose rule is not "same value"
+        self.changed = tuple((i, w, v) for i, (w, v) in enumerate(regs) if w != SAME)
+        # the CFA is the stack pointer plus an offset, the stack pointer not restored
+        self.cfa_from_sp = cfa[0] == CFA_REG and cfa[1] == 7 and regs[7][0] == SAME
 
 
 class _Section:
@@ -168,6 +172,8 @@ class CfiFile:
         # perf's elf_base_address: the first PT_LOAD's page
         self.base_vaddr = (img.loads[0][0] & ~0xFFF) if img.loads else 0
         self._cies = {}
+        self._fdes = {}          # (section kind, address) -> Fde
+        self._rules_at = {}      # (lookup address, pc) -> Rules, or None without an FDE
         self._eh = None          # (hdr addr, table starts, fde addrs, eh_frame section)
         self._eh_read = False
         self._debug = None
@@ -224,12 +230,16 @@ class CfiFile:
         self._eh = (addr, starts, fdes, section)
         return self._eh
 
+    def has_eh_table(self):
+        """Whether .eh_frame_hdr's table (and .eh_frame) can be read."""
+        return self._eh_table() is not None
+
     def find_eh(self, vaddr):
         """The .eh_frame FDE covering a file address; None when the table has none
-        (libunwind's -UNW_ENOINFO); CfiError when the table cannot be read."""
+        (libunwind's -UNW_ENOINFO)."""
         table = self._eh_table()
         if table is None:
-            raise CfiError("no .eh_frame_hdr")
+            return None
         hdr_addr, starts, fdes, section = table
         rel = vaddr - hdr_addr
         i = bisect.bisect_right(starts, rel) - 1
@@ -299,8 +309,15 @@ class CfiFile:
     # ------------------------------------------------------------ entries
 
     def _fde_at(self, section, addr):
-        """Parse the FDE at `addr` (a file address in .eh_frame, a section offset in
-        .debug_frame)."""
+        """The FDE at `addr` (a file address in .eh_frame, a section offset in
+        .debug_frame), parsed once."""
+        key = (section.debug, addr)
+        fde = self._fdes.get(key, False)
+        if fde is False:
+            fde = self._fdes[key] = self._parse_fde(section, addr)
+        return fde
+
+    def _parse_fde(self, section, addr):
         data = section.data
         pos = addr - section.addr
         try:
@@ -391,6 +408,21 @@ class CfiFile:
         cie.initial = _run(section, p, end, None, cie, 0, 1 << 64)
         self._cies[key] = cie
         return cie
+
+    def eh_rules(self, lookup, pc):
+        """The .eh_frame rules at `pc` of the FDE covering `lookup` (pc, or pc - 1 for a
+        return address); None without one.  Kept per (lookup, pc): a profile's stacks
+        pass the same return addresses again and again."""
+        key = (lookup, pc)
+        try:
+            return self._rules_at[key]
+        except KeyError:
+            pass
+        fde = self.find_eh(lookup)
+        r = self.rules(fde, pc) if fde is not None else None
+        if len(self._rules_at) < 1 << 16:
+            self._rules_at[key] = r
+        return r
 
     def rules(self, fde, pc):
         """The rules in force at `pc`: the CIE's and FDE's instructions for every location

@@ -12,8 +12,7 @@ The address space is given by `find_map(addr)` -> `UnwindMap` or None.
 
 import struct
 
-from .cfi import (CFA_REG, CFAREL, EXPR, NUM_REGS, REG, SAME, UNDEF, VAL_CFAREL, VAL_EXPR,
-                  CfiError)
+from .cfi import CFA_REG, CFAREL, NUM_REGS, REG, UNDEF, VAL_CFAREL, VAL_EXPR, CfiError
 
 MASK = 0xFFFFFFFFFFFFFFFF
 RSP, RBP, RIP = 7, 6, 16
@@ -53,27 +52,27 @@ class UnwindMap:
         self.debug_cfi = debug_cfi
 
 
+_REG_SLOTS = {}
+
+
 def sample_registers(mask, values):
     """DWARF register number -> value, for the registers a sample's user dump holds."""
-    regs = {}
-    if not values:
-        return regs
-    index = {}
-    k = 0
-    for bit in range(64):
-        if mask >> bit & 1:
-            index[bit] = k
-            k += 1
-    for dw, preg in enumerate(PERF_REG_OF_DWARF):
-        i = index.get(preg)
-        if i is not None and i < len(values):
-            regs[dw] = values[i]
-    return regs
+    slots = _REG_SLOTS.get(mask)
+    if slots is None:
+        index = {}
+        for bit in range(64):
+            if mask >> bit & 1:
+                index[bit] = len(index)
+        slots = _REG_SLOTS[mask] = tuple((dw, index[preg])
+                                         for dw, preg in enumerate(PERF_REG_OF_DWARF)
+                                         if preg in index)
+    n = len(values)
+    return {dw: values[i] for dw, i in slots if i < n}
 
 
 class _Cursor:
-    __slots__ = ("ip", "cfa", "loc", "use_prev_instr", "regs", "sp", "stack", "end",
-                 "find_map")
+    __slots__ = ("ip", "cfa", "loc", "use_prev_instr", "signal", "regs", "sp", "stack",
+                 "end", "find_map")
 
 
 def unwind(regs, stack, find_map, max_stack):
@@ -100,11 +99,12 @@ def unwind(regs, stack, find_map, max_stack):
         c.cfa = sp
         c.loc = [(LOC_REG, i) for i in range(NUM_REGS)]
         c.use_prev_instr = 0
+        c.signal = False
         while len(ips) < max_stack:
             if _step(c) <= 0:
                 break
             ip = c.ip
-            if not _is_signal_frame(c):
+            if not c.signal:
                 ip = (ip - 1) & MASK
             ips.append(ip)
     return [ip for ip in ips if ip]
@@ -169,12 +169,6 @@ def _read_words(c, addr):
     return w0, w1
 
 
-def _is_signal_frame(c):
-    """The sigreturn sequence (mov $15,%rax; syscall) at the frame's ip."""
-    words = _read_words(c, c.ip)
-    return words is not None and words[0] == 0x0F0000000FC0C748 and words[1] & 0xFF == 0x05
-
-
 def _is_plt_entry(c):
     words = _read_words(c, c.ip)
     if words is None:
@@ -186,7 +180,10 @@ def _is_plt_entry(c):
 # ------------------------------------------------------------------ the step
 
 def _step(c):
-    """libunwind's unw_step: 1 a new frame, 0 the end, < 0 an error."""
+    """libunwind's unw_step: 1 a new frame, 0 the end, < 0 an error.  `c.signal` says
+    afterwards whether the frame just left was a signal frame (its CIE's "S"), which is
+    what libunwind's unw_is_signal_frame answers and perf asks before it subtracts one."""
+    c.signal = False
     ret = _dwarf_step(c)
     if ret < 0 and ret != -UNW_ENOINFO:
         return ret
@@ -198,8 +195,6 @@ def _step(c):
     # no CFI for this ip: a PLT stub, or the frame-pointer chain
     prev_ip, prev_cfa = c.ip, c.cfa
     loc = c.loc
-    if _is_signal_frame(c):
-        return 0
     if _is_plt_entry(c):
         loc[RIP] = (LOC_MEM, c.cfa)
         c.cfa = (c.cfa + 8) & MASK
@@ -253,41 +248,41 @@ def _step(c):
     return ret
 
 
-def _find_fde(c, ip):
-    """perf's find_proc_info and libunwind's table search: (status, cfi, fde, reloc)."""
-    m = c.find_map(ip)
+def _find_rules(c):
+    """perf's find_proc_info, libunwind's table search and CFI program run for the
+    cursor's frame: (status, rules)."""
+    ip = c.ip
+    lookup = (ip - c.use_prev_instr) & MASK
+    m = c.find_map(lookup)
     if m is None:
-        return -EINVAL, None, None, 0
+        return -EINVAL, None
     ret = -EINVAL
     cfi = m.cfi
-    if cfi is not None and cfi.eh_frame_hdr is not None:
-        try:
-            fde = cfi.find_eh((ip - m.bias) & MASK)
-        except CfiError:
-            fde = None
-        else:
-            if fde is not None:
-                return 0, cfi, fde, m.bias
+    try:
+        if cfi is not None and cfi.has_eh_table():
+            bias = m.bias
+            rules = cfi.eh_rules((lookup - bias) & MASK, (ip - bias) & MASK)
+            if rules is not None:
+                return 0, rules
             ret = -UNW_ENOINFO
-    dbg = m.debug_cfi
-    if dbg is not None:
-        base = 0 if dbg.is_exec else m.start
-        fde = dbg.find_debug((ip - base) & MASK)
-        if fde is not None:
-            return 0, dbg, fde, base
-        return -UNW_ENOINFO, None, None, 0
-    return ret, None, None, 0
+        dbg = m.debug_cfi
+        if dbg is not None:
+            base = 0 if dbg.is_exec else m.start
+            fde = dbg.find_debug((lookup - base) & MASK)
+            if fde is None:
+                return -UNW_ENOINFO, None
+            return 0, dbg.rules(fde, (ip - base) & MASK)
+    except (CfiError, IndexError, struct.error):
+        return -UNW_EINVAL, None
+    return ret, None
 
 
 def _dwarf_step(c):
-    st, cfi, fde, reloc = _find_fde(c, (c.ip - c.use_prev_instr) & MASK)
+    st, rules = _find_rules(c)
     if st < 0:
         return st
-    try:
-        rules = cfi.rules(fde, (c.ip - reloc) & MASK)
-    except (CfiError, IndexError, struct.error):
-        return -UNW_EINVAL
     c.use_prev_instr = 0 if rules.signal else 1
+    c.signal = rules.signal
     return _apply(c, rules)
 
 
@@ -295,10 +290,11 @@ def _apply(c, rules):
     """libunwind's apply_reg_state."""
     prev_ip, prev_cfa = c.ip, c.cfa
     cfa_rule = rules.cfa
-    regs = rules.regs
-    if cfa_rule[0] == CFA_REG:
+    if rules.cfa_from_sp:
+        cfa = (c.cfa + cfa_rule[2]) & MASK
+    elif cfa_rule[0] == CFA_REG:
         reg = cfa_rule[1]
-        if reg == RSP and regs[RSP][0] == SAME:
+        if reg == RSP:
             cfa = c.cfa
         else:
             st, cfa = _get_reg(c, reg)
@@ -313,10 +309,7 @@ def _apply(c, rules):
             return -UNW_EBADFRAME
         cfa = loc[1]
     loc = c.loc
-    for i in range(NUM_REGS):
-        where, val = regs[i]
-        if where == SAME:
-            continue
+    for i, where, val in rules.changed:
         if where == UNDEF:
             loc[i] = None
         elif where == CFAREL:
