@@ -34,6 +34,8 @@ def run(opts):
     """Run the script over the recording; returns the exit status."""
     path = opts["input"] or "perf.data"
     session = Session(path, make_resolver(opts), warn=stderr_line)
+    if opts.get("max_stack") is not None:
+        session.unwind_depth = opts["max_stack"]    # perf's scripting_max_stack
     perf_stdout = CStdout()
     if header_options(opts, session, perf_stdout):
         perf_stdout.close()

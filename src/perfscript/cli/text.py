@@ -34,6 +34,8 @@ def run(opts):
                         deltatime=opts.get("deltatime", False))
     path = opts.get("input") or "perf.data"
     session = Session(path, make_resolver(opts), warn=stderr_line)
+    if opts.get("max_stack") is not None:
+        session.unwind_depth = opts["max_stack"]    # perf's scripting_max_stack
     if header_options(opts, session):
         return 0
     sfilter = make_filter(opts, session)

@@ -1,5 +1,7 @@
 """perf_sample_dict / param_dict and callchain lists, built as perf 6.1 builds them."""
 
+import sys
+
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import chain_entries
 from perfscript.session.maps import LookupCache, space_key
@@ -33,6 +35,9 @@ class SampleDicts:
         if s.callchain is None or self.hide_callchain:
             return []
         ips = self.session.chain_of(ev, s, thread)
+        if ips is None:
+            sys.stderr.write("Failed to resolve callchain. Skipping\n")
+            return []
         if not ips:
             return []
         space = space_key(thread, self.session.kernel_maps)

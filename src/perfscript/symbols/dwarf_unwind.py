@@ -77,12 +77,12 @@ class _Cursor:
 
 def unwind(regs, stack, find_map, max_stack):
     """The return addresses perf keeps for a user stack, innermost first, zeros dropped;
-    None when perf's unwinding fails as a whole (no IP or SP register).
+    None when perf's unwinding fails as a whole (no IP or SP register, a depth of 0).
 
     `regs`: DWARF number -> value; `stack`: the bytes of the stack copy (its used part),
     starting at the SP register's value."""
     ip0 = regs.get(RIP)
-    if ip0 is None:
+    if ip0 is None or max_stack <= 0:
         return None
     ips = [ip0]
     if max_stack - 1 > 0:
