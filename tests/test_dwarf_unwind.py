@@ -61,6 +61,8 @@ def _args(check):
                 pytest.skip("perf's shipped scripts are not installed")
         elif a == "dump_args.py":
             a = os.path.join(TESTS, "data", "recordings", a)
+        elif a == "dbexport_calls.py":
+            a = os.path.join(TESTS, "data", "recordings", "calls", a)
         out.append(a)
     return out
 
@@ -83,3 +85,33 @@ def test_every_dwarf_recording_is_checked():
     names = {c["recording"] for c in CHECKS}
     on_disk = {f for f in os.listdir(DWARF) if f.endswith(".data")}
     assert names == on_disk
+
+
+def _text_frames(text):
+    """Per sample, the (symbol, dso) of each frame of perf's text output."""
+    samples = []
+    for line in text.decode().splitlines():
+        if line and not line.startswith("\t"):
+            samples.append([])
+        elif line.startswith("\t"):
+            _, rest = line.strip().split(" ", 1)
+            sym, _, dso = rest.rpartition(" (")
+            samples[-1].append((sym.rsplit("+0x", 1)[0], dso[:-1]))
+    return samples
+
+
+@pytest.mark.parametrize("recording", ["prog", "mt", "py"])
+def test_frames_table_has_perfs_frames(recording):
+    """The frames API's callchain column carries the frames perf prints."""
+    pytest.importorskip("pyarrow")
+    if _system_files_differ(recording + ".data"):
+        pytest.skip("not the recorded system files")
+    _place_programs()
+    import perfscript
+    with open(os.path.join(EXPECTED, recording + ".text-no-inline.out"), "rb") as f:
+        expected = _text_frames(f.read())
+    trace = perfscript.open(os.path.join(DWARF, recording + ".data"))
+    chains = trace.table(trace.event_names[0]).column("callchain").to_pylist()
+    got = [[(fr["sym"] or "[unknown]", fr["dso"] or "[unknown]") for fr in chain]
+           for chain in chains]
+    assert got == expected

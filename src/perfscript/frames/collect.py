@@ -224,8 +224,11 @@ class Collector(Consumer):
     # the session's per-record path
     def sample(self, ev, s, thread):
         ec = self.columns_of(ev)
-        chain = (self.frames.chain(self.session.chain_of(ev, s, thread), thread)
-                 if ec.has_callchain else None)
+        chain = None
+        if ec.has_callchain:
+            if s.user_stack is not None:
+                self.frames.ensure_resolver()    # unwinding reads the mapped files
+            chain = self.frames.chain(self.session.chain_of(ev, s, thread), thread)
         ec.add_sample(s, self.intern(thread.comm), self.seq, chain)
         if not self.in_batch:
             self.seq += 1
@@ -373,12 +376,17 @@ class Frames:
             got = self.chains.put(key, self._chain(ips, thread))
         return got
 
-    def _chain(self, ips, thread):
+    def ensure_resolver(self):
+        """The symbol layer (and its imports), only for recordings with callchains."""
         session = self.session
-        if self.symbols and session.resolver is None:
-            # the symbol layer (and its imports) only for recordings with callchains
+        if session.resolver is None:
             from perfscript.symbols.resolver import SymbolResolver
             session.resolver = SymbolResolver()
+
+    def _chain(self, ips, thread):
+        session = self.session
+        if self.symbols:
+            self.ensure_resolver()
         out = []
         ids = self.ids
         find_map = session.find_map

@@ -17,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EXPECTED = os.path.join(HERE, "expected")
 SHIPPED = "/usr/lib/perf-core/scripts/python"
 DUMP = os.path.join(HERE, "..", "recordings", "dump_args.py")
+DBEXPORT = os.path.join(HERE, "..", "recordings", "calls", "dbexport_calls.py")
 ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C",
        "TZ": "UTC", "PYTHONHASHSEED": "0", "HOME": os.environ.get("HOME", "/root")}
 
@@ -29,6 +30,7 @@ for rec in ("prog", "mt", "py"):
         (rec + ".stackcollapse-no-inline", rec,
          ["--no-inline", "-s", SHIPPED + "/stackcollapse.py"]),
         (rec + ".dump-no-inline", rec, ["--no-inline", "-s", DUMP]),
+        (rec + ".dbexport-no-inline", rec, ["--no-inline", "-s", DBEXPORT]),
     ]
 CHECKS += [
     ("prog.max-stack-3", "prog", ["--no-inline", "--max-stack", "3"]),
@@ -57,6 +59,7 @@ def main():
             f.write(out)
         table.append({"name": name, "recording": rec + ".data",
                       "args": [a.replace(SHIPPED + "/", "perf:").replace(DUMP, "dump_args.py")
+                               .replace(DBEXPORT, "dbexport_calls.py")
                                for a in args],
                       "expected": name + ".out", "status": rc})
     with open(os.path.join(EXPECTED, "checks.json"), "w") as f:
