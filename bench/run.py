@@ -57,6 +57,18 @@ RECORDINGS = {
                    "timeout 1 ls -R /usr/lib >/dev/null & "
                    "timeout 1 /usr/bin/python3 -c 'while 1: pass'; wait"],
         "count_args": ["-F", "time"]},
+    # --call-graph dwarf (8 KB stack copies, perf's default) of python3 running json, re
+    # and zlib (python3, libc, libm, libz, extension modules): ~25k samples, ~200 MB
+    "dwarf": {
+        "file": os.path.join(DATA, "dwarf.data"), "min_events": 20000,
+        "record": ["perf", "record", "-q", "-F", "10000", "--call-graph", "dwarf",
+                   "-m", "1024", "-o", "{out}", "--", "/usr/bin/python3", "-c",
+                   "import json, re, zlib\n"
+                   "d = {{}}\n"
+                   "for i in range(300000):\n"
+                   "    s = json.dumps({{'i': i, 'v': [i, i * 2, str(i)]}})\n"
+                   "    d[i % 1000] = zlib.crc32(s.encode()) ^ len(re.findall(r'\\d', s))\n"],
+        "count_args": ["-F", "time"]},
 }
 
 # One row per comparison: the arguments after `perf script` / `perfscript` ({data} = the
@@ -94,6 +106,15 @@ ROWS = [
      "what": "perf's shipped stackcollapse.py (process_event with callchains) on the "
              "callchain recording",
      "recording": "callchain",
+     "args": ["-i", "{data}", "-s", STACKCOLLAPSE]},
+    {"name": "text-dwarf",
+     "what": "perf script's text output of --call-graph dwarf samples: user stacks "
+             "unwound from the stack copies (perf: libunwind), inlined frames included",
+     "recording": "dwarf",
+     "args": ["-i", "{data}"]},
+    {"name": "stackcollapse-dwarf",
+     "what": "perf's shipped stackcollapse.py on the --call-graph dwarf recording",
+     "recording": "dwarf",
      "args": ["-i", "{data}", "-s", STACKCOLLAPSE]},
     {"name": "dbexport-noop",
      "what": "db-export mode, every *_table handler a no-op, calls and callchains",

@@ -133,7 +133,7 @@ class Fde:
 class Rules:
     """The rules at one address: how to compute the CFA, and where each register is."""
 
-    __slots__ = ("cfa", "regs", "ra_reg", "signal", "changed", "cfa_from_sp")
+    __slots__ = ("cfa", "regs", "ra_reg", "signal", "changed", "cfa_from_sp", "simple")
 
     def __init__(self, cfa, regs, ra_reg, signal):
         self.cfa = cfa           # (CFA_REG, reg, offset) or (CFA_EXPR, expression bytes)
@@ -144,6 +144,13 @@ class Rules:
         self.changed = tuple((i, w, v) for i, (w, v) in enumerate(regs) if w != SAME)
         # the CFA is the stack pointer plus an offset, the stack pointer not restored
         self.cfa_from_sp = cfa[0] == CFA_REG and cfa[1] == 7 and regs[7][0] == SAME
+        # the usual row: CFA = SP + n, every saved register (the return address too) at
+        # CFA + m: (n, ((reg, m), ...) without the return address, its m)
+        self.simple = None
+        if (self.cfa_from_sp and ra_reg < NUM_REGS and regs[ra_reg][0] == CFAREL
+                and all(w == CFAREL for _, w, _ in self.changed)):
+            self.simple = (cfa[2], tuple((i, v) for i, _, v in self.changed if i != ra_reg),
+                           regs[ra_reg][1])
 
 
 class _Section:

@@ -41,7 +41,7 @@ class UnwindMap:
     file perf reads its data from (None when perf cannot open one), the load bias perf
     computes for .eh_frame_hdr, and where .debug_frame comes from."""
 
-    __slots__ = ("start", "end", "pgoff", "cfi", "bias", "debug_cfi")
+    __slots__ = ("start", "end", "pgoff", "cfi", "bias", "debug_cfi", "found")
 
     def __init__(self, start, end, pgoff, cfi, bias, debug_cfi=None):
         self.start = start
@@ -50,6 +50,7 @@ class UnwindMap:
         self.cfi = cfi
         self.bias = bias
         self.debug_cfi = debug_cfi
+        self.found = {}          # (ip, use_prev_instr) -> (status, rules)
 
 
 _REG_SLOTS = {}
@@ -100,14 +101,65 @@ def unwind(regs, stack, find_map, max_stack):
         c.loc = [(LOC_REG, i) for i in range(NUM_REGS)]
         c.use_prev_instr = 0
         c.signal = False
-        while len(ips) < max_stack:
-            if _step(c) <= 0:
-                break
-            ip = c.ip
-            if not c.signal:
-                ip = (ip - 1) & MASK
-            ips.append(ip)
+        _walk(c, ips, max_stack)
     return [ip for ip in ips if ip]
+
+
+def _walk(c, ips, max_stack):
+    """perf's loop: step while libunwind gives a new frame, keeping its ip (minus one
+    unless the frame left was a signal frame).  The usual frame (CFI found, CFA = SP + n,
+    registers saved at CFA + m, the return address in the stack copy) is stepped here
+    without calls; any other goes through _step, which is libunwind's whole logic."""
+    loc = c.loc
+    stack = c.stack
+    sp = c.sp
+    end_read = c.end - 8
+    unpack = _U64.unpack_from
+    find_map = c.find_map
+    append = ips.append
+    last = None
+    while len(ips) < max_stack:
+        ip = c.ip
+        prev = c.use_prev_instr
+        lookup = (ip - prev) & MASK
+        m = last
+        if m is None or not m.start <= lookup < m.end:
+            m = last = find_map(lookup)
+        simple = None
+        if m is not None:
+            found = m.found.get((ip, prev))
+            if found is None:
+                found = m.found[(ip, prev)] = _find_rules(c)
+            st, rules = found
+            if st == 0:
+                simple = rules.simple
+        if simple is not None and loc[RBP] is not None:
+            cfa_off, saves, ra_off = simple
+            cfa = (c.cfa + cfa_off) & MASK
+            ra = (cfa + ra_off) & MASK
+            if sp <= ra < end_read:
+                new_ip = unpack(stack, ra - sp)[0]
+            else:
+                st, new_ip = _access_mem(c, ra)
+                if st < 0:
+                    break
+            if new_ip == ip and cfa == c.cfa:
+                break                                   # -UNW_EBADFRAME
+            for reg, off in saves:
+                loc[reg] = (LOC_MEM, (cfa + off) & MASK)
+            loc[rules.ra_reg] = (LOC_MEM, ra)
+            c.cfa = cfa
+            c.ip = new_ip
+            signal = rules.signal
+            c.use_prev_instr = 0 if signal else 1
+            if loc[RBP] is None:
+                break                                   # x86_64: the end of the chain
+            append(new_ip if signal else (new_ip - 1) & MASK)
+            continue
+        if _step(c) <= 0:
+            break
+        ip = c.ip
+        append(ip if c.signal else (ip - 1) & MASK)
 
 
 # ------------------------------------------------------------------ perf's accessors
