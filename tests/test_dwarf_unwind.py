@@ -31,7 +31,7 @@ with open(os.path.join(EXPECTED, "checks.json")) as _f:
 
 def _place_programs():
     os.makedirs(PROGRAMS, exist_ok=True)
-    for name in ("prog", "mt"):
+    for name in ("prog", "mt", "dbgf", "dbgfx"):
         src = os.path.join(DWARF, name)
         dst = os.path.join(PROGRAMS, name)
         if not os.path.exists(dst) or not filecmp.cmp(src, dst, shallow=False):
@@ -100,7 +100,7 @@ def _text_frames(text):
     return samples
 
 
-@pytest.mark.parametrize("recording", ["prog", "mt", "py"])
+@pytest.mark.parametrize("recording", ["prog", "mt", "py", "dbgf", "dbgfx"])
 def test_frames_table_has_perfs_frames(recording):
     """The frames API's callchain column carries the frames perf prints."""
     pytest.importorskip("pyarrow")

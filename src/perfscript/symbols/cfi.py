@@ -177,7 +177,8 @@ class CfiFile:
         self.is64 = img.is64
         self.machine = img.e_machine
         # perf's elf_base_address: the first PT_LOAD's page
-        self.base_vaddr = (img.loads[0][0] & ~0xFFF) if img.loads else 0
+        self.first_load = img.loads[0][0] if img.loads else 0
+        self.base_vaddr = self.first_load & ~0xFFF
         self._cies = {}
         self._fdes = {}          # (section kind, address) -> Fde
         self._rules_at = {}      # (lookup address, pc) -> Rules, or None without an FDE

@@ -27,8 +27,10 @@ EINVAL = 22
 _U64 = struct.Struct("<Q")
 _S64 = struct.Struct("<q")
 
-# where a value is: a sample register, a memory word, or the value itself
-LOC_REG, LOC_MEM, LOC_VAL = 0, 1, 2
+# where a value is: a memory word (its address, a plain int), a sample register
+# (LOC_REG, n), or the value itself (LOC_VAL, x); None: nowhere (libunwind's null location)
+LOC_REG, LOC_VAL = 0, 2
+_INITIAL_LOC = tuple((LOC_REG, i) for i in range(17))
 
 # perf's x86 register numbers (PERF_REG_X86_*) of DWARF registers 0..16
 PERF_REG_OF_DWARF = (0, 3, 2, 1, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23, 8)
@@ -50,7 +52,7 @@ class UnwindMap:
         self.cfi = cfi
         self.bias = bias
         self.debug_cfi = debug_cfi
-        self.found = {}          # (ip, use_prev_instr) -> (status, rules)
+        self.found = {}          # ip << 1 | use_prev_instr -> (status, rules)
 
 
 _REG_SLOTS = {}
@@ -98,7 +100,7 @@ def unwind(regs, stack, find_map, max_stack):
         c.find_map = find_map
         c.ip = ip0
         c.cfa = sp
-        c.loc = [(LOC_REG, i) for i in range(NUM_REGS)]
+        c.loc = list(_INITIAL_LOC)
         c.use_prev_instr = 0
         c.signal = False
         _walk(c, ips, max_stack)
@@ -127,9 +129,10 @@ def _walk(c, ips, max_stack):
             m = last = find_map(lookup)
         simple = None
         if m is not None:
-            found = m.found.get((ip, prev))
+            key = ip << 1 | prev
+            found = m.found.get(key)
             if found is None:
-                found = m.found[(ip, prev)] = _find_rules(c)
+                found = m.found[key] = _find_rules(c)
             st, rules = found
             if st == 0:
                 simple = rules.simple
@@ -146,8 +149,8 @@ def _walk(c, ips, max_stack):
             if new_ip == ip and cfa == c.cfa:
                 break                                   # -UNW_EBADFRAME
             for reg, off in saves:
-                loc[reg] = (LOC_MEM, (cfa + off) & MASK)
-            loc[rules.ra_reg] = (LOC_MEM, ra)
+                loc[reg] = (cfa + off) & MASK
+            loc[rules.ra_reg] = ra
             c.cfa = cfa
             c.ip = new_ip
             signal = rules.signal
@@ -191,9 +194,9 @@ def _get(c, loc):
     """libunwind's dwarf_get."""
     if loc is None:
         return -UNW_EBADREG, 0
+    if loc.__class__ is int:
+        return _access_mem(c, loc)
     kind, x = loc
-    if kind == LOC_MEM:
-        return _access_mem(c, x)
     if kind == LOC_REG:
         v = c.regs.get(x)
         if v is None:
@@ -248,7 +251,7 @@ def _step(c):
     prev_ip, prev_cfa = c.ip, c.cfa
     loc = c.loc
     if _is_plt_entry(c):
-        loc[RIP] = (LOC_MEM, c.cfa)
+        loc[RIP] = c.cfa
         c.cfa = (c.cfa + 8) & MASK
     elif loc[RBP] is None:
         for i in range(NUM_REGS):
@@ -268,13 +271,13 @@ def _step(c):
                 if st2 == 0 and _access_mem(c, new_ip)[0] == 0:
                     fixed = True
                     c.cfa = (c.cfa + 8) & MASK
-                    rbp_loc = (LOC_MEM, rbp)
-                    rsp_loc = (LOC_MEM, rsp)
-                    rip_loc = (LOC_MEM, rsp)
+                    rbp_loc = rbp
+                    rsp_loc = rsp
+                    rip_loc = rsp
             if not fixed:
-                rbp_loc = (LOC_MEM, rbp)
+                rbp_loc = rbp
                 rsp_loc = None
-                rip_loc = (LOC_MEM, (rbp + 8) & MASK)
+                rip_loc = (rbp + 8) & MASK
                 st = _get(c, rbp_loc)[0]
                 if st < 0 or rbp < c.cfa or rbp - c.cfa > 0x4000:
                     rip_loc = None
@@ -319,7 +322,9 @@ def _find_rules(c):
             ret = -UNW_ENOINFO
         dbg = m.debug_cfi
         if dbg is not None:
-            base = 0 if dbg.is_exec else m.start
+            # perf's segbase (0 for an executable, else the map's start) less the file's
+            # first PT_LOAD address: libunwind's load offset of .debug_frame addresses
+            base = ((0 if dbg.is_exec else m.start) - dbg.first_load) & MASK
             fde = dbg.find_debug((lookup - base) & MASK)
             if fde is None:
                 return -UNW_ENOINFO, None
@@ -357,15 +362,15 @@ def _apply(c, rules):
         st, loc = _eval(c, 0, cfa_rule[1])
         if st < 0:
             return st
-        if loc[0] == LOC_REG:
+        if loc.__class__ is not int:
             return -UNW_EBADFRAME
-        cfa = loc[1]
+        cfa = loc
     loc = c.loc
     for i, where, val in rules.changed:
         if where == UNDEF:
             loc[i] = None
         elif where == CFAREL:
-            loc[i] = (LOC_MEM, (cfa + val) & MASK)
+            loc[i] = (cfa + val) & MASK
         elif where == VAL_CFAREL:
             loc[i] = (LOC_VAL, (cfa + val) & MASK)
         elif where == REG:
@@ -375,7 +380,7 @@ def _apply(c, rules):
             if st < 0:
                 return st
             if where == VAL_EXPR:
-                new = (LOC_VAL, new[1])
+                new = (LOC_VAL, new if new.__class__ is int else new[1])
             loc[i] = new
     c.cfa = cfa
     ra = loc[rules.ra_reg] if rules.ra_reg < NUM_REGS else None
@@ -524,7 +529,7 @@ def _eval_ops(c, stack_val, expr):
             pass
         else:
             return -UNW_EINVAL, None
-    return 0, (LOC_MEM, stack[-1])
+    return 0, stack[-1]
 
 
 _BINARY = {

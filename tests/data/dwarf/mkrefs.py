@@ -23,7 +23,7 @@ ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "
 
 # name, recording, perf script arguments after -i FILE
 CHECKS = []
-for rec in ("prog", "mt", "py"):
+for rec in ("prog", "mt", "py", "dbgf", "dbgfx"):
     CHECKS += [
         (rec + ".text", rec, []),
         (rec + ".text-no-inline", rec, ["--no-inline"]),

@@ -21,4 +21,11 @@ perf record -q -e cpu-clock:u -F 1000 --call-graph dwarf,2048 -o mt.data ./mt
 # the largest stack copy perf takes (65528 bytes), two samples of python3
 perf record -q -e cpu-clock:u -c 250000000 --call-graph dwarf,65528 -o py.data \
     /usr/bin/python3 -c "import json; sum(len(json.dumps(list(range(i%50)))) for i in range(200000))"
-cp prog mt prog.data mt.data py.data "$HERE/"
+# CFI only in .debug_frame (gcc -g without unwind tables): a PIE, where perf's libunwind
+# finds the FDEs, and a non-PIE executable, where its load offset misses them and it falls
+# back to frame-pointer guesses
+gcc -O2 -g -fno-asynchronous-unwind-tables -fno-unwind-tables -o dbgf "$HERE/src/prog.c"
+gcc -O2 -g -fno-asynchronous-unwind-tables -fno-unwind-tables -no-pie -o dbgfx "$HERE/src/prog.c"
+perf record -q -e cpu-clock:u -F 1000 --call-graph dwarf,2048 -o dbgf.data ./dbgf 30
+perf record -q -e cpu-clock:u -F 1000 --call-graph dwarf,2048 -o dbgfx.data ./dbgfx 30
+cp prog mt dbgf dbgfx prog.data mt.data py.data dbgf.data dbgfx.data "$HERE/"
