@@ -29,8 +29,7 @@ def rules(cfa_off=8, ra=(CFAREL, -8), extra=(), signal=False, undefined_ra=False
 class FakeCfi:
     """A file whose CFI is given per address range and whose bytes are `code`."""
 
-    is64 = True
-    machine = 62
+    x86_64 = True
     is_exec = False
 
     def __init__(self, ranges, code=b""):

@@ -11,7 +11,6 @@ from perfscript.symbols.cfi import CfiFile
 from perfscript.symbols.dwarf_unwind import UnwindMap, sample_registers, unwind
 
 DWARF_SAMPLE = C.SAMPLE_CALLCHAIN | C.SAMPLE_REGS_USER | C.SAMPLE_STACK_USER
-_EM_X86_64 = 62
 
 
 def unwinds(attr):
@@ -42,28 +41,16 @@ class UserStacks:
                 or not stack[2]):
             return ()
         regs = sample_registers(attr.sample_regs_user, s.user_regs)
+        space = self._space(thread.maps)
+        ip = regs.get(16)
+        if ip is not None:
+            # perf picks the unwinder by the class of the process's files: this perf
+            # unwinds 64-bit x86 ones only
+            m = space.find(ip)
+            if m is not None and m.cfi is not None and not m.cfi.x86_64:
+                return ()
         buf, start, size = stack
-        data = memoryview(buf)[start:start + size]
-        maps = thread.maps
-        space = self._space(maps)
-        last = [None]
-
-        def find_map(addr):
-            um = last[0]
-            if um is not None and um.start <= addr < um.end:
-                return um
-            m = maps.find(addr)
-            if m is None:
-                return None
-            um = space.get(m)
-            if um is None:
-                um = space[m] = self._unwind_map(maps, m)
-            last[0] = um
-            return um
-
-        if not self._is_64bit(find_map, regs):
-            return ()
-        ips = unwind(regs, data, find_map, limit)
+        ips = unwind(regs, memoryview(buf)[start:start + size], space.find, limit)
         return tuple(ips) if ips is not None else None
 
     # ------------------------------------------------------------ the address space
@@ -74,7 +61,7 @@ class UserStacks:
         if space is None:
             if len(self._spaces) > 256:
                 self._spaces.clear()
-            space = self._spaces[key] = {}
+            space = self._spaces[key] = _AddressSpace(self, maps)
         return space
 
     def _unwind_map(self, maps, m):
@@ -110,12 +97,10 @@ class UserStacks:
         return cfi
 
     def _debug_cfi(self, dso, cfi):
-        """Where perf finds .debug_frame: the data file, the symbol file, the debuglink."""
+        """Where perf finds .debug_frame: the data file, else the symbol file."""
         if dso in self._debug:
             return self._debug[dso]
         found = None
-        if cfi is not None and cfi.eh_frame_hdr is not None and not cfi.has_debug_frame():
-            found = None
         candidates = [cfi]
         if dso is not None and dso.symsrc:
             candidates.append(self._open(dso.symsrc))
@@ -126,13 +111,28 @@ class UserStacks:
         self._debug[dso] = found
         return found
 
-    def _is_64bit(self, find_map, regs):
-        """perf picks the unwinder by the class of the process's files: only 64-bit
-        x86 ones are unwound by this perf."""
-        ip = regs.get(16)
-        if ip is None:
-            return True
-        m = find_map(ip)
-        if m is None or m.cfi is None:
-            return True
-        return m.cfi.is64 and m.cfi.machine == _EM_X86_64
+
+class _AddressSpace:
+    """One version of a process's maps, as the unwinder reads it: map lookups with the
+    last hit kept, each map's UnwindMap made once."""
+
+    __slots__ = ("stacks", "maps", "unwind_maps", "last")
+
+    def __init__(self, stacks, maps):
+        self.stacks = stacks
+        self.maps = maps
+        self.unwind_maps = {}
+        self.last = None
+
+    def find(self, addr):
+        um = self.last
+        if um is not None and um.start <= addr < um.end:
+            return um
+        m = self.maps.find(addr)
+        if m is None:
+            return None
+        um = self.unwind_maps.get(m)
+        if um is None:
+            um = self.unwind_maps[m] = self.stacks._unwind_map(self.maps, m)
+        self.last = um
+        return um

@@ -176,6 +176,7 @@ class CfiFile:
         self.is_exec = img.e_type == ET_EXEC
         self.is64 = img.is64
         self.machine = img.e_machine
+        self.x86_64 = img.is64 and img.e_machine == 62
         # perf's elf_base_address: the first PT_LOAD's page
         self.first_load = img.loads[0][0] if img.loads else 0
         self.base_vaddr = self.first_load & ~0xFFF
