@@ -119,7 +119,9 @@ def cstring(data, pos):
 
 
 def section_bytes(img, name):
-    """The contents of a debug section (SHF_COMPRESSED or .zdebug_ inflated), or None."""
+    """The contents of a debug section (SHF_COMPRESSED or .zdebug_ inflated), or None.
+    Like bfd, a compressed section claiming more than ten times the file's size is
+    unreadable."""
     sec = img.section_by_name(name)
     if sec is not None and sec.type != SHT_NOBITS:
         raw = bytes(img.data(sec))
@@ -132,12 +134,17 @@ def section_bytes(img, name):
         else:
             ch_type, size, _ = struct.unpack_from(order + "III", raw)
             body = raw[12:]
+        if size // 10 > img.file_size:
+            raise DwarfError("section %s is too big" % name)
         return _inflate(ch_type, body, size)
     sec = img.section_by_name(".z" + name[1:])
     if sec is not None and sec.type != SHT_NOBITS:
         raw = bytes(img.data(sec))
         if raw[:4] == b"ZLIB":
-            return _inflate(ELFCOMPRESS_ZLIB, raw[12:], int.from_bytes(raw[4:12], "big"))
+            size = int.from_bytes(raw[4:12], "big")
+            if size // 10 > img.file_size:
+                raise DwarfError("section %s is too big" % name)
+            return _inflate(ELFCOMPRESS_ZLIB, raw[12:], size)
         return raw
     return None
 
