@@ -156,7 +156,8 @@ def test_inline_frames_entries():
 
 
 def test_inline_frames_plain_frame_cases(tmp_path):
-    """No symbol, no .debug_line, a kernel dso, perf's map files, ??:0: the plain frame."""
+    """No symbol, a kernel dso, perf's map files, ??:0: the plain frame.  Without DWARF
+    perf still asks addr2line, which names the function from the symbol table."""
     path = os.path.join(HERE, "inl")
     sym = Symbol(0x12a0, 0x1361, 1, "work")
     assert inline_frames(_Dso(path), None, 0x12b0) is None
@@ -164,7 +165,9 @@ def test_inline_frames_plain_frame_cases(tmp_path):
     shutil.copy(path, stripped)
     if shutil.which("strip"):
         subprocess.run(["strip", "--strip-debug", str(stripped)], check=True)
-        assert inline_frames(_Dso(str(stripped)), sym, 0x12b0) is None
+        assert inline_frames(_Dso(str(stripped)), sym, 0x12b0) == (("work", False, "??:0"),)
+        alias = Symbol(0x12a0, 0x1361, 1, "work_alias")
+        assert inline_frames(_Dso(str(stripped)), alias, 0x12b0) == (("work", True, "??:0"),)
     kdso = _Dso(path)
     kdso.kernel = True
     assert inline_frames(kdso, sym, 0x12b0) is None

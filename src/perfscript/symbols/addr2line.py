@@ -6,8 +6,11 @@ An answer is the list of records addr2line prints, innermost first: the function
 finds at the address with the line table's file and line there, then for an inlined
 function each caller's name with the call site.  The rules that decide it:
 
-* the compilation unit is the first, in .debug_info order, that covers the address with
-  a function or a line row (a unit without a line table never answers);
+* the compilation unit is the first that answers (a function or a line row) among those
+  bfd looks at: units it has read whose ranges hold the address (their own ranges, and
+  once decoded their line sequences and functions), in the order those ranges came in;
+  then units not read yet, in order, when their own ranges hold it or they have none; a
+  unit without a line table, or whose DIEs bfd cannot read, never answers;
 * the function is the one with the smallest range holding the address, a later DIE
   winning a tie; it starts an inline chain only if it is an inlined subroutine;
 * a C-like unit's names are taken as they are; otherwise, or with no function at all,
@@ -15,9 +18,9 @@ function each caller's name with the call site.  The rules that decide it:
   DWARF function learns the symbol's name when that symbol starts where it starts;
 * no section holding the address, or nothing found, prints ``??`` and ``??:0``.
 
-Some of this depends on earlier questions (bfd renames functions and caches the last
-symbol it found), so one ``Addr2line`` per file answers in the order it is asked, as the
-long-running addr2line process perf starts per file does.
+Some of this depends on earlier questions (which units bfd has read and decoded, the
+functions it renamed, the last symbol it found), so one ``Addr2line`` per file answers in
+the order it is asked, as the long-running addr2line process perf starts per dso does.
 """
 
 import bisect
@@ -26,9 +29,8 @@ from .dwarf import DW_TAG_inlined_subroutine, DebugInfo
 from .dwarf_forms import DWARF_ERRORS, DwarfError
 from .elffile import SHF_ALLOC, SHT_DYNSYM, SHT_SYMTAB, open_elf
 
-SHF_EXECINSTR = 0x4
-STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_SECTION, STT_FILE = 0, 1, 2, 3, 4
-STT_TLS, STT_RELC, STT_SRELC, STT_GNU_IFUNC = 6, 8, 9, 10
+STT_NOTYPE, STT_OBJECT, STT_SECTION, STT_FILE = 0, 1, 3, 4
+STT_TLS, STT_RELC, STT_SRELC = 6, 8, 9
 STB_LOCAL = 0
 STV_HIDDEN = 2
 
@@ -63,8 +65,7 @@ class Record:
 class _ElfSymbol:
     """A symbol as bfd's _bfd_elf_find_function weighs it."""
 
-    __slots__ = ("name", "value", "size", "shndx", "kind", "local", "hidden", "is_file",
-                 "is_function")
+    __slots__ = ("name", "value", "size", "shndx", "kind", "local", "hidden", "is_file")
 
     def __init__(self, name, value, size, info, other, shndx):
         self.name = name
@@ -75,7 +76,6 @@ class _ElfSymbol:
         self.local = info >> 4 == STB_LOCAL
         self.hidden = other & 3 == STV_HIDDEN
         self.is_file = self.kind == STT_FILE
-        self.is_function = self.kind in (STT_FUNC, STT_GNU_IFUNC)
 
     def code_size(self, shndx):
         """bfd's _bfd_elf_maybe_function_sym: 0 when not a code symbol of that section,
@@ -96,7 +96,7 @@ class Addr2line:
         self.path = path
         self.exists = False
         self._dwarf = None
-        self._sections = []            # (vma, end, index, is code) of SHF_ALLOC sections
+        self._sections = []            # (vma, end, index) of SHF_ALLOC sections, in order
         self._symbols = None
         self._cache = None             # bfd's elf_find_function_cache
         self._funcs = {}               # unit -> function range index
@@ -111,8 +111,7 @@ class Addr2line:
         self._mask = (1 << 64) - 1 if img.is64 else (1 << 32) - 1
         for sec in img.sections:
             if sec.flags & SHF_ALLOC:
-                self._sections.append((sec.addr, sec.addr + sec.size, sec.index,
-                                       bool(sec.flags & SHF_EXECINSTR)))
+                self._sections.append((sec.addr, sec.addr + sec.size, sec.index))
         try:
             self._dwarf = DebugInfo(img)
         except DWARF_ERRORS + (DwarfError,):
@@ -127,7 +126,7 @@ class Addr2line:
         if not self.exists:
             return None
         pc &= self._mask
-        for vma, end, index, _ in self._sections:
+        for vma, end, index in self._sections:
             if vma <= pc < end:
                 found = self._nearest_line(index, vma, pc)
                 if found is not None:
@@ -366,6 +365,3 @@ class _Stabber:
             if pc < s[1]:
                 yield s
             i += 1
-
-    def stab(self, pc):
-        return [s[2] for s in self.stab_spans(pc)]

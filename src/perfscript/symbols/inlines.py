@@ -4,13 +4,14 @@ libbfd).
 
 For a frame with a symbol in a user dso, perf asks ``addr2line -e FILE -i -f`` about the
 address, FILE being the dso's symbol file (its ``symsrc``: the debug file when there is
-one, else the dso itself) when that file has a .debug_line section, and the address the
+one, else the dso itself; Debian's perf 6.1 asks even when it has no .debug_line, and
+addr2line then names the function from the symbol table, "??:0"), and the address the
 frame's map-relative address plus the dso's .text offset (map__rip_2objdump).  Each record
 addr2line prints becomes an entry, innermost first: the name (demangled as perf demangles
 symbol names) and ``basename:line``.  An entry whose name is the frame symbol's name is
 that symbol itself; any other is an "inlined" symbol spanning the frame symbol's range.
 The entries replace the plain frame: it is only appended when addr2line knows nothing
-(prints ``??:0``), the file has no .debug_line, or there is no symbol.  perf caches the
+(prints ``??:0``), the file cannot be read, or there is no symbol.  perf caches the
 answer per dso and address.
 """
 
@@ -19,13 +20,13 @@ from typing import NamedTuple
 
 from .addr2line import Addr2line
 from .demangle import demangle
-from .elffile import open_elf
 from .srcline import text_offset
 
 MAX_INLINE_NEST = 1024
 
-_resolvers = {}        # symbol file -> Addr2line, or None without .debug_line
-_answers = {}          # (symbol file, address) -> (names, files, lines), or None
+_resolvers = {}        # symbol file -> Addr2line, or None when it is no readable ELF file
+_answers = {}          # (symbol file, address) -> [(name, file, line)], or None
+_frames = {}           # (symbol file, address, symbol name, full path) -> entries
 
 
 class InlineFrame(NamedTuple):
@@ -49,10 +50,9 @@ def symbol_file(dso):
 def _resolver(path):
     if path in _resolvers:
         return _resolvers[path]
-    a2l = None
-    img = open_elf(path) if os.path.isfile(path) else None
-    if img is not None and img.section_by_name(".debug_line") is not None:
-        a2l = Addr2line(path)
+    a2l = Addr2line(path) if os.path.isfile(path) else None
+    if a2l is not None and not a2l.exists:
+        a2l = None
     _resolvers[path] = a2l
     return a2l
 
@@ -86,24 +86,30 @@ def inline_records(path, pc):
 
 
 def inline_frames(dso, symbol, addr, full_path=False):
-    """The entries perf appends for a callchain frame instead of the plain one, innermost
-    first (perf's callee order; the caller order used by db-export reverses them), or
-    None when perf appends the plain frame.  ``addr`` is the frame's map-relative address
+    """The entries perf appends for a callchain frame instead of the plain one (a tuple,
+    innermost first: perf's callee order; the caller order db-export uses reverses it),
+    or None when perf appends the plain frame.  ``addr`` is the frame's map-relative address
     (Dso.map_ip); ``full_path`` is perf script's --full-source-path for the srclines."""
     if symbol is None:
         return None
     path = symbol_file(dso)
     if path is None:
         return None
-    records = inline_records(path, addr2line_address(dso, addr))
-    if not records:
-        return None
-    frames = []
-    for name, file, line in records:
-        name = demangle(name)
-        if not full_path:
-            file = file[file.rfind("/") + 1:]
-        frames.append(InlineFrame(name, name != symbol.name, "%s:%u" % (file, line)))
+    pc = addr2line_address(dso, addr)
+    key = (path, pc, symbol.name, full_path)
+    if key in _frames:
+        return _frames[key]
+    records = inline_records(path, pc)
+    frames = None
+    if records:
+        frames = []
+        for name, file, line in records:
+            name = demangle(name)
+            if not full_path:
+                file = file[file.rfind("/") + 1:]
+            frames.append(InlineFrame(name, name != symbol.name, "%s:%u" % (file, line)))
+        frames = tuple(frames)
+    _frames[key] = frames
     return frames
 
 
