@@ -46,7 +46,7 @@ _NOT_YET = {
     "-D", "--dump-raw-trace", "-L", "--Latency",
     "-d", "--debug-mode", "-v", "--verbose", "--itrace", "--full-source-path",
     "--show-kernel-path", "-S", "--symbols", "--dsos", "-k", "--vmlinux", "-f", "--force",
-    "--per-event-dump", "--inline", "--insn-trace",
+    "--per-event-dump", "--insn-trace",
     "--xed", "--call-trace", "--call-ret-trace", "--graph-function", "--switch-on",
     "--switch-off", "--show-on-off-events", "--stop-bt", "--dlfilter", "-a", "-e",
 }
@@ -65,10 +65,12 @@ _FLAG_OPTS = {
     "-I": "show_info", "--show-info": "show_info",
     "--reltime": "reltime", "--deltatime": "deltatime",
 }
+# perf's OPT_BOOLEAN pairs: option -> (opts key, value)
+_BOOL_OPTS = {"--inline": ("inline", True), "--no-inline": ("inline", False)}
 def parse_args(argv):
     """perf's rules: options stop at the first non-option after the script; `--` is eaten."""
     opts = {"input": None, "script": None, "script_args": [], "kallsyms": None,
-            "symfs": None, "fields": []}
+            "symfs": None, "fields": [], "inline": True}
     i = 0
     n = len(argv)
 
@@ -123,6 +125,11 @@ def parse_args(argv):
                 opts[name] = v
         elif key in _FLAG_OPTS and not eq:
             opts[_FLAG_OPTS[key]] = True
+        elif key in _BOOL_OPTS:
+            if eq:
+                raise UsageError("option `%s' takes no value" % key[2:])
+            name, flag = _BOOL_OPTS[key]
+            opts[name] = flag
         elif key in _NOT_YET or (a.startswith("-") and a[:2] in _NOT_YET):
             raise UsageError("option '%s' is not supported yet" % key)
         elif a.startswith("-") and a != "-":

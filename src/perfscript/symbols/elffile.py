@@ -96,6 +96,10 @@ class ElfImage:
             if ph["p_type"] in ("PT_LOAD", PT_LOAD):
                 self.loads.append((ph["p_vaddr"], ph["p_offset"], ph["p_filesz"], ph["p_memsz"]))
 
+    @property
+    def file_size(self):
+        return len(self._data)
+
     def section_by_name(self, name):
         """The first section with that name (perf's elf_section_by_name)."""
         for sec in self.sections:

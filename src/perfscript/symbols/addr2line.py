@@ -1,0 +1,367 @@
+"""What binutils 2.40's ``addr2line -i -f -e FILE`` answers for an address, computed from
+the file's DWARF and symbols the way bfd does (_bfd_dwarf2_find_nearest_line,
+_bfd_dwarf2_find_inliner_info, _bfd_elf_find_function).
+
+An answer is the list of records addr2line prints, innermost first: the function bfd
+finds at the address with the line table's file and line there, then for an inlined
+function each caller's name with the call site.  The rules that decide it:
+
+* the compilation unit is the first that answers (a function or a line row) among those
+  bfd looks at: units it has read whose ranges hold the address (their own ranges, and
+  once decoded their line sequences and functions), in the order those ranges came in;
+  then units not read yet, in order, when their own ranges hold it or they have none; a
+  unit without a line table, or whose DIEs bfd cannot read, never answers;
+* the function is the one with the smallest range holding the address, a later DIE
+  winning a tie; it starts an inline chain only if it is an inlined subroutine;
+* a C-like unit's names are taken as they are; otherwise, or with no function at all,
+  the symbol table names it (and gives the file when the line table could not), and the
+  DWARF function learns the symbol's name when that symbol starts where it starts;
+* no section holding the address, or nothing found, prints ``??`` and ``??:0``.
+
+Some of this depends on earlier questions (which units bfd has read and decoded, the
+functions it renamed, the last symbol it found), so one ``Addr2line`` per file answers in
+the order it is asked, as the long-running addr2line process perf starts per dso does.
+"""
+
+import bisect
+
+from .dwarf import DW_TAG_inlined_subroutine, DebugInfo
+from .dwarf_forms import DWARF_ERRORS, DwarfError
+from .elffile import SHF_ALLOC, SHT_DYNSYM, SHT_SYMTAB, open_elf
+
+STT_NOTYPE, STT_OBJECT, STT_SECTION, STT_FILE = 0, 1, 3, 4
+STT_TLS, STT_RELC, STT_SRELC = 6, 8, 9
+STB_LOCAL = 0
+STV_HIDDEN = 2
+
+
+class Record:
+    """One function/location pair addr2line prints."""
+
+    __slots__ = ("function", "file", "line", "discriminator")
+
+    def __init__(self, function, file, line, discriminator=0):
+        self.function = function      # None prints "??"
+        self.file = file              # None prints "??"
+        self.line = line              # 0 prints "?"
+        self.discriminator = discriminator
+
+    def lines(self):
+        """The two lines addr2line -f prints for it (without newlines)."""
+        where = "%s:" % (self.file if self.file is not None else "??")
+        if self.line:
+            if self.discriminator:
+                where += "%u (discriminator %u)" % (self.line, self.discriminator)
+            else:
+                where += "%u" % self.line
+        else:
+            where += "?"
+        return (self.function or "??", where)
+
+    def __repr__(self):
+        return "Record(%r, %r, %r)" % (self.function, self.file, self.line)
+
+
+class _ElfSymbol:
+    """A symbol as bfd's _bfd_elf_find_function weighs it."""
+
+    __slots__ = ("name", "value", "size", "shndx", "kind", "local", "hidden", "is_file")
+
+    def __init__(self, name, value, size, info, other, shndx):
+        self.name = name
+        self.value = value
+        self.size = size
+        self.shndx = shndx
+        self.kind = info & 0xF
+        self.local = info >> 4 == STB_LOCAL
+        self.hidden = other & 3 == STV_HIDDEN
+        self.is_file = self.kind == STT_FILE
+
+    def code_size(self, shndx):
+        """bfd's _bfd_elf_maybe_function_sym: 0 when not a code symbol of that section,
+        else its size (1 for an empty one)."""
+        if self.kind in (STT_SECTION, STT_FILE, STT_OBJECT, STT_TLS, STT_RELC, STT_SRELC):
+            return 0
+        if self.shndx != shndx:
+            return 0
+        if not self.size and self.local and self.kind == STT_NOTYPE and self.hidden:
+            return 0
+        return self.size or 1
+
+
+class Addr2line:
+    """addr2line's answers for one ELF file (the one perf gives it with -e)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.exists = False
+        self._dwarf = None
+        self._sections = []            # (vma, end, index) of SHF_ALLOC sections, in order
+        self._symbols = None
+        self._cache = None             # bfd's elf_find_function_cache
+        self._funcs = {}               # unit -> function range index
+        self._trie = _UnitRanges()     # bfd's trie: address ranges -> units
+        self._read = 0                 # units bfd has read so far, in order
+        self._mask = (1 << 64) - 1
+        img = open_elf(path)
+        if img is None:
+            return
+        self.exists = True
+        self._img = img
+        self._mask = (1 << 64) - 1 if img.is64 else (1 << 32) - 1
+        for sec in img.sections:
+            if sec.flags & SHF_ALLOC:
+                self._sections.append((sec.addr, sec.addr + sec.size, sec.index))
+        try:
+            self._dwarf = DebugInfo(img)
+        except DWARF_ERRORS + (DwarfError,):
+            self._dwarf = None
+        if self._dwarf is not None and not self._dwarf.info:
+            self._dwarf = None
+
+    # --- the answer ---------------------------------------------------------------------
+
+    def lookup(self, pc):
+        """The records addr2line -i -f prints for ``pc``, or None for its ``??``/``??:0``."""
+        if not self.exists:
+            return None
+        pc &= self._mask
+        for vma, end, index in self._sections:
+            if vma <= pc < end:
+                found = self._nearest_line(index, vma, pc)
+                if found is not None:
+                    return found
+        return None
+
+    def _nearest_line(self, shndx, vma, pc):
+        """bfd_find_nearest_line then bfd_find_inliner_info for one section."""
+        if self._dwarf is None:
+            fun = self._find_function(shndx, vma, pc)
+            if fun is None:
+                return None
+            return [Record(fun[0], fun[1], 0)]
+        found = False
+        function = None
+        row = None
+        for unit in self._units_for(pc):
+            func = self._best_function(unit, pc)
+            row = unit.lines.find(pc)
+            if func is not None or row is not None:
+                found = True
+                function = func
+                break
+        filename, line, disc = row if row is not None else (None, 0, 0)
+        name = None
+        if function is not None and function.is_linkage:
+            name = function.name
+        else:
+            fun = self._find_function(shndx, vma, pc)
+            if fun is not None:
+                name = fun[0]
+                if filename is None:
+                    filename = fun[1]
+                found = True
+            if function is not None:
+                if fun is None:
+                    name = function.name
+                elif fun[2] == function.ranges[0][0]:
+                    function.name = name
+                function.is_linkage = True
+        if not found:
+            return None
+        records = [Record(name, filename, line, disc)]
+        if function is not None and function.tag == DW_TAG_inlined_subroutine:
+            func = function
+            while func.caller is not None:
+                records.append(Record(func.caller.name, func.call_file, func.call_line, disc))
+                func = func.caller
+        return records
+
+    # --- units --------------------------------------------------------------------------
+
+    def _units_for(self, pc):
+        """The units bfd asks about ``pc``, in its order, decoded and answering: first those
+        whose known ranges hold it (own ranges as read, line sequences and functions once
+        decoded), then units not read yet, in order, each when its own ranges hold it or it
+        has none.  Which units are read or decoded depends on earlier questions, as in bfd."""
+        dwarf = self._dwarf
+        units = dwarf.units
+        for i in self._trie.units(pc):
+            unit = units[i]
+            if self._decode(i):
+                yield unit
+        while self._read < len(units):
+            i = self._read
+            self._read += 1
+            unit = units[i]
+            for low, high in unit.ranges:
+                self._trie.add(low, high, i)
+            if unit.error:
+                continue
+            if unit.ranges and not any(low <= pc < high for low, high in unit.ranges):
+                continue
+            if self._decode(i):
+                yield unit
+
+    def _decode(self, i):
+        """Decode a unit once; its line sequences and functions join the searchable ranges."""
+        unit = self._dwarf.units[i]
+        if unit.decoded:
+            return not unit.error
+        ok = self._dwarf.decode(unit)
+        for low, high in unit.sequence_ranges:
+            self._trie.add(low, high, i)
+        if ok:
+            for f in unit.functions:
+                for low, high in f.ranges:
+                    self._trie.add(low, high, i)
+        return ok
+
+    def _best_function(self, unit, pc):
+        """bfd's lookup_address_in_function_table: the smallest range holding ``pc``; of
+        equal ones the later DIE (bfd compares the allocation addresses)."""
+        index = self._funcs.get(unit)
+        if index is None:
+            spans = [(low, high, f) for f in unit.functions for low, high in f.ranges]
+            index = self._funcs[unit] = _Stabber(spans)
+        best = None
+        best_len = None
+        for low, high, func in index.stab_spans(pc):
+            size = high - low
+            if best is None or size < best_len or (size == best_len
+                                                   and func.index > best.index):
+                best, best_len = func, size
+        return best
+
+    # --- symbols ------------------------------------------------------------------------
+
+    def _load_symbols(self):
+        """addr2line's slurp_symtab: .symtab, else .dynsym, in file order."""
+        img = self._img
+        syms = []
+        for name, sht in ((".symtab", SHT_SYMTAB), (".dynsym", SHT_DYNSYM)):
+            sec = img.symtab(name, sht)
+            if sec is None:
+                continue
+            for i, (_, raw, value, size, info, other, shndx) in enumerate(
+                    img.iter_symbols(sec)):
+                if i:
+                    syms.append(_ElfSymbol(raw.decode("utf-8", "surrogateescape"), value,
+                                           size, info, other, shndx))
+            if syms:
+                break
+        self._symbols = syms
+
+    def _find_function(self, shndx, vma, pc):
+        """bfd's _bfd_elf_find_function: (name, STT_FILE name or None, start) of the symbol
+        naming ``pc`` in that section, or None; the last answer is reused while ``pc``
+        stays inside it.  bfd works in offsets into the section: a symbol below the
+        section's start lies far above every address in it."""
+        if self._symbols is None:
+            try:
+                self._load_symbols()
+            except DWARF_ERRORS:
+                self._symbols = []
+        if not self._symbols:
+            return None
+        mask = self._mask
+        offset = pc - vma
+        cache = self._cache
+        if (cache is None or cache[0] != shndx or cache[1] is None
+                or offset < cache[4] or offset >= cache[4] + cache[3]):
+            cache = self._cache = self._scan_symbols(shndx, vma, offset)
+        if cache[1] is None:
+            return None
+        return cache[1].name, cache[2], cache[1].value & mask
+
+    def _scan_symbols(self, shndx, vma, offset):
+        """One pass over the symbols (binutils 2.40): the closest start at or below the
+        offset, the larger at one address; a file name for a local symbol, or for any
+        before a file symbol follows other symbols."""
+        best = None
+        best_size = 0
+        low = 0
+        filename = None
+        file = None
+        seen_symbol = file_after_symbol = False
+        mask = self._mask
+        for sym in self._symbols:
+            if sym.is_file:
+                file = sym
+                if seen_symbol:
+                    file_after_symbol = True
+                continue
+            size = sym.code_size(shndx)
+            if size:
+                off = (sym.value - vma) & mask
+                if off <= offset and (off > low or (off == low and size > best_size)):
+                    best, best_size, low = sym, size, off
+                    filename = None
+                    if file is not None and (sym.local or not file_after_symbol):
+                        filename = file.name
+            seen_symbol = True
+        return (shndx, best, filename, best_size, low)
+
+
+class _UnitRanges:
+    """bfd's trie from address ranges to units, as a list per 4 KiB page: the units whose
+    ranges hold an address, in the order their ranges came in."""
+
+    _PAGE = 12
+    _MAX_PAGES = 1 << 12
+
+    def __init__(self):
+        self._pages = {}
+        self._wide = []        # ranges over too many pages, checked always
+        self._count = 0
+
+    def add(self, low, high, unit):
+        if low >= high:
+            return
+        entry = (self._count, low, high, unit)
+        self._count += 1
+        first, last = low >> self._PAGE, (high - 1) >> self._PAGE
+        if last - first >= self._MAX_PAGES:
+            self._wide.append(entry)
+            return
+        pages = self._pages
+        for p in range(first, last + 1):
+            pages.setdefault(p, []).append(entry)
+
+    def units(self, pc):
+        hits = [e for e in self._pages.get(pc >> self._PAGE, ()) if e[1] <= pc < e[2]]
+        hits.extend(e for e in self._wide if e[1] <= pc < e[2])
+        if len(hits) > 1:
+            hits.sort()
+        seen = []
+        for e in hits:
+            if e[3] not in seen:
+                seen.append(e[3])
+        return seen
+
+
+class _Stabber:
+    """Ranges searchable by the addresses they hold: sorted by start with a running
+    maximum of ends, as bfd's function lookup table."""
+
+    def __init__(self, spans):
+        spans = sorted(spans, key=lambda s: (s[0], s[1]))
+        self._spans = spans
+        self._lows = [s[0] for s in spans]
+        highs = []
+        top = 0
+        for s in spans:
+            top = max(top, s[1])
+            highs.append(top)
+        self._highs = highs
+
+    def stab_spans(self, pc):
+        """Every (low, high, value) with low <= pc < high."""
+        i = bisect.bisect_right(self._highs, pc)
+        spans = self._spans
+        n = len(spans)
+        while i < n and spans[i][0] <= pc:
+            s = spans[i]
+            if pc < s[1]:
+                yield s
+            i += 1

@@ -1,0 +1,235 @@
+"""Inlined-function frames: binutils 2.40 addr2line's answers computed from DWARF
+(symbols.addr2line) and the entries perf 6.1 appends for a frame (symbols.inlines).
+
+The committed test programs in tests/data/inlines (built by build.sh) come with what the
+real addr2line printed for every address of their code (answers.json), so those checks
+run anywhere.  Where addr2line and glibc's debug files are installed, libc's and ld.so's
+answers are also compared live; and where the recording's libc is installed, the frames
+perf printed for a --call-graph dwarf recording are rebuilt from its --no-inline output.
+"""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+
+import pytest
+
+from perfscript.cli.options import parse_args
+from perfscript.cli.exits import UsageError
+from perfscript.symbols import SymbolResolver
+from perfscript.symbols.addr2line import Addr2line
+from perfscript.symbols.elffile import open_elf
+from perfscript.symbols.inlines import inline_frames, inline_records, _strtoul
+from perfscript.symbols.symbol import Symbol
+
+HERE = os.path.join(os.path.dirname(__file__), "data", "inlines")
+LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6"
+LDSO = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+LIBC_BID = "93ac61ec5a8eb1396f9fbd350e3169a558528a40"
+LDSO_BID = "7ebc65e52f2bbea498b4040fa92f7238377aaba9"
+
+
+def _answers():
+    with open(os.path.join(HERE, "answers.json")) as f:
+        return json.load(f)
+
+
+def _mine(a2l, addr):
+    recs = a2l.lookup(addr)
+    if recs is None:
+        return [["??", "??:0"]]
+    return [list(r.lines()) for r in recs]
+
+
+@pytest.mark.parametrize("name", ["inl", "inl-dwarf4", "inlcc"])
+def test_saved_addr2line_answers(name):
+    """Every address of the test binaries' code, asked in ascending order as the saved
+    answers were: DWARF 5 and 4 (.debug_rnglists / .debug_ranges), C and C++ (mangled
+    linkage names, `main` named from the symbol table), inline chains, the ??s."""
+    runs = _answers()["binaries"][name]
+    a2l = Addr2line(os.path.join(HERE, name))
+    bad = []
+    for start, records, count in runs:
+        for addr in range(start, start + count):
+            got = _mine(a2l, addr)
+            if got != records:
+                bad.append((hex(addr), records, got))
+    assert not bad, bad[:5]
+
+
+def test_saved_answers_cover_inline_chains():
+    """The saved answers hold what the checks are about (so the test can fail)."""
+    runs = _answers()["binaries"]["inl"]
+    chains = [r[1] for r in runs if len(r[1]) >= 3]
+    assert any([c[0] for c in ch] == ["square", "poly", "twice", "work"] for ch in chains)
+    cc = _answers()["binaries"]["inlcc"]
+    assert any(r[1][0][0] == "_ZN6shapes7clampitIdEET_S1_S1_S1_" for r in cc)
+    assert any(r[1][0][0] == "main" for r in cc)
+
+
+def _debug_file(build_id):
+    path = "/usr/lib/debug/.build-id/%s/%s.debug" % (build_id[:2], build_id[2:])
+    return path if os.path.isfile(path) else None
+
+
+def _real_addr2line(path, addrs):
+    out = subprocess.run(["addr2line", "-i", "-f", "-a", "-e", path],
+                         input="".join("%x\n" % a for a in addrs).encode(),
+                         capture_output=True, check=True).stdout.decode("utf-8", "replace")
+    answers = []
+    lines = out.split("\n")[:-1]
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("0x") and len(lines[i]) == 18:
+            answers.append([])
+            i += 1
+            continue
+        answers[-1].append([lines[i], lines[i + 1]])
+        i += 2
+    return answers
+
+
+def _addr2line_240():
+    exe = shutil.which("addr2line")
+    if exe is None:
+        return False
+    v = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
+    return " 2.40" in v.splitlines()[0]
+
+
+@pytest.mark.parametrize("build_id,count", [(LDSO_BID, 3000), (LIBC_BID, 3000)])
+def test_live_against_addr2line(build_id, count):
+    """glibc's debug files (libc6-dbg): random addresses of .text plus other sections,
+    asked of the real addr2line and of ours in the same order."""
+    path = _debug_file(build_id)
+    if path is None or not _addr2line_240():
+        pytest.skip("needs binutils 2.40's addr2line and glibc's debug file %s" % build_id)
+    img = open_elf(path)
+    text = img.section_by_name(".text")
+    rnd = random.Random(20261207)
+    addrs = [rnd.randrange(text.addr, text.addr + text.size) for _ in range(count)]
+    addrs += [s.addr + s.size // 2 for s in img.sections if s.flags & 2 and s.size][:12]
+    real = _real_addr2line(path, addrs)
+    a2l = Addr2line(path)
+    bad = []
+    for addr, want in zip(addrs, real):
+        got = _mine(a2l, addr)
+        if got != want:
+            bad.append((hex(addr), want, got))
+    assert not bad, bad[:5]
+
+
+class _Dso:
+    """The parts of a user Dso inline_frames reads."""
+
+    kernel = False
+
+    def __init__(self, path, symsrc=None):
+        self.long_name = path
+        self.symsrc = symsrc
+        self.runtime = path
+
+
+def test_inline_frames_entries():
+    """perf's entries for a frame inside work(): square/poly/twice made-up symbols
+    spanning work's range, then work itself, each with basename:line."""
+    path = os.path.join(HERE, "inl")
+    work = next(r for r in _answers()["binaries"]["inl"]
+                if [c[0] for c in r[1]] == ["square", "poly", "twice", "work"])
+    addr = work[0]
+    img = open_elf(path)
+    text = img.section_by_name(".text")
+    delta = text.addr - text.offset
+    sym = Symbol(0x12a0, 0x1361, 1, "work")
+    frames = inline_frames(_Dso(path), sym, addr - delta)
+    assert [f.name for f in frames] == ["square", "poly", "twice", "work"]
+    assert [f.inlined for f in frames] == [True, True, True, False]
+    lines = [rec[1].rsplit("/", 1)[1] for rec in work[1]]
+    assert [f.srcline for f in frames] == lines
+    full = inline_frames(_Dso(path), sym, addr - delta, full_path=True)
+    assert full[0].srcline == work[1][0][1]
+    # a symbol of another name (perf's alias) makes every entry a made-up one
+    other = inline_frames(_Dso(path), Symbol(0x12a0, 0x1361, 1, "work.part.0"), addr - delta)
+    assert all(f.inlined for f in other)
+
+
+def test_inline_frames_plain_frame_cases(tmp_path):
+    """No symbol, a kernel dso, perf's map files, ??:0: the plain frame.  Without DWARF
+    perf still asks addr2line, which names the function from the symbol table."""
+    path = os.path.join(HERE, "inl")
+    sym = Symbol(0x12a0, 0x1361, 1, "work")
+    assert inline_frames(_Dso(path), None, 0x12b0) is None
+    stripped = tmp_path / "inl-stripped"
+    shutil.copy(path, stripped)
+    if shutil.which("strip"):
+        subprocess.run(["strip", "--strip-debug", str(stripped)], check=True)
+        assert inline_frames(_Dso(str(stripped)), sym, 0x12b0) == (("work", False, "??:0"),)
+        alias = Symbol(0x12a0, 0x1361, 1, "work_alias")
+        assert inline_frames(_Dso(str(stripped)), alias, 0x12b0) == (("work", True, "??:0"),)
+    kdso = _Dso(path)
+    kdso.kernel = True
+    assert inline_frames(kdso, sym, 0x12b0) is None
+    assert inline_frames(_Dso("[vdso]"), sym, 0x12b0) is None
+    assert inline_frames(_Dso("/tmp/perf-1.map"), sym, 0x12b0) is None
+    assert inline_records(path, 0x20) is None           # addr2line: ??/??:0
+    # addr2line is given the symbol file (the debug file when there is one)
+    assert inline_frames(_Dso("/nonexistent", symsrc=path), sym, 0x12b0) is not None
+
+
+def test_strtoul_as_perf_reads_lines():
+    assert _strtoul("12") == 12
+    assert _strtoul("12 (discriminator 3)") == 12
+    assert _strtoul("?") == 0
+    assert _strtoul("010") == 8
+
+
+def test_inline_options():
+    assert parse_args([])["inline"] is True
+    assert parse_args(["--no-inline"])["inline"] is False
+    assert parse_args(["--no-inline", "--inline"])["inline"] is True
+    with pytest.raises(UsageError):
+        parse_args(["--inline=1"])
+
+
+def _installed(path, build_id):
+    img = open_elf(path)
+    return img is not None and img.build_id == build_id and _debug_file(build_id)
+
+
+def test_dwarf_recording_frames_rebuilt():
+    """perf's --call-graph dwarf output with inlines (dwarf.script.out) from its
+    --no-inline output (dwarf.noinline.out): every plain frame line replaced by the
+    entries inline_frames gives, printed as perf prints them."""
+    if not (_installed(LIBC, LIBC_BID) and _installed(LDSO, LDSO_BID)):
+        pytest.skip("needs the recording's libc and ld.so with their debug files")
+    prog = "/tmp/perfscript-inl/inl"
+    if not os.path.isfile(prog) or open(prog, "rb").read() != \
+            open(os.path.join(HERE, "inl"), "rb").read():
+        os.makedirs(os.path.dirname(prog), exist_ok=True)
+        shutil.copy(os.path.join(HERE, "inl"), prog)
+    resolver = SymbolResolver()
+    with open(os.path.join(HERE, "dwarf.noinline.out")) as f:
+        plain = f.read().split("\n")
+    with open(os.path.join(HERE, "dwarf.script.out")) as f:
+        want = f.read()
+    out = []
+    for line in plain:
+        parts = line.split()
+        if not line.startswith("\t") or len(parts) != 3 or not parts[2].startswith("(/"):
+            out.append(line)
+            continue
+        addr = int(parts[0], 16)
+        path = parts[2][1:-1]
+        dso = resolver.dso(path)
+        found = dso.find(addr)
+        frames = inline_frames(dso, found[0], addr) if found else None
+        if not frames:
+            out.append(line)
+            continue
+        off = parts[1].rsplit("+", 1)[1]
+        for fr in frames:
+            tail = " (inlined)" if fr.inlined else " (%s)" % path
+            out.append("\t%16x %s+%s%s" % (addr, fr.name, off, tail))
+    assert "\n".join(out) == want
