@@ -36,6 +36,8 @@ def run(opts):
     session = Session(path, make_resolver(opts), warn=stderr_line)
     if opts.get("max_stack") is not None:
         session.unwind_depth = opts["max_stack"]    # perf's scripting_max_stack
+    session.inline = opts.get("inline", True)
+    session.full_source_path = bool(opts.get("full_source_path"))
     perf_stdout = CStdout()
     if header_options(opts, session, perf_stdout):
         perf_stdout.close()

@@ -9,7 +9,8 @@ two orders perf resolves chains in.
 
 A chain may end with user frames perf unwound itself (`--call-graph dwarf`): they follow
 the UNWOUND mark, a value no recorded u64 can have, and are counted against the depth
-limit on their own, as perf resolves the two parts separately.
+limit on their own, as perf resolves the two parts separately.  Their cpumode is
+MISC_USER_UNWOUND: user space, and the frames perf expands into inlined functions.
 """
 
 from perfscript.perfdata.constants import CONTEXT_MAX, MISC_HYPERVISOR, MISC_KERNEL, MISC_USER
@@ -18,6 +19,7 @@ CONTEXT_HV = (1 << 64) - 32
 CONTEXT_KERNEL = (1 << 64) - 128
 CONTEXT_USER = (1 << 64) - 512
 UNWOUND = 1 << 64
+MISC_USER_UNWOUND = 0x100 | MISC_USER     # not a recorded cpumode: an unwound user frame
 
 # marker -> cpumode of the addresses after it; any other marker discards the chain
 CONTEXT_MODES = {
@@ -47,7 +49,7 @@ def chain_entries(ips, limit=None, caller_first=False):
         user = ips[cut + 1:]
         if limit is not None:
             user = user[:max(limit, 0)]
-        user = tuple((MISC_USER, ip) for ip in user)
+        user = tuple((MISC_USER_UNWOUND, ip) for ip in user)
         return user[::-1] + own if caller_first else own + user
     if limit is None or limit >= len(ips):
         limit = len(ips)

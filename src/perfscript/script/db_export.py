@@ -31,7 +31,7 @@ perf's rules that shape the rows:
 
 from perfscript.names import branch_flags as BF
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.callchain import chain_entries
+from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
 from perfscript.perfdata.attr import FLAG_COMM_EXEC
 from perfscript.script.call_path import CallPath
 from perfscript.script.thread_stack import ThreadStacks
@@ -50,7 +50,7 @@ _S64 = 1 << 63
 _S32 = 1 << 31
 _NOT_LOOKED_UP = object()
 _KERNEL_LOOKUP = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
-_USER_LOOKUP = (C.MISC_USER, C.MISC_GUEST_USER)
+_USER_LOOKUP = (C.MISC_USER, C.MISC_GUEST_USER, MISC_USER_UNWOUND)
 
 # sample flags (perf's PERF_IP_FLAG_*, script/branch_flags.py)
 F_BRANCH = BF.PERF_IP_FLAG_BRANCH
@@ -216,6 +216,7 @@ class DbExport:
         self.evsel_ids = {}
         self.dso_ids = {}        # id(dso) -> (db id, dso)
         self.sym_ids = {}        # id(symbol) -> (db id, symbol)
+        self.inline_syms = {}    # (id(dso), address, entry) -> an inlined function's Symbol
         self.unknown = {}        # id(dso) -> {address: "unknown" Symbol}
         self.last_find = {}      # id(dso) -> [address, symbol, dso]: perf's lookup cache
         # dsos whose lookup cache holds a symbol that is not the one at its address (an
@@ -543,7 +544,15 @@ class DbExport:
         # perf resolves the whole chain first, then exports it frame by frame: the
         # order of symbol lookups matters to its lookup cache (_find_symbol)
         resolve = self._resolve
-        frames = [(ip,) + resolve(thread, cpumode, ip)[:3] for cpumode, ip in entries]
+        frames = []
+        for cpumode, ip in entries:
+            m, dso, sym = resolve(thread, cpumode, ip)[:3]
+            inlined = (self._inline_symbols(thread, cpumode, ip, m, dso, sym)
+                       if cpumode == MISC_USER_UNWOUND and sym is not None else None)
+            if inlined is None:
+                frames.append((ip, m, dso, sym))
+            else:
+                frames.extend((ip, m, dso, isym) for isym in inlined)
         for ip, m, dso, sym in frames:
             if m is not None and dso is not None:
                 if sym is None:
@@ -555,6 +564,29 @@ class DbExport:
         if current is self.root:
             return None
         return current
+
+    def _inline_symbols(self, thread, cpumode, ip, m, dso, sym):
+        """The symbols perf's call path gets for an unwound frame with inlined
+        functions, outermost first: the frame's own symbol where an entry names it,
+        else a symbol of its own per (dso, address, entry), as perf makes one; None for
+        the plain frame."""
+        entries = self.session.inline_entries(thread, cpumode, ip, (m, dso, sym))
+        if entries is None:
+            return None
+        addr = dso.map_ip(ip, m.start, m.pgoff)
+        out = []
+        for i in range(len(entries) - 1, -1, -1):
+            e = entries[i]
+            if not e.inlined:
+                out.append(sym)
+                continue
+            key = (id(dso), addr, i)
+            isym = self.inline_syms.get(key)
+            if isym is None:
+                isym = self.inline_syms[key] = Symbol(sym.start, sym.end, sym.binding,
+                                                      e.name)
+            out.append(isym)
+        return out
 
     def _export_call_path(self, cp):
         if cp.db_id:

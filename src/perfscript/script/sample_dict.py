@@ -50,33 +50,47 @@ class SampleDicts:
                 frames = self._chains.put(key, self._frames(ips, thread))
         out = []
         append = out.append
-        for ip, sym, off, dso in frames:
+        for ip, sym, off, dso, srcline in frames:
             if dso is _NO_MAP:
                 append({"ip": ip})
             elif sym is None:
                 append({"ip": ip, "dso": dso})
             else:
-                append({"ip": ip, "sym": {"start": sym[0], "end": sym[1], "binding": sym[2],
-                                          "name": sym[3]},
-                        "sym_off": off, "dso": dso})
+                d = {"ip": ip, "sym": {"start": sym[0], "end": sym[1], "binding": sym[2],
+                                       "name": sym[3]},
+                     "sym_off": off}
+                if srcline is not None:
+                    d["sym_srcline"] = srcline
+                d["dso"] = dso
+                append(d)
         return out
 
     def _frames(self, ips, thread):
-        """(ip, (start, end, binding, name) or None, offset, dso name) per frame, up to
-        max_stack frames; none when perf discards the chain."""
-        locate = self.session.locate
+        """(ip, (start, end, binding, name) or None, offset, dso name, srcline or None)
+        per frame, up to max_stack frames; none when perf discards the chain.  An unwound
+        frame with inlined functions is one entry each (the frame symbol's range under
+        the inlined name, and the entry's srcline)."""
+        session = self.session
+        locate = session.locate
         out = []
         for cpumode, ip in chain_entries(ips, self.max_stack) or ():
             loc = locate(thread, cpumode, ip)
             if loc is None:
-                out.append((ip, None, 0, _NO_MAP))
+                out.append((ip, None, 0, _NO_MAP, None))
                 continue
             m, dso, sym, symoff = loc
             name = dso.name if dso is not None else "[unknown]"
             if sym is None:
-                out.append((ip, None, 0, name))
-            else:
-                out.append((ip, (sym.start, sym.end, sym.binding, sym.name), symoff, name))
+                out.append((ip, None, 0, name, None))
+                continue
+            entries = session.inline_entries(thread, cpumode, ip)
+            if entries is None:
+                out.append((ip, (sym.start, sym.end, sym.binding, sym.name), symoff, name,
+                            None))
+                continue
+            for e in entries:
+                out.append((ip, (sym.start, sym.end, sym.binding, e.name), symoff, name,
+                            e.srcline))
         return tuple(out)
 
     # ------------------------------------------------------------ the dict

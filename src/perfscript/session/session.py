@@ -7,7 +7,7 @@ import struct
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import Attr
-from perfscript.perfdata.callchain import UNWOUND
+from perfscript.perfdata.callchain import MISC_USER_UNWOUND, UNWOUND
 from perfscript.perfdata.compressed import mmap_len_of
 from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
@@ -24,6 +24,7 @@ from perfscript.session.threads import ThreadTable
 from perfscript.session.user_stack import UserStacks, unwinds
 
 _KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
+_USER_MODES = (C.MISC_USER, C.MISC_GUEST_USER, MISC_USER_UNWOUND)
 # perf's anonymous / dso-less memory names (map.c is_anon_memory, is_no_dso_memory)
 ANON_NAMES = ("//anon", "[heap]")
 ANON_PREFIXES = ("/dev/zero", "/anon_hugepage", "[stack", "/SYSV")
@@ -504,7 +505,7 @@ class Session:
         """The map holding `addr` as perf's thread__find_map sees it."""
         if cpumode in _KERNEL_MODES:
             return self.kernel_maps.find(addr)
-        if cpumode == C.MISC_USER or cpumode == C.MISC_GUEST_USER:
+        if cpumode in _USER_MODES:
             return thread.maps.find(addr) if thread is not None else None
         return None
 
@@ -538,6 +539,30 @@ class Session:
 
     # the depth perf unwinds user stacks to (its scripting_max_stack: --max-stack or 127)
     unwind_depth = 127
+    # perf's inline_name (--inline, on by default): unwound frames show inlined functions
+    inline = True
+    # perf script's --full-source-path, for the inlined entries' source lines
+    full_source_path = False
+
+    def inline_entries(self, thread, cpumode, ip, found=None):
+        """The entries perf appends instead of an unwound user frame: its inlined
+        functions (symbols.inlines.InlineFrame, innermost first), or None for the plain
+        frame (another kind of frame, no symbol, nothing addr2line knows, --no-inline).
+        `found`: the frame's (map, dso, symbol) when the caller's lookup differs from
+        `locate` (db-export's made-up "unknown" symbols)."""
+        if cpumode != MISC_USER_UNWOUND or not self.inline:
+            return None
+        if found is None:
+            loc = self.locate(thread, cpumode, ip)
+            if loc is None:
+                return None
+            found = loc[:3]
+        m, dso, sym = found
+        if sym is None or dso is None:
+            return None
+        from perfscript.symbols.inlines import inline_frames
+        return inline_frames(dso, sym, dso.map_ip(ip, m.start, m.pgoff),
+                             self.full_source_path)
 
     def chain_of(self, ev, s, thread):
         """The chain perf resolves for a sample: its callchain, followed for
