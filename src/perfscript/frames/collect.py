@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.callchain import chain_entries
+from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
 from perfscript.frames.columns import TypedDecoder
 from perfscript.session.batch_delivery import ColumnarDelivery, segment_threads
 from perfscript.session.consumer import Consumer
@@ -392,6 +392,13 @@ class Frames:
         find_map = session.find_map
         for cpumode, ip in chain_entries(ips) or ():     # None: perf drops the chain
             m = find_map(thread, cpumode, ip)
+            if cpumode == MISC_USER_UNWOUND and m is not None and self.symbols:
+                key = (m, ip, "inlined")
+                got = ids.get(key)
+                if got is None:
+                    got = ids[key] = self._add_unwound(m, thread, cpumode, ip)
+                out.extend(got)
+                continue
             key = (m, ip) if m is not None else (None, cpumode, ip)
             i = ids.get(key)
             if i is None:
@@ -399,7 +406,15 @@ class Frames:
             out.append(i)
         return tuple(out)
 
-    def _add(self, m, thread, cpumode, ip):
+    def _add_unwound(self, m, thread, cpumode, ip):
+        """An unwound user frame: one frame per inlined function perf shows there
+        (inlined entries under their own names), else the frame itself."""
+        entries = self.session.inline_entries(thread, cpumode, ip)
+        if entries is None:
+            return (self._add(m, thread, cpumode, ip),)
+        return tuple(self._add(m, thread, cpumode, ip, e.name) for e in entries)
+
+    def _add(self, m, thread, cpumode, ip, name=None):
         sym = dso = None
         off = None
         if m is not None:
@@ -411,7 +426,7 @@ class Frames:
                 else:       # perf's "[unknown]"; without symbols, the map's file
                     dso = "[unknown]" if self.symbols else getattr(m, "filename", None)
                 if symbol is not None:
-                    sym, off = symbol.name, symoff
+                    sym, off = name or symbol.name, symoff
         self.ip.append(ip)
         self.sym.append(sym)
         self.sym_off.append(off)
