@@ -44,7 +44,7 @@ script arguments that start with '-'.
 # perf script options we know but do not implement yet: said so, never ignored
 _NOT_YET = {
     "-D", "--dump-raw-trace", "-L", "--Latency",
-    "-d", "--debug-mode", "-v", "--verbose", "--itrace", "--full-source-path",
+    "-d", "--debug-mode", "-v", "--verbose", "--itrace",
     "--show-kernel-path", "-S", "--symbols", "--dsos", "-k", "--vmlinux", "-f", "--force",
     "--per-event-dump", "--inline", "--insn-trace",
     "--xed", "--call-trace", "--call-ret-trace", "--graph-function", "--switch-on",
@@ -55,6 +55,7 @@ _NOT_YET = {
 _VALUE_OPTS = {
     "-F": "fields", "--fields": "fields", "-C": "cpu", "--cpu": "cpu", "--pid": "pid",
     "--tid": "tid", "--comms": "comms", "--time": "time", "--max-stack": "max_stack",
+    "--max-blocks": "max_blocks",
 }
 # flags: option -> opts key
 _FLAG_OPTS = {
@@ -64,6 +65,7 @@ _FLAG_OPTS = {
     "--header": "header", "--header-only": "header_only", "-l": "list", "--list": "list",
     "-I": "show_info", "--show-info": "show_info",
     "--reltime": "reltime", "--deltatime": "deltatime",
+    "--full-source-path": "full_source_path",
 }
 def parse_args(argv):
     """perf's rules: options stop at the first non-option after the script; `--` is eaten."""
@@ -114,11 +116,12 @@ def parse_args(argv):
                 name = _VALUE_OPTS[a[:2]]
             if name == "fields":
                 opts["fields"].append(v)
-            elif name == "max_stack":
+            elif name in ("max_stack", "max_blocks"):
                 try:
-                    opts["max_stack"] = int(v, 0)
+                    opts[name] = int(v, 0)
                 except ValueError:
-                    raise UsageError("option `max-stack' expects a numerical value") from None
+                    raise UsageError("option `%s' expects a numerical value"
+                                     % name.replace("_", "-")) from None
             else:
                 opts[name] = v
         elif key in _FLAG_OPTS and not eq:

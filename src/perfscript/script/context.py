@@ -17,9 +17,8 @@ import sys
 import types
 
 from perfscript.perfdata import constants as C
-from perfscript.symbols.elffile import open_elf
+from perfscript.symbols.code import insn_at
 from perfscript.symbols.srcline import source_line, srcline
-from perfscript.symbols.x86_insn import MAX_INSN, insn_length
 
 _CAPSULE_NAME = b"perf_script_context"
 _new_capsule = ctypes.pythonapi.PyCapsule_New
@@ -54,9 +53,6 @@ def _user_location(session, thread, cpumode, ip):
     return dso, dso.map_ip(ip, m.start, m.pgoff)
 
 
-_IS64 = {}
-
-
 def sample_insn(engine):
     """perf_sample_insn: the bytes of the instruction at the sample's ip, or None."""
     got = _current_sample(engine)
@@ -68,21 +64,9 @@ def sample_insn(engine):
     if ip >= session.kernel_start():
         return None
     loc = _user_location(session, thread, C.MISC_USER, ip)
-    if loc is None or loc[0].runtime is None:
+    if loc is None:
         return None
-    path = loc[0].runtime
-    try:
-        with open(path, "rb") as f:
-            f.seek(loc[1])
-            code = f.read(MAX_INSN)
-    except (OSError, ValueError, OverflowError):
-        return None
-    is64 = _IS64.get(path)
-    if is64 is None:
-        img = open_elf(path)
-        is64 = _IS64[path] = img.is64 if img is not None else True
-    n = insn_length(code, is64) if code else None
-    return code[:n] if n else None
+    return insn_at(*loc)
 
 
 def sample_srcline(engine):

@@ -1,0 +1,5 @@
+"""The `brstackinsn` field (not printed yet: -F refuses it)."""
+
+
+def brstackinsn_text(printer, ev, s, thread, f):
+    return ""
