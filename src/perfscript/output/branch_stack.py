@@ -12,10 +12,26 @@ BRANCH_TYPES = ("N/A", "COND", "UNCOND", "IND", "CALL", "IND_CALL", "RET", "SYSC
                 "EXTEND_ABI")
 
 
+# ... and of the extended ones (type EXTEND_ABI)
+NEW_BRANCH_TYPES = ("FAULT_ALGN", "FAULT_DATA", "FAULT_INST", "ARCH_1", "ARCH_2", "ARCH_3",
+                    "ARCH_4", "ARCH_5")
+EXTEND_ABI = 15
+
+
+def branch_type_text(bf):
+    """get_branch_type: "" for an unknown type; glibc prints a missing name as (null)."""
+    if not bf.type:
+        return ""
+    if bf.type == EXTEND_ABI:
+        return NEW_BRANCH_TYPES[bf.new_type] if bf.new_type < len(NEW_BRANCH_TYPES) \
+            else "(null)"
+    return BRANCH_TYPES[bf.type]
+
+
 def _flags_text(bf):
     """print_bstack_flags: /M|P|-/X|-/A|-/cycles/type."""
     pred = "M" if bf.mispred else ("P" if bf.predicted else "-")
-    kind = BRANCH_TYPES[bf.type] if bf.type else "-"
+    kind = branch_type_text(bf)
     return "/%s/%s/%s/%d/%s " % (pred, "X" if bf.in_tx else "-", "A" if bf.abort else "-",
                                  bf.cycles, kind)
 

@@ -362,7 +362,7 @@ class TextPrinter(Consumer):
             else:
                 line += " " + self._ip(s, thread, f)
         if tail & _LATE_FIELDS:
-            line += self._late_fields(ev, s, thread, tail)
+            line += self._late_fields(ev, s, thread, tail, f)
         line += "\n"
         if tail & (SRCCODE | METRIC):
             line += self._after_line(ev, s, thread, tail)
@@ -382,7 +382,7 @@ class TextPrinter(Consumer):
             text += "%16d" % (s.ins_lat & 0xFFFF)
         return text
 
-    def _late_fields(self, ev, s, thread, tail):
+    def _late_fields(self, ev, s, thread, tail, f):
         """The fields perf prints after the ip/callchain: registers, branch stack, BPF
         output, instructions, physical address, page sizes."""
         text = ""
@@ -396,14 +396,14 @@ class TextPrinter(Consumer):
                                     format_regs(self.session.arch, attr.sample_regs_user,
                                                 s.user_regs))
         if tail & (BRSTACK | BRSTACKSYM | BRSTACKOFF) and s.branch_stack:
-            text += branch_stack_text(self.session, s, thread, tail)
+            text += branch_stack_text(self.session, s, thread, f)
         if tail & BPF_OUTPUT:
             text += bpf_output_text(s.buf[s.raw_off:s.raw_off + s.raw_size]
                                     if s.raw_size else b"")
         if tail & (INSN | INSNLEN | BRSTACKINSN | BRSTACKINSNLEN):
             if self._insn is None:
                 self._insn = InsnText(self)
-            text += self._insn.text(ev, s, thread, tail)
+            text += self._insn.text(ev, s, thread, f)
         if tail & PHYS_ADDR:
             text += "%16x" % s.phys_addr
         if tail & DATA_PAGE_SIZE:

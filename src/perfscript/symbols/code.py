@@ -1,7 +1,7 @@
 """Code bytes of a dso, as perf reads them from the file it runs (dso__data_read_offset):
 a sample's instruction (perf's arch_fetch_insn), or a basic block of a branch stack."""
 
-from .elffile import ET_EXEC, open_elf
+from .elffile import open_elf
 from .x86_insn import MAX_INSN, insn_length
 
 _IS64 = {}
@@ -42,17 +42,18 @@ _ADJUSTS = {}
 
 
 def adjusts_symbols(dso):
-    """perf's dso->adjust_symbols for a user dso: an executable (ET_EXEC) keeps link-time
-    addresses, so map-relative ones are moved by .text's address minus its offset;
-    returns that shift, or None for a dso whose addresses are map-relative."""
+    """perf's dso->adjust_symbols with its text_offset: a user dso whose symbols come from
+    its ELF file (perf 6.1 adjusts them all) keeps link-time addresses, so a map-relative
+    address moves by .text's address minus its offset; returns that shift, or None for a
+    dso whose addresses stay map-relative (the kernel's, files perf could not read)."""
     if dso is None or dso.kernel:
         return None
     if dso in _ADJUSTS:
         return _ADJUSTS[dso]
+    dso.table                               # loading finds its files
+    img = open_elf(dso.runtime) if dso.runtime else None
     shift = None
-    path = dso.runtime or dso.long_name
-    img = open_elf(path) if path.startswith("/") else None
-    if img is not None and img.e_type == ET_EXEC:
+    if img is not None:
         sec = img.section_by_name(".text")
         shift = sec.addr - sec.offset if sec is not None else 0
     _ADJUSTS[dso] = shift
