@@ -33,7 +33,8 @@ SUPPORTED = (COMM | TID | PID | TIME | CPU | EVNAME | TRACE | IP | SYM | DSO | A
              | PERIOD | MISC | TOD | FLAGS | CALLINDENT | IREGS | UREGS | DATA_SRC | WEIGHT
              | INS_LAT | PHYS_ADDR | DATA_PAGE_SIZE | CODE_PAGE_SIZE | F["ipc"]
              | F["machine_pid"] | F["vcpu"] | SRCLINE | SRCCODE | INSN | INSNLEN | BRSTACK
-             | BRSTACKSYM | BRSTACKOFF | BRSTACKINSN | BRSTACKINSNLEN | BPF_OUTPUT | SYNTH)
+             | BRSTACKSYM | BRSTACKOFF | BRSTACKINSN | BRSTACKINSNLEN | BPF_OUTPUT | SYNTH
+             | METRIC)
 # (field, sample_type bit, perf's name of it), checked after cpu, in perf's order
 _STYPE_CHECKS = (
     (IREGS, C.SAMPLE_REGS_INTR, "IREGS"),

@@ -20,9 +20,18 @@ def _padded(text):
     return text + " " * (PT_SPACING - len(text)) if 0 < len(text) < PT_SPACING else text
 
 
+def _ptwrite_text(payload):
+    """The payload's bytes when they are printable ASCII padded with NULs, else ""."""
+    data = payload.to_bytes(8, "little")
+    text = data.rstrip(b"\0")
+    if b"\0" in text or any(not 0x20 <= b < 0x7F for b in text):
+        return ""
+    return text.decode("ascii")
+
+
 def _ptwrite(raw):
     flags, payload = struct.unpack_from("<IQ", raw)
-    return " IP: %u payload: %s " % (flags & 1, _hex(payload))
+    return " IP: %u payload: %s %s " % (flags & 1, _hex(payload), _ptwrite_text(payload))
 
 
 def _mwait(raw):

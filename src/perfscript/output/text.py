@@ -239,7 +239,12 @@ class TextPrinter(Consumer):
 
     # ------------------------------------------------------------ the line start
 
-    def _start(self, ev, s, thread, f, rtype=C.RECORD_SAMPLE):
+    def metric_line_start(self, ev, s, thread, f):
+        """The start of a `metric` line: perf prints it without a script, so with an empty
+        time of day."""
+        return self._start(ev, s, thread, f, tod=False)
+
+    def _start(self, ev, s, thread, f, rtype=C.RECORD_SAMPLE, tod=True):
         """perf_sample__fprintf_start: comm, pid/tid, [cpu], misc, tod, time."""
         parts = []
         if f & COMM:
@@ -259,7 +264,7 @@ class TextPrinter(Consumer):
         if f & MISC:
             parts.append(misc_letters(s.misc, rtype))
         if f & TOD:
-            parts.append(self._tod(s.time) + " ")
+            parts.append((self._tod(s.time) if tod else "") + " ")
         if f & TIME:
             t = s.time
             if self.o.reltime:
