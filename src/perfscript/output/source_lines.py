@@ -10,7 +10,7 @@ first 123 lookups all fail is not asked again (its later lookups fail too).
 import os
 
 from perfscript.symbols.code import adjusts_symbols
-from perfscript.symbols.srcline import srcline
+from perfscript.symbols.srcline import source_file_lines, srcline
 
 A2L_FAIL_LIMIT = 123
 SRCLINE_UNKNOWN = "??:0"
@@ -81,20 +81,10 @@ class SourceLines:
         return "|%-8d %s" % (found[1], code)
 
 
-_source_files = {}
-
-
 def source_code_line(path, line):
     """Line `line` of a source file without its newline, or None (perf's find_sourceline:
-    only lines ended by a newline count)."""
-    lines = _source_files.get(path)
-    if lines is None:
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError:
-            data = b""
-        lines = _source_files[path] = data.split(b"\n")[:-1]
+    only lines ended by a newline count); its bytes as they are."""
+    lines = source_file_lines(path)
     if not 1 <= line <= len(lines):
         return None
     return lines[line - 1].decode("utf-8", "surrogateescape")

@@ -17,6 +17,7 @@ import sys
 import types
 
 from perfscript.perfdata import constants as C
+from perfscript.script.itrace_options import parse_itrace_options
 from perfscript.symbols.code import insn_at
 from perfscript.symbols.srcline import source_line, srcline
 
@@ -81,6 +82,24 @@ def sample_srcline(engine):
     return srcline(*loc)
 
 
+def set_itrace_options(engine, options):
+    """perf_set_itrace_options: perf takes instruction-trace options once (--itrace, or a
+    script's first call: parsed, 0 or -EINVAL); after that every call answers 1."""
+    if engine.itrace_options_set:
+        return 1
+    engine.itrace_options_set = True
+    if not isinstance(options, str):
+        # perf parses NULL (the defaults) and returns with the TypeError still set
+        raise SystemError("<built-in function perf_set_itrace_options> returned a result "
+                          "with an exception set") from TypeError(
+                              "bad argument type for built-in operation")
+    result = parse_itrace_options(options)
+    if result:
+        sys.stdout.flush()
+        sys.stderr.write("Bad Instruction Tracing options '%s'\n" % options)
+    return result
+
+
 def build_module(engine, capsule):
     """A fresh `perf_trace_context` module bound to `engine`'s current event."""
     mod = types.ModuleType("perf_trace_context")
@@ -108,7 +127,7 @@ def build_module(engine, capsule):
 
     def perf_set_itrace_options(context, options):
         _check(context)
-        return -1
+        return set_itrace_options(engine, options)
 
     def perf_sample_srcline(context):
         _check(context)
