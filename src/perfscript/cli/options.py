@@ -1,6 +1,7 @@
 """perf script's command line: its options, read by perf's rules, into one dict."""
 
 import os
+import re
 import stat
 
 from perfscript.cli.exits import UsageError
@@ -67,6 +68,17 @@ _FLAG_OPTS = {
     "--reltime": "reltime", "--deltatime": "deltatime",
     "--full-source-path": "full_source_path",
 }
+def _c_int(text, option):
+    """perf's integer options: C's strtol in base 10 (leading blanks, a sign, digits; ""
+    is 0), nothing after the number, the long cut to an int."""
+    m = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?[0-9]*)", text)
+    if m is None or m.group(1) in ("+", "-"):
+        raise UsageError("option `%s' expects a numerical value" % option)
+    value = max(min(int(m.group(1) or "0"), (1 << 63) - 1), -(1 << 63))
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
 def parse_args(argv):
     """perf's rules: options stop at the first non-option after the script; `--` is eaten."""
     opts = {"input": None, "script": None, "script_args": [], "kallsyms": None,
@@ -117,11 +129,7 @@ def parse_args(argv):
             if name == "fields":
                 opts["fields"].append(v)
             elif name in ("max_stack", "max_blocks"):
-                try:
-                    opts[name] = int(v, 0)
-                except ValueError:
-                    raise UsageError("option `%s' expects a numerical value"
-                                     % name.replace("_", "-")) from None
+                opts[name] = _c_int(v, name.replace("_", "-"))
             else:
                 opts[name] = v
         elif key in _FLAG_OPTS and not eq:

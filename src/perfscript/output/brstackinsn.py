@@ -23,13 +23,21 @@ KERNEL_START_X86_64 = 1 << 63
 U64 = (1 << 64) - 1
 
 
+def kernel_start(session):
+    """machine__kernel_start: where perf's kernel addresses begin (2**63 on x86-64, where
+    entry trampolines lie below the kernel map; else the kernel map's start)."""
+    if session.arch in (None, "x86_64"):
+        return KERNEL_START_X86_64
+    return session.kernel_start()
+
+
 class _Walk:
     """One sample's walk: its code reads, the symbol last named, the cycles so far."""
 
     def __init__(self, printer, s, thread, f):
         self.printer = printer
         self.session = printer.session
-        self.source = printer._source
+        self.source = printer.source_lines
         self.thread = thread
         self.f = f
         self.cpumode = C.MISC_USER
@@ -37,8 +45,7 @@ class _Walk:
         self.lastsym = None         # (start, end) of the symbol named last
         self.total_cycles = 0
         self.out = []
-        self.kernel_start = (KERNEL_START_X86_64 if self.session.arch in (None, "x86_64")
-                             else self.session.kernel_start())
+        self.kernel_start = kernel_start(self.session)
 
     def grab(self, start, end, last=False):
         """perf's grab_bb: the code from start to end (and an instruction more), or a

@@ -156,7 +156,10 @@ class GroupMetrics:
         """perf_stat__print_shadow_stats for one member: its lines."""
         attr = member.attr
         ctx = _context(attr)
-        line = lambda fmt, unit, value: self._line(ev, s, thread, fmt, unit, value)  # noqa
+
+        def line(fmt, unit, value):
+            return self._line(ev, s, thread, fmt, unit, value)
+
         hw = attr.type == C.TYPE_HARDWARE
         if hw and attr.config == HW_INSTRUCTIONS:
             out = []

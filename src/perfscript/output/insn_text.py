@@ -2,7 +2,9 @@
 the dso file the way perf's arch_fetch_insn does) and `brstackinsn`/`brstackinsnlen` (the
 basic blocks between a branch stack's entries, output/brstackinsn.py)."""
 
-from perfscript.output.brstackinsn import brstackinsn_text
+import platform
+
+from perfscript.output.brstackinsn import brstackinsn_text, kernel_start
 from perfscript.output.fields import BRSTACKINSN, BRSTACKINSNLEN, INSN, INSNLEN
 from perfscript.perfdata import constants as C
 from perfscript.symbols.code import insn_at
@@ -13,7 +15,6 @@ _NATIVE = {"x86_64": ("x86_64", "i386")}
 
 def native_arch(session):
     """perf's native_arch: pipe input, or a recording of this machine's architecture."""
-    import platform
     if session.pd.pipe:
         return True
     return session.arch in _NATIVE.get(platform.machine(), (platform.machine(),))
@@ -26,12 +27,13 @@ class InsnText:
         self.printer = printer
         self.session = printer.session
         self.native = native_arch(self.session)
+        self.kernel_start = kernel_start(self.session)
 
     def sample_insn(self, s, thread):
         """The bytes of the instruction at the sample's ip (perf's thread__memcpy of a
         user map: kernel code is not read), or b""."""
         ip = s.ip
-        if not ip or not self.native or ip >= self.session.kernel_start():
+        if not ip or not self.native or ip >= self.kernel_start:
             return b""
         session = self.session
         m = session.find_map(thread, C.MISC_USER, ip)

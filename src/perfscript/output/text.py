@@ -160,7 +160,7 @@ class TextPrinter(Consumer):
         self.name_width = 0
         self._compiled = {}
         self._symcache = {}
-        self._source = SourceLines(topts.full_source_path)
+        self.source_lines = SourceLines(topts.full_source_path)
         self._insn = None           # InsnText, GroupMetrics: made when a field needs them
         self._metrics = None
         self._chains = LookupCache()
@@ -423,7 +423,7 @@ class TextPrinter(Consumer):
         text = ""
         if tail & SRCCODE:
             m, dso, addr = self.map_addr(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip)
-            code = self._source.srccode(thread, m, dso, addr)
+            code = self.source_lines.srccode(thread, m, dso, addr)
             if code:
                 text += code + "\n"
         if tail & METRIC:
@@ -477,7 +477,7 @@ class TextPrinter(Consumer):
         if f & SRCLINE:
             addr, text = self._where(thread, cpumode, ip, f & ~SRCLINE)
             m = self.session.find_map(thread, cpumode, ip)
-            line = self._source.srcline(m, m.dso if m is not None else None, addr)
+            line = self.source_lines.srcline(m, m.dso if m is not None else None, addr)
             return addr, text + "\n  " + line if line else text
         session = self.session
         m = session.find_map(thread, cpumode, ip)

@@ -88,11 +88,15 @@ def set_itrace_options(engine, options):
     if engine.itrace_options_set:
         return 1
     engine.itrace_options_set = True
-    if not isinstance(options, str):
-        # perf parses NULL (the defaults) and returns with the TypeError still set
+    # perf takes the string's UTF-8 form; without one it parses NULL (the defaults) and
+    # returns with the conversion's error still set
+    try:
+        if not isinstance(options, str):
+            raise TypeError("bad argument type for built-in operation")
+        options.encode("utf-8")
+    except (TypeError, UnicodeEncodeError) as e:
         raise SystemError("<built-in function perf_set_itrace_options> returned a result "
-                          "with an exception set") from TypeError(
-                              "bad argument type for built-in operation")
+                          "with an exception set") from e
     result = parse_itrace_options(options)
     if result:
         sys.stdout.flush()
