@@ -1,6 +1,7 @@
 """perf script's command line: its options, read by perf's rules, into one dict."""
 
 import os
+import re
 import stat
 
 from perfscript.cli.exits import UsageError
@@ -44,7 +45,7 @@ script arguments that start with '-'.
 # perf script options we know but do not implement yet: said so, never ignored
 _NOT_YET = {
     "-D", "--dump-raw-trace", "-L", "--Latency",
-    "-d", "--debug-mode", "-v", "--verbose", "--itrace", "--full-source-path",
+    "-d", "--debug-mode", "-v", "--verbose", "--itrace",
     "--show-kernel-path", "-S", "--symbols", "--dsos", "-k", "--vmlinux", "-f", "--force",
     "--per-event-dump", "--insn-trace",
     "--xed", "--call-trace", "--call-ret-trace", "--graph-function", "--switch-on",
@@ -55,6 +56,7 @@ _NOT_YET = {
 _VALUE_OPTS = {
     "-F": "fields", "--fields": "fields", "-C": "cpu", "--cpu": "cpu", "--pid": "pid",
     "--tid": "tid", "--comms": "comms", "--time": "time", "--max-stack": "max_stack",
+    "--max-blocks": "max_blocks",
 }
 # flags: option -> opts key
 _FLAG_OPTS = {
@@ -64,9 +66,23 @@ _FLAG_OPTS = {
     "--header": "header", "--header-only": "header_only", "-l": "list", "--list": "list",
     "-I": "show_info", "--show-info": "show_info",
     "--reltime": "reltime", "--deltatime": "deltatime",
+    "--full-source-path": "full_source_path",
 }
 # perf's OPT_BOOLEAN pairs: option -> (opts key, value)
 _BOOL_OPTS = {"--inline": ("inline", True), "--no-inline": ("inline", False)}
+
+
+def _c_int(text, option):
+    """perf's integer options: C's strtol in base 10 (leading blanks, a sign, digits; ""
+    is 0), nothing after the number, the long cut to an int."""
+    m = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?[0-9]*)", text)
+    if m is None or m.group(1) in ("+", "-"):
+        raise UsageError("option `%s' expects a numerical value" % option)
+    value = max(min(int(m.group(1) or "0"), (1 << 63) - 1), -(1 << 63))
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
 def parse_args(argv):
     """perf's rules: options stop at the first non-option after the script; `--` is eaten."""
     opts = {"input": None, "script": None, "script_args": [], "kallsyms": None,
@@ -116,11 +132,8 @@ def parse_args(argv):
                 name = _VALUE_OPTS[a[:2]]
             if name == "fields":
                 opts["fields"].append(v)
-            elif name == "max_stack":
-                try:
-                    opts["max_stack"] = int(v, 0)
-                except ValueError:
-                    raise UsageError("option `max-stack' expects a numerical value") from None
+            elif name in ("max_stack", "max_blocks"):
+                opts[name] = _c_int(v, name.replace("_", "-"))
             else:
                 opts[name] = v
         elif key in _FLAG_OPTS and not eq:

@@ -31,7 +31,9 @@ def run(opts):
                         show_switch=opts.get("show_switch_events", False),
                         show_lost=opts.get("show_lost_events", False),
                         reltime=opts.get("reltime", False),
-                        deltatime=opts.get("deltatime", False))
+                        deltatime=opts.get("deltatime", False),
+                        full_source_path=opts.get("full_source_path", False),
+                        max_blocks=opts.get("max_blocks", 0))
     path = opts.get("input") or "perf.data"
     session = Session(path, make_resolver(opts), warn=stderr_line)
     if opts.get("max_stack") is not None:

@@ -16,6 +16,10 @@ COMM, TID, PID, TIME, CPU, EVNAME, TRACE = (F[n] for n in (
     "comm", "tid", "pid", "time", "cpu", "event", "trace"))
 IP, SYM, DSO, ADDR, SYMOFF, PERIOD = (F[n] for n in ("ip", "sym", "dso", "addr", "symoff",
                                                       "period"))
+SRCLINE, SRCCODE, INSN, INSNLEN = (F[n] for n in ("srcline", "srccode", "insn", "insnlen"))
+BRSTACK, BRSTACKSYM, BRSTACKOFF, BRSTACKINSN, BRSTACKINSNLEN = (F[n] for n in (
+    "brstack", "brstacksym", "brstackoff", "brstackinsn", "brstackinsnlen"))
+BPF_OUTPUT, SYNTH, METRIC = F["bpf-output"], F["synth"], F["metric"]
 MISC, TOD, FLAGS, CALLINDENT, IREGS, UREGS, DATA_SRC, WEIGHT, INS_LAT, PHYS_ADDR, \
     DATA_PAGE_SIZE, CODE_PAGE_SIZE = (F[n] for n in (
         "misc", "tod", "flags", "callindent", "iregs", "uregs", "data_src", "weight",
@@ -28,7 +32,9 @@ MISC, TOD, FLAGS, CALLINDENT, IREGS, UREGS, DATA_SRC, WEIGHT, INS_LAT, PHYS_ADDR
 SUPPORTED = (COMM | TID | PID | TIME | CPU | EVNAME | TRACE | IP | SYM | DSO | ADDR | SYMOFF
              | PERIOD | MISC | TOD | FLAGS | CALLINDENT | IREGS | UREGS | DATA_SRC | WEIGHT
              | INS_LAT | PHYS_ADDR | DATA_PAGE_SIZE | CODE_PAGE_SIZE | F["ipc"]
-             | F["machine_pid"] | F["vcpu"])
+             | F["machine_pid"] | F["vcpu"] | SRCLINE | SRCCODE | INSN | INSNLEN | BRSTACK
+             | BRSTACKSYM | BRSTACKOFF | BRSTACKINSN | BRSTACKINSNLEN | BPF_OUTPUT | SYNTH
+             | METRIC)
 # (field, sample_type bit, perf's name of it), checked after cpu, in perf's order
 _STYPE_CHECKS = (
     (IREGS, C.SAMPLE_REGS_INTR, "IREGS"),
@@ -51,7 +57,7 @@ _HW_DEFAULT = COMM | TID | CPU | TIME | EVNAME | IP | SYM | SYMOFF | DSO | PERIO
 _DEFAULTS = {
     T_HW: (_HW_DEFAULT, TRACE | F["bpf-output"]),
     T_SW: (_HW_DEFAULT | F["bpf-output"], TRACE),
-    T_TRACE: (COMM | TID | CPU | TIME | EVNAME | TRACE, F["bpf-output"]),
+    T_TRACE: (COMM | TID | CPU | TIME | EVNAME | TRACE, 0),
     T_CACHE: (_HW_DEFAULT, TRACE | F["bpf-output"]),
     T_RAW: (_HW_DEFAULT | ADDR | F["data_src"] | F["weight"] | F["phys_addr"]
             | F["data_page_size"] | F["code_page_size"] | F["ins_lat"],
@@ -105,12 +111,13 @@ class OutputSpec:
         elif colon and head and "," not in head and not head.startswith(("+", "-")):
             raise FieldsError("Invalid event type in field string.")
         tokens = body.split(",")
-        plusminus = body.startswith(("+", "-"))
+        # perf keeps the defaults when a + or - is anywhere in the list ("bpf-output")
+        plusminus = "+" in body or "-" in body
         if typ is not None:
+            if self.user_set[typ]:
+                self.warnings.append("Overriding previous field request for %s events."
+                                     % EVENT_TYPE_NAMES[typ])
             if not plusminus:
-                if self.user_set[typ]:
-                    self.warnings.append("Overriding previous field request for %s events."
-                                         % EVENT_TYPE_NAMES[typ])
                 self.fields[typ] = 0
             self.user_set[typ] = True
             self.wildcard_set[typ] = False
@@ -177,8 +184,9 @@ class OutputSpec:
                                                             _field_name(field)))
         self.fields[t] &= ~field
 
-    def check_attr(self, ev, has_stat=False, has_auxtrace=False):
-        """evsel__check_attr for the first event of its type."""
+    def check_attr(self, ev, has_stat=False, has_auxtrace=False, branch_types=0):
+        """evsel__check_attr for the first event of its type; `branch_types`: the branch
+        sample types of all events together."""
         if ev.attr.type == C.TYPE_SOFTWARE and ev.attr.config == 9:   # dummy
             return
         if has_stat:
@@ -204,6 +212,14 @@ class OutputSpec:
             raise FieldsError("Display of offsets requested but symbol is notselected.")
         if f & DSO and not st & (C.SAMPLE_IP | C.SAMPLE_ADDR):
             raise FieldsError("Display of DSO requested but no address to convert.")
+        if f & (SRCLINE | SRCCODE) and not f & IP:
+            raise FieldsError("Display of source line number requested but sample IP is not"
+                              "\nselected. Hence, no address to lookup the source line "
+                              "number.")
+        if f & (BRSTACKINSN | BRSTACKINSNLEN) and not has_auxtrace and \
+                not branch_types & C.BRANCH_ANY:
+            raise FieldsError("Display of branch stack assembler requested, but non "
+                              "all-branch filter set\nHint: run 'perf record -b ...'")
         if f & (PID | TID):
             self._check_stype(ev, C.SAMPLE_TID, "TID", PID | TID)
         if self.fields[t] & TIME:

@@ -1,6 +1,8 @@
 """`perf stat record` files in text mode: perf script's CPU/THREAD/VAL/ENA/RUN/TIME table,
-printed at each STAT_ROUND for every counter, per thread and cpu of its maps."""
+printed at each STAT_ROUND for every counter, per thread and cpu of its maps, with the
+values perf_stat_process_counter leaves there (perfdata/stat_counts.py)."""
 
+from perfscript.perfdata.stat_counts import process_counter
 from perfscript.session.stat_records import StatRecords, s32
 
 
@@ -9,6 +11,7 @@ class StatPrinter(StatRecords):
         super().__init__(session)
         self.write = write
         self.header_printed = False
+        self.bases = {}             # evsel index -> the last round's raw values
 
     def round(self, time):
         out = []
@@ -18,19 +21,13 @@ class StatPrinter(StatRecords):
             self.header_printed = True
         threads = self.threads or [-1]
         cpus = self.cpus or [-1]
+        keys = [(cpu, ti) for ti in range(len(threads)) for cpu in cpus]
         for ev in self.session.evsels:
             counts = self.counts.setdefault(ev.index, {})
-            for ti, pid in enumerate(threads):
-                for cpu in cpus:
-                    c = counts.get((cpu, ti))
-                    if c is None:
-                        c = counts[(cpu, ti)] = [0, 0, 0]
-                    if self.scale:
-                        # perf scales the stored counts in place at each round
-                        if c[2] == 0:
-                            c[0] = 0
-                        elif c[2] < c[1]:
-                            c[0] = int(c[0] * c[1] / c[2] + 0.5)
-                    out.append("%3d %8d %15d %15d %15d %15d %s\n" % (
-                        cpu, s32(pid), c[0], c[1], c[2], time, ev.name))
+            process_counter(counts, self.bases.setdefault(ev.index, {}), keys,
+                            self.aggr_mode, self.scale)
+            for cpu, ti in keys:
+                c = counts[(cpu, ti)]
+                out.append("%3d %8d %15d %15d %15d %15d %s\n" % (
+                    cpu, s32(threads[ti]), c[0], c[1], c[2], time, ev.name))
         self.write("".join(out))

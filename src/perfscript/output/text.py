@@ -12,13 +12,21 @@ from perfscript.names.branch_flags import sample_flags_disp
 from perfscript.names.mem_info import datasrc_decode
 from perfscript.names.regs import format_regs
 from perfscript.output import fields as FD
-from perfscript.output.fields import (ADDR, CODE_PAGE_SIZE, COMM, CPU, DATA_PAGE_SIZE,
-                                      DATA_SRC, DSO, EVNAME, INS_LAT, IP, IREGS, MISC,
-                                      PERIOD, PHYS_ADDR, PID, SYM, SYMOFF, TID, TIME, TOD,
-                                      TRACE, UREGS, WEIGHT, output_type)
+from perfscript.output.bpf_output import bpf_output_text
+from perfscript.output.branch_stack import branch_stack_text
+from perfscript.output.fields import (ADDR, BPF_OUTPUT, BRSTACK, BRSTACKINSN,
+                                      BRSTACKINSNLEN, BRSTACKOFF, BRSTACKSYM, CODE_PAGE_SIZE,
+                                      COMM, CPU, DATA_PAGE_SIZE, DATA_SRC, DSO, EVNAME,
+                                      INS_LAT, INSN, INSNLEN, IP, IREGS, METRIC, MISC, PERIOD,
+                                      PHYS_ADDR, PID, SRCCODE, SRCLINE, SYM, SYMOFF, SYNTH,
+                                      TID, TIME, TOD, TRACE, UREGS, WEIGHT, output_type)
+from perfscript.output.group_metrics import GroupMetrics
+from perfscript.output.insn_text import InsnText
 from perfscript.output.header import unit_number
 from perfscript.output.sideband import format_record
+from perfscript.output.source_lines import SourceLines
 from perfscript.output.stat import StatPrinter
+from perfscript.output.synth import synth_text
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import chain_entries
@@ -34,8 +42,11 @@ MAX_STACK = 127
 
 _GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
 # fields printed after the event name / body, in perf's order around the ip
-_TAIL_FIELDS = (DATA_SRC | WEIGHT | INS_LAT | IREGS | UREGS | PHYS_ADDR | DATA_PAGE_SIZE
-                | CODE_PAGE_SIZE)
+_LATE_FIELDS = (IREGS | UREGS | BRSTACK | BRSTACKSYM | BRSTACKOFF | BPF_OUTPUT | INSN | INSNLEN
+                | BRSTACKINSN | BRSTACKINSNLEN | PHYS_ADDR | DATA_PAGE_SIZE | CODE_PAGE_SIZE)
+# (synth and bpf-output are added per event: only their events print them)
+_TAIL_FIELDS = (DATA_SRC | WEIGHT | INS_LAT | SRCCODE | METRIC | _LATE_FIELDS) & ~BPF_OUTPUT
+SW_BPF_OUTPUT = 10
 FEAT_CLOCK_DATA = 29
 _TASK_RECORDS = (C.RECORD_FORK, C.RECORD_EXIT)
 # side-band records whose body names their task (the others: their sample_id trailer)
@@ -76,8 +87,10 @@ class TextOptions:
 
     def __init__(self, ns=False, use_callchain=True, max_stack=MAX_STACK, show_task=False,
                  show_mmap=False, show_switch=False, show_lost=False, reltime=False,
-                 deltatime=False):
+                 deltatime=False, full_source_path=False, max_blocks=0):
         self.ns = ns
+        self.full_source_path = full_source_path    # srcline: the whole file name
+        self.max_blocks = max_blocks                # brstackinsn: blocks printed (0: all)
         self.reltime = reltime          # times since the first line's
         self.deltatime = deltatime      # times since the previous line's
         self.use_callchain = use_callchain
@@ -147,6 +160,9 @@ class TextPrinter(Consumer):
         self.name_width = 0
         self._compiled = {}
         self._symcache = {}
+        self.source_lines = SourceLines(topts.full_source_path)
+        self._insn = None           # InsnText, GroupMetrics: made when a field needs them
+        self._metrics = None
         self._chains = LookupCache()
         self._data_src_width = 0
         self._first_time = self._prev_time = 0      # for --reltime / --deltatime
@@ -179,7 +195,7 @@ class TextPrinter(Consumer):
             if ev is None:
                 continue        # perf 6.1 accepts -F for a type the file does not have
             if spec.fields[t]:
-                spec.check_attr(ev, self.has_stat, self.has_auxtrace)
+                spec.check_attr(ev, self.has_stat, self.has_auxtrace, self._branch_types())
         if self.o.use_callchain:
             if evs and not any(ev.attr.sample_type & C.SAMPLE_CALLCHAIN for ev in evs):
                 self.o.use_callchain = False
@@ -189,6 +205,13 @@ class TextPrinter(Consumer):
                         ev.attr.sample_type & C.SAMPLE_CALLCHAIN:
                     spec.fields[FD.T_TRACE] |= IP | SYM | SYMOFF | DSO
                     break
+
+    def _branch_types(self):
+        """evlist__combined_branch_type."""
+        combined = 0
+        for ev in self.session.evsels:
+            combined |= ev.attr.branch_sample_type
+        return combined
 
     def prepare_evsel(self, ev):
         """Pipe mode: perf checks each event type's first event as its attr arrives."""
@@ -201,7 +224,7 @@ class TextPrinter(Consumer):
         if ev.attr.type >= 6 and ev.attr.type != C.TYPE_SYNTH:
             return
         if ev.attr.sample_type:
-            self.spec.check_attr(ev, self.has_stat, self.has_auxtrace)
+            self.spec.check_attr(ev, self.has_stat, self.has_auxtrace, self._branch_types())
         st = 0
         for e in self.session.evsels:
             st |= e.attr.sample_type
@@ -216,7 +239,12 @@ class TextPrinter(Consumer):
 
     # ------------------------------------------------------------ the line start
 
-    def _start(self, ev, s, thread, f, rtype=C.RECORD_SAMPLE):
+    def metric_line_start(self, ev, s, thread, f):
+        """The start of a `metric` line: perf prints it without a script, so with an empty
+        time of day."""
+        return self._start(ev, s, thread, f, tod=False)
+
+    def _start(self, ev, s, thread, f, rtype=C.RECORD_SAMPLE, tod=True):
         """perf_sample__fprintf_start: comm, pid/tid, [cpu], misc, tod, time."""
         parts = []
         if f & COMM:
@@ -236,7 +264,7 @@ class TextPrinter(Consumer):
         if f & MISC:
             parts.append(misc_letters(s.misc, rtype))
         if f & TOD:
-            parts.append(self._tod(s.time) + " ")
+            parts.append((self._tod(s.time) if tod else "") + " ")
         if f & TIME:
             t = s.time
             if self.o.reltime:
@@ -287,6 +315,10 @@ class TextPrinter(Consumer):
         if self.spec.print_flags:
             name += "  %-21s " % sample_flags_disp(0)
         tail = f & _TAIL_FIELDS
+        if ev.attr.type == C.TYPE_SYNTH:
+            tail |= f & SYNTH
+        if ev.attr.type == C.TYPE_SOFTWARE and ev.attr.config == SW_BPF_OUTPUT:
+            tail |= f & BPF_OUTPUT
         plan = LinePlan(f, fast, f & CPU, name, f & PERIOD, body, f & ADDR, f & IP, tail)
         self._compiled[ev.index] = plan
         return plan
@@ -320,6 +352,8 @@ class TextPrinter(Consumer):
         line += name
         if body is not None and s.raw_size:
             line += body(s.buf[s.raw_off:s.raw_off + s.raw_size])
+        if tail & SYNTH:
+            line += synth_text(ev, s)
         if addr:
             line += self._addr(ev, s, thread, f)
         if tail & (DATA_SRC | WEIGHT | INS_LAT):
@@ -332,9 +366,12 @@ class TextPrinter(Consumer):
                 line += "\n" + chain
             else:
                 line += " " + self._ip(s, thread, f)
-        if tail & ~(DATA_SRC | WEIGHT | INS_LAT):
-            line += self._late_fields(ev, s, tail)
-        self.write(line + "\n")
+        if tail & _LATE_FIELDS:
+            line += self._late_fields(ev, s, thread, tail, f)
+        line += "\n"
+        if tail & (SRCCODE | METRIC):
+            line += self._after_line(ev, s, thread, tail)
+        self.write(line)
 
     def _mem_fields(self, s, tail):
         """data_src (padded to the widest printed so far, like perf), weight, ins_lat."""
@@ -350,9 +387,9 @@ class TextPrinter(Consumer):
             text += "%16d" % (s.ins_lat & 0xFFFF)
         return text
 
-    def _late_fields(self, ev, s, tail):
-        """The fields perf prints after the ip/callchain: registers, physical address,
-        page sizes."""
+    def _late_fields(self, ev, s, thread, tail, f):
+        """The fields perf prints after the ip/callchain: registers, branch stack, BPF
+        output, instructions, physical address, page sizes."""
         text = ""
         attr = ev.attr
         if tail & IREGS and s.intr_regs:
@@ -363,6 +400,15 @@ class TextPrinter(Consumer):
             text += " ABI:%d %s" % (s.user_regs_abi,
                                     format_regs(self.session.arch, attr.sample_regs_user,
                                                 s.user_regs))
+        if tail & (BRSTACK | BRSTACKSYM | BRSTACKOFF) and s.branch_stack:
+            text += branch_stack_text(self.session, s, thread, f)
+        if tail & BPF_OUTPUT:
+            text += bpf_output_text(s.buf[s.raw_off:s.raw_off + s.raw_size]
+                                    if s.raw_size else b"")
+        if tail & (INSN | INSNLEN | BRSTACKINSN | BRSTACKINSNLEN):
+            if self._insn is None:
+                self._insn = InsnText(self)
+            text += self._insn.text(ev, s, thread, f)
         if tail & PHYS_ADDR:
             text += "%16x" % s.phys_addr
         if tail & DATA_PAGE_SIZE:
@@ -370,6 +416,32 @@ class TextPrinter(Consumer):
         if tail & CODE_PAGE_SIZE:
             text += " " + page_size_name(s.code_page_size)
         return text
+
+    def _after_line(self, ev, s, thread, tail):
+        """What perf prints after a sample's line: its source code line, the metrics of
+        its event group."""
+        text = ""
+        if tail & SRCCODE:
+            m, dso, addr = self.map_addr(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip)
+            code = self.source_lines.srccode(thread, m, dso, addr)
+            if code:
+                text += code + "\n"
+        if tail & METRIC:
+            if self._metrics is None:
+                self._metrics = GroupMetrics(self)
+            text += self._metrics.text(ev, s, thread)
+        return text
+
+    def map_addr(self, thread, cpumode, ip):
+        """(map, dso, map-relative address) of an address, as perf's thread__find_map."""
+        session = self.session
+        m = session.find_map(thread, cpumode, ip)
+        if m is None:
+            return None, None, ip
+        dso = session.dso_of(m, cpumode in (C.MISC_KERNEL, C.MISC_GUEST_KERNEL))
+        if dso is not None and not dso.kernel and not _identity_map(m):
+            return m, dso, dso.map_ip(ip, m.start, m.pgoff)
+        return m, dso, ip
 
     def _tod(self, t):
         """Time of day of a sample time, from the CLOCK_DATA reference point."""
@@ -400,7 +472,13 @@ class TextPrinter(Consumer):
         return text
 
     def _where(self, thread, cpumode, ip, f):
-        """(printed address, "sym+off (dso)" text) of an address, cached per map."""
+        """(printed address, "sym+off (dso)" text) of an address, cached per map; with
+        srcline, the text goes on with the address's source line on a line of its own."""
+        if f & SRCLINE:
+            addr, text = self._where(thread, cpumode, ip, f & ~SRCLINE)
+            m = self.session.find_map(thread, cpumode, ip)
+            line = self.source_lines.srcline(m, m.dso if m is not None else None, addr)
+            return addr, text + "\n  " + line if line else text
         session = self.session
         m = session.find_map(thread, cpumode, ip)
         key = (m, ip, f)

@@ -105,6 +105,7 @@ FORMAT_GROUP = 1 << 3
 FORMAT_LOST = 1 << 4
 
 # perf_event_attr.branch_sample_type bits that change the sample layout
+BRANCH_ANY = 1 << 3
 BRANCH_HW_INDEX = 1 << 17
 BRANCH_COUNTERS = 1 << 19
 

@@ -17,9 +17,9 @@ import sys
 import types
 
 from perfscript.perfdata import constants as C
-from perfscript.symbols.elffile import open_elf
+from perfscript.script.itrace_options import parse_itrace_options
+from perfscript.symbols.code import insn_at
 from perfscript.symbols.srcline import source_line, srcline
-from perfscript.symbols.x86_insn import MAX_INSN, insn_length
 
 _CAPSULE_NAME = b"perf_script_context"
 _new_capsule = ctypes.pythonapi.PyCapsule_New
@@ -54,9 +54,6 @@ def _user_location(session, thread, cpumode, ip):
     return dso, dso.map_ip(ip, m.start, m.pgoff)
 
 
-_IS64 = {}
-
-
 def sample_insn(engine):
     """perf_sample_insn: the bytes of the instruction at the sample's ip, or None."""
     got = _current_sample(engine)
@@ -68,21 +65,9 @@ def sample_insn(engine):
     if ip >= session.kernel_start():
         return None
     loc = _user_location(session, thread, C.MISC_USER, ip)
-    if loc is None or loc[0].runtime is None:
+    if loc is None:
         return None
-    path = loc[0].runtime
-    try:
-        with open(path, "rb") as f:
-            f.seek(loc[1])
-            code = f.read(MAX_INSN)
-    except (OSError, ValueError, OverflowError):
-        return None
-    is64 = _IS64.get(path)
-    if is64 is None:
-        img = open_elf(path)
-        is64 = _IS64[path] = img.is64 if img is not None else True
-    n = insn_length(code, is64) if code else None
-    return code[:n] if n else None
+    return insn_at(*loc)
 
 
 def sample_srcline(engine):
@@ -95,6 +80,28 @@ def sample_srcline(engine):
     if loc is None:
         return None
     return srcline(*loc)
+
+
+def set_itrace_options(engine, options):
+    """perf_set_itrace_options: perf takes instruction-trace options once (--itrace, or a
+    script's first call: parsed, 0 or -EINVAL); after that every call answers 1."""
+    if engine.itrace_options_set:
+        return 1
+    engine.itrace_options_set = True
+    # perf takes the string's UTF-8 form; without one it parses NULL (the defaults) and
+    # returns with the conversion's error still set
+    try:
+        if not isinstance(options, str):
+            raise TypeError("bad argument type for built-in operation")
+        options.encode("utf-8")
+    except (TypeError, UnicodeEncodeError) as e:
+        raise SystemError("<built-in function perf_set_itrace_options> returned a result "
+                          "with an exception set") from e
+    result = parse_itrace_options(options)
+    if result:
+        sys.stdout.flush()
+        sys.stderr.write("Bad Instruction Tracing options '%s'\n" % options)
+    return result
 
 
 def build_module(engine, capsule):
@@ -124,7 +131,7 @@ def build_module(engine, capsule):
 
     def perf_set_itrace_options(context, options):
         _check(context)
-        return -1
+        return set_itrace_options(engine, options)
 
     def perf_sample_srcline(context):
         _check(context)

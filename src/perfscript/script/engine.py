@@ -61,6 +61,7 @@ class ScriptEngine(Consumer):
             else None
         self.general_only = self.filter is not None or hide_callchain or max_stack is not None
         self.stat = None
+        self.itrace_options_set = False     # perf_set_itrace_options answers 1 once set
         self._symbol_walker = SymbolWalker()   # perf's "current field" lives across events
         self.decoders = {}        # event index -> its tracepoint field decoder
         self.defined = set()      # event indices whose define_* callbacks have run

@@ -222,17 +222,27 @@ def srcline(dso, addr):
     return found
 
 
+_sources = {}
+
+
+def source_file_lines(path):
+    """The lines of a source file as perf's srccode cache splits it: only the lines a
+    newline ends, without it (bytes); [] for a file it cannot read. Read once."""
+    lines = _sources.get(path)
+    if lines is None:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            data = b""
+        lines = _sources[path] = data.split(b"\n")[:-1]
+    return lines
+
+
 def source_line(path, line):
     """The text of a line of a source file without its newline, or None (perf's
     find_sourceline)."""
-    if line < 1:
+    lines = source_file_lines(path)
+    if not 1 <= line <= len(lines):
         return None
-    try:
-        with open(path, "rb") as f:
-            for n, text in enumerate(f, 1):
-                if n == line:
-                    return text.rstrip(b"\n").decode("utf-8", "replace")
-    except OSError:
-        return None
-    return None
-
+    return lines[line - 1].decode("utf-8", "replace")

@@ -174,3 +174,32 @@ def insn_length(code, is64=True):
     elif imm == "j":
         pos += 4 if is64 else imm_z
     return pos if pos <= end else None
+
+
+def is_branch(code, is64=True):
+    """Whether the instruction at the start of `code` transfers control, by perf's Intel PT
+    instruction classes (jumps, jcc/loop/jcxz, calls, returns, int/iret, syscall/sysret,
+    sysenter/sysexit, vmlaunch/vmresume); call only on an instruction insn_length knows."""
+    pos = 0
+    end = min(len(code), 15)
+    while pos < end and code[pos] in _LEGACY_PREFIXES:
+        pos += 1
+    if is64 and pos < end and 0x40 <= code[pos] <= 0x4F:
+        pos += 1
+    if pos >= end:
+        return False
+    op = code[pos]
+    nxt = code[pos + 1] if pos + 1 < end else None
+    if op in (0xC4, 0xC5, 0x62) and nxt is not None and (is64 or nxt >> 6 == 3):
+        return False                         # VEX / EVEX: never a branch
+    if op == 0x0F:
+        if nxt in (0x05, 0x07, 0x34, 0x35) or (nxt is not None and 0x80 <= nxt <= 0x8F):
+            return True
+        return nxt == 0x01 and pos + 2 < end and code[pos + 2] in (0xC2, 0xC3)
+    if 0x70 <= op <= 0x7F or 0xE0 <= op <= 0xE3:
+        return True
+    if op in (0xC2, 0xC3, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, 0xE8, 0x9A, 0xE9, 0xEA, 0xEB):
+        return True
+    if op == 0xFF and nxt is not None:
+        return (nxt >> 3) & 7 in (2, 3, 4, 5)
+    return False
