@@ -29,7 +29,7 @@ from perfscript.output.stat import StatPrinter
 from perfscript.output.synth import synth_text
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.callchain import chain_entries
+from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
 from perfscript.session.stat_records import STAT_RECORDS
@@ -537,9 +537,51 @@ class TextPrinter(Consumer):
         out = []
         where = self._where
         for cpumode, ip in chain_entries(ips, self.o.max_stack) or ():
+            if cpumode == MISC_USER_UNWOUND:
+                lines = self._inline_lines(thread, cpumode, ip, f)
+                if lines is not None:
+                    out.append(lines)
+                    continue
             addr, text = where(thread, cpumode, ip, f)
             out.append("\t%16x%s\n" % (addr, text))
         return "".join(out)
+
+    def _inline_lines(self, thread, cpumode, ip, f):
+        """An unwound frame's lines when perf shows inlined functions there (None: the
+        plain frame): one per entry, the frame symbol's own as usual, an inlined one as
+        "name+0x<frame offset>", its srcline, " (inlined)", without dso."""
+        session = self.session
+        key = (session.find_map(thread, cpumode, ip), ip, f, "inlined")
+        hit = self._symcache.get(key, False)
+        if hit is not False:
+            return hit
+        entries = session.inline_entries(thread, cpumode, ip)
+        lines = None
+        if entries is not None:
+            m, dso, sym, symoff = session.locate(thread, cpumode, ip)
+            addr, own = self._where(thread, cpumode, ip, f & ~SRCLINE)
+            where_line = None
+            out = []
+            for e in entries:
+                srcline = ""
+                if f & SRCLINE:
+                    # each entry's own source line (perf keeps it on the callchain node)
+                    line = e.srcline
+                    if not line:
+                        if where_line is None:
+                            where_line = self.source_lines.srcline(m, dso, addr) or ""
+                        line = where_line
+                    srcline = "\n  " + line if line else ""
+                if not e.inlined:
+                    out.append("\t%16x%s%s\n" % (addr, own, srcline))
+                    continue
+                text = ""
+                if f & SYM:
+                    text = " %s+0x%x" % (e.name, symoff) if f & SYMOFF else " " + e.name
+                out.append("\t%16x%s%s (inlined)\n" % (addr, text, srcline))
+            lines = "".join(out)
+        self._symcache[key] = lines
+        return lines
 
     # ------------------------------------------------------------ side band
 
