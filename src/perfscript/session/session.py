@@ -159,13 +159,17 @@ class Session:
 
     # ------------------------------------------------------------ processing
 
-    def process(self, consumer, batched=True):
+    def process(self, consumer, batched=True, ordered=True, observer=None):
         """Feed every record to `consumer` (a session.consumer.Consumer) in perf's order;
         call its `end()` when the input ends, also on a PerfDataError, which is then
         raised.
 
         Mapped, uncompressed files are ordered with NumPy a run of records at a time
         (`batched.py`); other input goes record by record. Both give the same order.
+        `ordered=False`: records in file order, as perf reads them without its ordering
+        (--show-round-events, --dump-unsorted-raw-trace). `observer(typ, misc, size, buf,
+        off, where, ev)` sees each record where perf dumps it with -D: user records when
+        read, the others when delivered (it makes the run record by record).
         """
         self.consumer = consumer
         self._sideband_types = frozenset(consumer.sideband_types)
@@ -173,8 +177,12 @@ class Session:
             self._prepare(ev)
         self.queue = OrderedQueue()
         walker = self.walker = RecordWalker(self.pd, self.features)
+        if observer is not None:
+            self._observe(observer)
         try:
-            if batched and can_batch(self):
+            if not ordered or observer is not None:
+                self._process_records(walker, ordered)
+            elif batched and can_batch(self):
                 self._process_batched(walker, consumer)
             elif batched and packed(self) and self._process_unpacked(consumer):
                 walker = self.walker
@@ -249,10 +257,41 @@ class Session:
             raise
         order.drain()
 
-    def _process_records(self, walker):
+    def _observe(self, observer):
+        """Show `observer` every record where perf's dump_event sees it (instance
+        attributes over the methods, so runs without an observer pay nothing)."""
+        deliver, immediate, finished = self._deliver, self._immediate, self._finished_round
+
+        def observed_deliver(item):
+            _, typ, ev, misc, size, buf, off, where = item
+            observer(typ, misc, size, buf, off, where, ev)
+            deliver(item)
+
+        def observed_immediate(typ, misc, size, buf, off, where):
+            observer(typ, misc, size, buf, off, where, None)
+            immediate(typ, misc, size, buf, off, where)
+
+        def observed_finished(typ, misc, size, buf, off, where, ordered):
+            observer(typ, misc, size, buf, off, where, None)
+            finished(typ, misc, size, buf, off, where, ordered)
+
+        self._deliver, self._immediate = observed_deliver, observed_immediate
+        self._finished_round = observed_finished
+
+    def _finished_round(self, typ, misc, size, buf, off, where, ordered):
+        """A FINISHED_ROUND record: the ordered records it releases, then the record
+        itself to a consumer that asked for it."""
+        if ordered:
+            for item in self.queue.finished_round():
+                self._deliver(item)
+        if typ in self._sideband_types:
+            self._sideband_now(typ, misc, size, buf, off, where)
+
+    def _process_records(self, walker, ordered=True):
         queue = self.queue
-        push = queue.push
         deliver = self._deliver
+        push = queue.push if ordered else deliver
+        finished_round = self._finished_round
         evsels = self.evsels
         for_sample = evsels.for_sample
         immediate = self._immediate
@@ -266,8 +305,7 @@ class Session:
                     ts = time_of(buf, off + tpos)[0] if tpos is not None else None
                 elif typ >= C.RECORD_USER_TYPE_START:
                     if typ == C.RECORD_FINISHED_ROUND:
-                        for item in queue.finished_round():
-                            deliver(item)
+                        finished_round(typ, misc, size, buf, off, where, ordered)
                     else:
                         immediate(typ, misc, size, buf, off, where)
                     continue
@@ -421,14 +459,7 @@ class Session:
         records, auxtrace errors."""
         if typ not in _HEADER_RECORDS:
             if typ in self._sideband_types:
-                try:
-                    rec = parse_record(typ, misc, buf, off, off + size, self.endian)
-                except struct.error:
-                    raise PerfDataError("record of type %d too short (%d bytes)"
-                                        % (typ, size), self.name, where) from None
-                if rec is not None:
-                    rec.sample = Sample()
-                    self.consumer.sideband(rec)
+                self._sideband_now(typ, misc, size, buf, off, where)
             return
         try:
             if typ == C.RECORD_HEADER_ATTR:
@@ -450,6 +481,17 @@ class Session:
         except struct.error:
             raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
                                 self.name, where) from None
+
+    def _sideband_now(self, typ, misc, size, buf, off, where):
+        """A record handed to the consumer as it is read (no trailer, no event)."""
+        try:
+            rec = parse_record(typ, misc, buf, off, off + size, self.endian)
+        except struct.error:
+            raise PerfDataError("record of type %d too short (%d bytes)"
+                                % (typ, size), self.name, where) from None
+        if rec is not None:
+            rec.sample = Sample()
+            self.consumer.sideband(rec)
 
     def _header_tracing_data(self, rec, buf, size, where):
         start = rec.offset + size       # the data follows the record

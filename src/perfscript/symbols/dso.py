@@ -4,6 +4,7 @@ Symbols load lazily, on the first lookup, like perf's map__find_symbol -> dso__l
 """
 
 import os
+import re
 
 from .buildid import build_ids_equal
 from .elffile import ELF_ERRORS, SHT_DYNSYM, SHT_SYMTAB, open_elf
@@ -13,6 +14,7 @@ from .symbol import Symbol
 from .table import SymbolTable
 
 _EMPTY = SymbolTable([])
+_JIT_MAP = re.compile(r"/tmp/perf-\s*([-+]?[0-9]+)")
 
 
 class Dso:
@@ -47,12 +49,26 @@ class Dso:
         return self._table
 
     @property
+    def short_name(self):
+        """perf's short name (dso__set_basename): the file's base name; a JIT map's is
+        `[JIT] tid N`."""
+        name = self.long_name
+        jit = _JIT_MAP.match(name)
+        if jit is not None:
+            return "[JIT] tid %d" % int(jit.group(1))
+        return os.path.basename(name)
+
+    @property
     def loaded(self):
         return self._table is not None
 
     def map_ip(self, ip, map_start, map_pgoff):
         """A sample address in this dso's symbol space (perf's map__map_ip)."""
         return (ip - map_start + map_pgoff) & 0xFFFFFFFFFFFFFFFF
+
+    def unmap_ip(self, addr, map_start, map_pgoff):
+        """An address of this dso's symbol space in the map (perf's map__unmap_ip)."""
+        return (addr + map_start - map_pgoff) & 0xFFFFFFFFFFFFFFFF
 
     def find(self, ip, map_start=0, map_pgoff=0):
         """(Symbol, offset of the address into it) or None."""
@@ -72,12 +88,16 @@ class IdentityDso(Dso):
     def map_ip(self, ip, map_start, map_pgoff):
         return ip
 
+    def unmap_ip(self, addr, map_start, map_pgoff):
+        return addr
+
 
 class KernelDso(IdentityDso):
     """``[kernel.kallsyms]``: symbols at run-time addresses; loading also fixes the map extent
     perf reports (first symbol start to last symbol end)."""
 
     kernel = True
+    short_name = "[kernel.kallsyms]"
 
     def __init__(self, build_id=None, loader=None):
         super().__init__("[kernel.kallsyms]", build_id, loader=loader)
@@ -101,6 +121,10 @@ class ModuleDso(Dso):
         self.module = self.name       # "[mod]": the key of its kallsyms symbols
         self._kernel = kernel
         self._rel_cache = {}
+
+    @property
+    def short_name(self):
+        return self.module
 
     @property
     def table(self):
