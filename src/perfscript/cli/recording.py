@@ -38,7 +38,11 @@ def make_resolver(opts):
         from perfscript.symbols.resolver import SymbolResolver
     except ImportError:
         return None
-    return SymbolResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"])
+    return SymbolResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"],
+                          demangle=opts.get("demangle", True),
+                          demangle_kernel=opts.get("demangle_kernel", False),
+                          show_kernel_path=opts.get("show_kernel_path", False),
+                          vmlinux=opts.get("vmlinux"))
 
 
 def header_options(opts, session, out=None):

@@ -48,7 +48,8 @@ def run(opts):
         perf_stdout.close()
         return 0
     script = find_script(opts["script"])
-    dump = RawDump(session, perf_stdout.write, opts["input"]) \
+    dump = RawDump(session, perf_stdout.write, opts["input"],
+                                      reads_sorted(opts)) \
         if opts["dump_raw_trace"] else None
     late = None         # perf meets a bad --time or --switch-on after trace_begin
     try:

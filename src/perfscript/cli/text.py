@@ -9,7 +9,8 @@ from perfscript.errors import PerfDataError
 from perfscript.output.fields import TOD, FieldsError, OutputSpec
 from perfscript.output.per_event_dump import PerEventDump
 from perfscript.output.raw_dump import RawDump
-from perfscript.output.text import FEAT_CLOCK_DATA, MAX_STACK, TextOptions, TextPrinter
+from perfscript.output.text import (FEAT_CLOCK_DATA, MAX_STACK, TextOptions, TextPrinter,
+                                    shown_records)
 from perfscript.perfdata.features import ClockData
 from perfscript.session.session import Session
 
@@ -41,12 +42,16 @@ def run(opts):
     say_verbose(opts, session)
     if header_options(opts, session):
         return 0
-    dump = RawDump(session, out.write, opts["input"]) if opts["dump_raw_trace"] else None
+    dump = RawDump(session, out.write, opts["input"], reads_sorted(opts),
+                   shown_records(topts)) if opts["dump_raw_trace"] else None
     sfilter = make_filter(opts, session, on_resolve=dump.resolved if dump else None)
-    if opts["per_event_dump"]:
-        printer = PerEventDump(session, spec, topts, sfilter, out, path)
-    else:
-        printer = TextPrinter(session, spec, topts, sfilter, out)
+    try:
+        if opts["per_event_dump"]:
+            printer = PerEventDump(session, spec, topts, sfilter, out, path)
+        else:
+            printer = TextPrinter(session, spec, topts, sfilter, out)
+    except OSError as e:
+        raise Refused(str(e)) from None
     if any(f & TOD for f in spec.fields.values()) and \
             not isinstance(session.features.get(FEAT_CLOCK_DATA), ClockData):
         raise Refused("Can't provide 'tod' time, missing clock data. Please record with "
@@ -58,6 +63,8 @@ def run(opts):
     except PerfDataError as e:
         error = e
     finally:
+        if dump is not None:
+            out.write(dump.flush_tail())
         out.flush()
     if opts["per_event_dump"]:
         printer.close()

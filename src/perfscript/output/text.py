@@ -163,7 +163,7 @@ class TextPrinter(Consumer):
         self.has_auxtrace = FEAT_AUXTRACE in session.pd.feature_sections
         self.pipe = bool(session.pd.pipe)
         self._seen_types = set()
-        self.sideband_types = STAT_RECORDS | _shown_records(topts)
+        self.sideband_types = STAT_RECORDS | shown_records(topts)
         if not self.pipe:
             self._check_output_opt()
         self._batch_lines = BatchLines(self)
@@ -515,7 +515,7 @@ class TextPrinter(Consumer):
         return loc[2].name, loc[3]
 
 
-def _shown_records(topts):
+def shown_records(topts):
     """The side-band records the --show-*-events options print."""
     shown = set()
     if topts.show_task:

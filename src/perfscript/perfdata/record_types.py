@@ -237,10 +237,12 @@ class CpuMapRecord(Record):
 
     def __init__(self, typ, misc, buf, off, body_end, e):
         self._init(typ, misc, off)
-        self.cpus = self._cpus(buf, off, body_end - off, e)
+        self.cpus = self.cpus_of(buf, off, body_end - off, e)
 
     @staticmethod
-    def _cpus(buf, off, size, e):
+    def cpus_of(buf, off, size, e):
+        """The cpus of a cpu map's data at buf[off + 8:off + size] (a CPU_MAP record's
+        body, or an EVENT_UPDATE's cpus after 8 bytes of padding)."""
         kind = struct.unpack_from(e + "H", buf, off + 8)[0]
         if kind == 0:
             nr = struct.unpack_from(e + "H", buf, off + 10)[0]

@@ -22,6 +22,7 @@ from perfscript.session.ordering import OrderedQueue
 from perfscript.session.threads import ThreadTable
 
 _KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
+KSYMBOL_UNREGISTER = 1          # PERF_RECORD_KSYMBOL_FLAGS_UNREGISTER
 # perf's anonymous / dso-less memory names (map.c is_anon_memory, is_no_dso_memory)
 ANON_NAMES = ("//anon", "[heap]")
 ANON_PREFIXES = ("/dev/zero", "/anon_hugepage", "[stack", "/SYSV")
@@ -441,6 +442,23 @@ class Session:
     def _lost_samples(self, rec):
         self.lost_samples += rec.lost
 
+    def _ksymbol(self, rec):
+        """perf's machine__process_ksymbol: kernel code (BPF) gets a map and a symbol;
+        unregistered, its map goes."""
+        m = self.kernel_maps.find(rec.addr)
+        if rec.flags & KSYMBOL_UNREGISTER:
+            if m is not None and not m.filename.startswith("[kernel.kallsyms]"):
+                self.kernel_maps.remove(m)
+            return
+        if self.resolver is None:
+            return
+        if m is None:
+            m = Map(rec.addr, (rec.addr + rec.len) & 0xFFFFFFFFFFFFFFFF, 0, rec.name)
+            m.dso = self.resolver.ksymbol_dso(rec.name)
+            self.kernel_maps.insert(m)
+        self.resolver.add_ksymbol(self.dso_of(m, True), rec.addr - m.start + m.pgoff,
+                                  rec.len, rec.name)
+
     # what each record type changes in the session's state (types not listed: nothing)
     _APPLY = {
         C.RECORD_MMAP: _mmap,
@@ -450,6 +468,7 @@ class Session:
         C.RECORD_EXIT: _exit,
         C.RECORD_LOST: _lost,
         C.RECORD_LOST_SAMPLES: _lost_samples,
+        C.RECORD_KSYMBOL: _ksymbol,
     }
 
     # ------------------------------------------------------------ records read at once

@@ -7,6 +7,7 @@ import os
 import re
 
 from .buildid import build_ids_equal
+from .demangle import demangle
 from .elffile import ELF_ERRORS, SHT_DYNSYM, SHT_SYMTAB, open_elf
 from .elfsyms import load_elf_symbols
 from .kallsyms import module_name
@@ -82,6 +83,28 @@ class Dso:
         return "<%s %s %s>" % (type(self).__name__, self.name, self.build_id or "-")
 
 
+class KsymbolDso(Dso):
+    """Kernel code a PERF_RECORD_KSYMBOL announced (a BPF program, a trampoline): its
+    symbols come from those records, at offsets from its map's start."""
+
+    kernel = True
+
+    def __init__(self, name):
+        super().__init__(name)
+        if name.startswith(("bpf_trampoline_", "bpf_dispatcher_")):
+            self.long_name = ""         # perf's BPF image dsos have no file name
+        self._symbols = []
+        self._table = _EMPTY
+
+    def add_symbol(self, start, size, name):
+        """perf's dso__insert_symbol of a ksymbol (one at a start is enough)."""
+        syms = [s for s in self._symbols if s.start != start]
+        syms.append(Symbol(start, start + size, 1, name))
+        syms.sort(key=lambda s: s.start)
+        self._symbols = syms
+        self._table = SymbolTable(syms)
+
+
 class IdentityDso(Dso):
     """A dso whose symbols are absolute addresses (the kernel, JIT perf-PID.map files)."""
 
@@ -145,7 +168,7 @@ class ModuleDso(Dso):
         return rel, ip - sym.start
 
 
-def load_user_symbols(dso, candidates, symfs=""):
+def load_user_symbols(dso, candidates, symfs="", shown=demangle):
     """perf's dso__load for a user dso: the first candidate with .symtab gives the symbols, the
     first with .dynsym is the runtime image; a candidate whose build id differs is skipped."""
     if not dso.build_id and os.path.isfile(dso.long_name):
@@ -182,7 +205,7 @@ def load_user_symbols(dso, candidates, symfs=""):
         return None
     dso.symsrc = syms.path
     dso.runtime = runtime.path
-    return SymbolTable(load_elf_symbols(syms, runtime))
+    return SymbolTable(load_elf_symbols(syms, runtime, shown))
 
 
 def load_perf_map(dso):

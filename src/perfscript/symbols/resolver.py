@@ -5,7 +5,9 @@ import os
 
 from . import locate
 from .buildid import build_ids_equal, kernel_build_id, normalize
-from .dso import (Dso, IdentityDso, KernelDso, ModuleDso, load_perf_map, load_user_symbols)
+from .demangle import demangle as demangle_name
+from .dso import (Dso, IdentityDso, KernelDso, KsymbolDso, ModuleDso, load_perf_map,
+                  load_user_symbols)
 from .elffile import open_elf
 from .kallsyms import function_start, parse_kallsyms, read_kallsyms, split_kallsyms
 from .own_vdso import own_vdso_path
@@ -30,8 +32,14 @@ class SymbolResolver:
     """
 
     def __init__(self, kallsyms=None, symfs=None, debug_dir="~/.debug",
-                 proc_kallsyms=None, kernel_notes="/sys/kernel/notes"):
+                 proc_kallsyms=None, kernel_notes="/sys/kernel/notes", demangle=True,
+                 demangle_kernel=False, show_kernel_path=False, vmlinux=None):
         self.kallsyms = kallsyms
+        self.vmlinux = vmlinux
+        # how an ELF symbol name is shown, in user dsos and in the kernel's (vmlinux)
+        self.shown = demangle_name if demangle else _as_is
+        self.shown_kernel = demangle_name if demangle_kernel else _as_is
+        self.show_kernel_path = show_kernel_path
         self.symfs = symfs or ""
         self.debug_dir = os.path.expanduser(debug_dir)
         if proc_kallsyms is None:
@@ -55,8 +63,15 @@ class SymbolResolver:
         key = (filename, build_id or "")
         dso = self._dsos.get(key)
         if dso is None:
-            dso = self._new_dso(filename, build_id)
+            dso = self._shown_name(self._new_dso(filename, build_id))
             self._dsos[key] = dso
+        return dso
+
+    def _shown_name(self, dso):
+        """--show-kernel-path: perf prints a dso's long name (its path) where it prints
+        the name."""
+        if self.show_kernel_path:
+            dso.name = dso.long_name
         return dso
 
     def _new_dso(self, filename, build_id):
@@ -69,6 +84,21 @@ class SymbolResolver:
             return Dso(filename, build_id)  # [heap], [stack], //anon ...: no symbols
         return Dso(filename, build_id, loader=self._load_user)
 
+    def ksymbol_dso(self, name):
+        """The dso of kernel code a KSYMBOL record announced (one per name)."""
+        key = ("ksymbol", name)
+        dso = self._dsos.get(key)
+        if dso is None:
+            dso = self._dsos[key] = self._shown_name(KsymbolDso(name))
+        return dso
+
+    @staticmethod
+    def add_ksymbol(dso, start, size, name):
+        """A KSYMBOL's symbol, at `start` in `dso`'s space (one landing in a module or the
+        kernel itself is not kept)."""
+        if isinstance(dso, KsymbolDso):
+            dso.add_symbol(start, size, name)
+
     def _read_debuglink(self, path):
         img = open_elf(path)
         return img.debuglink() if img is not None else None
@@ -77,7 +107,7 @@ class SymbolResolver:
         def candidates(d):
             return locate.user_candidates(d.long_name, d.build_id, self.symfs, self.debug_dir,
                                           self._read_debuglink)
-        return load_user_symbols(dso, candidates, self.symfs)
+        return load_user_symbols(dso, candidates, self.symfs, self.shown)
 
     def _load_vdso(self, dso):
         def candidates(d):
@@ -87,7 +117,7 @@ class SymbolResolver:
                 if own is not None:
                     paths.append(own)
             return paths
-        return load_user_symbols(dso, candidates)
+        return load_user_symbols(dso, candidates, shown=self.shown)
 
     def dso_for_map(self, m, kernel=False):
         """The dso for a session map (``filename``, ``build_id``, ``pgoff``): the kernel for
@@ -139,7 +169,7 @@ class SymbolResolver:
             dso = ModuleDso(filename, build_id, kernel)
             if named_by_path:
                 dso.name = filename
-            self._dsos[key] = dso
+            self._dsos[key] = self._shown_name(dso)
         return dso
 
     def kallsyms_path(self, build_id, text_size=None):
@@ -204,6 +234,10 @@ class SymbolResolver:
         if text is None:
             return None
         return _text_size(text)
+
+
+def _as_is(name):
+    return name
 
 
 def _text_size(text):
