@@ -33,7 +33,7 @@ def check_owner(opts):
                       % path)
 
 
-def make_resolver(opts):
+def make_resolver(opts, text=False):
     try:
         from perfscript.symbols.resolver import SymbolResolver
     except ImportError:
@@ -41,7 +41,7 @@ def make_resolver(opts):
     return SymbolResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"],
                           demangle=opts.get("demangle", True),
                           demangle_kernel=opts.get("demangle_kernel", False),
-                          show_kernel_path=opts.get("show_kernel_path", False),
+                          show_kernel_path=text and opts.get("show_kernel_path", False),
                           vmlinux=opts.get("vmlinux"))
 
 

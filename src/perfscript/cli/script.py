@@ -26,6 +26,9 @@ _TEXT_ONLY = (("ns", "--ns"),
               ("show_bpf_events", "--show-bpf-events"),
               ("show_text_poke_events", "--show-text-poke-events"),
               ("show_round_events", "--show-round-events"),
+              # perf 6.1 names a callchain entry's dso by its path then, but not the
+              # sample's: script/sample_dict.py would have to tell them apart
+              ("show_kernel_path", "--show-kernel-path"),
               ("reltime", "--reltime"), ("deltatime", "--deltatime"))
 
 

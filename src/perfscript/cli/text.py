@@ -38,7 +38,7 @@ def run(opts):
                         show_text_poke=opts["show_text_poke_events"],
                         show_round=opts["show_round_events"])
     path = opts.get("input") or "perf.data"
-    session = Session(path, make_resolver(opts), warn=stderr_line)
+    session = Session(path, make_resolver(opts, text=True), warn=stderr_line)
     say_verbose(opts, session)
     if header_options(opts, session):
         return 0

@@ -573,12 +573,18 @@ class Session:
             dso = m.dso = self.resolver.dso_for_map(m, kernel)
             extent = getattr(dso, "map_extent", None)
             if kernel and extent is not None:
-                # loading kallsyms moves the kernel map to its first/last symbol
+                # loading kallsyms moves the kernel map to its first/last symbol (a
+                # vmlinux: to its .text, its other sections get maps of their own)
                 start, end = extent(m.start, m.end)
-                if (start, end) != (m.start, m.end):
+                pgoff = dso.map_pgoff(m.pgoff)
+                if (start, end, pgoff) != (m.start, m.end, m.pgoff):
                     self.kernel_maps.remove(m)
-                    m.start, m.end = start, end
+                    m.start, m.end, m.pgoff = start, end, pgoff
                     self.kernel_maps.insert(m)
+                for start, end, pgoff, part in dso.section_maps:
+                    sm = Map(start, end, pgoff, part.name)
+                    sm.dso = part
+                    self.kernel_maps.insert(sm)
         return dso
 
     def locate(self, thread, cpumode, addr):

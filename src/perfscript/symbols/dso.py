@@ -115,6 +115,17 @@ class IdentityDso(Dso):
         return addr
 
 
+class KernelSectionDso(Dso):
+    """A vmlinux section other than .text (`[kernel.kallsyms].init.text`...): perf gives
+    it a map and a dso of its own; symbols at file offsets."""
+
+    kernel = True
+
+    def __init__(self, name, long_name, table):
+        super().__init__(name, long_name=long_name)
+        self._table = table
+
+
 class KernelDso(IdentityDso):
     """``[kernel.kallsyms]``: symbols at run-time addresses; loading also fixes the map extent
     perf reports (first symbol start to last symbol end)."""
@@ -125,13 +136,33 @@ class KernelDso(IdentityDso):
     def __init__(self, build_id=None, loader=None):
         super().__init__("[kernel.kallsyms]", build_id, loader=loader)
         self.modules = {}
+        self.extent = None          # a vmlinux's .text (start, end, pgoff)
+        self.section_maps = []      # (start, end, pgoff, dso) of its other sections
+
+    def map_ip(self, ip, map_start, map_pgoff):
+        if self.extent is not None:         # a vmlinux: symbols at file offsets
+            return (ip - map_start + map_pgoff) & 0xFFFFFFFFFFFFFFFF
+        return ip
+
+    def unmap_ip(self, addr, map_start, map_pgoff):
+        if self.extent is not None:
+            return (addr + map_start - map_pgoff) & 0xFFFFFFFFFFFFFFFF
+        return addr
 
     def map_extent(self, mmap_start, mmap_end):
-        """The kernel map's (start, end) as perf reports it once symbols are loaded."""
+        """The kernel map's (start, end) as perf has it once symbols are loaded:
+        kallsyms' first to last symbol, or a vmlinux's .text."""
         table = self.table
+        if self.extent is not None:
+            return self.extent[:2]
         if len(table):
             return table.first.start, table.last.end
         return mmap_start, mmap_end
+
+    def map_pgoff(self, mmap_pgoff):
+        """The kernel map's pgoff once symbols are loaded (a vmlinux: its .text's file
+        offset)."""
+        return self.extent[2] if self.extent is not None else mmap_pgoff
 
 
 class ModuleDso(Dso):

@@ -25,7 +25,7 @@ STV_INTERNAL = 1
 STV_HIDDEN = 2
 
 
-def _keep(st_name, info, other, shndx):
+def keep_symbol(st_name, info, other, shndx):
     """(keep, is_label): functions, ifuncs, objects, and visible typeless labels."""
     stype = info & 0xF
     if st_name == 0 or shndx == SHN_UNDEF:
@@ -42,7 +42,7 @@ def _load_pass(out, syms, runtime, table, shown=demangle):
     arm = syms.e_machine in (EM_ARM, EM_AARCH64)
     n = 0
     for st_name, raw, value, size, info, other, shndx in syms.iter_symbols(table):
-        keep, is_label = _keep(st_name, info, other, shndx)
+        keep, is_label = keep_symbol(st_name, info, other, shndx)
         if not keep:
             continue
         if arm and raw[:1] == b"$" and raw[1:2] in (b"a", b"d", b"t", b"x") and raw[2:3] in (b"", b"."):

@@ -6,12 +6,13 @@ import os
 from . import locate
 from .buildid import build_ids_equal, kernel_build_id, normalize
 from .demangle import demangle as demangle_name
-from .dso import (Dso, IdentityDso, KernelDso, KsymbolDso, ModuleDso, load_perf_map,
-                  load_user_symbols)
+from .dso import (Dso, IdentityDso, KernelDso, KernelSectionDso, KsymbolDso, ModuleDso,
+                  load_perf_map, load_user_symbols)
 from .elffile import open_elf
 from .kallsyms import function_start, parse_kallsyms, read_kallsyms, split_kallsyms
 from .own_vdso import own_vdso_path
 from .table import SymbolTable
+from .vmlinux import load_vmlinux
 
 VDSO_NAMES = ("[vdso]", "[vdso32]", "[vdsox32]")
 
@@ -41,7 +42,9 @@ class SymbolResolver:
         self.shown_kernel = demangle_name if demangle_kernel else _as_is
         self.show_kernel_path = show_kernel_path
         self.symfs = symfs or ""
-        self.debug_dir = os.path.expanduser(debug_dir)
+        # perf's --symfs also moves its build-id cache to DIR/.debug
+        self.debug_dir = os.path.join(symfs, ".debug") if symfs else \
+            os.path.expanduser(debug_dir)
         if proc_kallsyms is None:
             proc_kallsyms = os.environ.get(PROC_KALLSYMS_ENV)
             if proc_kallsyms:
@@ -199,6 +202,8 @@ class SymbolResolver:
         return None
 
     def _load_kernel(self, dso, ref_reloc, text_size=None):
+        if self.vmlinux is not None and not self.kallsyms:
+            return self._load_vmlinux(dso, ref_reloc)
         path = self.kallsyms_path(dso.build_id, text_size)
         if path is None:
             return None
@@ -216,6 +221,23 @@ class SymbolResolver:
         dso.modules = modules
         dso.symsrc = path
         return SymbolTable(kernel)
+
+    def _load_vmlinux(self, dso, ref_reloc):
+        """-k/--vmlinux: that file and only it (a relative path is under --symfs)."""
+        path = self.vmlinux
+        if not path.startswith("/") and self.symfs:
+            path = os.path.join(self.symfs, path)
+        found = load_vmlinux(path, dso.build_id, ref_reloc, self.shown_kernel)
+        if found is None:
+            return None
+        dso.long_name = self.vmlinux
+        dso.symsrc = path
+        dso.extent = found.extent
+        for name, start, end, pgoff, table in found.sections:
+            part = KernelSectionDso(dso.short_name + name, self.vmlinux, table)
+            dso.section_maps.append((start, end, pgoff, self._shown_name(part)))
+        self._shown_name(dso)
+        return found.table
 
     def _kallsyms_text(self, path):
         """A kallsyms file's bytes (None if unreadable); the last one read is kept, as a
