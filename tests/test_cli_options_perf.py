@@ -2,8 +2,8 @@
 
 Each check of tests/data/recordings/opts/expected/checks.json runs perfscript the way
 mkrefs_opts.py ran the real `perf script`: in a scratch directory holding a copy of the
-recording, the kernel symbols as `kallsyms`, dump_args.py, the test vmlinux files and the
-symfs; stdout, then every `*.dump` file written (--per-event-dump), must be byte-identical
+recording, the kernel symbols as `kallsyms`, dump_args.py, the test vmlinux files (also in
+the symfs) and the symfs; stdout, then every `*.dump` file written (--per-event-dump), must be byte-identical
 to perf's, and the exit status the same. option_words.json holds perf's verdict on every
 prefix of every long option (and its `no-` form); the parser must reach the same one.
 """
@@ -46,9 +46,10 @@ def _scratch(tmp_path, check, kallsyms):
                     tmp_path / os.path.basename(check["recording"]))
     shutil.copyfile(kallsyms, tmp_path / "kallsyms")
     shutil.copyfile(os.path.join(RECORDINGS, "dump_args.py"), tmp_path / "dump_args.py")
-    for name in ("vmlinux", "vmlinux-other"):
-        shutil.copyfile(os.path.join(OPTS, name), tmp_path / name)
     shutil.copytree(os.path.join(OPTS, "symfs"), tmp_path / "symfs")
+    for name in ("vmlinux", "vmlinux-other"):       # -k NAME is read under --symfs
+        shutil.copyfile(os.path.join(OPTS, name), tmp_path / name)
+        shutil.copyfile(os.path.join(OPTS, name), tmp_path / "symfs" / name)
 
 
 def _transcript(stdout, directory):

@@ -6,8 +6,9 @@
 
 Each check runs `perf script -i NAME ARGS` twice (the two runs must agree) in a scratch
 directory holding a copy of the recording (so -D prints `@NAME` and --per-event-dump writes
-NAME.EVENT.dump there), the kernel symbols as `kallsyms`, `dump_args.py`, `vmlinux`,
-`vmlinux-other` and `symfs/`. The stored output is stdout, then each dump file perf wrote,
+NAME.EVENT.dump there), the kernel symbols as `kallsyms`, `dump_args.py`, `vmlinux` and
+`vmlinux-other` (also under `symfs/`, where perf reads a relative -k path when --symfs is
+given) and `symfs/`. The stored output is stdout, then each dump file perf wrote,
 as `== FILE ==` and its bytes; with perf's exit status in expected/checks.json.
 
 Kernel symbols. Checks of the recordings one directory up use that directory's kallsyms
@@ -151,6 +152,8 @@ CHECKS = [
                                                    "--kallsyms", "{KS}",
                                                    "--show-kernel-path", "-G"]),
     ("nobid.vmlinux-other", "opts/nobid.data", ["--symfs", "symfs", "-k", "vmlinux-other"]),
+    ("sideband.vmlinux", "opts/sideband.data", ["-k", "vmlinux", "--show-kernel-path",
+                                                "--show-bpf-events"]),
     ("nobid.vmlinux-other-path", "opts/nobid.data", ["--symfs", "symfs", "-k",
                                                      "vmlinux-other", "--show-kernel-path",
                                                      "-G"]),
@@ -203,11 +206,12 @@ def scratch_for(recording, kallsyms, vmlinux_dir):
                     os.path.join(d, os.path.basename(recording)))
     shutil.copyfile(kallsyms, os.path.join(d, "kallsyms"))
     shutil.copyfile(os.path.join(RECORDINGS, "dump_args.py"), os.path.join(d, "dump_args.py"))
+    shutil.copytree(os.path.join(HERE, "symfs"), os.path.join(d, "symfs"))
     for name in ("vmlinux", "vmlinux-other"):
         src = os.path.join(vmlinux_dir, name)
-        if os.path.exists(src):
+        if os.path.exists(src):     # -k NAME is read under --symfs when one is given
             shutil.copyfile(src, os.path.join(d, name))
-    shutil.copytree(os.path.join(HERE, "symfs"), os.path.join(d, "symfs"))
+            shutil.copyfile(src, os.path.join(d, "symfs", name))
     return d
 
 
