@@ -70,20 +70,21 @@ script arguments that start with '-'. Options perfscript refuses say why (see RE
 # kinds of options, as perf's parse-options types them
 BOOL, INCR, STRING, CALLBACK, NOARG, OPTARG, INT, UINT = range(8)
 
-_HW_TRACE = ("it decodes hardware instruction traces (Intel PT, CoreSight, Arm SPE AUX "
-             "data), which perfscript does not read")
-_DLFILTER = ("it loads a native shared object through perf's dlfilter C ABI "
+# what is said of a refused option, after its name
+_HW_TRACE = ("is refused: it decodes hardware instruction traces (Intel PT, CoreSight, Arm "
+             "SPE AUX data), which perfscript does not read")
+_DLFILTER = ("is refused: it loads a native shared object through perf's dlfilter C ABI "
              "(perf_dlfilter_fns); perfscript runs no native filter code")
-_GUEST = ("it reads a KVM guest's kernel and modules; perfscript resolves host samples "
-          "only (perf drops guest samples without it)")
-_NOT_YET = "it is not supported yet"
-_CRASH = "perf 6.1 crashes on it (a NULL value)"
+_GUEST = ("is refused: it reads a KVM guest's kernel and modules; perfscript resolves host "
+          "samples only (perf drops guest samples without it)")
+_NOT_YET = "is not supported yet"
+_CRASH = "is refused: perf 6.1 crashes on it (a NULL value)"
 
 
 class Option(NamedTuple):
     """One row of perf's option table: its names, its kind, the opts key it sets, and
-    why perfscript refuses it (None: supported). `refuse_unset`: why only --no-NAME is
-    refused."""
+    what is said when perfscript refuses it (None: supported). `refuse_unset`: the same
+    for --no-NAME only."""
     short: str | None
     long: str
     kind: int
@@ -122,7 +123,8 @@ OPTIONS = (
     Option(None, "call-trace", OPTARG, "call_trace", _HW_TRACE),
     Option(None, "call-ret-trace", OPTARG, "call_ret_trace", _HW_TRACE),
     Option(None, "graph-function", STRING, "graph_function",
-           "it selects calls of --call-trace/--call-ret-trace, which " + _HW_TRACE),
+           "is refused: it selects calls of --call-trace/--call-ret-trace, which decode "
+           "hardware instruction traces perfscript does not read"),
     Option(None, "stop-bt", STRING, "stop_bt", _NOT_YET),
     Option("C", "cpu", STRING, "cpu"),
     Option("c", "comms", STRING, "comms"),
@@ -158,8 +160,8 @@ OPTIONS = (
     Option(None, "guestmodules", STRING, "guestmodules", _GUEST),
     Option(None, "guest-code", BOOL, "guest_code", _GUEST),
     Option(None, "stitch-lbr", BOOL, "stitch_lbr",
-           "it stitches LBR call stacks (perf record --call-graph lbr), a hardware "
-           "feature perfscript could not test against perf"),
+           "is refused: it stitches LBR call stacks (perf record --call-graph lbr), a "
+           "hardware feature perfscript could not test against perf"),
     Option(None, "switch-on", STRING, "switch_on"),
     Option(None, "switch-off", STRING, "switch_off"),
     Option(None, "show-on-off-events", BOOL, "show_on_off_events"),
@@ -286,7 +288,7 @@ class _Reader:
         if unset and value_given:
             raise UsageError("option `%s' takes no value" % label)
         if opt.refuse is not None or (unset and opt.refuse_unset is not None):
-            raise UsageError("option '%s' is refused: %s" % (
+            raise UsageError("option '%s' %s" % (
                 spelled, opt.refuse if opt.refuse is not None else opt.refuse_unset))
         if value_given and opt.kind in _TAKES_NO_VALUE:
             raise UsageError("option `%s' takes no value" % label)
