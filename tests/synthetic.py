@@ -8,7 +8,9 @@ SAMPLE_ID_ALL = 1 << 18
 
 def build_perf_data(events):
     """events: ('s', time) sample, ('c', time) COMM, ('r',) FINISHED_ROUND,
-    ('a', fmt, time, msg) AUXTRACE_ERROR, ('l', time, lost) LOST_SAMPLES."""
+    ('a', fmt, time, msg) AUXTRACE_ERROR, ('l', time, lost) LOST_SAMPLES,
+    ('p', time, addr, old, new) TEXT_POKE, ('k', time, addr, len, flags, name) KSYMBOL,
+    ('m', time, start, len, pgoff, name) a kernel MMAP (pid -1)."""
     attr = bytearray(64)
     struct.pack_into("<IIQQQQQ", attr, 0, 1, 64, 0, 1, SAMPLE_TID | SAMPLE_TIME, 0,
                      SAMPLE_ID_ALL)
@@ -18,6 +20,21 @@ def build_perf_data(events):
             data += struct.pack("<IHHIIQ", 9, 2, 24, 1, tid, ev[1])
         elif ev[0] == "c":
             data += struct.pack("<IHHII8sIIQ", 3, 0, 40, 1, tid, b"c%d" % tid, 1, tid, ev[1])
+        elif ev[0] == "p":
+            _, t, addr, old, new = ev
+            body = struct.pack("<QHH", addr, len(old), len(new)) + old + new
+            body += bytes(-len(body) % 8) + struct.pack("<IIQ", 1, tid, t)
+            data += struct.pack("<IHH", 20, 1, 8 + len(body)) + body
+        elif ev[0] == "k":
+            _, t, addr, size, flags, name = ev
+            body = struct.pack("<QIHH", addr, size, 1, flags) + name + b"\0"
+            body += bytes(-len(body) % 8) + struct.pack("<IIQ", 1, tid, t)
+            data += struct.pack("<IHH", 17, 0, 8 + len(body)) + body
+        elif ev[0] == "m":
+            _, t, start, size, pgoff, name = ev
+            body = struct.pack("<iIQQQ", -1, 0, start, size, pgoff) + name + b"\0"
+            body += bytes(-len(body) % 8) + struct.pack("<IIQ", 0xffffffff, 0xffffffff, t)
+            data += struct.pack("<IHH", 1, 1, 8 + len(body)) + body
         elif ev[0] == "l":
             data += struct.pack("<IHHQIIQ", 13, 0, 32, ev[2], 1, tid, ev[1])
         elif ev[0] == "a":

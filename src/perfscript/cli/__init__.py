@@ -60,6 +60,7 @@ def _readable_file(path):
 def perf_script(argv):
     """perf script's command line: text output, -s, -g python or -l."""
     from perfscript.cli.options import USAGE, default_input, parse_args
+    from perfscript.cli.recording import check_owner
     opts = parse_args(argv)
     if opts.get("help"):
         sys.stdout.write(USAGE)
@@ -67,19 +68,23 @@ def perf_script(argv):
     if opts.get("version"):
         sys.stdout.write("perfscript %s\n" % __version__)
         return 0
+    if opts.get("list"):            # perf lists as it reads -l, before anything else
+        from perfscript.cli.installed import list_scripts
+        return list_scripts()
+    if opts["dump_unsorted_raw_trace"]:
+        opts["dump_raw_trace"] = True
+    for name in (opts["vmlinux"], opts["kallsyms"]):        # symbol__validate_sym_arguments
+        if name is not None and not _readable_file(name):
+            raise Refused("Invalid file: %s" % name)
     if opts.get("reltime") and opts.get("deltatime"):
         raise Refused("reltime and deltatime - the two don't get along well. Please limit "
                       "to --reltime or --deltatime.")
-    if opts["kallsyms"] is not None and not _readable_file(opts["kallsyms"]):
-        raise Refused("Invalid file: %s" % opts["kallsyms"])
     if not opts["input"]:
         opts["input"] = default_input()
+    check_owner(opts)
     if opts.get("gen_script"):
         from perfscript.cli import gen
         return gen.run(opts)
-    if opts.get("list"):
-        from perfscript.cli.installed import list_scripts
-        return list_scripts()
     if not opts["script"]:
         if opts["script_args"]:
             raise UsageError("unknown argument '%s'" % opts["script_args"][0])

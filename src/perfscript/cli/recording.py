@@ -1,10 +1,15 @@
-"""What text mode and script mode do alike with the recording they read: its symbol
-resolver, --header, the sample filter, and what is said after the last event."""
+"""What text mode and script mode do alike with the recording they read: who may read
+it, its symbol resolver, --header, the sample filter, and what is said after the last
+event."""
 
+import os
 import sys
 
+from perfscript.cli.exits import Refused
 from perfscript.perfdata import constants as C
-from perfscript.session.filters import FilterError, SampleFilter
+from perfscript.session.filters import (EventSwitch, FilterError, OrderCheck, SampleFilter,
+                                        SymbolSelection, find_switch_event, parse_cpu_list,
+                                        parse_int_list, parse_str_list, parse_time_ranges)
 
 FEAT_SAMPLE_TIME = 21
 
@@ -13,12 +18,31 @@ def stderr_line(text):
     sys.stderr.write(text + "\n")
 
 
-def make_resolver(opts):
+def check_owner(opts):
+    """perf reads a recording owned by root or by the user running it, else only with
+    -f/--force (a pipe, `-`, always)."""
+    path = opts["input"]
+    if opts.get("force") or path == "-":
+        return
+    try:
+        uid = os.stat(path).st_uid
+    except OSError:
+        return          # the reader says why it cannot open it
+    if uid and uid != os.geteuid():
+        raise Refused("File %s not owned by current user or root (use -f to override)"
+                      % path)
+
+
+def make_resolver(opts, text=False):
     try:
         from perfscript.symbols.resolver import SymbolResolver
     except ImportError:
         return None
-    return SymbolResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"])
+    return SymbolResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"],
+                          demangle=opts.get("demangle", True),
+                          demangle_kernel=opts.get("demangle_kernel", False),
+                          show_kernel_path=text and opts.get("show_kernel_path", False),
+                          vmlinux=opts.get("vmlinux"))
 
 
 def header_options(opts, session, out=None):
@@ -29,20 +53,63 @@ def header_options(opts, session, out=None):
                        full=opts.get("show_info", False))
 
 
-def make_filter(opts, session):
-    """The SampleFilter of the command line, for this session (its sample time bounds)."""
-    first = last = 0
-    st = session.features.get(FEAT_SAMPLE_TIME)
-    if st is not None:
-        first, last = getattr(st, "first", 0), getattr(st, "last", 0)
+def reads_sorted(opts):
+    """perf reads in time order unless --show-round-events or --dump-unsorted-raw-trace."""
+    return not (opts.get("show_round_events") or opts.get("dump_unsorted_raw_trace"))
+
+
+def say_verbose(opts, session):
+    """-v: the diagnostics perf prints on stderr as it reads the header (stdout is the
+    same as without -v)."""
+    if not opts.get("verbose"):
+        return
+    for entry in session.features.get(C.FEAT_BUILD_ID) or ():
+        stderr_line("build id event received for %s: %s [%d]"
+                    % (entry.filename, entry.build_id_hex, len(entry.build_id_hex) // 2))
+
+
+def make_filter(opts, session, on_resolve=None):
+    """The SampleFilter of the command line, for this session, checked in perf's order:
+    the task, symbol and dso lists, then -C, then --time and --switch-on/off. A
+    FilterError of the last two has `after_script_start` set: perf meets them after a
+    script's trace_begin has run."""
+    pids = parse_int_list(opts.get("pid"), "pid")
+    tids = parse_int_list(opts.get("tid"), "tid")
+    comms = parse_str_list(opts.get("comms"))
+    symbols = SymbolSelection(opts.get("symbols"), opts.get("dsos"), opts.get("addr_range"))
     cpu = opts.get("cpu")
     if cpu is not None and not any(ev.attr.sample_type & C.SAMPLE_CPU
                                    for ev in session.evsels):
         raise FilterError("File does not contain CPU events. Remove -C option to proceed.")
     nr = getattr(session.features.get(C.FEAT_NRCPUS), "available", None)
-    return SampleFilter.from_options(cpu=cpu, pid=opts.get("pid"), tid=opts.get("tid"),
-                                     comms=opts.get("comms"), time=opts.get("time"),
-                                     first_time=first, last_time=last, nr_cpus=nr)
+    cpus = parse_cpu_list(cpu, nr)
+    try:
+        first = last = 0
+        st = session.features.get(FEAT_SAMPLE_TIME)
+        if st is not None:
+            first, last = getattr(st, "first", 0), getattr(st, "last", 0)
+        ranges = parse_time_ranges(opts.get("time"), first, last)
+        switch = None
+        if opts.get("switch_on") is not None or opts.get("switch_off") is not None:
+            on = off = None
+            if opts.get("switch_on") is not None:
+                on = find_switch_event(session.evsels, opts["switch_on"], "on")
+            if opts.get("switch_off") is not None:
+                off = find_switch_event(session.evsels, opts["switch_off"], "off")
+            switch = EventSwitch(on, off, opts.get("show_on_off_events", False))
+    except FilterError as e:
+        e.after_script_start = True
+        raise
+    return SampleFilter(cpus=cpus, pids=pids, tids=tids, comms=comms, time_ranges=ranges,
+                        order_check=OrderCheck(stderr_line) if opts.get("debug_mode") else None,
+                        symbols=symbols, switch=switch, locate=session.locate,
+                        on_resolve=on_resolve)
+
+
+def end_of_filter(sample_filter):
+    """What the filter says once the recording is over: -d's count of misordered samples."""
+    if sample_filter.order_check is not None:
+        stderr_line("Misordered timestamps: %d" % sample_filter.order_check.misordered)
 
 
 def end_of_run(session, error=None):

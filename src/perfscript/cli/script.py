@@ -4,12 +4,15 @@ import os
 
 from perfscript.cli.exits import Aborted, Refused, UsageError
 from perfscript.cli.installed import find_script
-from perfscript.cli.recording import (end_of_run, header_options, make_filter, make_resolver,
-                                      stderr_line)
+from perfscript.cli.recording import (end_of_filter, end_of_run, header_options, make_filter,
+                                      make_resolver, reads_sorted, say_verbose, stderr_line)
 from perfscript.errors import PerfDataError
 from perfscript.output.c_stdout import CStdout
+from perfscript.output.per_event_dump import DumpFiles
+from perfscript.output.raw_dump import RawDump
 from perfscript.script.engine import ScriptEngine
 from perfscript.script.failures import HandlerFailed, ScriptError
+from perfscript.session.filters import FilterError
 from perfscript.session.session import Session
 
 # options that only shape perf's text output: the script engine does not apply them yet
@@ -18,6 +21,14 @@ _TEXT_ONLY = (("ns", "--ns"),
               ("show_mmap_events", "--show-mmap-events"),
               ("show_switch_events", "--show-switch-events"),
               ("show_lost_events", "--show-lost-events"),
+              ("show_namespace_events", "--show-namespace-events"),
+              ("show_cgroup_events", "--show-cgroup-events"),
+              ("show_bpf_events", "--show-bpf-events"),
+              ("show_text_poke_events", "--show-text-poke-events"),
+              ("show_round_events", "--show-round-events"),
+              # perf 6.1 names a callchain entry's dso by its path then, but not the
+              # sample's: script/sample_dict.py would have to tell them apart
+              ("show_kernel_path", "--show-kernel-path"),
               ("reltime", "--reltime"), ("deltatime", "--deltatime"))
 
 
@@ -38,29 +49,52 @@ def run(opts):
         session.unwind_depth = opts["max_stack"]    # perf's scripting_max_stack
     session.inline = opts.get("inline", True)
     session.full_source_path = bool(opts.get("full_source_path"))
+    say_verbose(opts, session)
     perf_stdout = CStdout()
     if header_options(opts, session, perf_stdout):
         perf_stdout.close()
         return 0
     script = find_script(opts["script"])
-    sample_filter = make_filter(opts, session)
+    dump = RawDump(session, perf_stdout.write, opts["input"],
+                                      reads_sorted(opts)) \
+        if opts["dump_raw_trace"] else None
+    late = None         # perf meets a bad --time or --switch-on after trace_begin
+    try:
+        sample_filter = make_filter(opts, session, on_resolve=dump.resolved if dump else None)
+    except FilterError as e:
+        if not e.after_script_start:
+            raise
+        late, sample_filter = e, None
     max_stack = opts.get("max_stack")
     engine = ScriptEngine(script, opts["script_args"], session,
                           sample_filter=sample_filter,
                           max_stack=int(max_stack) if max_stack is not None else None,
                           hide_callchain=bool(opts.get("hide_call_graph")))
+    dumps = DumpFiles(path) if opts["per_event_dump"] else None
     try:
         try:
             engine.start()
         except ScriptError as e:
             raise Refused(str(e)) from None
+        if late is not None:
+            engine.end()
+            perf_stdout.close()
+            raise late
+        if dumps is not None:       # perf opens them; a script's samples never reach them
+            for ev in session.evsels:
+                dumps.open(ev)
         error = None
         try:
-            session.process(engine, batched=not os.environ.get("PERFSCRIPT_NO_BATCH"))
+            session.process(engine, batched=not os.environ.get("PERFSCRIPT_NO_BATCH"),
+                            ordered=reads_sorted(opts), observer=dump.record if dump else None)
         except PerfDataError as e:      # trace_end has run (the session's end())
             error = e
     except HandlerFailed as e:
         raise _aborted(engine, e) from None
+    if dumps is not None:
+        perf_stdout.write(dumps.report())
+    if sample_filter is not None:
+        end_of_filter(sample_filter)
     perf_stdout.close()
     end_of_run(session, error)
     return 0

@@ -3,11 +3,14 @@
 import sys
 
 from perfscript.cli.exits import USAGE, Refused
-from perfscript.cli.recording import (end_of_run, header_options, make_filter, make_resolver,
-                                      stderr_line)
+from perfscript.cli.recording import (end_of_filter, end_of_run, header_options, make_filter,
+                                      make_resolver, reads_sorted, say_verbose, stderr_line)
 from perfscript.errors import PerfDataError
 from perfscript.output.fields import TOD, FieldsError, OutputSpec
-from perfscript.output.text import FEAT_CLOCK_DATA, MAX_STACK, TextOptions, TextPrinter
+from perfscript.output.per_event_dump import PerEventDump
+from perfscript.output.raw_dump import RawDump
+from perfscript.output.text import (FEAT_CLOCK_DATA, MAX_STACK, TextOptions, TextPrinter,
+                                    shown_records)
 from perfscript.perfdata.features import ClockData
 from perfscript.session.session import Session
 
@@ -23,37 +26,55 @@ def run(opts):
             raise Refused(str(e), USAGE) from None  # perf: an option callback failed
     for w in spec.warnings:
         sys.stderr.write("%s\n" % w)
-    topts = TextOptions(ns=opts.get("ns", False),
-                        use_callchain=not opts.get("hide_call_graph", False),
-                        max_stack=opts.get("max_stack", MAX_STACK),
-                        show_task=opts.get("show_task_events", False),
-                        show_mmap=opts.get("show_mmap_events", False),
-                        show_switch=opts.get("show_switch_events", False),
-                        show_lost=opts.get("show_lost_events", False),
-                        reltime=opts.get("reltime", False),
-                        deltatime=opts.get("deltatime", False),
-                        full_source_path=opts.get("full_source_path", False),
-                        max_blocks=opts.get("max_blocks", 0))
+    topts = TextOptions(ns=opts["ns"], use_callchain=not opts["hide_call_graph"],
+                        max_stack=MAX_STACK if opts["max_stack"] is None else opts["max_stack"],
+                        show_task=opts["show_task_events"], show_mmap=opts["show_mmap_events"],
+                        show_switch=opts["show_switch_events"],
+                        show_lost=opts["show_lost_events"], reltime=opts["reltime"],
+                        deltatime=opts["deltatime"], latency=opts["latency"],
+                        show_namespace=opts["show_namespace_events"],
+                        show_cgroup=opts["show_cgroup_events"],
+                        show_bpf=opts["show_bpf_events"],
+                        show_text_poke=opts["show_text_poke_events"],
+                        show_round=opts["show_round_events"],
+                        full_source_path=bool(opts["full_source_path"]),
+                        max_blocks=opts["max_blocks"] or 0,
+                        stop_bt=opts["stop_bt"])
     path = opts.get("input") or "perf.data"
-    session = Session(path, make_resolver(opts), warn=stderr_line)
+    session = Session(path, make_resolver(opts, text=True), warn=stderr_line)
+    say_verbose(opts, session)
     if opts.get("max_stack") is not None:
         session.unwind_depth = opts["max_stack"]    # perf's scripting_max_stack
     session.inline = opts.get("inline", True)
     session.full_source_path = bool(opts.get("full_source_path"))
     if header_options(opts, session):
         return 0
-    sfilter = make_filter(opts, session)
-    printer = TextPrinter(session, spec, topts, sfilter, out)
+    dump = RawDump(session, out.write, opts["input"], reads_sorted(opts),
+                   shown_records(topts)) if opts["dump_raw_trace"] else None
+    sfilter = make_filter(opts, session, on_resolve=dump.resolved if dump else None)
+    try:
+        if opts["per_event_dump"]:
+            printer = PerEventDump(session, spec, topts, sfilter, out, path)
+        else:
+            printer = TextPrinter(session, spec, topts, sfilter, out)
+    except OSError as e:
+        raise Refused(str(e)) from None
     if any(f & TOD for f in spec.fields.values()) and \
             not isinstance(session.features.get(FEAT_CLOCK_DATA), ClockData):
         raise Refused("Can't provide 'tod' time, missing clock data. Please record with "
                       "-k/--clockid option.")
     error = None
     try:
-        session.process(printer, batched=True)
+        session.process(printer, batched=True, ordered=reads_sorted(opts),
+                        observer=dump.record if dump else None)
     except PerfDataError as e:
         error = e
     finally:
+        if dump is not None:
+            out.write(dump.flush_tail())
         out.flush()
+    if opts["per_event_dump"]:
+        printer.close()
+    end_of_filter(sfilter)
     end_of_run(session, error)
     return 0

@@ -3,8 +3,10 @@
 When stdout is not a terminal, glibc buffers perf's own output in blocks of the output's
 st_blksize and flushes the rest only when perf exits, after the embedded interpreter has
 flushed the script's output. So `perf script --header -s s.py | cat` shows the header's
-whole blocks, then everything the script printed, then the header's tail. A terminal is
-line-buffered and keeps the written order.
+whole blocks, then everything the script printed, then the header's tail. The two buffers
+are apart: a block perf fills while the script runs (-D's dump) reaches the output before
+whatever the script's print() still holds. A terminal is line-buffered and keeps the
+written order.
 """
 
 import os
@@ -33,8 +35,11 @@ class CStdout:
         data = self.held.encode("utf-8", "surrogateescape")
         cut = len(data) - len(data) % self.block
         if cut:
-            self.stream.write(data[:cut].decode("utf-8", "surrogateescape"))
-            self.stream.flush()
+            # past the interpreter's own buffer, as glibc's write(2) of a full block
+            fd = self.stream.fileno()
+            view = memoryview(data)[:cut]
+            while view:
+                view = view[os.write(fd, view):]
             self.held = data[cut:].decode("utf-8", "surrogateescape")
 
     def close(self):

@@ -1,6 +1,7 @@
-"""Side-band records perf script prints with --show-task/mmap/switch/lost-events:
-`PERF_RECORD_<NAME>` plus perf_event__fprintf's text for the record, one formatter per
-record type (the layouts are perfdata/record_types.py's)."""
+"""Side-band records perf script prints with --show-task/mmap/switch/lost/namespace/
+cgroup/bpf/text-poke/round-events: `PERF_RECORD_<NAME>` plus perf_event__fprintf's text
+for the record, one formatter per record type (the layouts are perfdata/record_types.py's).
+"""
 
 from perfscript.perfdata import constants as C
 
@@ -13,7 +14,27 @@ RECORD_NAMES = {
     C.RECORD_SWITCH_CPU_WIDE: "SWITCH_CPU_WIDE", C.RECORD_NAMESPACES: "NAMESPACES",
     C.RECORD_KSYMBOL: "KSYMBOL", C.RECORD_BPF_EVENT: "BPF_EVENT", C.RECORD_CGROUP: "CGROUP",
     C.RECORD_TEXT_POKE: "TEXT_POKE", C.RECORD_AUX_OUTPUT_HW_ID: "AUX_OUTPUT_HW_ID",
+    C.RECORD_HEADER_ATTR: "ATTR", C.RECORD_HEADER_EVENT_TYPE: "EVENT_TYPE",
+    C.RECORD_HEADER_TRACING_DATA: "TRACING_DATA", C.RECORD_HEADER_BUILD_ID: "BUILD_ID",
+    C.RECORD_FINISHED_ROUND: "FINISHED_ROUND", C.RECORD_ID_INDEX: "ID_INDEX",
+    C.RECORD_AUXTRACE_INFO: "AUXTRACE_INFO", C.RECORD_AUXTRACE: "AUXTRACE",
+    C.RECORD_AUXTRACE_ERROR: "AUXTRACE_ERROR", C.RECORD_THREAD_MAP: "THREAD_MAP",
+    C.RECORD_CPU_MAP: "CPU_MAP", C.RECORD_STAT_CONFIG: "STAT_CONFIG", C.RECORD_STAT: "STAT",
+    C.RECORD_STAT_ROUND: "STAT_ROUND", C.RECORD_EVENT_UPDATE: "EVENT_UPDATE",
+    C.RECORD_TIME_CONV: "TIME_CONV", C.RECORD_HEADER_FEATURE: "FEATURE",
+    C.RECORD_COMPRESSED: "COMPRESSED", C.RECORD_FINISHED_INIT: "FINISHED_INIT",
 }
+# perf_event__name: types past its table are INVALID, holes in it UNKNOWN
+_LAST_NAMED = C.RECORD_FINISHED_INIT
+# perf_ns__name: the namespace types in the kernel's order
+NAMESPACE_NAMES = ("net", "uts", "ipc", "pid", "user", "mnt", "cgroup")
+
+
+def record_name(typ):
+    """perf_event__name of a record type."""
+    if typ > _LAST_NAMED:
+        return "INVALID"
+    return RECORD_NAMES.get(typ, "UNKNOWN")
 
 
 def _hx(v):
@@ -63,15 +84,63 @@ def _lost(head, r):
     return "%s lost %d\n" % (head, r.lost)
 
 
+def _namespaces(head, r):
+    parts = [" %d/%d - nr_namespaces: %u\n\t\t[" % (r.pid, r.tid, r.nr & 0xFFFFFFFF)]
+    last = len(r.links) - 1
+    for idx, (dev, ino) in enumerate(r.links):
+        if idx and idx % 4 == 0:
+            parts.append("\n\t\t ")
+        name = NAMESPACE_NAMES[idx] if idx < len(NAMESPACE_NAMES) else "UNKNOWN"
+        parts.append("%u/%s: %d/%s%s" % (idx, name, dev, _hx(ino),
+                                          "]\n" if idx == last else ", "))
+    return head + "".join(parts)
+
+
+def _cgroup(head, r):
+    return "%s cgroup: %d %s\n" % (head, r.id, r.path)
+
+
+def _ksymbol(head, r):
+    return "%s addr %x len %u type %u flags 0x%x name %s\n" % (
+        head, r.addr, r.len, r.ksym_type, r.flags, r.name)
+
+
+def _bpf(head, r):
+    return "%s type %u, flags %u, id %u\n" % (head, r.bpf_type, r.flags, r.id)
+
+
+def _text_poke(head, r, kernel_symbol=None):
+    where = ""
+    if kernel_symbol is not None:
+        found = kernel_symbol(r.addr)
+        if found is not None:
+            where = "%s+0x%x" % found
+    return "%s %x %s old len %u new len %u\n%s%s" % (
+        head, r.addr, where, len(r.old), len(r.new), _poke_bytes("Old", r.old),
+        _poke_bytes("New", r.new))
+
+
+def _poke_bytes(which, data):
+    """perf's binary__fprintf of poked bytes: 16 a line."""
+    return "".join("            %s bytes:%s\n" % (which, "".join(" %02x" % b
+                                                            for b in data[i:i + 16]))
+                   for i in range(0, len(data), 16))
+
+
 _FORMATTERS = {
     C.RECORD_COMM: _comm, C.RECORD_FORK: _task, C.RECORD_EXIT: _task,
     C.RECORD_MMAP: _mmap, C.RECORD_MMAP2: _mmap2, C.RECORD_SWITCH: _switch,
     C.RECORD_SWITCH_CPU_WIDE: _switch, C.RECORD_LOST: _lost,
+    C.RECORD_NAMESPACES: _namespaces, C.RECORD_CGROUP: _cgroup, C.RECORD_KSYMBOL: _ksymbol,
+    C.RECORD_BPF_EVENT: _bpf,
 }
 
 
-def format_record(rec):
-    """perf_event__fprintf of a typed record: "PERF_RECORD_NAME..." with its newline."""
-    head = "PERF_RECORD_%s" % RECORD_NAMES.get(rec.type, "<unknown>")
+def format_record(rec, kernel_symbol=None):
+    """perf_event__fprintf of a typed record: "PERF_RECORD_NAME..." with its newline;
+    `kernel_symbol(addr)` -> (name, offset) or None names a text poke's address."""
+    head = "PERF_RECORD_%s" % record_name(rec.type)
+    if rec.type == C.RECORD_TEXT_POKE:
+        return _text_poke(head, rec, kernel_symbol)
     fmt = _FORMATTERS.get(rec.type)
     return fmt(head, rec) if fmt is not None else head + "\n"

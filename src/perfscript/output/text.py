@@ -51,7 +51,7 @@ FEAT_CLOCK_DATA = 29
 _TASK_RECORDS = (C.RECORD_FORK, C.RECORD_EXIT)
 # side-band records whose body names their task (the others: their sample_id trailer)
 _BODY_NAMES_TASK = (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT, C.RECORD_MMAP,
-                    C.RECORD_MMAP2)
+                    C.RECORD_MMAP2, C.RECORD_NAMESPACES)
 
 
 def misc_letters(misc, rtype):
@@ -87,8 +87,13 @@ class TextOptions:
 
     def __init__(self, ns=False, use_callchain=True, max_stack=MAX_STACK, show_task=False,
                  show_mmap=False, show_switch=False, show_lost=False, reltime=False,
-                 deltatime=False, full_source_path=False, max_blocks=0):
+                 deltatime=False, latency=False, show_namespace=False, show_cgroup=False,
+                 show_bpf=False, show_text_poke=False, show_round=False,
+                 full_source_path=False, max_blocks=0, stop_bt=None):
         self.ns = ns
+        # --stop-bt: symbol names a callchain's printing stops after (perf's strlist)
+        self.stop_bt = frozenset(n for n in stop_bt.split(",") if n) if stop_bt else None
+        self.latency = latency          # -L: comm as %8.8s, cpu as %3d
         self.full_source_path = full_source_path    # srcline: the whole file name
         self.max_blocks = max_blocks                # brstackinsn: blocks printed (0: all)
         self.reltime = reltime          # times since the first line's
@@ -99,6 +104,11 @@ class TextOptions:
         self.show_mmap = show_mmap
         self.show_switch = show_switch
         self.show_lost = show_lost
+        self.show_namespace = show_namespace
+        self.show_cgroup = show_cgroup
+        self.show_bpf = show_bpf
+        self.show_text_poke = show_text_poke
+        self.show_round = show_round    # FINISHED_ROUND records (perf then reads unsorted)
 
 
 def _tracepoint_renderer(session, ev):
@@ -172,7 +182,7 @@ class TextPrinter(Consumer):
         self.has_auxtrace = FEAT_AUXTRACE in session.pd.feature_sections
         self.pipe = bool(session.pd.pipe)
         self._seen_types = set()
-        self.sideband_types = STAT_RECORDS | _shown_records(topts)
+        self.sideband_types = STAT_RECORDS | shown_records(topts)
         if not self.pipe:
             self._check_output_opt()
         self._batch_lines = BatchLines(self)
@@ -249,7 +259,9 @@ class TextPrinter(Consumer):
         parts = []
         if f & COMM:
             comm = thread.comm if thread is not None else ":-1"
-            if f & IP and ev.attr.sample_type & C.SAMPLE_CALLCHAIN and self.o.use_callchain:
+            if self.o.latency:
+                parts.append("%8.8s " % comm)
+            elif f & IP and ev.attr.sample_type & C.SAMPLE_CALLCHAIN and self.o.use_callchain:
                 parts.append("%s " % comm)
             else:
                 parts.append("%16s " % comm)
@@ -260,7 +272,7 @@ class TextPrinter(Consumer):
         elif f & TID:
             parts.append("%5d " % _s32(s.tid))
         if f & CPU:
-            parts.append("[%03d] " % _s32(s.cpu))
+            parts.append(("%3d " if self.o.latency else "[%03d] ") % _s32(s.cpu))
         if f & MISC:
             parts.append(misc_letters(s.misc, rtype))
         if f & TOD:
@@ -301,7 +313,7 @@ class TextPrinter(Consumer):
         plain_comm = not (f & IP and ev.attr.sample_type & C.SAMPLE_CALLCHAIN
                           and self.o.use_callchain)
         fast = None
-        if f & (MISC | TOD) or self.o.reltime or self.o.deltatime:
+        if f & (MISC | TOD) or self.o.reltime or self.o.deltatime or self.o.latency:
             pass
         elif f & (COMM | PID | TID | CPU | TIME) == COMM | TID | CPU | TIME and not self.o.ns:
             # one format for the usual start: "%12s" of "secs.usecs" is "%5d.%06d"
@@ -324,7 +336,7 @@ class TextPrinter(Consumer):
         return plan
 
     def sample(self, ev, s, thread):
-        if self.filter.active and self.filter.skip(s, thread):
+        if self.filter.active and self.filter.skip(s, thread, ev):
             return
         if s.misc & C.MISC_CPUMODE_MASK in _GUEST_MODES:
             return          # perf filters guest samples out unless --guest
@@ -536,15 +548,39 @@ class TextPrinter(Consumer):
         the chain), printed with fields `f`."""
         out = []
         where = self._where
+        stop = self.o.stop_bt
         for cpumode, ip in chain_entries(ips, self.o.max_stack) or ():
             if cpumode == MISC_USER_UNWOUND:
                 lines = self._inline_lines(thread, cpumode, ip, f)
                 if lines is not None:
+                    if stop is not None:
+                        lines = self._stop_inlined(lines, thread, cpumode, ip, stop)
+                        if lines[1]:
+                            out.append(lines[0])
+                            break
+                        lines = lines[0]
                     out.append(lines)
                     continue
             addr, text = where(thread, cpumode, ip, f)
             out.append("\t%16x%s\n" % (addr, text))
+            if stop is not None:
+                loc = self.session.locate(thread, cpumode, ip)
+                if loc is not None and loc[2] is not None and loc[2].name in stop:
+                    break
         return "".join(out)
+
+    def _stop_inlined(self, lines, thread, cpumode, ip, stop):
+        """(the lines of an inlined frame up to the first entry --stop-bt names, whether
+        one did)."""
+        entries = self.session.inline_entries(thread, cpumode, ip)
+        kept = lines.splitlines(True)
+        # one entry per line, except the srcline lines that follow an entry
+        starts = [i for i, line in enumerate(kept) if line.startswith("\t")]
+        for n, e in enumerate(entries):
+            if e.name in stop:
+                end = starts[n + 1] if n + 1 < len(starts) else len(kept)
+                return "".join(kept[:end]), True
+        return lines, False
 
     def _inline_lines(self, thread, cpumode, ip, f):
         """An unwound frame's lines when perf shows inlined functions there (None: the
@@ -600,6 +636,9 @@ class TextPrinter(Consumer):
                 self.stat = StatPrinter(self.session, self.write)
             self.stat.record(rec)
             return
+        if rec.type == C.RECORD_FINISHED_ROUND:
+            self.write(format_record(rec))
+            return
         ev, s = rec.evsel, rec.sample
         if rec.type in _BODY_NAMES_TASK:
             pid, tid = rec.pid, rec.tid
@@ -616,10 +655,18 @@ class TextPrinter(Consumer):
         thread = self.session.threads.findnew(pid, tid) if tid != -1 else None
         s.misc = rec.misc
         self._rtype = rec.type
-        self.write(self._sideband_start(ev, s, thread) + format_record(rec))
+        self.write(self._sideband_start(ev, s, thread)
+                   + format_record(rec, self._kernel_symbol))
+
+    def _kernel_symbol(self, addr):
+        """(name, offset) of a kernel address, for a text poke's line."""
+        loc = self.session.locate(None, C.MISC_KERNEL, addr)
+        if loc is None or loc[2] is None:
+            return None
+        return loc[2].name, loc[3]
 
 
-def _shown_records(topts):
+def shown_records(topts):
     """The side-band records the --show-*-events options print."""
     shown = set()
     if topts.show_task:
@@ -630,6 +677,16 @@ def _shown_records(topts):
         shown.update((C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE))
     if topts.show_lost:
         shown.add(C.RECORD_LOST)
+    if topts.show_namespace:
+        shown.add(C.RECORD_NAMESPACES)
+    if topts.show_cgroup:
+        shown.add(C.RECORD_CGROUP)
+    if topts.show_bpf:
+        shown.update((C.RECORD_KSYMBOL, C.RECORD_BPF_EVENT))
+    if topts.show_text_poke:
+        shown.update((C.RECORD_KSYMBOL, C.RECORD_TEXT_POKE))
+    if topts.show_round:
+        shown.add(C.RECORD_FINISHED_ROUND)
     return shown
 
 

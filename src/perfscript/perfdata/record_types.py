@@ -237,10 +237,12 @@ class CpuMapRecord(Record):
 
     def __init__(self, typ, misc, buf, off, body_end, e):
         self._init(typ, misc, off)
-        self.cpus = self._cpus(buf, off, body_end - off, e)
+        self.cpus = self.cpus_of(buf, off, body_end - off, e)
 
     @staticmethod
-    def _cpus(buf, off, size, e):
+    def cpus_of(buf, off, size, e):
+        """The cpus of a cpu map's data at buf[off + 8:off + size] (a CPU_MAP record's
+        body, or an EVENT_UPDATE's cpus after 8 bytes of padding)."""
         kind = struct.unpack_from(e + "H", buf, off + 8)[0]
         if kind == 0:
             nr = struct.unpack_from(e + "H", buf, off + 10)[0]
@@ -339,6 +341,79 @@ class EventUpdateRecord(Record):
             else None
 
 
+class NamespacesRecord(Record):
+    """PERF_RECORD_NAMESPACES: a task's namespaces, (dev, inode) per namespace type in
+    the kernel's order (net, uts, ipc, pid, user, mnt, cgroup...)."""
+
+    __slots__ = ("pid", "tid", "nr", "links")
+
+    def __init__(self, typ, misc, buf, off, body_end, e):
+        self._init(typ, misc, off)
+        pid, tid, self.nr = struct.unpack_from(e + "IIQ", buf, off + 8)
+        self.pid, self.tid = s32(pid), s32(tid)
+        room = max(0, (body_end - off - 24) // 16)
+        n = min(self.nr, room)
+        flat = struct.unpack_from(e + "%dQ" % (2 * n), buf, off + 24)
+        self.links = list(zip(flat[::2], flat[1::2]))
+
+
+class CgroupRecord(Record):
+    """PERF_RECORD_CGROUP: a cgroup's id and its path."""
+
+    __slots__ = ("id", "path")
+
+    def __init__(self, typ, misc, buf, off, body_end, e):
+        self._init(typ, misc, off)
+        self.id = struct.unpack_from(e + "Q", buf, off + 8)[0]
+        self.path = cstring(buf, off + 16, body_end)
+
+
+class KsymbolRecord(Record):
+    """PERF_RECORD_KSYMBOL: kernel code (a BPF program, a trampoline) appeared or went."""
+
+    __slots__ = ("addr", "len", "ksym_type", "flags", "name")
+
+    def __init__(self, typ, misc, buf, off, body_end, e):
+        self._init(typ, misc, off)
+        self.addr, self.len, self.ksym_type, self.flags = struct.unpack_from(
+            e + "QIHH", buf, off + 8)
+        self.name = cstring(buf, off + 24, body_end)
+
+
+class BpfEventRecord(Record):
+    """PERF_RECORD_BPF_EVENT: a BPF program was loaded or unloaded."""
+
+    __slots__ = ("bpf_type", "flags", "id", "tag")
+
+    def __init__(self, typ, misc, buf, off, body_end, e):
+        self._init(typ, misc, off)
+        self.bpf_type, self.flags, self.id = struct.unpack_from(e + "HHI", buf, off + 8)
+        self.tag = bytes(buf[off + 16:off + 24])
+
+
+class TextPokeRecord(Record):
+    """PERF_RECORD_TEXT_POKE: kernel text at `addr` changed from `old` to `new` bytes."""
+
+    __slots__ = ("addr", "old", "new")
+
+    def __init__(self, typ, misc, buf, off, body_end, e):
+        self._init(typ, misc, off)
+        self.addr, old_len, new_len = struct.unpack_from(e + "QHH", buf, off + 8)
+        start = off + 20
+        self.old = bytes(buf[start:min(start + old_len, body_end)])
+        self.new = bytes(buf[start + old_len:min(start + old_len + new_len, body_end)])
+
+
+class FinishedRoundRecord(Record):
+    """PERF_RECORD_FINISHED_ROUND: every record before it is older than any after the
+    round before (perf's ordering window)."""
+
+    __slots__ = ()
+
+    def __init__(self, typ, misc, buf, off, body_end, e):
+        self._init(typ, misc, off)
+
+
 LAYOUTS = {
     C.RECORD_MMAP: MmapRecord,
     C.RECORD_MMAP2: MmapRecord,
@@ -362,6 +437,12 @@ LAYOUTS = {
     C.RECORD_HEADER_BUILD_ID: BuildIdRecord,
     C.RECORD_ID_INDEX: IdIndexRecord,
     C.RECORD_EVENT_UPDATE: EventUpdateRecord,
+    C.RECORD_NAMESPACES: NamespacesRecord,
+    C.RECORD_CGROUP: CgroupRecord,
+    C.RECORD_KSYMBOL: KsymbolRecord,
+    C.RECORD_BPF_EVENT: BpfEventRecord,
+    C.RECORD_TEXT_POKE: TextPokeRecord,
+    C.RECORD_FINISHED_ROUND: FinishedRoundRecord,
 }
 
 # Bytes up to the end of each type's fixed fields (header included): a record shorter
@@ -374,6 +455,8 @@ MIN_SIZES = {
     C.RECORD_STAT_ROUND: 24, C.RECORD_THREAD_MAP: 16, C.RECORD_CPU_MAP: 16,
     C.RECORD_HEADER_FEATURE: 16, C.RECORD_HEADER_TRACING_DATA: 12,
     C.RECORD_HEADER_BUILD_ID: 36, C.RECORD_ID_INDEX: 16, C.RECORD_EVENT_UPDATE: 24,
+    C.RECORD_NAMESPACES: 24, C.RECORD_CGROUP: 16, C.RECORD_KSYMBOL: 24,
+    C.RECORD_BPF_EVENT: 24, C.RECORD_TEXT_POKE: 20, C.RECORD_FINISHED_ROUND: 8,
 }
 
 

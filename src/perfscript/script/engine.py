@@ -215,7 +215,7 @@ class ScriptEngine(Consumer):
         return first_then_fast
 
     def sample(self, ev, s, thread):
-        if self.filter is not None and self.filter.skip(s, thread):
+        if self.filter is not None and self.filter.skip(s, thread, ev):
             return
         self.current_sample = (s, thread)     # for perf_sample_insn & co (context.py)
         if ev.is_tracepoint:

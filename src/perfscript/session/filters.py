@@ -1,15 +1,20 @@
 """The sample filters `perf script` applies before printing a sample or handing it to a
-script: --time, -C/--cpu, --pid, --tid, --comms.
+script: --time, -d, -C/--cpu, --pid, --tid, -c/--comms, -S/--symbols, --addr-range, --dsos,
+--switch-on/--switch-off.
 
-Everything here is a pure predicate over values the session already has (a sample's time and
-cpu, the thread it belongs to); no I/O, no session state. Build one `SampleFilter` from the
-option strings and ask `filt.skip(sample, thread)` for each sample, in perf's order:
+The predicates work on values the session already has (a sample's time and cpu, its thread,
+where its ip resolves); no I/O. Build one `SampleFilter` from the option strings and ask
+`filt.skip(sample, thread, event)` for each sample, in perf's order (process_sample_event):
 
-    time range (perf_time__ranges_skip_sample) -> cpu (filter_cpu) -> thread (comm/pid/tid)
+    time range (perf_time__ranges_skip_sample) -> -d (checks the order, drops every sample)
+    -> cpu (filter_cpu) -> machine__resolve's al.filtered (comm/pid/tid, dso, symbol)
+    -> --switch-on/--switch-off (evswitch__discard)
 
 Option strings are parsed as perf 6.1 parses them; bad ones raise `FilterError` with perf's
 message.
 """
+
+from perfscript.perfdata.constants import MISC_CPUMODE_MASK
 
 U32_MAX = 0xFFFFFFFF
 U64_MAX = (1 << 64) - 1
@@ -20,6 +25,8 @@ class FilterError(ValueError):
     """An option value perf would refuse; str() is perf's message, `status` perf's exit
     status for it (perf 6.1: 255 for -C, 234 (-EINVAL) for --time, and 0 with nothing
     printed for a bad --pid/--tid list)."""
+
+    after_script_start = False      # perf meets it after a script's trace_begin
 
     def __init__(self, message, status=255):
         super().__init__(message)
@@ -74,6 +81,56 @@ def parse_str_list(text):
     if text is None:
         return None
     return {p for p in text.split(",") if p}
+
+
+def parse_name_list(text, what):
+    """perf's strlist of --dsos and -S: comma separated entries (empty ones too); an entry
+    `file://PATH` adds PATH's lines."""
+    if text is None:
+        return None
+    out = set()
+    for entry in text.split(","):
+        if not entry.startswith("file://"):
+            out.add(entry)
+            continue
+        try:
+            with open(entry[7:], "rb") as f:
+                for line in f:
+                    out.add(line[:-1].decode("utf-8", "surrogateescape"))
+        except OSError:
+            raise FilterError("problems parsing %s list" % what) from None
+    return out
+
+
+def split_addresses(names):
+    """perf's setup_addrlist: entries of -S that read whole as hexadecimal numbers (C's
+    strtoul base 16: `0x` optional, trailing blanks allowed, so `face` is one) are
+    addresses; (names left, addresses)."""
+    addrs = set()
+    left = set()
+    for entry in names:
+        v = _strtoul16(entry)
+        if v is None:
+            left.add(entry)
+        else:
+            addrs.add(v)
+    return left, addrs
+
+
+def _strtoul16(text):
+    s = text.lstrip(" \t\n\v\f\r")
+    neg = s[:1] == "-"
+    if s[:1] in "+-" and s:
+        s = s[1:]
+    if s[:2].lower() == "0x" and s[2:3] and s[2:3] in "0123456789abcdefABCDEF":
+        s = s[2:]
+    n = len(s) - len(s.lstrip("0123456789abcdefABCDEF"))
+    if not n or s[n:].strip(" \t\n\v\f\r"):
+        return None
+    v = int(s[:n], 16)
+    if v > U64_MAX:
+        return None         # ERANGE: perf keeps it as a name
+    return (-v) & U64_MAX if neg else v
 
 
 # ------------------------------------------------------------------ --time
@@ -184,31 +241,138 @@ def time_skips(ranges, t):
     return True
 
 
+# ------------------------------------------------------------------ -S / --dsos
+
+class SymbolSelection:
+    """-S/--symbols (names, hex addresses, --addr-range) and --dsos: perf's DSO and SYMBOL
+    filter bits of machine__resolve, judged on where a sample's ip resolves."""
+
+    def __init__(self, symbols=None, dsos=None, addr_range=0):
+        self.dsos = parse_name_list(dsos, "dso")
+        names = parse_name_list(symbols, "symbol")
+        self.names = self.addrs = None
+        if names is not None:
+            self.names, addrs = split_addresses(names)
+            self.addrs = addrs or None
+        self.addr_range = addr_range or 0
+        self.active = self.dsos is not None or self.names is not None
+
+    def skip(self, loc, ip):
+        """True when perf filters the sample out; `loc` is (map, dso, symbol, symbol
+        offset) of its ip, or None without a map."""
+        m, dso, sym = loc[:3] if loc is not None else (None, None, None)
+        if self.dsos is not None:
+            if dso is None or not (dso.short_name in self.dsos
+                                   or dso.long_name in self.dsos):
+                return True
+        if self.names is None:
+            return False
+        if sym is not None:
+            if sym.name in self.names:
+                return False
+            if "0x%x" % dso.unmap_ip(sym.start, m.start, m.pgoff) in self.names:
+                return False
+        if self.addrs is not None and m is not None:
+            if ip in self.addrs:
+                return False
+            r = self.addr_range
+            if r and any(a <= ip < (a + r) & U64_MAX for a in self.addrs):
+                return False
+        return True
+
+
+# ------------------------------------------------------------------ --switch-on/off
+
+class EventSwitch:
+    """perf's evswitch: with --switch-on, samples are dropped until the first sample of
+    that event; with --switch-off, from the first sample of that event on (until the next
+    on-event). The switching samples themselves show only with --show-on-off-events."""
+
+    def __init__(self, on=None, off=None, show_on_off=False):
+        self.on = on                      # the event (evsel) or None
+        self.off = off
+        self.show_on_off = show_on_off
+        self.discarding = on is not None
+
+    def discard(self, ev):
+        if self.on is not None and self.discarding:
+            if ev is not self.on:
+                return True
+            self.discarding = False
+            return not self.show_on_off
+        if self.off is not None and not self.discarding:
+            if ev is not self.off:
+                return False
+            self.discarding = True
+            return not self.show_on_off
+        return False
+
+
+def find_switch_event(evsels, name, which):
+    """The event named `name` for --switch-`which`, or perf's error."""
+    for ev in evsels:
+        if ev.name == name:
+            return ev
+    raise FilterError("ERROR: switch-%s event not found (%s)\n"
+                      "HINT:  use 'perf evlist' to see the available event names"
+                      % (which, name), status=254)
+
+
+# ------------------------------------------------------------------ -d
+
+class OrderCheck:
+    """-d/--debug-mode: perf drops every sample after the time filter and only says, on
+    stderr, when one is older than the one before."""
+
+    def __init__(self, say):
+        self.say = say
+        self.last = 0
+        self.misordered = 0
+
+    def see(self, t):
+        if t < self.last:
+            self.say("Samples misordered, previous: %d this: %d" % (self.last, t))
+            self.misordered += 1
+        self.last = t
+
+
 # ------------------------------------------------------------------ the filter
 
 class SampleFilter:
     """The selection options of one run. `active` is False when nothing is filtered, so a
-    consumer can skip the call entirely."""
+    consumer can skip the call entirely.
 
-    def __init__(self, cpus=None, pids=None, tids=None, comms=None, time_ranges=None):
+    `locate(thread, cpumode, ip)` -> (map, dso, symbol, offset) or None resolves a sample's
+    ip for `symbols`; `on_resolve(sample, thread, loc)` is told of each sample perf resolves
+    (the raw dump prints it)."""
+
+    def __init__(self, cpus=None, pids=None, tids=None, comms=None, time_ranges=None,
+                 order_check=None, symbols=None, switch=None, locate=None, on_resolve=None):
         self.cpus = cpus                  # set of cpu numbers, or None
         self.pids = pids                  # set of pids, or None
         self.tids = tids                  # set of tids, or None
         self.comms = comms                # set of comm strings, or None
         self.time_ranges = time_ranges or []
-        self.active = bool(cpus is not None or pids is not None or tids is not None
-                           or comms is not None or self.time_ranges)
+        self.order_check = order_check    # OrderCheck (-d) or None
+        self.symbols = symbols if symbols is not None and symbols.active else None
+        self.switch = switch              # EventSwitch or None
+        self.locate = locate
+        self.on_resolve = on_resolve
         self.thread_filtered = bool(pids is not None or tids is not None
                                     or comms is not None)
+        self.active = bool(cpus is not None or self.thread_filtered or self.time_ranges
+                           or order_check is not None or self.symbols is not None
+                           or switch is not None or on_resolve is not None)
 
     @classmethod
     def from_options(cls, cpu=None, pid=None, tid=None, comms=None, time=None,
-                     first_time=0, last_time=0, nr_cpus=None):
+                     first_time=0, last_time=0, nr_cpus=None, **stages):
         """From the option strings (perf's -C, --pid, --tid, --comms, --time); nr_cpus:
-        the recording's available cpus (HEADER_NRCPUS), the bound perf checks -C against."""
+        the recording's available cpus (HEADER_NRCPUS), the bound perf checks -C against.
+        `stages`: the other constructor arguments, as they are."""
         return cls(cpus=parse_cpu_list(cpu, nr_cpus), pids=parse_int_list(pid, "pid"),
                    tids=parse_int_list(tid, "tid"), comms=parse_str_list(comms),
-                   time_ranges=parse_time_ranges(time, first_time, last_time))
+                   time_ranges=parse_time_ranges(time, first_time, last_time), **stages)
 
     def skip_time(self, t):
         return time_skips(self.time_ranges, t)
@@ -228,12 +392,24 @@ class SampleFilter:
             return True
         return False
 
-    def skip(self, sample, thread):
-        """True when perf would drop this sample before printing or scripting it."""
+    def skip(self, sample, thread, ev=None):
+        """True when perf would drop this sample (of event `ev`) before printing or
+        scripting it."""
         if self.time_ranges and time_skips(self.time_ranges, sample.time):
+            return True
+        if self.order_check is not None:
+            self.order_check.see(sample.time)
             return True
         if self.cpus is not None and self.skip_cpu(sample.cpu):
             return True
+        if self.symbols is not None or self.on_resolve is not None:
+            loc = self.locate(thread, sample.misc & MISC_CPUMODE_MASK, sample.ip or 0)
+            if self.on_resolve is not None:
+                self.on_resolve(sample, thread, loc)
+            if self.symbols is not None and self.symbols.skip(loc, sample.ip or 0):
+                return True
         if self.thread_filtered and self.skip_thread(thread):
+            return True
+        if self.switch is not None and self.switch.discard(ev):
             return True
         return False

@@ -25,6 +25,7 @@ from perfscript.session.user_stack import UserStacks, unwinds
 
 _KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
 _USER_MODES = (C.MISC_USER, C.MISC_GUEST_USER, MISC_USER_UNWOUND)
+KSYMBOL_UNREGISTER = 1          # PERF_RECORD_KSYMBOL_FLAGS_UNREGISTER
 # perf's anonymous / dso-less memory names (map.c is_anon_memory, is_no_dso_memory)
 ANON_NAMES = ("//anon", "[heap]")
 ANON_PREFIXES = ("/dev/zero", "/anon_hugepage", "[stack", "/SYSV")
@@ -163,13 +164,17 @@ class Session:
 
     # ------------------------------------------------------------ processing
 
-    def process(self, consumer, batched=True):
+    def process(self, consumer, batched=True, ordered=True, observer=None):
         """Feed every record to `consumer` (a session.consumer.Consumer) in perf's order;
         call its `end()` when the input ends, also on a PerfDataError, which is then
         raised.
 
         Mapped, uncompressed files are ordered with NumPy a run of records at a time
         (`batched.py`); other input goes record by record. Both give the same order.
+        `ordered=False`: records in file order, as perf reads them without its ordering
+        (--show-round-events, --dump-unsorted-raw-trace). `observer(typ, misc, size, buf,
+        off, where, ev)` sees each record where perf dumps it with -D: user records when
+        read, the others when delivered (it makes the run record by record).
         """
         self.consumer = consumer
         self._sideband_types = frozenset(consumer.sideband_types)
@@ -177,8 +182,12 @@ class Session:
             self._prepare(ev)
         self.queue = OrderedQueue()
         walker = self.walker = RecordWalker(self.pd, self.features)
+        if observer is not None:
+            self._observe(observer)
         try:
-            if batched and can_batch(self):
+            if not ordered or observer is not None:
+                self._process_records(walker, ordered)
+            elif batched and can_batch(self):
                 self._process_batched(walker, consumer)
             elif batched and packed(self) and self._process_unpacked(consumer):
                 walker = self.walker
@@ -253,10 +262,41 @@ class Session:
             raise
         order.drain()
 
-    def _process_records(self, walker):
+    def _observe(self, observer):
+        """Show `observer` every record where perf's dump_event sees it (instance
+        attributes over the methods, so runs without an observer pay nothing)."""
+        deliver, immediate, finished = self._deliver, self._immediate, self._finished_round
+
+        def observed_deliver(item):
+            _, typ, ev, misc, size, buf, off, where = item
+            observer(typ, misc, size, buf, off, where, ev)
+            deliver(item)
+
+        def observed_immediate(typ, misc, size, buf, off, where):
+            observer(typ, misc, size, buf, off, where, None)
+            immediate(typ, misc, size, buf, off, where)
+
+        def observed_finished(typ, misc, size, buf, off, where, ordered):
+            observer(typ, misc, size, buf, off, where, None)
+            finished(typ, misc, size, buf, off, where, ordered)
+
+        self._deliver, self._immediate = observed_deliver, observed_immediate
+        self._finished_round = observed_finished
+
+    def _finished_round(self, typ, misc, size, buf, off, where, ordered):
+        """A FINISHED_ROUND record: the ordered records it releases, then the record
+        itself to a consumer that asked for it."""
+        if ordered:
+            for item in self.queue.finished_round():
+                self._deliver(item)
+        if typ in self._sideband_types:
+            self._sideband_now(typ, misc, size, buf, off, where)
+
+    def _process_records(self, walker, ordered=True):
         queue = self.queue
-        push = queue.push
         deliver = self._deliver
+        push = queue.push if ordered else deliver
+        finished_round = self._finished_round
         evsels = self.evsels
         for_sample = evsels.for_sample
         immediate = self._immediate
@@ -270,8 +310,7 @@ class Session:
                     ts = time_of(buf, off + tpos)[0] if tpos is not None else None
                 elif typ >= C.RECORD_USER_TYPE_START:
                     if typ == C.RECORD_FINISHED_ROUND:
-                        for item in queue.finished_round():
-                            deliver(item)
+                        finished_round(typ, misc, size, buf, off, where, ordered)
                     else:
                         immediate(typ, misc, size, buf, off, where)
                     continue
@@ -407,6 +446,23 @@ class Session:
     def _lost_samples(self, rec):
         self.lost_samples += rec.lost
 
+    def _ksymbol(self, rec):
+        """perf's machine__process_ksymbol: kernel code (BPF) gets a map and a symbol;
+        unregistered, its map goes."""
+        m = self.kernel_maps.find(rec.addr)
+        if rec.flags & KSYMBOL_UNREGISTER:
+            if m is not None and not m.filename.startswith("[kernel.kallsyms]"):
+                self.kernel_maps.remove(m)
+            return
+        if self.resolver is None:
+            return
+        if m is None:
+            m = Map(rec.addr, (rec.addr + rec.len) & 0xFFFFFFFFFFFFFFFF, 0, rec.name)
+            m.dso = self.resolver.ksymbol_dso(rec.name)
+            self.kernel_maps.insert(m)
+        self.resolver.add_ksymbol(self.dso_of(m, True), rec.addr - m.start + m.pgoff,
+                                  rec.len, rec.name)
+
     # what each record type changes in the session's state (types not listed: nothing)
     _APPLY = {
         C.RECORD_MMAP: _mmap,
@@ -416,6 +472,7 @@ class Session:
         C.RECORD_EXIT: _exit,
         C.RECORD_LOST: _lost,
         C.RECORD_LOST_SAMPLES: _lost_samples,
+        C.RECORD_KSYMBOL: _ksymbol,
     }
 
     # ------------------------------------------------------------ records read at once
@@ -425,14 +482,7 @@ class Session:
         records, auxtrace errors."""
         if typ not in _HEADER_RECORDS:
             if typ in self._sideband_types:
-                try:
-                    rec = parse_record(typ, misc, buf, off, off + size, self.endian)
-                except struct.error:
-                    raise PerfDataError("record of type %d too short (%d bytes)"
-                                        % (typ, size), self.name, where) from None
-                if rec is not None:
-                    rec.sample = Sample()
-                    self.consumer.sideband(rec)
+                self._sideband_now(typ, misc, size, buf, off, where)
             return
         try:
             if typ == C.RECORD_HEADER_ATTR:
@@ -454,6 +504,17 @@ class Session:
         except struct.error:
             raise PerfDataError("record of type %d too short (%d bytes)" % (typ, size),
                                 self.name, where) from None
+
+    def _sideband_now(self, typ, misc, size, buf, off, where):
+        """A record handed to the consumer as it is read (no trailer, no event)."""
+        try:
+            rec = parse_record(typ, misc, buf, off, off + size, self.endian)
+        except struct.error:
+            raise PerfDataError("record of type %d too short (%d bytes)"
+                                % (typ, size), self.name, where) from None
+        if rec is not None:
+            rec.sample = Sample()
+            self.consumer.sideband(rec)
 
     def _header_tracing_data(self, rec, buf, size, where):
         start = rec.offset + size       # the data follows the record
@@ -516,12 +577,18 @@ class Session:
             dso = m.dso = self.resolver.dso_for_map(m, kernel)
             extent = getattr(dso, "map_extent", None)
             if kernel and extent is not None:
-                # loading kallsyms moves the kernel map to its first/last symbol
+                # loading kallsyms moves the kernel map to its first/last symbol (a
+                # vmlinux: to its .text, its other sections get maps of their own)
                 start, end = extent(m.start, m.end)
-                if (start, end) != (m.start, m.end):
+                pgoff = dso.map_pgoff(m.pgoff)
+                if (start, end, pgoff) != (m.start, m.end, m.pgoff):
                     self.kernel_maps.remove(m)
-                    m.start, m.end = start, end
+                    m.start, m.end, m.pgoff = start, end, pgoff
                     self.kernel_maps.insert(m)
+                for start, end, pgoff, part in dso.section_maps:
+                    sm = Map(start, end, pgoff, part.name)
+                    sm.dso = part
+                    self.kernel_maps.insert(sm)
         return dso
 
     def locate(self, thread, cpumode, addr):

@@ -4,8 +4,10 @@ Symbols load lazily, on the first lookup, like perf's map__find_symbol -> dso__l
 """
 
 import os
+import re
 
 from .buildid import build_ids_equal
+from .demangle import demangle
 from .elffile import ELF_ERRORS, SHT_DYNSYM, SHT_SYMTAB, open_elf
 from .elfsyms import load_elf_symbols
 from .kallsyms import module_name
@@ -13,6 +15,7 @@ from .symbol import Symbol
 from .table import SymbolTable
 
 _EMPTY = SymbolTable([])
+_JIT_MAP = re.compile(r"/tmp/perf-\s*([-+]?[0-9]+)")
 
 
 class Dso:
@@ -47,12 +50,26 @@ class Dso:
         return self._table
 
     @property
+    def short_name(self):
+        """perf's short name (dso__set_basename): the file's base name; a JIT map's is
+        `[JIT] tid N`."""
+        name = self.long_name
+        jit = _JIT_MAP.match(name)
+        if jit is not None:
+            return "[JIT] tid %d" % int(jit.group(1))
+        return os.path.basename(name)
+
+    @property
     def loaded(self):
         return self._table is not None
 
     def map_ip(self, ip, map_start, map_pgoff):
         """A sample address in this dso's symbol space (perf's map__map_ip)."""
         return (ip - map_start + map_pgoff) & 0xFFFFFFFFFFFFFFFF
+
+    def unmap_ip(self, addr, map_start, map_pgoff):
+        """An address of this dso's symbol space in the map (perf's map__unmap_ip)."""
+        return (addr + map_start - map_pgoff) & 0xFFFFFFFFFFFFFFFF
 
     def find(self, ip, map_start=0, map_pgoff=0):
         """(Symbol, offset of the address into it) or None."""
@@ -66,11 +83,47 @@ class Dso:
         return "<%s %s %s>" % (type(self).__name__, self.name, self.build_id or "-")
 
 
+class KsymbolDso(Dso):
+    """Kernel code a PERF_RECORD_KSYMBOL announced (a BPF program, a trampoline): its
+    symbols come from those records, at offsets from its map's start."""
+
+    kernel = True
+
+    def __init__(self, name):
+        super().__init__(name)
+        if name.startswith(("bpf_trampoline_", "bpf_dispatcher_")):
+            self.long_name = ""         # perf's BPF image dsos have no file name
+        self._symbols = []
+        self._table = _EMPTY
+
+    def add_symbol(self, start, size, name):
+        """perf's dso__insert_symbol of a ksymbol (one at a start is enough)."""
+        syms = [s for s in self._symbols if s.start != start]
+        syms.append(Symbol(start, start + size, 1, name))
+        syms.sort(key=lambda s: s.start)
+        self._symbols = syms
+        self._table = SymbolTable(syms)
+
+
 class IdentityDso(Dso):
     """A dso whose symbols are absolute addresses (the kernel, JIT perf-PID.map files)."""
 
     def map_ip(self, ip, map_start, map_pgoff):
         return ip
+
+    def unmap_ip(self, addr, map_start, map_pgoff):
+        return addr
+
+
+class KernelSectionDso(Dso):
+    """A vmlinux section other than .text (`[kernel.kallsyms].init.text`...): perf gives
+    it a map and a dso of its own; symbols at file offsets."""
+
+    kernel = True
+
+    def __init__(self, name, long_name, table):
+        super().__init__(name, long_name=long_name)
+        self._table = table
 
 
 class KernelDso(IdentityDso):
@@ -78,17 +131,38 @@ class KernelDso(IdentityDso):
     perf reports (first symbol start to last symbol end)."""
 
     kernel = True
+    short_name = "[kernel.kallsyms]"
 
     def __init__(self, build_id=None, loader=None):
         super().__init__("[kernel.kallsyms]", build_id, loader=loader)
         self.modules = {}
+        self.extent = None          # a vmlinux's .text (start, end, pgoff)
+        self.section_maps = []      # (start, end, pgoff, dso) of its other sections
+
+    def map_ip(self, ip, map_start, map_pgoff):
+        if self.extent is not None:         # a vmlinux: symbols at file offsets
+            return (ip - map_start + map_pgoff) & 0xFFFFFFFFFFFFFFFF
+        return ip
+
+    def unmap_ip(self, addr, map_start, map_pgoff):
+        if self.extent is not None:
+            return (addr + map_start - map_pgoff) & 0xFFFFFFFFFFFFFFFF
+        return addr
 
     def map_extent(self, mmap_start, mmap_end):
-        """The kernel map's (start, end) as perf reports it once symbols are loaded."""
+        """The kernel map's (start, end) as perf has it once symbols are loaded:
+        kallsyms' first to last symbol, or a vmlinux's .text."""
         table = self.table
+        if self.extent is not None:
+            return self.extent[:2]
         if len(table):
             return table.first.start, table.last.end
         return mmap_start, mmap_end
+
+    def map_pgoff(self, mmap_pgoff):
+        """The kernel map's pgoff once symbols are loaded (a vmlinux: its .text's file
+        offset)."""
+        return self.extent[2] if self.extent is not None else mmap_pgoff
 
 
 class ModuleDso(Dso):
@@ -101,6 +175,10 @@ class ModuleDso(Dso):
         self.module = self.name       # "[mod]": the key of its kallsyms symbols
         self._kernel = kernel
         self._rel_cache = {}
+
+    @property
+    def short_name(self):
+        return self.module
 
     @property
     def table(self):
@@ -121,7 +199,7 @@ class ModuleDso(Dso):
         return rel, ip - sym.start
 
 
-def load_user_symbols(dso, candidates, symfs=""):
+def load_user_symbols(dso, candidates, symfs="", shown=demangle):
     """perf's dso__load for a user dso: the first candidate with .symtab gives the symbols, the
     first with .dynsym is the runtime image; a candidate whose build id differs is skipped."""
     if not dso.build_id and os.path.isfile(dso.long_name):
@@ -158,7 +236,7 @@ def load_user_symbols(dso, candidates, symfs=""):
         return None
     dso.symsrc = syms.path
     dso.runtime = runtime.path
-    return SymbolTable(load_elf_symbols(syms, runtime))
+    return SymbolTable(load_elf_symbols(syms, runtime, shown))
 
 
 def load_perf_map(dso):

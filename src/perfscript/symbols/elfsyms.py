@@ -25,7 +25,7 @@ STV_INTERNAL = 1
 STV_HIDDEN = 2
 
 
-def _keep(st_name, info, other, shndx):
+def keep_symbol(st_name, info, other, shndx):
     """(keep, is_label): functions, ifuncs, objects, and visible typeless labels."""
     stype = info & 0xF
     if st_name == 0 or shndx == SHN_UNDEF:
@@ -37,12 +37,12 @@ def _keep(st_name, info, other, shndx):
     return False, False
 
 
-def _load_pass(out, syms, runtime, table):
+def _load_pass(out, syms, runtime, table, shown=demangle):
     """Append the kept symbols of one symbol table to ``out``; returns how many."""
     arm = syms.e_machine in (EM_ARM, EM_AARCH64)
     n = 0
     for st_name, raw, value, size, info, other, shndx in syms.iter_symbols(table):
-        keep, is_label = _keep(st_name, info, other, shndx)
+        keep, is_label = keep_symbol(st_name, info, other, shndx)
         if not keep:
             continue
         if arm and raw[:1] == b"$" and raw[1:2] in (b"a", b"d", b"t", b"x") and raw[2:3] in (b"", b"."):
@@ -69,7 +69,7 @@ def _load_pass(out, syms, runtime, table):
         else:
             value -= sec.addr - sec.offset
         value &= 0xFFFFFFFFFFFFFFFF
-        name = demangle(raw.decode("utf-8", "surrogateescape"))
+        name = shown(raw.decode("utf-8", "surrogateescape"))
         out.append(Symbol(value, value + size if size else value, info >> 4, name))
         n += 1
     if n:
@@ -92,7 +92,7 @@ def _plt_sizes(elf, plt):
     return plt.entsize, plt.entsize
 
 
-def plt_symbols(runtime):
+def plt_symbols(runtime, shown=demangle):
     """``name@plt`` symbols for the .plt entries of ``.rela.plt``/``.rel.plt`` (perf 6.1 reads
     neither .plt.sec nor .plt.got)."""
     dynsym = runtime.symtab(".dynsym", SHT_DYNSYM)
@@ -140,25 +140,26 @@ def plt_symbols(runtime):
             st_name = struct.unpack_from(e + "I", symraw, spos)[0]
         end = strtab.find(b"\0", st_name)
         raw = strtab[st_name:end if end >= 0 else len(strtab)] if st_name < len(strtab) else b""
-        name = demangle(raw.decode("utf-8", "surrogateescape")) + "@plt"
+        name = shown(raw.decode("utf-8", "surrogateescape")) + "@plt"
         out.append(Symbol(offset, offset + entry if entry else offset, STB_GLOBAL, name))
         offset += entry
     return out
 
 
-def load_elf_symbols(syms, runtime):
+def load_elf_symbols(syms, runtime, shown=demangle):
     """Symbols of a user dso from its symbol file ``syms`` and runtime image ``runtime``
-    (the same ElfImage when one file has it all), sorted by address."""
+    (the same ElfImage when one file has it all), sorted by address; ``shown`` turns an
+    ELF name into the one perf shows (demangled, or as is with --no-demangle)."""
     out = []
     nr = 0
     symtab = syms.symtab(".symtab", SHT_SYMTAB)
     if symtab is not None:
-        nr += _load_pass(out, syms, runtime, symtab)
+        nr += _load_pass(out, syms, runtime, symtab, shown)
     dynsym = syms.symtab(".dynsym", SHT_DYNSYM)
     if dynsym is not None:
-        nr += _load_pass(out, syms, runtime, dynsym)
+        nr += _load_pass(out, syms, runtime, dynsym, shown)
     if nr > 0:
-        plt = plt_symbols(runtime)
+        plt = plt_symbols(runtime, shown)
         if plt:
             out.extend(plt)
             sort_stable(out)

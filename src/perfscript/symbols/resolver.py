@@ -5,11 +5,14 @@ import os
 
 from . import locate
 from .buildid import build_ids_equal, kernel_build_id, normalize
-from .dso import (Dso, IdentityDso, KernelDso, ModuleDso, load_perf_map, load_user_symbols)
+from .demangle import demangle as demangle_name
+from .dso import (Dso, IdentityDso, KernelDso, KernelSectionDso, KsymbolDso, ModuleDso,
+                  load_perf_map, load_user_symbols)
 from .elffile import open_elf
 from .kallsyms import function_start, parse_kallsyms, read_kallsyms, split_kallsyms
 from .own_vdso import own_vdso_path
 from .table import SymbolTable
+from .vmlinux import load_vmlinux
 
 VDSO_NAMES = ("[vdso]", "[vdso32]", "[vdsox32]")
 
@@ -30,10 +33,18 @@ class SymbolResolver:
     """
 
     def __init__(self, kallsyms=None, symfs=None, debug_dir="~/.debug",
-                 proc_kallsyms=None, kernel_notes="/sys/kernel/notes"):
+                 proc_kallsyms=None, kernel_notes="/sys/kernel/notes", demangle=True,
+                 demangle_kernel=False, show_kernel_path=False, vmlinux=None):
         self.kallsyms = kallsyms
+        self.vmlinux = vmlinux
+        # how an ELF symbol name is shown, in user dsos and in the kernel's (vmlinux)
+        self.shown = demangle_name if demangle else _as_is
+        self.shown_kernel = demangle_name if demangle_kernel else _as_is
+        self.show_kernel_path = show_kernel_path
         self.symfs = symfs or ""
-        self.debug_dir = os.path.expanduser(debug_dir)
+        # perf's --symfs also moves its build-id cache to DIR/.debug
+        self.debug_dir = os.path.join(symfs, ".debug") if symfs else \
+            os.path.expanduser(debug_dir)
         if proc_kallsyms is None:
             proc_kallsyms = os.environ.get(PROC_KALLSYMS_ENV)
             if proc_kallsyms:
@@ -55,8 +66,15 @@ class SymbolResolver:
         key = (filename, build_id or "")
         dso = self._dsos.get(key)
         if dso is None:
-            dso = self._new_dso(filename, build_id)
+            dso = self._shown_name(self._new_dso(filename, build_id))
             self._dsos[key] = dso
+        return dso
+
+    def _shown_name(self, dso):
+        """--show-kernel-path: perf prints a dso's long name (its path) where it prints
+        the name."""
+        if self.show_kernel_path:
+            dso.name = dso.long_name
         return dso
 
     def _new_dso(self, filename, build_id):
@@ -69,6 +87,21 @@ class SymbolResolver:
             return Dso(filename, build_id)  # [heap], [stack], //anon ...: no symbols
         return Dso(filename, build_id, loader=self._load_user)
 
+    def ksymbol_dso(self, name):
+        """The dso of kernel code a KSYMBOL record announced (one per name)."""
+        key = ("ksymbol", name)
+        dso = self._dsos.get(key)
+        if dso is None:
+            dso = self._dsos[key] = self._shown_name(KsymbolDso(name))
+        return dso
+
+    @staticmethod
+    def add_ksymbol(dso, start, size, name):
+        """A KSYMBOL's symbol, at `start` in `dso`'s space (one landing in a module or the
+        kernel itself is not kept)."""
+        if isinstance(dso, KsymbolDso):
+            dso.add_symbol(start, size, name)
+
     def _read_debuglink(self, path):
         img = open_elf(path)
         return img.debuglink() if img is not None else None
@@ -77,7 +110,7 @@ class SymbolResolver:
         def candidates(d):
             return locate.user_candidates(d.long_name, d.build_id, self.symfs, self.debug_dir,
                                           self._read_debuglink)
-        return load_user_symbols(dso, candidates, self.symfs)
+        return load_user_symbols(dso, candidates, self.symfs, self.shown)
 
     def _load_vdso(self, dso):
         def candidates(d):
@@ -87,7 +120,7 @@ class SymbolResolver:
                 if own is not None:
                     paths.append(own)
             return paths
-        return load_user_symbols(dso, candidates)
+        return load_user_symbols(dso, candidates, shown=self.shown)
 
     def data_path(self, dso):
         """The file perf reads a user dso's bytes from (dso__data_fd): its build-id cache
@@ -155,7 +188,7 @@ class SymbolResolver:
             dso = ModuleDso(filename, build_id, kernel)
             if named_by_path:
                 dso.name = filename
-            self._dsos[key] = dso
+            self._dsos[key] = self._shown_name(dso)
         return dso
 
     def kallsyms_path(self, build_id, text_size=None):
@@ -185,6 +218,8 @@ class SymbolResolver:
         return None
 
     def _load_kernel(self, dso, ref_reloc, text_size=None):
+        if self.vmlinux is not None and not self.kallsyms:
+            return self._load_vmlinux(dso, ref_reloc)
         path = self.kallsyms_path(dso.build_id, text_size)
         if path is None:
             return None
@@ -203,6 +238,23 @@ class SymbolResolver:
         dso.symsrc = path
         return SymbolTable(kernel)
 
+    def _load_vmlinux(self, dso, ref_reloc):
+        """-k/--vmlinux: that file and only it (a relative path is under --symfs)."""
+        path = self.vmlinux
+        if not path.startswith("/") and self.symfs:
+            path = os.path.join(self.symfs, path)
+        found = load_vmlinux(path, dso.build_id, ref_reloc, self.shown_kernel)
+        if found is None:
+            return None
+        dso.long_name = self.vmlinux
+        dso.symsrc = path
+        dso.extent = found.extent
+        for name, start, end, pgoff, table in found.sections:
+            part = KernelSectionDso(dso.short_name + name, self.vmlinux, table)
+            dso.section_maps.append((start, end, pgoff, self._shown_name(part)))
+        self._shown_name(dso)
+        return found.table
+
     def _kallsyms_text(self, path):
         """A kallsyms file's bytes (None if unreadable); the last one read is kept, as a
         pipe given to --kallsyms can be read only once."""
@@ -220,6 +272,10 @@ class SymbolResolver:
         if text is None:
             return None
         return _text_size(text)
+
+
+def _as_is(name):
+    return name
 
 
 def _text_size(text):
