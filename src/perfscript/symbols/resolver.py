@@ -9,6 +9,7 @@ from .dso import (Dso, IdentityDso, KernelDso, ModuleDso, load_perf_map, load_us
 from .elffile import open_elf
 from .kallsyms import function_start, parse_kallsyms, read_kallsyms, split_kallsyms
 from .own_vdso import own_vdso_path
+from .rbtree import TreeHistory
 from .table import SymbolTable
 
 VDSO_NAMES = ("[vdso]", "[vdso32]", "[vdsox32]")
@@ -197,11 +198,12 @@ class SymbolResolver:
             if addr is None:
                 return None
             delta = addr - ref_reloc[1]
-        symbols = parse_kallsyms(text)
-        kernel, modules = split_kallsyms(symbols, delta)
+        history = TreeHistory()
+        symbols = parse_kallsyms(text, history)
+        kernel, modules = split_kallsyms(symbols, delta, history=history)
         dso.modules = modules
         dso.symsrc = path
-        return SymbolTable(kernel)
+        return SymbolTable(kernel, history)
 
     def _kallsyms_text(self, path):
         """A kallsyms file's bytes (None if unreadable); the last one read is kept, as a
