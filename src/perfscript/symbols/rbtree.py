@@ -34,30 +34,42 @@ class SymbolTree:
     def insert(self, sym):
         """Link ``sym`` below the last node of its search path (``start < key`` goes left,
         else right) and rebalance."""
-        node = len(self.syms)
-        key = sym.start
-        self.syms.append(sym)
-        self.keys.append(key)
-        self.left.append(NIL)
-        self.right.append(NIL)
-        self.black.append(False)
-        self._node_of[id(sym)] = node
-        keys, left, right = self.keys, self.left, self.right
-        up = NIL
-        at = self.root
-        went_left = False
-        while at != NIL:
-            up = at
-            went_left = key < keys[at]
-            at = left[at] if went_left else right[at]
-        self.parent.append(up)
-        if up == NIL:
-            self.root = node
-        elif went_left:
-            left[up] = node
-        else:
-            right[up] = node
-        self._rebalance_insert(node)
+        self.insert_all((sym,))
+
+    def insert_all(self, syms):
+        """``insert`` each of ``syms`` in turn."""
+        first = len(self.syms)
+        self.syms.extend(syms)
+        self.keys.extend([s.start for s in syms])
+        added = len(self.syms) - first
+        self.left.extend([NIL] * added)
+        self.right.extend([NIL] * added)
+        self.parent.extend([NIL] * added)
+        self.black.extend([False] * added)
+        self._node_of.update(zip(map(id, syms), range(first, first + added)))
+        keys, left, right, parent, black = self.keys, self.left, self.right, self.parent, self.black
+        for node in range(first, first + added):
+            at = self.root
+            if at == NIL:
+                self.root = node
+                black[node] = True
+                continue
+            key = keys[node]
+            while True:
+                if key < keys[at]:
+                    below = left[at]
+                    if below == NIL:
+                        left[at] = node
+                        break
+                else:
+                    below = right[at]
+                    if below == NIL:
+                        right[at] = node
+                        break
+                at = below
+            parent[node] = at
+            if not black[at]:
+                self._rebalance_insert(node)
 
     def erase(self, sym):
         """Unlink ``sym`` (which must be in the tree) and rebalance."""
@@ -348,7 +360,9 @@ class TreeHistory:
     def replay(self):
         tree = SymbolTree()
         for insert, syms in self.steps:
-            step = tree.insert if insert else tree.erase
-            for sym in syms:
-                step(sym)
+            if insert:
+                tree.insert_all(syms)
+            else:
+                for sym in syms:
+                    tree.erase(sym)
         return tree

@@ -1,6 +1,7 @@
 """A dso's symbols sorted by address, with perf's end and duplicate fix-ups, found by bisect."""
 
 from bisect import bisect_right
+from itertools import compress, count
 from operator import eq, lt
 
 from .rbtree import TreeHistory
@@ -114,6 +115,26 @@ class _Unsettled:
 _UNSETTLED = _Unsettled()
 
 
+def _runs(starts, ends):
+    """(first, past the last, reach) of each run of overlapping symbols (``ends`` as
+    _covered_ends gives them).  A run starts where a symbol overlaps its neighbour and goes on
+    while the next one starts before the run's furthest end."""
+    runs = []
+    n = len(starts)
+    past = 0
+    for first in compress(count(), map(lt, starts[1:], ends)):
+        if first < past:
+            continue
+        reach = ends[first]
+        past = first + 1
+        while past < n and starts[past] < reach:
+            if ends[past] > reach:
+                reach = ends[past]
+            past += 1
+        runs.append((first, past, reach))
+    return runs
+
+
 def _intervals(symbols, starts, ends, tree=None):
     """(starts, ends, owners) of the intervals ``find`` bisects.
 
@@ -124,35 +145,33 @@ def _intervals(symbols, starts, ends, tree=None):
     pieces the tree answers None for are left out.
     """
     out_starts, out_ends, owners = [], [], []
-    n = len(symbols)
-    i = 0
-    while i < n:
-        j = i + 1
-        reach = ends[i]
-        while j < n and starts[j] < reach:
-            reach = max(reach, ends[j])
-            j += 1
-        if j == i + 1:
-            out_starts.append(starts[i])
-            out_ends.append(ends[i])
-            owners.append(symbols[i])
-        elif tree is None:
-            out_starts.append(starts[i])
+    done = 0
+    for first, past, reach in _runs(starts, ends):
+        out_starts += starts[done:first]
+        out_ends += ends[done:first]
+        owners += symbols[done:first]
+        done = past
+        if tree is None:
+            out_starts.append(starts[first])
             out_ends.append(reach)
             owners.append(_UNSETTLED)
-        else:
-            cuts = sorted(set(starts[i:j]) | set(ends[i:j]))
-            for lo, hi in zip(cuts, cuts[1:]):
-                sym = tree.find(lo)
-                if sym is None:
-                    continue
-                if owners and owners[-1] is sym and out_ends[-1] == lo:
-                    out_ends[-1] = hi
-                else:
-                    out_starts.append(lo)
-                    out_ends.append(hi)
-                    owners.append(sym)
-        i = j
+            continue
+        cuts = sorted(set(starts[first:past]) | set(ends[first:past]))
+        merged = False      # may the next piece extend the last one?
+        for lo, hi in zip(cuts, cuts[1:]):
+            sym = tree.find(lo)
+            if sym is None:
+                merged = False
+            elif merged and owners[-1] is sym:
+                out_ends[-1] = hi
+            else:
+                out_starts.append(lo)
+                out_ends.append(hi)
+                owners.append(sym)
+                merged = True
+    out_starts += starts[done:]
+    out_ends += ends[done:]
+    owners += symbols[done:]
     return out_starts, out_ends, owners
 
 
