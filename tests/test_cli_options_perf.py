@@ -145,9 +145,6 @@ REFUSED = ["--itrace", "--itrace=i100ns", "--no-itrace", "--insn-trace", "--xed"
            "--dlfilter=x.so", "--dlarg=a", "--list-dlfilters", "--guestmount=/x",
            "--guestvmlinux=/x", "--guestkallsyms=/x", "--guestmodules=/x", "--guest-code",
            "--no-fields", "--no-script", "--no-symfs"]
-NOT_YET = ["--stop-bt=main", "--full-source-path", "--inline", "--max-blocks=4"]
-
-
 @pytest.mark.parametrize("option", REFUSED)
 def test_refused_in_one_line(option, perfscript, tmp_path):
     p = perfscript(["-i", os.path.join(RECORDINGS, "sched.data"), option])
@@ -155,14 +152,6 @@ def test_refused_in_one_line(option, perfscript, tmp_path):
     assert p.returncode == 129 and p.stdout == b""
     assert err.count("\n") == 1 and err.startswith("perfscript: option '--")
     assert "refused: " in err
-
-
-@pytest.mark.parametrize("option", NOT_YET)
-def test_not_yet_in_one_line(option, perfscript):
-    p = perfscript(["-i", os.path.join(RECORDINGS, "sched.data"), option])
-    assert p.returncode == 129 and p.stdout == b""
-    assert p.stderr.decode() == "perfscript: option '%s' is not supported yet\n" % (
-        option.split("=")[0])
 
 
 # the long options `perf script -h` (perf 6.1.187) lists

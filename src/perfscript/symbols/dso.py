@@ -11,11 +11,13 @@ from .demangle import demangle
 from .elffile import ELF_ERRORS, SHT_DYNSYM, SHT_SYMTAB, open_elf
 from .elfsyms import load_elf_symbols
 from .kallsyms import module_name
+from .rbtree import TreeHistory
 from .symbol import Symbol
 from .table import SymbolTable
 
 _EMPTY = SymbolTable([])
 _JIT_MAP = re.compile(r"/tmp/perf-\s*([-+]?[0-9]+)")
+ADDR_MASK = 0xFFFFFFFFFFFFFFFF
 
 
 class Dso:
@@ -65,19 +67,26 @@ class Dso:
 
     def map_ip(self, ip, map_start, map_pgoff):
         """A sample address in this dso's symbol space (perf's map__map_ip)."""
-        return (ip - map_start + map_pgoff) & 0xFFFFFFFFFFFFFFFF
+        return (ip - map_start + map_pgoff) & ADDR_MASK
 
     def unmap_ip(self, addr, map_start, map_pgoff):
         """An address of this dso's symbol space in the map (perf's map__unmap_ip)."""
         return (addr + map_start - map_pgoff) & 0xFFFFFFFFFFFFFFFF
 
     def find(self, ip, map_start=0, map_pgoff=0):
-        """(Symbol, offset of the address into it) or None."""
+        """(Symbol, offset of the address into it) or None.
+
+        The offset is perf's (get_offset, symbol__fprintf_symname_offs): at or past the
+        symbol's end, which only an empty symbol's own address can be, perf also takes the
+        map's start off, modulo 2**64.
+        """
         addr = self.map_ip(ip, map_start, map_pgoff)
         sym = self.table.find(addr)
         if sym is None:
             return None
-        return sym, addr - sym.start
+        if addr < sym.end:
+            return sym, addr - sym.start
+        return sym, (addr - map_start - sym.start) & ADDR_MASK
 
     def __repr__(self):
         return "<%s %s %s>" % (type(self).__name__, self.name, self.build_id or "-")
@@ -196,7 +205,9 @@ class ModuleDso(Dso):
             shift = map_start - map_pgoff
             rel = Symbol(sym.start - shift, sym.end - shift, sym.binding, sym.name)
             self._rel_cache[(sym.start, map_start, map_pgoff)] = rel
-        return rel, ip - sym.start
+        if ip < sym.end:
+            return rel, ip - sym.start
+        return rel, (ip - map_start - sym.start) & ADDR_MASK
 
 
 def load_user_symbols(dso, candidates, symfs="", shown=demangle):
@@ -236,7 +247,8 @@ def load_user_symbols(dso, candidates, symfs="", shown=demangle):
         return None
     dso.symsrc = syms.path
     dso.runtime = runtime.path
-    return SymbolTable(load_elf_symbols(syms, runtime, shown))
+    symbols, history = load_elf_symbols(syms, runtime, shown)
+    return SymbolTable(symbols, history)
 
 
 def load_perf_map(dso):
@@ -256,5 +268,7 @@ def load_perf_map(dso):
                 syms.append(Symbol(start, start + size, 1, parts[2]))
     except OSError:
         return None
+    history = TreeHistory()
+    history.inserted(list(syms))    # perf inserts in file order and fixes nothing up
     syms.sort(key=lambda s: s.start)
-    return SymbolTable(syms)
+    return SymbolTable(syms, history)

@@ -12,6 +12,7 @@ import struct
 from .demangle import demangle
 from .elffile import (EM_AARCH64, EM_ARM, EM_SPARC, EM_SPARCV9, SHF_ALLOC, SHT_DYNSYM, SHT_NOBITS,
                       SHT_REL, SHT_RELA, SHT_SYMTAB)
+from .rbtree import TreeHistory
 from .symbol import STB_GLOBAL, Symbol
 from .table import fixup_duplicate, fixup_end, sort_stable
 
@@ -37,8 +38,11 @@ def keep_symbol(st_name, info, other, shndx):
     return False, False
 
 
-def _load_pass(out, syms, runtime, table, shown=demangle):
-    """Append the kept symbols of one symbol table to ``out``; returns how many."""
+def _load_pass(out, syms, runtime, table, history, shown=demangle):
+    """Append the kept symbols of one symbol table to ``out``, fixed up as perf does after
+    each table; returns how many.  ``history`` notes perf's tree inserts and erases;
+    ``shown`` turns an ELF name into the one perf shows."""
+    first = len(out)
     arm = syms.e_machine in (EM_ARM, EM_AARCH64)
     n = 0
     for st_name, raw, value, size, info, other, shndx in syms.iter_symbols(table):
@@ -73,9 +77,10 @@ def _load_pass(out, syms, runtime, table, shown=demangle):
         out.append(Symbol(value, value + size if size else value, info >> 4, name))
         n += 1
     if n:
+        history.inserted(out[first:])
         sort_stable(out)
         fixup_end(out)
-        fixup_duplicate(out)
+        history.erased(fixup_duplicate(out))
     return n
 
 
@@ -90,6 +95,17 @@ def _plt_sizes(elf, plt):
     if m == EM_SPARCV9:
         return 128, 32
     return plt.entsize, plt.entsize
+
+
+PLT_NAME_BYTES = 1023     # perf formats "%s@plt" into a 1024-byte buffer
+
+
+def _plt_name(name):
+    """``name@plt``, cut to the bytes perf's buffer holds (long C++ names lose the suffix)."""
+    raw = (name + "@plt").encode("utf-8", "surrogateescape")
+    if len(raw) <= PLT_NAME_BYTES:
+        return name + "@plt"
+    return raw[:PLT_NAME_BYTES].decode("utf-8", "surrogateescape")
 
 
 def plt_symbols(runtime, shown=demangle):
@@ -140,27 +156,34 @@ def plt_symbols(runtime, shown=demangle):
             st_name = struct.unpack_from(e + "I", symraw, spos)[0]
         end = strtab.find(b"\0", st_name)
         raw = strtab[st_name:end if end >= 0 else len(strtab)] if st_name < len(strtab) else b""
-        name = shown(raw.decode("utf-8", "surrogateescape")) + "@plt"
+        name = _plt_name(shown(raw.decode("utf-8", "surrogateescape")))
         out.append(Symbol(offset, offset + entry if entry else offset, STB_GLOBAL, name))
         offset += entry
     return out
 
 
 def load_elf_symbols(syms, runtime, shown=demangle):
-    """Symbols of a user dso from its symbol file ``syms`` and runtime image ``runtime``
-    (the same ElfImage when one file has it all), sorted by address; ``shown`` turns an
-    ELF name into the one perf shows (demangled, or as is with --no-demangle)."""
+    """(symbols sorted by address, TreeHistory) of a user dso from its symbol file ``syms``
+    and runtime image ``runtime`` (the same ElfImage when one file has it all); ``shown``
+    turns an ELF name into the one perf shows (demangled, or as is with --no-demangle).
+
+    The PLT entries go into perf's tree after the fix-ups, so they can overlap a symbol
+    stretched over them (``_init`` before ``.plt``); the history lets the table answer as
+    perf's tree does there.
+    """
     out = []
+    history = TreeHistory()
     nr = 0
     symtab = syms.symtab(".symtab", SHT_SYMTAB)
     if symtab is not None:
-        nr += _load_pass(out, syms, runtime, symtab, shown)
+        nr += _load_pass(out, syms, runtime, symtab, history, shown)
     dynsym = syms.symtab(".dynsym", SHT_DYNSYM)
     if dynsym is not None:
-        nr += _load_pass(out, syms, runtime, dynsym, shown)
+        nr += _load_pass(out, syms, runtime, dynsym, history, shown)
     if nr > 0:
         plt = plt_symbols(runtime, shown)
         if plt:
+            history.inserted(plt)
             out.extend(plt)
             sort_stable(out)
-    return out
+    return out, history

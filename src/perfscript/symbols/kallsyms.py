@@ -63,9 +63,10 @@ def _lines(text):
         yield raw.decode("utf-8", "surrogateescape")
 
 
-def parse_kallsyms(text):
+def parse_kallsyms(text, history=None):
     """All kept symbols of a kallsyms file's bytes, sorted by address; a module symbol's
-    name still carries its ``\\t[module]`` tail."""
+    name still carries its ``\\t[module]`` tail.  ``history`` (a TreeHistory) gets perf's
+    inserts, in file order, and the duplicates' erases."""
     syms = []
     for line in _lines(text):
         sp = line.find(" ")
@@ -80,9 +81,13 @@ def parse_kallsyms(text):
         if stype not in _KEEP_TYPES or name.startswith("$"):
             continue
         syms.append(Symbol(start, start, _binding(stype), name))
+    if history is not None:
+        history.inserted(list(syms))
     sort_stable(syms)
     fixup_end(syms, is_kallsyms=True, in_module=lambda s: "[" in s.name)
-    fixup_duplicate(syms)
+    dropped = fixup_duplicate(syms)
+    if history is not None:
+        history.erased(dropped)
     return syms
 
 
@@ -102,26 +107,33 @@ def function_start(text, name):
     return None
 
 
-def split_kallsyms(symbols, delta=0, x86_64=True):
+def split_kallsyms(symbols, delta=0, x86_64=True, history=None):
     """(kernel symbols, {"[module]": symbols at kallsyms addresses}).
 
-    Kernel symbols are shifted by ``-delta`` (relocation between the recording and the
-    kallsyms file); perf drops the x86 entry-trampoline alias.
+    Kernel symbols are shifted by ``-delta`` in place (relocation between the recording and
+    the kallsyms file); perf drops the x86 entry-trampoline alias.  Everything that leaves
+    the kernel's tree is noted in ``history`` as erased, in perf's (address) order.
     """
     kernel = []
     modules = {}
+    gone = []
     for sym in symbols:
         tab = sym.name.find("\t")
         if tab >= 0:
             module = sym.name[tab + 1:]
             modules.setdefault(module, []).append(
                 Symbol(sym.start, sym.end, sym.binding, sym.name[:tab]))
+            gone.append(sym)
             continue
         if x86_64 and sym.name == ENTRY_TRAMPOLINE:
+            gone.append(sym)
             continue
         if delta:
-            sym = Symbol(sym.start - delta, sym.end - delta, sym.binding, sym.name)
+            sym.start -= delta
+            sym.end -= delta
         kernel.append(sym)
+    if history is not None:
+        history.erased(gone)
     return kernel, modules
 
 

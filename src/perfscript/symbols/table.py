@@ -1,7 +1,10 @@
 """A dso's symbols sorted by address, with perf's end and duplicate fix-ups, found by bisect."""
 
 from bisect import bisect_right
+from itertools import compress, count
+from operator import eq, lt
 
+from .rbtree import TreeHistory
 from .symbol import STB_GLOBAL, STB_WEAK
 
 PAGE = 4096
@@ -67,15 +70,21 @@ def prefer_first(a, b):
 
 
 def fixup_duplicate(symbols):
-    """Keep one symbol per start address, the one perf prefers (symbols__fixup_duplicate)."""
+    """Keep one symbol per start address, the one perf prefers (symbols__fixup_duplicate);
+    returns the dropped ones in the order perf erases them from its tree."""
     out = []
+    dropped = []
     for sym in symbols:
         if out and out[-1].start == sym.start:
-            if not prefer_first(out[-1], sym):
+            if prefer_first(out[-1], sym):
+                dropped.append(sym)
+            else:
+                dropped.append(out[-1])
                 out[-1] = sym
         else:
             out.append(sym)
     symbols[:] = out
+    return dropped
 
 
 def sort_stable(symbols):
@@ -83,22 +92,129 @@ def sort_stable(symbols):
     symbols.sort(key=lambda s: s.start)
 
 
-class SymbolTable:
-    """Symbols sorted by start; ``find`` answers like perf's symbols__find.
+def _overlapping(starts, ends):
+    """Do two of these symbols (sorted by start) cover a common address?  With sorted starts
+    it is enough to look at neighbours: one starting where the previous one starts (each
+    covers at least its start) or before it ends."""
+    following = starts[1:]
+    return any(map(eq, following, starts)) or any(map(lt, following, ends))
 
-    Exact when symbols do not overlap (the usual case).  Where they do (a zero-size ``_init``
-    stretched over the PLT), perf's answer depends on its rb-tree's shape; we return the last
-    symbol starting at or before the address if it covers it, which is what perf gave in every
-    PLT sample checked.
+
+def _covered_ends(symbols):
+    """Where each symbol stops answering perf's lookup: its end, or one past its start when
+    it is empty."""
+    return [s.end if s.end > s.start else s.start + 1 for s in symbols]
+
+
+class _Unsettled:
+    """Owner of a run of overlapping symbols until perf's tree has been rebuilt."""
+
+    __slots__ = ()
+
+
+_UNSETTLED = _Unsettled()
+
+
+def _runs(starts, ends):
+    """(first, past the last, reach) of each run of overlapping symbols (``ends`` as
+    _covered_ends gives them).  A run starts where a symbol overlaps its neighbour and goes on
+    while the next one starts before the run's furthest end."""
+    runs = []
+    n = len(starts)
+    past = 0
+    for first in compress(count(), map(lt, starts[1:], ends)):
+        if first < past:
+            continue
+        reach = ends[first]
+        past = first + 1
+        while past < n and starts[past] < reach:
+            if ends[past] > reach:
+                reach = ends[past]
+            past += 1
+        runs.append((first, past, reach))
+    return runs
+
+
+def _intervals(symbols, starts, ends, tree=None):
+    """(starts, ends, owners) of the intervals ``find`` bisects.
+
+    A symbol that overlaps nothing keeps its own interval.  A run of overlapping symbols is
+    one _UNSETTLED interval without ``tree``; with it, the run is cut at every start and end
+    inside it and each piece gets the tree's answer at its first address (the walk's
+    comparisons cannot change inside a piece).  Neighbouring pieces with one owner merge;
+    pieces the tree answers None for are left out.
+    """
+    out_starts, out_ends, owners = [], [], []
+    done = 0
+    for first, past, reach in _runs(starts, ends):
+        out_starts += starts[done:first]
+        out_ends += ends[done:first]
+        owners += symbols[done:first]
+        done = past
+        if tree is None:
+            out_starts.append(starts[first])
+            out_ends.append(reach)
+            owners.append(_UNSETTLED)
+            continue
+        cuts = sorted(set(starts[first:past]) | set(ends[first:past]))
+        merged = False      # may the next piece extend the last one?
+        for lo, hi in zip(cuts, cuts[1:]):
+            sym = tree.find(lo)
+            if sym is None:
+                merged = False
+            elif merged and owners[-1] is sym:
+                out_ends[-1] = hi
+            else:
+                out_starts.append(lo)
+                out_ends.append(hi)
+                owners.append(sym)
+                merged = True
+    out_starts += starts[done:]
+    out_ends += ends[done:]
+    owners += symbols[done:]
+    return out_starts, out_ends, owners
+
+
+class SymbolTable:
+    """Symbols sorted by start; ``find`` answers exactly like perf's symbols__find.
+
+    Where no symbols overlap, the last one starting at or before an address is the only
+    candidate and a bisect finds it.  Where they overlap (a zero-size ``_init`` stretched over
+    the PLT entries added after it, overlapping data objects, a JIT map's reused addresses),
+    perf answers with the first covering node on its rb-tree's search path.  The first lookup
+    that lands in such a run rebuilds the tree from ``history`` (perf's inserts and erases;
+    without one, the symbols inserted in order) and flattens its answers into intervals, so
+    lookups stay one bisect and a dso whose overlaps are never hit never builds a tree.
     """
 
-    __slots__ = ("symbols", "_starts", "_cache_addr", "_cache_sym")
+    __slots__ = ("symbols", "_history", "_starts", "_ends", "_owners", "_cache_addr",
+                 "_cache_sym")
 
-    def __init__(self, symbols):
+    def __init__(self, symbols, history=None):
         self.symbols = symbols
-        self._starts = [s.start for s in symbols]
+        self._history = None
+        starts = [s.start for s in symbols]
+        ends = [s.end for s in symbols]
+        owners = symbols
+        if _overlapping(starts, ends):
+            if history is None:
+                history = TreeHistory()
+                history.inserted(symbols)
+            self._history = history
+            starts, ends, owners = _intervals(symbols, starts, _covered_ends(symbols))
+        self._starts = starts
+        self._ends = ends
+        self._owners = owners
         self._cache_addr = None
         self._cache_sym = None
+
+    def _settle(self):
+        """Replace the _UNSETTLED runs by perf's tree's answers."""
+        symbols = self.symbols
+        tree = self._history.replay()
+        self._history = None
+        self._starts, self._ends, self._owners = _intervals(
+            symbols, [s.start for s in symbols], _covered_ends(symbols), tree)
 
     def __len__(self):
         return len(self.symbols)
@@ -109,19 +225,18 @@ class SymbolTable:
     def find(self, addr):
         if addr == self._cache_addr:
             return self._cache_sym
-        sym = self._find(addr)
+        starts = self._starts
+        i = bisect_right(starts, addr) - 1
+        if i >= 0 and (addr < self._ends[i] or addr == starts[i]):
+            sym = self._owners[i]
+            if sym is _UNSETTLED:
+                self._settle()
+                return self.find(addr)
+        else:
+            sym = None
         self._cache_addr = addr
         self._cache_sym = sym
         return sym
-
-    def _find(self, addr):
-        i = bisect_right(self._starts, addr) - 1
-        if i < 0:
-            return None
-        sym = self.symbols[i]
-        if addr < sym.end or addr == sym.start:
-            return sym
-        return None
 
     @property
     def first(self):
