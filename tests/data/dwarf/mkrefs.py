@@ -36,6 +36,9 @@ CHECKS += [
     ("prog.max-stack-3", "prog", ["--no-inline", "--max-stack", "3"]),
     ("prog.max-stack-0", "prog", ["--no-inline", "--max-stack", "0"]),
     ("prog.callee-fields", "prog", ["--no-inline", "-F", "comm,tid,time,ip,sym,symoff,dso"]),
+    ("prog.stop-bt", "prog", ["--stop-bt=msort_with_tmp,walk"]),
+    ("prog.srcline", "prog", ["-F", "+srcline"]),
+    ("dbgf.srcline-full-path", "dbgf", ["--full-source-path", "-F", "+srcline"]),
 ]
 
 
