@@ -11,6 +11,7 @@ own (ELF virtual addresses); the unwinder relocates them.
 import bisect
 import struct
 
+from .dwarf_forms import sleb, uleb
 from .elffile import ELF_ERRORS, ET_EXEC, SHT_NOBITS, open_elf
 
 # where a register's caller value is (libunwind's dwarf_where_t)
@@ -32,30 +33,6 @@ _PAIR = struct.Struct("<ii")
 
 class CfiError(Exception):
     """CFI libunwind refuses (a bad opcode, a register it does not track): the step fails."""
-
-
-def uleb(buf, pos):
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return result, pos
-
-
-def sleb(buf, pos):
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            if b & 0x40:
-                result -= 1 << shift
-            return result, pos
 
 
 def read_encoded(buf, pos, enc, field_addr, datarel=0):

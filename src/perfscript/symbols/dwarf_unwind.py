@@ -13,6 +13,7 @@ The address space is given by `find_map(addr)` -> `UnwindMap` or None.
 import struct
 
 from .cfi import CFA_REG, CFAREL, NUM_REGS, REG, UNDEF, VAL_CFAREL, VAL_EXPR, CfiError
+from .dwarf_forms import sleb, uleb
 
 MASK = 0xFFFFFFFFFFFFFFFF
 RSP, RBP, RIP = 7, 6, 16
@@ -400,30 +401,6 @@ def _apply(c, rules):
 
 # ------------------------------------------------------------------ DWARF expressions
 
-def _uleb(buf, pos):
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return result, pos
-
-
-def _sleb(buf, pos):
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            if b & 0x40:
-                result -= 1 << shift
-            return result, pos
-
-
 def _signed(v):
     return v - (1 << 64) if v >> 63 else v
 
@@ -452,20 +429,20 @@ def _eval_ops(c, stack_val, expr):
         elif 0x50 <= op <= 0x6F:                     # reg0..31
             return 0, (LOC_REG, op - 0x50)
         elif 0x70 <= op <= 0x8F:                     # breg0..31
-            off, pos = _sleb(expr, pos)
+            off, pos = sleb(expr, pos)
             st, v = _get_reg(c, op - 0x70)
             if st < 0:
                 return st, None
             stack.append((v + off) & MASK)
         elif op == 0x92:                             # bregx
-            reg, pos = _uleb(expr, pos)
-            off, pos = _sleb(expr, pos)
+            reg, pos = uleb(expr, pos)
+            off, pos = sleb(expr, pos)
             st, v = _get_reg(c, reg)
             if st < 0:
                 return st, None
             stack.append((v + off) & MASK)
         elif op == 0x90:                             # regx
-            reg, pos = _uleb(expr, pos)
+            reg, pos = uleb(expr, pos)
             return 0, (LOC_REG, reg)
         elif op == 0x03:                             # addr
             stack.append(_U64.unpack_from(expr, pos)[0])
@@ -475,10 +452,10 @@ def _eval_ops(c, stack_val, expr):
             stack.append(struct.unpack_from(fmt, expr, pos)[0] & MASK)
             pos += n
         elif op == 0x10:                             # constu
-            v, pos = _uleb(expr, pos)
+            v, pos = uleb(expr, pos)
             stack.append(v & MASK)
         elif op == 0x11:                             # consts
-            v, pos = _sleb(expr, pos)
+            v, pos = sleb(expr, pos)
             stack.append(v & MASK)
         elif op == 0x06:                             # deref
             st, v = _access_mem(c, stack.pop())
@@ -512,7 +489,7 @@ def _eval_ops(c, stack_val, expr):
         elif op == 0x20:                             # not
             stack.append(~stack.pop() & MASK)
         elif op == 0x23:                             # plus_uconst
-            v, pos = _uleb(expr, pos)
+            v, pos = uleb(expr, pos)
             stack.append((stack.pop() + v) & MASK)
         elif op in _BINARY:
             b = stack.pop()
