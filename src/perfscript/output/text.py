@@ -666,27 +666,26 @@ class TextPrinter(Consumer):
         return loc[2].name, loc[3]
 
 
+# the --show-*-events options (TextOptions flags) and the records each prints
+_SHOWN_BY = (
+    ("show_task", (C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT)),
+    ("show_mmap", (C.RECORD_MMAP, C.RECORD_MMAP2)),
+    ("show_switch", (C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE)),
+    ("show_lost", (C.RECORD_LOST,)),
+    ("show_namespace", (C.RECORD_NAMESPACES,)),
+    ("show_cgroup", (C.RECORD_CGROUP,)),
+    ("show_bpf", (C.RECORD_KSYMBOL, C.RECORD_BPF_EVENT)),
+    ("show_text_poke", (C.RECORD_KSYMBOL, C.RECORD_TEXT_POKE)),
+    ("show_round", (C.RECORD_FINISHED_ROUND,)),
+)
+
+
 def shown_records(topts):
     """The side-band records the --show-*-events options print."""
     shown = set()
-    if topts.show_task:
-        shown.update((C.RECORD_COMM, C.RECORD_FORK, C.RECORD_EXIT))
-    if topts.show_mmap:
-        shown.update((C.RECORD_MMAP, C.RECORD_MMAP2))
-    if topts.show_switch:
-        shown.update((C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE))
-    if topts.show_lost:
-        shown.add(C.RECORD_LOST)
-    if topts.show_namespace:
-        shown.add(C.RECORD_NAMESPACES)
-    if topts.show_cgroup:
-        shown.add(C.RECORD_CGROUP)
-    if topts.show_bpf:
-        shown.update((C.RECORD_KSYMBOL, C.RECORD_BPF_EVENT))
-    if topts.show_text_poke:
-        shown.update((C.RECORD_KSYMBOL, C.RECORD_TEXT_POKE))
-    if topts.show_round:
-        shown.add(C.RECORD_FINISHED_ROUND)
+    for flag, records in _SHOWN_BY:
+        if vars(topts)[flag]:
+            shown.update(records)
     return shown
 
 
