@@ -53,7 +53,7 @@ class UnwindMap:
         self.cfi = cfi
         self.bias = bias
         self.debug_cfi = debug_cfi
-        self.found = {}          # ip << 1 | use_prev_instr -> (status, rules)
+        self.found = {}          # ip << 1 | use_prev_instr -> _walk's fast rules or False
 
 
 _REG_SLOTS = {}
@@ -120,50 +120,62 @@ def _walk(c, ips, max_stack):
     unpack = _U64.unpack_from
     find_map = c.find_map
     append = ips.append
+    count = len(ips)
     last = None
-    while len(ips) < max_stack:
-        ip = c.ip
-        prev = c.use_prev_instr
+    ip, cfa, prev = c.ip, c.cfa, c.use_prev_instr
+    while count < max_stack:
         lookup = (ip - prev) & MASK
         m = last
         if m is None or not m.start <= lookup < m.end:
             m = last = find_map(lookup)
-        simple = None
-        if m is not None:
+        if m is not None and loc[RBP] is not None:
             key = ip << 1 | prev
-            found = m.found.get(key)
-            if found is None:
-                found = m.found[key] = _find_rules(c)
-            st, rules = found
-            if st == 0:
-                simple = rules.simple
-        if simple is not None and loc[RBP] is not None:
-            cfa_off, saves, ra_off = simple
-            cfa = (c.cfa + cfa_off) & MASK
-            ra = (cfa + ra_off) & MASK
-            if sp <= ra < end_read:
-                new_ip = unpack(stack, ra - sp)[0]
-            else:
-                st, new_ip = _access_mem(c, ra)
-                if st < 0:
-                    break
-            if new_ip == ip and cfa == c.cfa:
-                break                                   # -UNW_EBADFRAME
-            for reg, off in saves:
-                loc[reg] = (cfa + off) & MASK
-            loc[rules.ra_reg] = ra
-            c.cfa = cfa
-            c.ip = new_ip
-            signal = rules.signal
-            c.use_prev_instr = 0 if signal else 1
-            if loc[RBP] is None:
-                break                                   # x86_64: the end of the chain
-            append(new_ip if signal else (new_ip - 1) & MASK)
-            continue
+            fast = m.found.get(key)
+            if fast is None:
+                c.ip, c.use_prev_instr = ip, prev
+                fast = m.found[key] = _fast_rules(_find_rules(c))
+            if fast is not False:
+                cfa_off, saves, ra_off, ra_reg, signal = fast
+                new_cfa = (cfa + cfa_off) & MASK
+                ra = (new_cfa + ra_off) & MASK
+                if sp <= ra < end_read:
+                    new_ip = unpack(stack, ra - sp)[0]
+                else:
+                    st, new_ip = _access_mem(c, ra)
+                    if st < 0:
+                        break
+                if new_ip == ip and new_cfa == cfa:
+                    break                               # -UNW_EBADFRAME
+                for reg, off in saves:
+                    loc[reg] = (new_cfa + off) & MASK
+                loc[ra_reg] = ra
+                cfa = new_cfa
+                ip = new_ip
+                if signal:
+                    prev = 0
+                    append(ip)
+                else:
+                    prev = 1
+                    append((ip - 1) & MASK)
+                count += 1
+                continue
+        c.ip, c.cfa, c.use_prev_instr = ip, cfa, prev
         if _step(c) <= 0:
             break
-        ip = c.ip
+        ip, cfa, prev = c.ip, c.cfa, c.use_prev_instr
         append(ip if c.signal else (ip - 1) & MASK)
+        count += 1
+
+
+def _fast_rules(found):
+    """What _walk needs of a frame's rules when they are the usual kind (CFA = SP + n,
+    saves at CFA + m): (n, saves, the return address's m, its register, signal frame);
+    False for any other (or a failed search), which libunwind's whole step handles."""
+    st, rules = found
+    if st < 0 or rules.simple is None:
+        return False
+    cfa_off, saves, ra_off = rules.simple
+    return cfa_off, saves, ra_off, rules.ra_reg, rules.signal
 
 
 # ------------------------------------------------------------------ perf's accessors
