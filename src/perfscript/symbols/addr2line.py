@@ -27,10 +27,14 @@ import bisect
 
 from .dwarf import DW_TAG_inlined_subroutine, DebugInfo
 from .dwarf_forms import DWARF_ERRORS, DwarfError
+from .dwarf_debugfile import find_debug_file, has_debug_info, section_map
 from .elffile import SHF_ALLOC, SHT_DYNSYM, SHT_SYMTAB, open_elf
 
 STT_NOTYPE, STT_OBJECT, STT_SECTION, STT_FILE = 0, 1, 3, 4
 STT_TLS, STT_RELC, STT_SRELC = 6, 8, 9
+STT_COMMON = 5
+_NOT_CODE = frozenset((STT_SECTION, STT_FILE, STT_OBJECT, STT_COMMON, STT_TLS, STT_RELC,
+                       STT_SRELC))
 STB_LOCAL = 0
 STV_HIDDEN = 2
 
@@ -80,7 +84,7 @@ class _ElfSymbol:
     def code_size(self, shndx):
         """bfd's _bfd_elf_maybe_function_sym: 0 when not a code symbol of that section,
         else its size (1 for an empty one)."""
-        if self.kind in (STT_SECTION, STT_FILE, STT_OBJECT, STT_TLS, STT_RELC, STT_SRELC):
+        if self.kind in _NOT_CODE:
             return 0
         if self.shndx != shndx:
             return 0
@@ -89,15 +93,91 @@ class _ElfSymbol:
         return self.size or 1
 
 
+class _SymbolFile:
+    """One file's symbols as _bfd_elf_find_function scans them: the first of ``tables``
+    that has any, in file order, read on first use."""
+
+    def __init__(self, img, tables):
+        self.img = img
+        self._tables = tables
+        self._symbols = None
+        self._by_section = {}
+        self.vmas = {sec.index: sec.addr for sec in img.sections}
+
+    def symbols(self):
+        if self._symbols is None:
+            syms = []
+            try:
+                for name, sht in self._tables:
+                    sec = self.img.symtab(name, sht)
+                    if sec is None:
+                        continue
+                    for i, (_, raw, value, size, info, other, shndx) in enumerate(
+                            self.img.iter_symbols(sec)):
+                        if i:
+                            syms.append(_ElfSymbol(raw.decode("utf-8", "surrogateescape"),
+                                                   value, size, info, other, shndx))
+                    if syms:
+                        break
+            except DWARF_ERRORS:
+                syms = []
+            self._symbols = syms
+        return self._symbols
+
+    def closest(self, shndx, offset):
+        """What bfd's one pass over the symbols (binutils 2.40) finds for ``offset`` in a
+        section: (symbol, file name, size, its offset), the symbol starting closest at or
+        below the offset, the larger of those at one address (the first of equals); the
+        file name of the last STT_FILE before it, for a local symbol, or for any while no
+        STT_FILE has followed other symbols.  Indexed per section on first use."""
+        index = self._by_section.get(shndx)
+        if index is None:
+            index = self._by_section[shndx] = self._index(shndx)
+        offs, entries = index
+        i = bisect.bisect_right(offs, offset) - 1
+        if i < 0:
+            return (None, None, 0, 0)
+        return entries[i]
+
+    def _index(self, shndx):
+        vma = self.vmas.get(shndx, 0)
+        mask = (1 << 64) - 1 if self.img.is64 else (1 << 32) - 1
+        best = {}
+        file = None
+        seen_symbol = file_after_symbol = False
+        for sym in self.symbols():
+            if sym.is_file:
+                file = sym
+                if seen_symbol:
+                    file_after_symbol = True
+                continue
+            seen_symbol = True
+            size = sym.code_size(shndx)
+            if not size:
+                continue
+            off = (sym.value - vma) & mask
+            have = best.get(off)
+            if have is None or size > have[2]:
+                filename = None
+                if file is not None and (sym.local or not file_after_symbol):
+                    filename = file.name
+                best[off] = (sym, filename, size, off)
+        offs = sorted(best)
+        return offs, [best[o] for o in offs]
+
+
 class Addr2line:
     """addr2line's answers for one ELF file (the one perf gives it with -e)."""
 
     def __init__(self, path):
         self.path = path
         self.exists = False
+        self.debug_path = None         # the separate debug file bfd reads, if any
         self._dwarf = None
         self._sections = []            # (vma, end, index) of SHF_ALLOC sections, in order
-        self._symbols = None
+        self._own = None               # addr2line's symbols (slurp_symtab)
+        self._stash_syms = None        # the symbols bfd's DWARF reader names functions with
+        self._stash_sections = None    # own section index -> debug file's, when separate
         self._cache = None             # bfd's elf_find_function_cache
         self._funcs = {}               # unit -> function range index
         self._trie = _UnitRanges()     # bfd's trie: address ranges -> units
@@ -112,11 +192,22 @@ class Addr2line:
         for sec in img.sections:
             if sec.flags & SHF_ALLOC:
                 self._sections.append((sec.addr, sec.addr + sec.size, sec.index))
+        self._own = self._stash_syms = _SymbolFile(
+            img, ((".symtab", SHT_SYMTAB), (".dynsym", SHT_DYNSYM)))
+        dwarf_img = img
+        if not has_debug_info(img):
+            self.debug_path = find_debug_file(path, img)
+            dwarf_img = open_elf(self.debug_path) if self.debug_path else None
+            if dwarf_img is None or not has_debug_info(dwarf_img):
+                self.debug_path = None
+                return
+            self._stash_syms = _SymbolFile(dwarf_img, ((".symtab", SHT_SYMTAB),))
+            self._stash_sections = section_map(img, dwarf_img)
         try:
-            self._dwarf = DebugInfo(img)
+            self._dwarf = DebugInfo(dwarf_img)
         except DWARF_ERRORS + (DwarfError,):
             self._dwarf = None
-        if self._dwarf is not None and not self._dwarf.info:
+        if self._dwarf is not None and self._dwarf.info is None:
             self._dwarf = None
 
     # --- the answer ---------------------------------------------------------------------
@@ -134,12 +225,17 @@ class Addr2line:
         return None
 
     def _nearest_line(self, shndx, vma, pc):
-        """bfd_find_nearest_line then bfd_find_inliner_info for one section."""
-        if self._dwarf is None:
-            fun = self._find_function(shndx, vma, pc)
-            if fun is None:
-                return None
-            return [Record(fun[0], fun[1], 0)]
+        """bfd_find_nearest_line then bfd_find_inliner_info for one section: the DWARF
+        reader (_bfd_dwarf2_find_nearest_line), then the symbols alone."""
+        found = self._dwarf_nearest_line(shndx, vma, pc) if self._dwarf is not None else None
+        if found is not None:
+            return found
+        fun = self._find_function(self._own, shndx, pc - vma)
+        if fun is None:
+            return None
+        return [Record(fun[0], fun[1], 0)]
+
+    def _dwarf_nearest_line(self, shndx, vma, pc):
         found = False
         function = None
         row = None
@@ -155,7 +251,10 @@ class Addr2line:
         if function is not None and function.is_linkage:
             name = function.name
         else:
-            fun = self._find_function(shndx, vma, pc)
+            syms, sec = self._own, shndx
+            if self._stash_sections is not None and shndx in self._stash_sections:
+                syms, sec = self._stash_syms, self._stash_sections[shndx]
+            fun = self._find_function(syms, sec, pc - vma)
             if fun is not None:
                 name = fun[0]
                 if filename is None:
@@ -164,7 +263,7 @@ class Addr2line:
             if function is not None:
                 if fun is None:
                     name = function.name
-                elif fun[2] == function.ranges[0][0]:
+                elif fun[2] + vma == function.ranges[0][0]:
                     function.name = name
                 function.is_linkage = True
         if not found:
@@ -235,73 +334,21 @@ class Addr2line:
 
     # --- symbols ------------------------------------------------------------------------
 
-    def _load_symbols(self):
-        """addr2line's slurp_symtab: .symtab, else .dynsym, in file order."""
-        img = self._img
-        syms = []
-        for name, sht in ((".symtab", SHT_SYMTAB), (".dynsym", SHT_DYNSYM)):
-            sec = img.symtab(name, sht)
-            if sec is None:
-                continue
-            for i, (_, raw, value, size, info, other, shndx) in enumerate(
-                    img.iter_symbols(sec)):
-                if i:
-                    syms.append(_ElfSymbol(raw.decode("utf-8", "surrogateescape"), value,
-                                           size, info, other, shndx))
-            if syms:
-                break
-        self._symbols = syms
-
-    def _find_function(self, shndx, vma, pc):
-        """bfd's _bfd_elf_find_function: (name, STT_FILE name or None, start) of the symbol
-        naming ``pc`` in that section, or None; the last answer is reused while ``pc``
-        stays inside it.  bfd works in offsets into the section: a symbol below the
-        section's start lies far above every address in it."""
-        if self._symbols is None:
-            try:
-                self._load_symbols()
-            except DWARF_ERRORS:
-                self._symbols = []
-        if not self._symbols:
+    def _find_function(self, syms, shndx, offset):
+        """bfd's _bfd_elf_find_function: (name, STT_FILE name or None, offset of its start
+        in the section) of the symbol of ``syms`` naming ``offset`` in that section, or
+        None; the last answer is reused while the offset stays inside it in that section.
+        bfd works in offsets into the section: a symbol below the section's start lies
+        far above every offset in it."""
+        if not syms.symbols():
             return None
-        mask = self._mask
-        offset = pc - vma
         cache = self._cache
-        if (cache is None or cache[0] != shndx or cache[1] is None
-                or offset < cache[4] or offset >= cache[4] + cache[3]):
-            cache = self._cache = self._scan_symbols(shndx, vma, offset)
-        if cache[1] is None:
+        if (cache is None or cache[0] is not syms or cache[1] != shndx or cache[2] is None
+                or offset < cache[5] or offset >= cache[5] + cache[4]):
+            cache = self._cache = (syms, shndx) + syms.closest(shndx, offset)
+        if cache[2] is None:
             return None
-        return cache[1].name, cache[2], cache[1].value & mask
-
-    def _scan_symbols(self, shndx, vma, offset):
-        """One pass over the symbols (binutils 2.40): the closest start at or below the
-        offset, the larger at one address; a file name for a local symbol, or for any
-        before a file symbol follows other symbols."""
-        best = None
-        best_size = 0
-        low = 0
-        filename = None
-        file = None
-        seen_symbol = file_after_symbol = False
-        mask = self._mask
-        for sym in self._symbols:
-            if sym.is_file:
-                file = sym
-                if seen_symbol:
-                    file_after_symbol = True
-                continue
-            size = sym.code_size(shndx)
-            if size:
-                off = (sym.value - vma) & mask
-                if off <= offset and (off > low or (off == low and size > best_size)):
-                    best, best_size, low = sym, size, off
-                    filename = None
-                    if file is not None and (sym.local or not file_after_symbol):
-                        filename = file.name
-            seen_symbol = True
-        return (shndx, best, filename, best_size, low)
-
+        return cache[2].name, cache[3], cache[5]
 
 class _UnitRanges:
     """bfd's trie from address ranges to units, as a list per 4 KiB page: the units whose
