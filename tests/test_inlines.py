@@ -43,11 +43,13 @@ def _mine(a2l, addr):
     return [list(r.lines()) for r in recs]
 
 
-@pytest.mark.parametrize("name", ["inl", "inl-dwarf4", "inlcc"])
+@pytest.mark.parametrize("name", ["inl", "inl-dwarf4", "inlcc", "inl-stripped"])
 def test_saved_addr2line_answers(name):
     """Every address of the test binaries' code, asked in ascending order as the saved
     answers were: DWARF 5 and 4 (.debug_rnglists / .debug_ranges), C and C++ (mangled
-    linkage names, `main` named from the symbol table), inline chains, the ??s."""
+    linkage names, `main` named from the symbol table), inline chains, the ??s; for inl
+    and inl-stripped (DWARF and symbols in inl-stripped.debug, found through its
+    .gnu_debuglink) every allocated address: data symbols named as variables."""
     runs = _answers()["binaries"][name]
     a2l = Addr2line(os.path.join(HERE, name))
     bad = []
@@ -99,18 +101,54 @@ def _addr2line_240():
     return " 2.40" in v.splitlines()[0]
 
 
-@pytest.mark.parametrize("build_id,count", [(LDSO_BID, 3000), (LIBC_BID, 3000)])
-def test_live_against_addr2line(build_id, count):
-    """glibc's debug files (libc6-dbg): random addresses of .text plus other sections,
-    asked of the real addr2line and of ours in the same order."""
-    path = _debug_file(build_id)
-    if path is None or not _addr2line_240():
-        pytest.skip("needs binutils 2.40's addr2line and glibc's debug file %s" % build_id)
+def _interesting_addresses(path, count, rnd):
+    """Random .text addresses, symbol starts (and the byte after), data symbols, PLT
+    entries and every allocated section's middle, shuffled."""
     img = open_elf(path)
     text = img.section_by_name(".text")
-    rnd = random.Random(20261207)
     addrs = [rnd.randrange(text.addr, text.addr + text.size) for _ in range(count)]
-    addrs += [s.addr + s.size // 2 for s in img.sections if s.flags & 2 and s.size][:12]
+    starts = set()
+    imgs = [img]
+    debug = Addr2line(path).debug_path
+    if debug:
+        imgs.append(open_elf(debug))
+    for one in imgs:
+        for name, sht in ((".symtab", 2), (".dynsym", 11)):
+            sec = one.symtab(name, sht)
+            if sec is not None:
+                starts.update(v for _, _, v, _, _, _, shndx in one.iter_symbols(sec)
+                              if v and 0 < shndx < 0xFF00)
+    starts = sorted(starts)
+    for v in rnd.sample(starts, min(count, len(starts))):
+        addrs += [v, v + 1]
+    for sec in img.sections:
+        if sec.flags & 2 and sec.size:
+            addrs.append(sec.addr + sec.size // 2)
+            if sec.name.startswith(".plt"):
+                addrs.extend(range(sec.addr, sec.addr + sec.size, 16))
+    rnd.shuffle(addrs)
+    return addrs
+
+
+def _library(name, build_id):
+    path = {"ld.so": LDSO, "libc": LIBC}[name]
+    img = open_elf(path)
+    return path if img is not None and img.build_id == build_id else None
+
+
+@pytest.mark.parametrize("which,build_id,count", [
+    ("debug", LDSO_BID, 1500), ("debug", LIBC_BID, 1500),
+    ("ld.so", LDSO_BID, 1500), ("libc", LIBC_BID, 1500)])
+def test_live_against_addr2line(which, build_id, count):
+    """glibc's libraries (their DWARF and symbols read from the debug file libc6-dbg
+    installs, found by build id) and those debug files themselves: random .text
+    addresses, symbol starts, data symbols (looked up as variables), PLT entries, the
+    middle of every section, asked of the real addr2line and of ours in the same order."""
+    debug = _debug_file(build_id)
+    path = debug if which == "debug" else _library(which, build_id)
+    if debug is None or path is None or not _addr2line_240():
+        pytest.skip("needs binutils 2.40's addr2line and glibc's debug file %s" % build_id)
+    addrs = _interesting_addresses(path, count, random.Random(20261207))
     real = _real_addr2line(path, addrs)
     a2l = Addr2line(path)
     bad = []
@@ -119,6 +157,17 @@ def test_live_against_addr2line(build_id, count):
         if got != want:
             bad.append((hex(addr), want, got))
     assert not bad, bad[:5]
+
+
+def test_stripped_library_reads_its_debug_file():
+    """ld.so without symbols or DWARF: addr2line reads both from the debug file its build
+    id names, so _start (hand-written assembly) is named from that file's .symtab, with
+    the empty STT_FILE name before it, not from ld.so's .dynsym (_dl_catch_error)."""
+    if _library("ld.so", LDSO_BID) is None or _debug_file(LDSO_BID) is None:
+        pytest.skip("needs the ld.so of build id %s and its debug file" % LDSO_BID)
+    a2l = Addr2line(LDSO)
+    assert a2l.debug_path == _debug_file(LDSO_BID)
+    assert _mine(a2l, 0x1ab76) == [["_start", ":?"]]
 
 
 class _Dso:

@@ -32,10 +32,15 @@ from .elffile import SHF_ALLOC, SHT_DYNSYM, SHT_SYMTAB, open_elf
 
 STT_NOTYPE, STT_OBJECT, STT_SECTION, STT_FILE = 0, 1, 3, 4
 STT_TLS, STT_RELC, STT_SRELC = 6, 8, 9
+STT_FUNC = 2
 STT_COMMON = 5
 _NOT_CODE = frozenset((STT_SECTION, STT_FILE, STT_OBJECT, STT_COMMON, STT_TLS, STT_RELC,
                        STT_SRELC))
 STB_LOCAL = 0
+STB_GLOBAL = 1
+SHF_EXECINSTR = 0x4
+_HASH_OFF, _HASH_ON, _HASH_DISABLED = 0, 1, 2
+_HASH_TRIGGER = 100            # bfd's STASH_INFO_HASH_TRIGGER
 STV_HIDDEN = 2
 
 
@@ -69,7 +74,8 @@ class Record:
 class _ElfSymbol:
     """A symbol as bfd's _bfd_elf_find_function weighs it."""
 
-    __slots__ = ("name", "value", "size", "shndx", "kind", "local", "hidden", "is_file")
+    __slots__ = ("name", "value", "size", "shndx", "kind", "local", "hidden", "is_file",
+                 "is_global", "function")
 
     def __init__(self, name, value, size, info, other, shndx):
         self.name = name
@@ -80,6 +86,8 @@ class _ElfSymbol:
         self.local = info >> 4 == STB_LOCAL
         self.hidden = other & 3 == STV_HIDDEN
         self.is_file = self.kind == STT_FILE
+        self.is_global = info >> 4 == STB_GLOBAL
+        self.function = self.kind == STT_FUNC        # bfd's BSF_FUNCTION
 
     def code_size(self, shndx):
         """bfd's _bfd_elf_maybe_function_sym: 0 when not a code symbol of that section,
@@ -102,6 +110,7 @@ class _SymbolFile:
         self._tables = tables
         self._symbols = None
         self._by_section = {}
+        self._starts = {}
         self.vmas = {sec.index: sec.addr for sec in img.sections}
 
     def symbols(self):
@@ -139,6 +148,23 @@ class _SymbolFile:
             return (None, None, 0, 0)
         return entries[i]
 
+    def at(self, shndx, offset):
+        """The symbol bfd looks a data address up by: one starting exactly at ``offset``
+        in the section (not a section symbol), the first global one, else the last."""
+        starts = self._starts.get(shndx)
+        if starts is None:
+            starts = self._starts[shndx] = {}
+            vma = self.vmas.get(shndx, 0)
+            mask = (1 << 64) - 1 if self.img.is64 else (1 << 32) - 1
+            for sym in self.symbols():
+                if sym.shndx != shndx or sym.kind == STT_SECTION:
+                    continue
+                off = (sym.value - vma) & mask
+                have = starts.get(off)
+                if have is None or not have.is_global:
+                    starts[off] = sym
+        return starts.get(offset)
+
     def _index(self, shndx):
         vma = self.vmas.get(shndx, 0)
         mask = (1 << 64) - 1 if self.img.is64 else (1 << 32) - 1
@@ -174,7 +200,7 @@ class Addr2line:
         self.exists = False
         self.debug_path = None         # the separate debug file bfd reads, if any
         self._dwarf = None
-        self._sections = []            # (vma, end, index) of SHF_ALLOC sections, in order
+        self._sections = []            # (vma, end, index, code) of SHF_ALLOC sections, in order
         self._own = None               # addr2line's symbols (slurp_symtab)
         self._stash_syms = None        # the symbols bfd's DWARF reader names functions with
         self._stash_sections = None    # own section index -> debug file's, when separate
@@ -182,6 +208,9 @@ class Addr2line:
         self._funcs = {}               # unit -> function range index
         self._trie = _UnitRanges()     # bfd's trie: address ranges -> units
         self._read = 0                 # units bfd has read so far, in order
+        self._hash_state = _HASH_OFF   # bfd's info hash tables for lookups by symbol
+        self._hash_asked = 0
+        self._hashed = 0               # units read into them
         self._mask = (1 << 64) - 1
         img = open_elf(path)
         if img is None:
@@ -191,7 +220,8 @@ class Addr2line:
         self._mask = (1 << 64) - 1 if img.is64 else (1 << 32) - 1
         for sec in img.sections:
             if sec.flags & SHF_ALLOC:
-                self._sections.append((sec.addr, sec.addr + sec.size, sec.index))
+                self._sections.append((sec.addr, sec.addr + sec.size, sec.index,
+                                       bool(sec.flags & SHF_EXECINSTR)))
         self._own = self._stash_syms = _SymbolFile(
             img, ((".symtab", SHT_SYMTAB), (".dynsym", SHT_DYNSYM)))
         dwarf_img = img
@@ -217,17 +247,19 @@ class Addr2line:
         if not self.exists:
             return None
         pc &= self._mask
-        for vma, end, index in self._sections:
+        for vma, end, index, code in self._sections:
             if vma <= pc < end:
-                found = self._nearest_line(index, vma, pc)
+                found = self._nearest_line(index, vma, pc, code)
                 if found is not None:
                     return found
         return None
 
-    def _nearest_line(self, shndx, vma, pc):
+    def _nearest_line(self, shndx, vma, pc, code):
         """bfd_find_nearest_line then bfd_find_inliner_info for one section: the DWARF
         reader (_bfd_dwarf2_find_nearest_line), then the symbols alone."""
-        found = self._dwarf_nearest_line(shndx, vma, pc) if self._dwarf is not None else None
+        found = None
+        if self._dwarf is not None:
+            found = self._dwarf_nearest_line(shndx, vma, pc, code)
         if found is not None:
             return found
         fun = self._find_function(self._own, shndx, pc - vma)
@@ -235,17 +267,24 @@ class Addr2line:
             return None
         return [Record(fun[0], fun[1], 0)]
 
-    def _dwarf_nearest_line(self, shndx, vma, pc):
+    def _dwarf_nearest_line(self, shndx, vma, pc, code):
         found = False
         function = None
         row = None
-        for unit in self._units_for(pc):
-            func = self._best_function(unit, pc)
-            row = unit.lines.find(pc)
-            if func is not None or row is not None:
+        symbol = None if code else self._own.at(shndx, pc - vma)
+        if symbol is not None:
+            place = self._declaration(symbol, pc)
+            if place is not None:
                 found = True
-                function = func
-                break
+                row = (place[0], place[1], 0)
+        else:
+            for unit in self._units_for(pc):
+                func = self._best_function(unit, pc)
+                row = unit.lines.find(pc)
+                if func is not None or row is not None:
+                    found = True
+                    function = func
+                    break
         filename, line, disc = row if row is not None else (None, 0, 0)
         name = None
         if function is not None and function.is_linkage:
@@ -276,6 +315,51 @@ class Addr2line:
                 func = func.caller
         return records
 
+    # --- a data symbol's declaration ---------------------------------------------------
+
+    def _declaration(self, symbol, pc):
+        """(file, line) of the variable (or function) a symbol starting at ``pc`` in a
+        section without code is declared as, the way bfd looks it up "by symbol": after
+        100 such questions by exact name through all units read so far (bfd's info hash
+        tables, which decode them all), then in the units read, newest first, then in
+        each unit not read yet; a variable matches when its name is part of the symbol's.
+        Function symbols only ask units whose ranges hold the address."""
+        if self._hash_state == _HASH_OFF:
+            self._hash_asked += 1
+            if self._hash_asked > _HASH_TRIGGER:
+                self._hash_state = _HASH_ON
+        if self._hash_state == _HASH_ON:
+            while self._hashed < self._read:
+                if not self._decode(self._hashed):
+                    self._hash_state = _HASH_DISABLED
+                    break
+                self._hashed += 1
+        units = self._dwarf.units
+        if self._hash_state == _HASH_ON:
+            for i in range(self._read - 1, -1, -1):
+                place = _declared_in(units[i], symbol, pc, exact=True)
+                if place is not None:
+                    return place
+        for i in range(self._read - 1, -1, -1):
+            place = self._declared_in_unit(i, symbol, pc)
+            if place is not None:
+                return place
+        while self._read < len(units):
+            place = self._declared_in_unit(self._read_next(), symbol, pc)
+            if place is not None:
+                return place
+        return None
+
+    def _declared_in_unit(self, i, symbol, pc):
+        """comp_unit_find_line for one unit, when bfd asks it."""
+        unit = self._dwarf.units[i]
+        if symbol.function and unit.ranges and not any(
+                low <= pc < high for low, high in unit.ranges):
+            return None
+        if not self._decode(i):
+            return None
+        return _declared_in(unit, symbol, pc, exact=False)
+
     # --- units --------------------------------------------------------------------------
 
     def _units_for(self, pc):
@@ -290,17 +374,22 @@ class Addr2line:
             if self._decode(i):
                 yield unit
         while self._read < len(units):
-            i = self._read
-            self._read += 1
+            i = self._read_next()
             unit = units[i]
-            for low, high in unit.ranges:
-                self._trie.add(low, high, i)
             if unit.error:
                 continue
             if unit.ranges and not any(low <= pc < high for low, high in unit.ranges):
                 continue
             if self._decode(i):
                 yield unit
+
+    def _read_next(self):
+        """bfd's stash_comp_unit: the next unit is read, its own ranges searchable."""
+        i = self._read
+        self._read += 1
+        for low, high in self._dwarf.units[i].ranges:
+            self._trie.add(low, high, i)
+        return i
 
     def _decode(self, i):
         """Decode a unit once; its line sequences and functions join the searchable ranges."""
@@ -349,6 +438,30 @@ class Addr2line:
         if cache[2] is None:
             return None
         return cache[2].name, cache[3], cache[5]
+
+def _declared_in(unit, symbol, pc, exact):
+    """bfd's lookup_symbol_in_{variable,function}_table in a decoded unit (later DIEs
+    first), or with ``exact`` its info hash lookup: (file, line) or None."""
+    name = symbol.name
+    if symbol.function:
+        best = None
+        best_len = None
+        for func in reversed(unit.functions):
+            if exact:
+                if func.name != name:
+                    continue
+            elif func.decl is None or not func.name or func.name not in name:
+                continue
+            for low, high in func.ranges:
+                if low <= pc < high and (best is None or high - low < best_len):
+                    best, best_len = func, high - low
+        return (best.file, best.line) if best is not None else None
+    for var in reversed(unit.variables):
+        if (var.addr == pc and not var.stack and var.decl is not None and var.name
+                and (var.name == name if exact else var.name in name)):
+            return var.file, var.line
+    return None
+
 
 class _UnitRanges:
     """bfd's trie from address ranges to units, as a list per 4 KiB page: the units whose
