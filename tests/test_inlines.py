@@ -16,10 +16,13 @@ import subprocess
 
 import pytest
 
+from conftest import first_difference
 from perfscript.cli.options import parse_args
 from perfscript.cli.exits import UsageError
-from perfscript.symbols import SymbolResolver
-from perfscript.symbols.addr2line import Addr2line
+from perfscript.session.session import Session
+from perfscript.symbols import SymbolResolver, inlines
+from perfscript.symbols.addr2line import Addr2line, Record
+from perfscript.symbols.buildid import build_ids_equal
 from perfscript.symbols.elffile import open_elf
 from perfscript.symbols.inlines import inline_frames, inline_records, _strtoul
 from perfscript.symbols.symbol import Symbol
@@ -247,21 +250,43 @@ def _installed(path, build_id):
     return img is not None and img.build_id == build_id and _debug_file(build_id)
 
 
-def test_dwarf_recording_frames_rebuilt():
-    """perf's --call-graph dwarf output with inlines (dwarf.script.out) from its
-    --no-inline output (dwarf.noinline.out): every plain frame line replaced by the
-    entries inline_frames gives, printed as perf prints them."""
+PROGRAMS = {"dwarf": "inl", "asm": "nodbg"}     # recording -> its program in HERE
+
+
+def _place_program(recording):
+    """The recordings name /tmp/perfscript-inl/PROGRAM: put the committed one there."""
+    name = PROGRAMS[recording]
+    prog = "/tmp/perfscript-inl/" + name
+    if not os.path.isfile(prog) or open(prog, "rb").read() != \
+            open(os.path.join(HERE, name), "rb").read():
+        os.makedirs(os.path.dirname(prog), exist_ok=True)
+        shutil.copy(os.path.join(HERE, name), prog)
+
+
+def _skip_unless_recorded_system(recording):
+    """The recordings' libc and ld.so (with their debug files), and any other system
+    file they name, must be this machine's."""
     if not (_installed(LIBC, LIBC_BID) and _installed(LDSO, LDSO_BID)):
         pytest.skip("needs the recording's libc and ld.so with their debug files")
-    prog = "/tmp/perfscript-inl/inl"
-    if not os.path.isfile(prog) or open(prog, "rb").read() != \
-            open(os.path.join(HERE, "inl"), "rb").read():
-        os.makedirs(os.path.dirname(prog), exist_ok=True)
-        shutil.copy(os.path.join(HERE, "inl"), prog)
+    session = Session(os.path.join(HERE, recording + ".data"))
+    for path, bid in session.build_ids.items():
+        if path.startswith("/usr/"):
+            img = open_elf(path)
+            if img is None or not build_ids_equal(bid, img.build_id or ""):
+                pytest.skip("not the recorded %s" % path)
+
+
+@pytest.mark.parametrize("recording", ["dwarf", "asm"])
+def test_dwarf_recording_frames_rebuilt(recording):
+    """perf's --call-graph dwarf output with inlines (X.script.out) from its --no-inline
+    output (X.noinline.out): every plain frame line replaced by the entries inline_frames
+    gives, printed as perf prints them."""
+    _skip_unless_recorded_system(recording)
+    _place_program(recording)
     resolver = SymbolResolver()
-    with open(os.path.join(HERE, "dwarf.noinline.out")) as f:
+    with open(os.path.join(HERE, recording + ".noinline.out")) as f:
         plain = f.read().split("\n")
-    with open(os.path.join(HERE, "dwarf.script.out")) as f:
+    with open(os.path.join(HERE, recording + ".script.out")) as f:
         want = f.read()
     out = []
     for line in plain:
@@ -282,3 +307,68 @@ def test_dwarf_recording_frames_rebuilt():
             tail = " (inlined)" if fr.inlined else " (%s)" % path
             out.append("\t%16x %s+%s%s" % (addr, fr.name, off, tail))
     assert "\n".join(out) == want
+
+
+@pytest.mark.parametrize("recording,options,expected", [
+    ("dwarf", [], "dwarf.chaindump.out"),
+    ("dwarf", ["--no-inline"], "dwarf.chaindump.noinline.out"),
+    ("asm", [], "asm.chaindump.out")])
+def test_dwarf_recording_script_callchains(recording, options, expected, perfscript):
+    """The callchain dicts perf hands a script (chaindump.py) for the recordings: each
+    inlined entry's sym_srcline as perf builds it from addr2line's record: "work" /
+    "nodbg.c:?" gives nodbg.c:0, crt1's "_start" / "??:?" gives ??:0, and ld.so's
+    hand-written "_start" / ":?" (an empty STT_FILE name) gives ":0", which perf leaves
+    out of the dict."""
+    _skip_unless_recorded_system(recording)
+    _place_program(recording)
+    p = perfscript(["-i", os.path.join(HERE, recording + ".data")] + options
+                   + ["-s", os.path.join(HERE, "chaindump.py")])
+    with open(os.path.join(HERE, expected), "rb") as f:
+        want = f.read()
+    assert p.returncode == 0, p.stderr.decode("utf-8", "replace")[-2000:]
+    assert p.stdout == want, first_difference(p.stdout, want)
+
+
+def test_asm_recording_has_each_srcline_shape():
+    """asm.chaindump.out holds the addr2line answer shapes the test is about."""
+    with open(os.path.join(HERE, "asm.chaindump.out")) as f:
+        text = f.read()
+    assert " _start off=7 srcline=None dso=%s keys=dso,ip,sym,sym_off\n" % LDSO in text
+    assert " work off=" in text and "srcline=nodbg.c:0 dso=/tmp/perfscript-inl/nodbg" in text
+    assert " _start off=32 srcline=??:0 dso=/tmp/perfscript-inl/nodbg" in text
+
+
+class _Answers:
+    """An Addr2line answering fixed records."""
+
+    exists = True
+
+    def __init__(self, records):
+        self.records = records
+
+    def lookup(self, pc):
+        return self.records
+
+
+@pytest.mark.parametrize("record,entry", [
+    (Record("_start", "", 0), ("_start", False, None)),            # ":?" -> ":0": no key
+    (Record("_start", None, 0), ("_start", False, "??:0")),        # "??:?"
+    (Record("work", "nodbg.c", 0), ("work", False, "nodbg.c:0")),  # "nodbg.c:?"
+    (Record("work", "/s/inl.c", 12, 3), ("work", False, "inl.c:12")),
+    (Record("work", "/s:x/f.c", 12), ("work", False, "s:0")),      # split at the first colon
+    (Record("work", "/s/", 9), ("work", False, ":9")),             # empty basename, a line
+    (Record(None, "/s/f.c", 4), ("??", True, "f.c:4")),
+    (Record("_Z3fooi", "/s/f.cc", 4), ("foo", True, "f.cc:4"))])   # demangled as perf
+def test_inline_entry_for_each_answer_shape(record, entry, monkeypatch):
+    """perf's read_addr2line_record / srcline_from_fileline on each record shape."""
+    monkeypatch.setattr(inlines, "_resolver", lambda owner, path: _Answers([record]))
+    dso = _Dso("/nonexistent/shape-%d" % id(record))
+    got = inline_frames(dso, Symbol(0x1000, 0x1100, 1, "_start" if record.function ==
+                                    "_start" else "work"), 0x1010)
+    assert got == (entry,)
+
+
+def test_inline_entries_none_when_addr2line_knows_nothing(monkeypatch):
+    monkeypatch.setattr(inlines, "_resolver", lambda owner, path: _Answers(None))
+    assert inline_frames(_Dso("/nonexistent/none"), Symbol(0x1000, 0x1100, 1, "f"),
+                         0x1010) is None
