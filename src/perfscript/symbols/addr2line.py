@@ -6,6 +6,12 @@ An answer is the list of records addr2line prints, innermost first: the function
 finds at the address with the line table's file and line there, then for an inlined
 function each caller's name with the call site.  The rules that decide it:
 
+* the DWARF is the file's own, else that of the separate debug file bfd finds by build
+  id or .gnu_debuglink (dwarf_debugfile), whose symbols then name functions in the
+  sections it has at the same place with the same name; addr2line's own symbols
+  (.symtab, else .dynsym) name them when there is no DWARF at all, or nothing else did;
+* in a section without code, an address where one of addr2line's symbols starts is
+  looked up "by symbol": the file and line the variable of that name is declared at;
 * the compilation unit is the first that answers (a function or a line row) among those
   bfd looks at: units it has read whose ranges hold the address (their own ranges, and
   once decoded their line sequences and functions), in the order those ranges came in;
@@ -25,23 +31,15 @@ the order it is asked, as the long-running addr2line process perf starts per dso
 
 import bisect
 
+from .bfd_syms import SymbolTable
 from .dwarf import DW_TAG_inlined_subroutine, DebugInfo
-from .dwarf_forms import DWARF_ERRORS, DwarfError
 from .dwarf_debugfile import find_debug_file, has_debug_info, section_map
+from .dwarf_forms import DWARF_ERRORS, DwarfError
 from .elffile import SHF_ALLOC, SHT_DYNSYM, SHT_SYMTAB, open_elf
 
-STT_NOTYPE, STT_OBJECT, STT_SECTION, STT_FILE = 0, 1, 3, 4
-STT_TLS, STT_RELC, STT_SRELC = 6, 8, 9
-STT_FUNC = 2
-STT_COMMON = 5
-_NOT_CODE = frozenset((STT_SECTION, STT_FILE, STT_OBJECT, STT_COMMON, STT_TLS, STT_RELC,
-                       STT_SRELC))
-STB_LOCAL = 0
-STB_GLOBAL = 1
 SHF_EXECINSTR = 0x4
 _HASH_OFF, _HASH_ON, _HASH_DISABLED = 0, 1, 2
 _HASH_TRIGGER = 100            # bfd's STASH_INFO_HASH_TRIGGER
-STV_HIDDEN = 2
 
 
 class Record:
@@ -69,127 +67,6 @@ class Record:
 
     def __repr__(self):
         return "Record(%r, %r, %r)" % (self.function, self.file, self.line)
-
-
-class _ElfSymbol:
-    """A symbol as bfd's _bfd_elf_find_function weighs it."""
-
-    __slots__ = ("name", "value", "size", "shndx", "kind", "local", "hidden", "is_file",
-                 "is_global", "function")
-
-    def __init__(self, name, value, size, info, other, shndx):
-        self.name = name
-        self.value = value
-        self.size = size
-        self.shndx = shndx
-        self.kind = info & 0xF
-        self.local = info >> 4 == STB_LOCAL
-        self.hidden = other & 3 == STV_HIDDEN
-        self.is_file = self.kind == STT_FILE
-        self.is_global = info >> 4 == STB_GLOBAL
-        self.function = self.kind == STT_FUNC        # bfd's BSF_FUNCTION
-
-    def code_size(self, shndx):
-        """bfd's _bfd_elf_maybe_function_sym: 0 when not a code symbol of that section,
-        else its size (1 for an empty one)."""
-        if self.kind in _NOT_CODE:
-            return 0
-        if self.shndx != shndx:
-            return 0
-        if not self.size and self.local and self.kind == STT_NOTYPE and self.hidden:
-            return 0
-        return self.size or 1
-
-
-class _SymbolFile:
-    """One file's symbols as _bfd_elf_find_function scans them: the first of ``tables``
-    that has any, in file order, read on first use."""
-
-    def __init__(self, img, tables):
-        self.img = img
-        self._tables = tables
-        self._symbols = None
-        self._by_section = {}
-        self._starts = {}
-        self.vmas = {sec.index: sec.addr for sec in img.sections}
-
-    def symbols(self):
-        if self._symbols is None:
-            syms = []
-            try:
-                for name, sht in self._tables:
-                    sec = self.img.symtab(name, sht)
-                    if sec is None:
-                        continue
-                    for i, (_, raw, value, size, info, other, shndx) in enumerate(
-                            self.img.iter_symbols(sec)):
-                        if i:
-                            syms.append(_ElfSymbol(raw.decode("utf-8", "surrogateescape"),
-                                                   value, size, info, other, shndx))
-                    if syms:
-                        break
-            except DWARF_ERRORS:
-                syms = []
-            self._symbols = syms
-        return self._symbols
-
-    def closest(self, shndx, offset):
-        """What bfd's one pass over the symbols (binutils 2.40) finds for ``offset`` in a
-        section: (symbol, file name, size, its offset), the symbol starting closest at or
-        below the offset, the larger of those at one address (the first of equals); the
-        file name of the last STT_FILE before it, for a local symbol, or for any while no
-        STT_FILE has followed other symbols.  Indexed per section on first use."""
-        index = self._by_section.get(shndx)
-        if index is None:
-            index = self._by_section[shndx] = self._index(shndx)
-        offs, entries = index
-        i = bisect.bisect_right(offs, offset) - 1
-        if i < 0:
-            return (None, None, 0, 0)
-        return entries[i]
-
-    def at(self, shndx, offset):
-        """The symbol bfd looks a data address up by: one starting exactly at ``offset``
-        in the section (not a section symbol), the first global one, else the last."""
-        starts = self._starts.get(shndx)
-        if starts is None:
-            starts = self._starts[shndx] = {}
-            vma = self.vmas.get(shndx, 0)
-            mask = (1 << 64) - 1 if self.img.is64 else (1 << 32) - 1
-            for sym in self.symbols():
-                if sym.shndx != shndx or sym.kind == STT_SECTION:
-                    continue
-                off = (sym.value - vma) & mask
-                have = starts.get(off)
-                if have is None or not have.is_global:
-                    starts[off] = sym
-        return starts.get(offset)
-
-    def _index(self, shndx):
-        vma = self.vmas.get(shndx, 0)
-        mask = (1 << 64) - 1 if self.img.is64 else (1 << 32) - 1
-        best = {}
-        file = None
-        seen_symbol = file_after_symbol = False
-        for sym in self.symbols():
-            if sym.is_file:
-                file = sym
-                if seen_symbol:
-                    file_after_symbol = True
-                continue
-            seen_symbol = True
-            size = sym.code_size(shndx)
-            if not size:
-                continue
-            off = (sym.value - vma) & mask
-            have = best.get(off)
-            if have is None or size > have[2]:
-                filename = None
-                if file is not None and (sym.local or not file_after_symbol):
-                    filename = file.name
-                best[off] = (sym, filename, size, off)
-        offs = sorted(best)
-        return offs, [best[o] for o in offs]
 
 
 class Addr2line:
@@ -222,7 +99,7 @@ class Addr2line:
             if sec.flags & SHF_ALLOC:
                 self._sections.append((sec.addr, sec.addr + sec.size, sec.index,
                                        bool(sec.flags & SHF_EXECINSTR)))
-        self._own = self._stash_syms = _SymbolFile(
+        self._own = self._stash_syms = SymbolTable(
             img, ((".symtab", SHT_SYMTAB), (".dynsym", SHT_DYNSYM)))
         dwarf_img = img
         if not has_debug_info(img):
@@ -231,7 +108,7 @@ class Addr2line:
             if dwarf_img is None or not has_debug_info(dwarf_img):
                 self.debug_path = None
                 return
-            self._stash_syms = _SymbolFile(dwarf_img, ((".symtab", SHT_SYMTAB),))
+            self._stash_syms = SymbolTable(dwarf_img, ((".symtab", SHT_SYMTAB),))
             self._stash_sections = section_map(img, dwarf_img)
         try:
             self._dwarf = DebugInfo(dwarf_img)
