@@ -78,7 +78,8 @@ class Abbrev:
 
 def read_abbrevs(data, offset):
     """code -> Abbrev for the table at ``offset`` (bfd's read_abbrevs, which also stops at
-    a code it has seen or at the end of the section)."""
+    a code it has seen or at the end of the section).  Numbers below 0x80, nearly all of
+    them, are read inline: a libc debug file has thousands of tables."""
     table = {}
     if data is None or offset >= len(data):
         raise DwarfError("abbrev offset past .debug_abbrev")
@@ -86,13 +87,25 @@ def read_abbrevs(data, offset):
     pos = offset
     code, pos = uleb(data, pos)
     while code:
-        tag, pos = uleb(data, pos)
+        tag = data[pos]
+        if tag < 0x80:
+            pos += 1
+        else:
+            tag, pos = uleb(data, pos)
         children = data[pos]
         pos += 1
         attrs = []
         while True:
-            name, pos = uleb(data, pos)
-            form, pos = uleb(data, pos)
+            name = data[pos]
+            if name < 0x80:
+                pos += 1
+            else:
+                name, pos = uleb(data, pos)
+            form = data[pos]
+            if form < 0x80:
+                pos += 1
+            else:
+                form, pos = uleb(data, pos)
             implicit = 0
             if form == DW_FORM_implicit_const:
                 implicit, pos = sleb(data, pos)
