@@ -6,6 +6,12 @@ An answer is the list of records addr2line prints, innermost first: the function
 finds at the address with the line table's file and line there, then for an inlined
 function each caller's name with the call site.  The rules that decide it:
 
+* the DWARF is the file's own, else that of the separate debug file bfd finds by build
+  id or .gnu_debuglink (dwarf_debugfile), whose symbols then name functions in the
+  sections it has at the same place with the same name; addr2line's own symbols
+  (.symtab, else .dynsym) name them when there is no DWARF at all, or nothing else did;
+* in a section without code, an address where one of addr2line's symbols starts is
+  looked up "by symbol": the file and line the variable of that name is declared at;
 * the compilation unit is the first that answers (a function or a line row) among those
   bfd looks at: units it has read whose ranges hold the address (their own ranges, and
   once decoded their line sequences and functions), in the order those ranges came in;
@@ -25,14 +31,15 @@ the order it is asked, as the long-running addr2line process perf starts per dso
 
 import bisect
 
+from .bfd_syms import SymbolTable
 from .dwarf import DW_TAG_inlined_subroutine, DebugInfo
+from .dwarf_debugfile import find_debug_file, has_debug_info, section_map
 from .dwarf_forms import DWARF_ERRORS, DwarfError
 from .elffile import SHF_ALLOC, SHT_DYNSYM, SHT_SYMTAB, open_elf
 
-STT_NOTYPE, STT_OBJECT, STT_SECTION, STT_FILE = 0, 1, 3, 4
-STT_TLS, STT_RELC, STT_SRELC = 6, 8, 9
-STB_LOCAL = 0
-STV_HIDDEN = 2
+SHF_EXECINSTR = 0x4
+_HASH_OFF, _HASH_ON, _HASH_DISABLED = 0, 1, 2
+_HASH_TRIGGER = 100            # bfd's STASH_INFO_HASH_TRIGGER
 
 
 class Record:
@@ -62,46 +69,25 @@ class Record:
         return "Record(%r, %r, %r)" % (self.function, self.file, self.line)
 
 
-class _ElfSymbol:
-    """A symbol as bfd's _bfd_elf_find_function weighs it."""
-
-    __slots__ = ("name", "value", "size", "shndx", "kind", "local", "hidden", "is_file")
-
-    def __init__(self, name, value, size, info, other, shndx):
-        self.name = name
-        self.value = value
-        self.size = size
-        self.shndx = shndx
-        self.kind = info & 0xF
-        self.local = info >> 4 == STB_LOCAL
-        self.hidden = other & 3 == STV_HIDDEN
-        self.is_file = self.kind == STT_FILE
-
-    def code_size(self, shndx):
-        """bfd's _bfd_elf_maybe_function_sym: 0 when not a code symbol of that section,
-        else its size (1 for an empty one)."""
-        if self.kind in (STT_SECTION, STT_FILE, STT_OBJECT, STT_TLS, STT_RELC, STT_SRELC):
-            return 0
-        if self.shndx != shndx:
-            return 0
-        if not self.size and self.local and self.kind == STT_NOTYPE and self.hidden:
-            return 0
-        return self.size or 1
-
-
 class Addr2line:
     """addr2line's answers for one ELF file (the one perf gives it with -e)."""
 
     def __init__(self, path):
         self.path = path
         self.exists = False
+        self.debug_path = None         # the separate debug file bfd reads, if any
         self._dwarf = None
-        self._sections = []            # (vma, end, index) of SHF_ALLOC sections, in order
-        self._symbols = None
+        self._sections = []            # (vma, end, index, code) of SHF_ALLOC sections, in order
+        self._own = None               # addr2line's symbols (slurp_symtab)
+        self._stash_syms = None        # the symbols bfd's DWARF reader names functions with
+        self._stash_sections = None    # own section index -> debug file's, when separate
         self._cache = None             # bfd's elf_find_function_cache
         self._funcs = {}               # unit -> function range index
         self._trie = _UnitRanges()     # bfd's trie: address ranges -> units
         self._read = 0                 # units bfd has read so far, in order
+        self._hash_state = _HASH_OFF   # bfd's info hash tables for lookups by symbol
+        self._hash_asked = 0
+        self._hashed = 0               # units read into them
         self._mask = (1 << 64) - 1
         img = open_elf(path)
         if img is None:
@@ -111,12 +97,24 @@ class Addr2line:
         self._mask = (1 << 64) - 1 if img.is64 else (1 << 32) - 1
         for sec in img.sections:
             if sec.flags & SHF_ALLOC:
-                self._sections.append((sec.addr, sec.addr + sec.size, sec.index))
+                self._sections.append((sec.addr, sec.addr + sec.size, sec.index,
+                                       bool(sec.flags & SHF_EXECINSTR)))
+        self._own = self._stash_syms = SymbolTable(
+            img, ((".symtab", SHT_SYMTAB), (".dynsym", SHT_DYNSYM)))
+        dwarf_img = img
+        if not has_debug_info(img):
+            self.debug_path = find_debug_file(path, img)
+            dwarf_img = open_elf(self.debug_path) if self.debug_path else None
+            if dwarf_img is None or not has_debug_info(dwarf_img):
+                self.debug_path = None
+                return
+            self._stash_syms = SymbolTable(dwarf_img, ((".symtab", SHT_SYMTAB),))
+            self._stash_sections = section_map(img, dwarf_img)
         try:
-            self._dwarf = DebugInfo(img)
+            self._dwarf = DebugInfo(dwarf_img)
         except DWARF_ERRORS + (DwarfError,):
             self._dwarf = None
-        if self._dwarf is not None and not self._dwarf.info:
+        if self._dwarf is not None and self._dwarf.info is None:
             self._dwarf = None
 
     # --- the answer ---------------------------------------------------------------------
@@ -126,36 +124,53 @@ class Addr2line:
         if not self.exists:
             return None
         pc &= self._mask
-        for vma, end, index in self._sections:
+        for vma, end, index, code in self._sections:
             if vma <= pc < end:
-                found = self._nearest_line(index, vma, pc)
+                found = self._nearest_line(index, vma, pc, code)
                 if found is not None:
                     return found
         return None
 
-    def _nearest_line(self, shndx, vma, pc):
-        """bfd_find_nearest_line then bfd_find_inliner_info for one section."""
-        if self._dwarf is None:
-            fun = self._find_function(shndx, vma, pc)
-            if fun is None:
-                return None
-            return [Record(fun[0], fun[1], 0)]
+    def _nearest_line(self, shndx, vma, pc, code):
+        """bfd_find_nearest_line then bfd_find_inliner_info for one section: the DWARF
+        reader (_bfd_dwarf2_find_nearest_line), then the symbols alone."""
+        found = None
+        if self._dwarf is not None:
+            found = self._dwarf_nearest_line(shndx, vma, pc, code)
+        if found is not None:
+            return found
+        fun = self._find_function(self._own, shndx, pc - vma)
+        if fun is None:
+            return None
+        return [Record(fun[0], fun[1], 0)]
+
+    def _dwarf_nearest_line(self, shndx, vma, pc, code):
         found = False
         function = None
         row = None
-        for unit in self._units_for(pc):
-            func = self._best_function(unit, pc)
-            row = unit.lines.find(pc)
-            if func is not None or row is not None:
+        symbol = None if code else self._own.at(shndx, pc - vma)
+        if symbol is not None:
+            place = self._declaration(symbol, pc)
+            if place is not None:
                 found = True
-                function = func
-                break
+                row = (place[0], place[1], 0)
+        else:
+            for unit in self._units_for(pc):
+                func = self._best_function(unit, pc)
+                row = unit.lines.find(pc)
+                if func is not None or row is not None:
+                    found = True
+                    function = func
+                    break
         filename, line, disc = row if row is not None else (None, 0, 0)
         name = None
         if function is not None and function.is_linkage:
             name = function.name
         else:
-            fun = self._find_function(shndx, vma, pc)
+            syms, sec = self._own, shndx
+            if self._stash_sections is not None and shndx in self._stash_sections:
+                syms, sec = self._stash_syms, self._stash_sections[shndx]
+            fun = self._find_function(syms, sec, pc - vma)
             if fun is not None:
                 name = fun[0]
                 if filename is None:
@@ -164,7 +179,7 @@ class Addr2line:
             if function is not None:
                 if fun is None:
                     name = function.name
-                elif fun[2] == function.ranges[0][0]:
+                elif fun[2] + vma == function.ranges[0][0]:
                     function.name = name
                 function.is_linkage = True
         if not found:
@@ -176,6 +191,51 @@ class Addr2line:
                 records.append(Record(func.caller.name, func.call_file, func.call_line, disc))
                 func = func.caller
         return records
+
+    # --- a data symbol's declaration ---------------------------------------------------
+
+    def _declaration(self, symbol, pc):
+        """(file, line) of the variable (or function) a symbol starting at ``pc`` in a
+        section without code is declared as, the way bfd looks it up "by symbol": after
+        100 such questions by exact name through all units read so far (bfd's info hash
+        tables, which decode them all), then in the units read, newest first, then in
+        each unit not read yet; a variable matches when its name is part of the symbol's.
+        Function symbols only ask units whose ranges hold the address."""
+        if self._hash_state == _HASH_OFF:
+            self._hash_asked += 1
+            if self._hash_asked > _HASH_TRIGGER:
+                self._hash_state = _HASH_ON
+        if self._hash_state == _HASH_ON:
+            while self._hashed < self._read:
+                if not self._decode(self._hashed):
+                    self._hash_state = _HASH_DISABLED
+                    break
+                self._hashed += 1
+        units = self._dwarf.units
+        if self._hash_state == _HASH_ON:
+            for i in range(self._read - 1, -1, -1):
+                place = _declared_in(units[i], symbol, pc, exact=True)
+                if place is not None:
+                    return place
+        for i in range(self._read - 1, -1, -1):
+            place = self._declared_in_unit(i, symbol, pc)
+            if place is not None:
+                return place
+        while self._read < len(units):
+            place = self._declared_in_unit(self._read_next(), symbol, pc)
+            if place is not None:
+                return place
+        return None
+
+    def _declared_in_unit(self, i, symbol, pc):
+        """comp_unit_find_line for one unit, when bfd asks it."""
+        unit = self._dwarf.units[i]
+        if symbol.function and unit.ranges and not any(
+                low <= pc < high for low, high in unit.ranges):
+            return None
+        if not self._decode(i):
+            return None
+        return _declared_in(unit, symbol, pc, exact=False)
 
     # --- units --------------------------------------------------------------------------
 
@@ -191,17 +251,22 @@ class Addr2line:
             if self._decode(i):
                 yield unit
         while self._read < len(units):
-            i = self._read
-            self._read += 1
+            i = self._read_next()
             unit = units[i]
-            for low, high in unit.ranges:
-                self._trie.add(low, high, i)
             if unit.error:
                 continue
             if unit.ranges and not any(low <= pc < high for low, high in unit.ranges):
                 continue
             if self._decode(i):
                 yield unit
+
+    def _read_next(self):
+        """bfd's stash_comp_unit: the next unit is read, its own ranges searchable."""
+        i = self._read
+        self._read += 1
+        for low, high in self._dwarf.units[i].ranges:
+            self._trie.add(low, high, i)
+        return i
 
     def _decode(self, i):
         """Decode a unit once; its line sequences and functions join the searchable ranges."""
@@ -235,72 +300,44 @@ class Addr2line:
 
     # --- symbols ------------------------------------------------------------------------
 
-    def _load_symbols(self):
-        """addr2line's slurp_symtab: .symtab, else .dynsym, in file order."""
-        img = self._img
-        syms = []
-        for name, sht in ((".symtab", SHT_SYMTAB), (".dynsym", SHT_DYNSYM)):
-            sec = img.symtab(name, sht)
-            if sec is None:
-                continue
-            for i, (_, raw, value, size, info, other, shndx) in enumerate(
-                    img.iter_symbols(sec)):
-                if i:
-                    syms.append(_ElfSymbol(raw.decode("utf-8", "surrogateescape"), value,
-                                           size, info, other, shndx))
-            if syms:
-                break
-        self._symbols = syms
-
-    def _find_function(self, shndx, vma, pc):
-        """bfd's _bfd_elf_find_function: (name, STT_FILE name or None, start) of the symbol
-        naming ``pc`` in that section, or None; the last answer is reused while ``pc``
-        stays inside it.  bfd works in offsets into the section: a symbol below the
-        section's start lies far above every address in it."""
-        if self._symbols is None:
-            try:
-                self._load_symbols()
-            except DWARF_ERRORS:
-                self._symbols = []
-        if not self._symbols:
+    def _find_function(self, syms, shndx, offset):
+        """bfd's _bfd_elf_find_function: (name, STT_FILE name or None, offset of its start
+        in the section) of the symbol of ``syms`` naming ``offset`` in that section, or
+        None; the last answer is reused while the offset stays inside it in that section.
+        bfd works in offsets into the section: a symbol below the section's start lies
+        far above every offset in it."""
+        if not syms.symbols():
             return None
-        mask = self._mask
-        offset = pc - vma
         cache = self._cache
-        if (cache is None or cache[0] != shndx or cache[1] is None
-                or offset < cache[4] or offset >= cache[4] + cache[3]):
-            cache = self._cache = self._scan_symbols(shndx, vma, offset)
-        if cache[1] is None:
+        if (cache is None or cache[0] is not syms or cache[1] != shndx or cache[2] is None
+                or offset < cache[5] or offset >= cache[5] + cache[4]):
+            cache = self._cache = (syms, shndx) + syms.closest(shndx, offset)
+        if cache[2] is None:
             return None
-        return cache[1].name, cache[2], cache[1].value & mask
+        return cache[2].name, cache[3], cache[5]
 
-    def _scan_symbols(self, shndx, vma, offset):
-        """One pass over the symbols (binutils 2.40): the closest start at or below the
-        offset, the larger at one address; a file name for a local symbol, or for any
-        before a file symbol follows other symbols."""
+def _declared_in(unit, symbol, pc, exact):
+    """bfd's lookup_symbol_in_{variable,function}_table in a decoded unit (later DIEs
+    first), or with ``exact`` its info hash lookup: (file, line) or None."""
+    name = symbol.name
+    if symbol.function:
         best = None
-        best_size = 0
-        low = 0
-        filename = None
-        file = None
-        seen_symbol = file_after_symbol = False
-        mask = self._mask
-        for sym in self._symbols:
-            if sym.is_file:
-                file = sym
-                if seen_symbol:
-                    file_after_symbol = True
+        best_len = None
+        for func in reversed(unit.functions):
+            if exact:
+                if func.name != name:
+                    continue
+            elif func.decl is None or not func.name or func.name not in name:
                 continue
-            size = sym.code_size(shndx)
-            if size:
-                off = (sym.value - vma) & mask
-                if off <= offset and (off > low or (off == low and size > best_size)):
-                    best, best_size, low = sym, size, off
-                    filename = None
-                    if file is not None and (sym.local or not file_after_symbol):
-                        filename = file.name
-            seen_symbol = True
-        return (shndx, best, filename, best_size, low)
+            for low, high in func.ranges:
+                if low <= pc < high and (best is None or high - low < best_len):
+                    best, best_len = func, high - low
+        return (best.file, best.line) if best is not None else None
+    for var in reversed(unit.variables):
+        if (var.addr == pc and not var.stack and var.decl is not None and var.name
+                and (var.name == name if exact else var.name in name)):
+            return var.file, var.line
+    return None
 
 
 class _UnitRanges:

@@ -10,7 +10,8 @@ DW_AT_specification inside them, adjacent ranges merge into one, a damaged unit 
 nothing, and reading stops at the first unit whose header cannot be parsed.
 """
 
-from .dwarf_forms import (ADDRX_FORMS, DW_FORM_addr, DW_FORM_GNU_ref_alt,
+from .dwarf_forms import (ADDRX_FORMS, DW_FORM_addr, DW_FORM_block, DW_FORM_block1,
+                          DW_FORM_block2, DW_FORM_block4, DW_FORM_exprloc, DW_FORM_GNU_ref_alt,
                           DW_FORM_implicit_const, DW_FORM_ref_addr, DW_FORM_sdata,
                           DWARF_ERRORS, INT_FORMS, STR_FORMS, STRX_FORMS, DwarfError, Sections,
                           fixed_form_size, sleb, uleb)
@@ -21,7 +22,9 @@ DW_TAG_entry_point = 0x03
 DW_TAG_inlined_subroutine = 0x1D
 DW_TAG_subprogram = 0x2E
 FUNCTION_TAGS = frozenset((DW_TAG_subprogram, DW_TAG_entry_point, DW_TAG_inlined_subroutine))
+VARIABLE_TAGS = frozenset((0x34, 0x0D))       # DW_TAG_variable, DW_TAG_member
 
+DW_AT_location = 0x02
 DW_AT_name = 0x03
 DW_AT_stmt_list = 0x10
 DW_AT_low_pc = 0x11
@@ -29,6 +32,8 @@ DW_AT_high_pc = 0x12
 DW_AT_language = 0x13
 DW_AT_comp_dir = 0x1B
 DW_AT_decl_file = 0x3A
+DW_AT_decl_line = 0x3B
+DW_AT_external = 0x3F
 DW_AT_abstract_origin = 0x31
 DW_AT_specification = 0x47
 DW_AT_ranges = 0x55
@@ -43,6 +48,10 @@ DW_AT_MIPS_linkage_name = 0x2007
 _PLAIN_NAME_LANGS = frozenset((0x0001, 0x0002, 0x0005, 0x0006, 0x0007, 0x0009, 0x000C,
                                0x000F, 0x0012, 0x001D, 0x8001, 0x8765, 0x8101, 0x8102,
                                0x8103))
+
+DW_OP_addr = 0x03
+_BLOCK_FORMS = frozenset((DW_FORM_block, DW_FORM_block1, DW_FORM_block2, DW_FORM_block4,
+                          DW_FORM_exprloc))
 
 _DW_UT_type = 2
 _DW_UT_skeleton = 4
@@ -69,7 +78,8 @@ class Abbrev:
 
 def read_abbrevs(data, offset):
     """code -> Abbrev for the table at ``offset`` (bfd's read_abbrevs, which also stops at
-    a code it has seen or at the end of the section)."""
+    a code it has seen or at the end of the section).  Numbers below 0x80, nearly all of
+    them, are read inline: a libc debug file has thousands of tables."""
     table = {}
     if data is None or offset >= len(data):
         raise DwarfError("abbrev offset past .debug_abbrev")
@@ -77,13 +87,25 @@ def read_abbrevs(data, offset):
     pos = offset
     code, pos = uleb(data, pos)
     while code:
-        tag, pos = uleb(data, pos)
+        tag = data[pos]
+        if tag < 0x80:
+            pos += 1
+        else:
+            tag, pos = uleb(data, pos)
         children = data[pos]
         pos += 1
         attrs = []
         while True:
-            name, pos = uleb(data, pos)
-            form, pos = uleb(data, pos)
+            name = data[pos]
+            if name < 0x80:
+                pos += 1
+            else:
+                name, pos = uleb(data, pos)
+            form = data[pos]
+            if form < 0x80:
+                pos += 1
+            else:
+                form, pos = uleb(data, pos)
             implicit = 0
             if form == DW_FORM_implicit_const:
                 implicit, pos = sleb(data, pos)
@@ -103,7 +125,7 @@ class Function:
     """bfd's funcinfo: a subprogram, entry point or inlined subroutine of a unit."""
 
     __slots__ = ("index", "tag", "name", "is_linkage", "ranges", "caller", "call_file",
-                 "call_line")
+                 "call_line", "decl", "line")
 
     def __init__(self, index, tag):
         self.index = index              # DIE order in its unit: bfd's tie-break
@@ -114,6 +136,37 @@ class Function:
         self.caller = None              # enclosing Function of an inlined subroutine
         self.call_file = None
         self.call_line = 0
+        self.decl = None                # (line table, DW_AT_decl_file number)
+        self.line = 0                   # DW_AT_decl_line
+
+    @property
+    def file(self):
+        return decl_file(self.decl)
+
+
+class Variable:
+    """bfd's varinfo: a variable or member DIE, for looking up a data symbol's
+    declaration.  ``stack`` until it is external or has a fixed address."""
+
+    __slots__ = ("name", "decl", "line", "addr", "stack", "is_linkage")
+
+    def __init__(self):
+        self.name = None
+        self.decl = None
+        self.line = 0
+        self.addr = 0
+        self.stack = True
+        self.is_linkage = False
+
+
+    @property
+    def file(self):
+        return decl_file(self.decl)
+
+
+def decl_file(decl):
+    """bfd's concat_filename of a DW_AT_decl_file, or None without one."""
+    return decl[0].file_name(decl[1]) if decl is not None else None
 
 
 def add_range(ranges, low, high):
@@ -157,6 +210,7 @@ class Unit:
         self.error = False
         self.decoded = False
         self.functions = None      # [Function], DIE order
+        self.variables = None      # [Variable], DIE order
         self.lines = None          # LineTable
         self.sequence_ranges = ()  # what decoding its line table added to its ranges
 
@@ -412,6 +466,7 @@ class DebugInfo:
                 for low, high in unit.lines.ranges:
                     add_range(unit.ranges, low, high)
             unit.functions = []
+            unit.variables = []
             if unit.first_die < unit.end:
                 self._scan_functions(unit)
         except DWARF_ERRORS + (DwarfError,):
@@ -453,6 +508,11 @@ class DebugInfo:
                             break
                 stack[-1] = func
                 pos = self._function_attrs(unit, abbrev, func, pos)
+            elif abbrev.tag in VARIABLE_TAGS:
+                stack[-1] = None
+                var = Variable()
+                unit.variables.append(var)
+                pos = self._variable_attrs(unit, abbrev, var, pos)
             else:
                 stack[-1] = None
                 skip = abbrev.skip
@@ -507,15 +567,56 @@ class DebugInfo:
             elif name == DW_AT_call_line:
                 if form in INT_FORMS:
                     func.call_line = value & 0xFFFFFFFF
+            elif name == DW_AT_decl_file:
+                if form in INT_FORMS:
+                    func.decl = (unit.lines, value & 0xFFFFFFFF)
+            elif name == DW_AT_decl_line:
+                if form in INT_FORMS:
+                    func.line = value & 0xFFFFFFFF
         if high_relative:
             high += low
         if high:
             add_range(func.ranges, low, high & _ALL_ONES)
         return pos
 
+    def _variable_attrs(self, unit, abbrev, var, pos):
+        """scan_unit_for_symbols' second pass over a variable: its name, declaration,
+        whether it is external, and the address of a lone DW_OP_addr location.  A
+        specification bfd cannot follow only stops what it gives."""
+        info = self.info
+        read = self.sections.read_form
+        for name, form, implicit in abbrev.attrs:
+            value, pos = read(unit, form, implicit, pos, info)
+            form = _FORM_AFTER.get(form, form)
+            if name == DW_AT_specification:
+                if form in INT_FORMS and value:
+                    try:
+                        self._abstract_name(unit, form, value, var, 0)
+                    except DWARF_ERRORS + (DwarfError,):
+                        pass
+            elif name == DW_AT_name:
+                if form in STR_FORMS:
+                    var.name = value
+            elif name == DW_AT_decl_file:
+                if form in INT_FORMS:
+                    var.decl = (unit.lines, value & 0xFFFFFFFF)
+            elif name == DW_AT_decl_line:
+                if form in INT_FORMS:
+                    var.line = value & 0xFFFFFFFF
+            elif name == DW_AT_external:
+                if form in INT_FORMS and value:
+                    var.stack = False
+            elif name == DW_AT_location:
+                if form in _BLOCK_FORMS and len(value) and value[0] == DW_OP_addr:
+                    var.stack = False
+                    if len(value) == unit.addr_size + 1:
+                        var.addr = self.sections.number(value, unit.addr_size, 1)
+        return pos
+
     def _abstract_name(self, unit, form, ref, func, depth):
         """bfd's find_abstract_instance: the name (and linkage flag) of the DIE an
-        abstract origin or specification points at, following specifications only."""
+        abstract origin or specification points at, following specifications only, and
+        its declaration's file and line."""
         if depth == 100:
             raise DwarfError("abstract instance recursion")
         if form == DW_FORM_ref_addr:
@@ -559,6 +660,11 @@ class DebugInfo:
             elif name == DW_AT_decl_file:
                 if target is not unit and not self.decode(target):
                     raise DwarfError("abstract instance unit has no lines")
+                if aform in INT_FORMS:
+                    func.decl = (target.lines, value & 0xFFFFFFFF)
+            elif name == DW_AT_decl_line:
+                if aform in INT_FORMS:
+                    func.line = value & 0xFFFFFFFF
 
 
 # bfd rewrites implicit_const as sdata

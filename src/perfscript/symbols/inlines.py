@@ -5,14 +5,19 @@ libbfd).
 For a frame with a symbol in a user dso, perf asks ``addr2line -e FILE -i -f`` about the
 address, FILE being the dso's symbol file (its ``symsrc``: the debug file when there is
 one, else the dso itself; Debian's perf 6.1 asks even when it has no .debug_line, and
-addr2line then names the function from the symbol table, "??:0"), and the address the
-frame's map-relative address plus the dso's .text offset (map__rip_2objdump).  Each record
-addr2line prints becomes an entry, innermost first: the name (demangled as perf demangles
-symbol names) and ``basename:line``.  An entry whose name is the frame symbol's name is
-that symbol itself; any other is an "inlined" symbol spanning the frame symbol's range.
-The entries replace the plain frame: it is only appended when addr2line knows nothing
-(prints ``??:0``), the file cannot be read, or there is no symbol.  perf caches the
-answer per dso and address.
+addr2line then names the function from the symbol table), and the address the frame's
+map-relative address plus the dso's .text offset (map__rip_2objdump).  perf sends the
+address and then "," (which addr2line answers as address 0: ``??``/``??:0``), and reads
+two-line records until one whose second line is ``??:0``, addr2line's answer when it
+knows nothing: a first record like that gives no entries at all.  Every other record
+becomes an entry, innermost first: the name (whitespace trimmed, demangled as perf
+demangles symbol names) and a srcline made of the second line split at its first colon:
+the file's basename (the whole name with --full-source-path), ":", and what strtoul reads
+of the rest (``??:?`` gives "??:0", ``:?`` ":0", ``f.c:7 (discriminator 2)`` "f.c:7").
+An entry whose name is the frame symbol's name is that symbol itself; any other is an
+"inlined" symbol spanning the frame symbol's range.  The entries replace the plain frame:
+it is only appended when addr2line knows nothing, the file cannot be read, or there is
+no symbol.  perf keeps one addr2line process, and the answers, per dso.
 """
 
 import os
@@ -24,17 +29,20 @@ from .srcline import text_offset
 
 MAX_INLINE_NEST = 1024
 
-_resolvers = {}        # symbol file -> Addr2line, or None when it is no readable ELF file
-_answers = {}          # (symbol file, address) -> [(name, file, line)], or None
-_frames = {}           # (symbol file, address, symbol name, full path) -> entries
+_resolvers = {}        # (dso, symbol file) -> Addr2line, or None when it is no readable ELF
+_answers = {}          # (dso, symbol file, address) -> [(name, file, line)], or None
+_frames = {}           # (dso, symbol file, address, symbol name, full path) -> entries
+_STRIM = " \t\n\v\f\r"  # what perf's strim() trims (isspace)
 
 
 class InlineFrame(NamedTuple):
     """One entry perf appends for a frame: its symbol name, whether it is an inlined
-    (made-up) symbol rather than the frame's own, and the srcline perf keeps for it."""
+    (made-up) symbol rather than the frame's own, and its srcline as perf's python
+    callchain shows it (``sym_srcline``): None for perf's ":0" (an empty file name,
+    as for hand-written assembly), which perf leaves out of the dict."""
     name: str
     inlined: bool
-    srcline: str
+    srcline: "str | None"
 
 
 def symbol_file(dso):
@@ -47,13 +55,14 @@ def symbol_file(dso):
     return path
 
 
-def _resolver(path):
-    if path in _resolvers:
-        return _resolvers[path]
+def _resolver(owner, path):
+    key = (owner, path)
+    if key in _resolvers:
+        return _resolvers[key]
     a2l = Addr2line(path) if os.path.isfile(path) else None
     if a2l is not None and not a2l.exists:
         a2l = None
-    _resolvers[path] = a2l
+    _resolvers[key] = a2l
     return a2l
 
 
@@ -65,14 +74,16 @@ def addr2line_address(dso, addr):
     return (addr + (delta or 0)) & 0xFFFFFFFFFFFFFFFF
 
 
-def inline_records(path, pc):
+def inline_records(path, pc, owner=None):
     """What perf reads from addr2line for ``pc``: [(name, file, line)] innermost first,
     or None when perf gets no entries.  File and line are split the way perf splits
-    addr2line's "file:line" (at the first colon, the line read as strtoul does)."""
-    key = (path, pc)
+    addr2line's "file:line" (at the first colon, the line read as strtoul does).
+    ``owner`` names the dso: perf starts one addr2line per dso, each answering in the
+    order it is asked."""
+    key = (owner, path, pc)
     if key in _answers:
         return _answers[key]
-    a2l = _resolver(path)
+    a2l = _resolver(owner, path)
     records = a2l.lookup(pc) if a2l is not None else None
     out = None
     if records is not None:
@@ -80,7 +91,7 @@ def inline_records(path, pc):
         for rec in records[:1 + MAX_INLINE_NEST]:
             function, where = rec.lines()
             file, _, rest = where.partition(":")
-            out.append((function.strip(), file, _strtoul(rest)))
+            out.append((function.strip(_STRIM), file, _strtoul(rest)))
     _answers[key] = out
     return out
 
@@ -96,10 +107,11 @@ def inline_frames(dso, symbol, addr, full_path=False):
     if path is None:
         return None
     pc = addr2line_address(dso, addr)
-    key = (path, pc, symbol.name, full_path)
+    owner = dso.long_name
+    key = (owner, path, pc, symbol.name, full_path)
     if key in _frames:
         return _frames[key]
-    records = inline_records(path, pc)
+    records = inline_records(path, pc, owner)
     frames = None
     if records:
         frames = []
@@ -107,7 +119,9 @@ def inline_frames(dso, symbol, addr, full_path=False):
             name = demangle(name)
             if not full_path:
                 file = file[file.rfind("/") + 1:]
-            frames.append(InlineFrame(name, name != symbol.name, "%s:%u" % (file, line)))
+            srcline = "%s:%u" % (file, line)
+            frames.append(InlineFrame(name, name != symbol.name,
+                                      srcline if srcline != ":0" else None))
         frames = tuple(frames)
     _frames[key] = frames
     return frames

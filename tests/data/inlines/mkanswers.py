@@ -1,7 +1,9 @@
 """Writes answers.json: what binutils' `addr2line -i -f -a -e FILE` prints for every
 address of the allocated code sections of the test binaries here (plus a few past their
-ends), asked in ascending order through one addr2line process, as perf asks.  Addresses
-with the same answer as the previous one are stored as runs.  Run with python3 from this
+ends; for inl and inl-stripped, whose DWARF and symbols addr2line reads from
+inl-stripped.debug through its .gnu_debuglink, every allocated address: data symbols are
+looked up as variables), asked in ascending order through one addr2line process, as perf
+asks.  Addresses with the same answer as the previous one are stored as runs.  Run with python3 from this
 directory after build.sh; needs binutils' addr2line (2.40 made the committed file)."""
 
 import json
@@ -11,14 +13,15 @@ import sys
 sys.path.insert(0, "../../../src")
 from perfscript.symbols.elffile import open_elf  # noqa: E402
 
-BINARIES = ("inl", "inl-dwarf4", "inlcc")
+BINARIES = ("inl", "inl-dwarf4", "inlcc", "inl-stripped")
 
 
 def addresses(path):
     img = open_elf(path)
     out = []
     for sec in img.sections:
-        if sec.flags & 0x2 and sec.flags & 0x4 and sec.size:    # SHF_ALLOC, SHF_EXECINSTR
+        every = path in ("inl", "inl-stripped")
+        if sec.flags & 0x2 and (sec.flags & 0x4 or every) and sec.size:  # ALLOC, EXECINSTR
             out.extend(range(sec.addr, sec.addr + sec.size))
     last = max(s.addr + s.size for s in img.sections if s.flags & 0x2)
     out.extend((0, 1, last, last + 0x1000))
