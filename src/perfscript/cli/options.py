@@ -31,7 +31,11 @@ perf script's options, as perf 6.1 reads them (unambiguous prefixes, --no-NAME):
   -F, --fields LIST     fields to print ([type:][+-]comm,tid,pid,time,cpu,event,trace,
                         ip,sym,symoff,dso,addr,period,misc,tod,flags,callindent,iregs,
                         uregs,data_src,weight,ins_lat,phys_addr,data_page_size,
-                        code_page_size,ipc,machine_pid,vcpu)
+                        code_page_size,ipc,machine_pid,vcpu,srcline,srccode,insn,
+                        insnlen,brstack,brstacksym,brstackoff,brstackinsn,
+                        brstackinsnlen,bpf-output,synth,metric)
+      --full-source-path    source lines with the whole file name
+      --max-blocks N    -F brstackinsn: the last N blocks
       --ns              nanosecond timestamps
       --reltime, --deltatime    times since the first sample / since the previous one
   -L, --Latency         perf's latency layout of the line start (comm %8.8s, cpu %3d)
@@ -45,6 +49,8 @@ perf script's options, as perf 6.1 reads them (unambiguous prefixes, --no-NAME):
       --show-on-off-events   also print the --switch-on/--switch-off samples
   -d, --debug-mode      check the samples' time order instead of printing them
   -G, --hide-call-graph, --max-stack N
+      --inline, --no-inline   inlined functions of DWARF-unwound frames (default: on)
+      --stop-bt LIST    stop printing a callchain after these symbols
       --show-task-events, --show-mmap-events, --show-switch-events, --show-lost-events,
       --show-namespace-events, --show-cgroup-events, --show-bpf-events,
       --show-text-poke-events, --show-round-events   print these side-band records
