@@ -9,7 +9,8 @@ import struct
 import pytest
 
 from perfscript.symbols.cfi import CFA_REG, CFAREL, NUM_REGS, SAME, UNDEF, Rules
-from perfscript.symbols.dwarf_unwind import UnwindMap, sample_registers, unwind
+from perfscript.session.user_stack import sample_registers
+from perfscript.symbols.dwarf_unwind import UnwindMap, unwind
 
 SP = 0x7FFF0000
 CODE = 0x400000           # one mapped "file" of code: [CODE, CODE + 0x10000)

@@ -6,9 +6,10 @@ information of the files mapped at the sample's time.  This is the session's sid
 knows the thread's maps and finds each map's file; symbols.dwarf_unwind walks the stack.
 """
 
+from perfscript.names.regs import REG_NAMES, normalize_arch
 from perfscript.perfdata import constants as C
 from perfscript.symbols.cfi import CfiFile
-from perfscript.symbols.dwarf_unwind import UnwindMap, sample_registers, unwind
+from perfscript.symbols.dwarf_unwind import DWARF_REG_NAMES, RIP, UnwindMap, unwind
 
 DWARF_SAMPLE = C.SAMPLE_CALLCHAIN | C.SAMPLE_REGS_USER | C.SAMPLE_STACK_USER
 
@@ -18,19 +19,37 @@ def unwinds(attr):
     return attr.sample_type & DWARF_SAMPLE == DWARF_SAMPLE
 
 
+_PERF_REG_NUMBER = {name: bit for bit, name in REG_NAMES["x86"].items()}
+_REG_SLOTS = {}
+
+
+def sample_registers(mask, values):
+    """DWARF register number -> value, for the x86 registers a sample's dump holds (in
+    the bit order of perf's register mask)."""
+    slots = _REG_SLOTS.get(mask)
+    if slots is None:
+        index = {}
+        for bit in range(64):
+            if mask >> bit & 1:
+                index[bit] = len(index)
+        slots = _REG_SLOTS[mask] = tuple(
+            (dw, index[_PERF_REG_NUMBER[name]]) for dw, name in enumerate(DWARF_REG_NAMES)
+            if _PERF_REG_NUMBER[name] in index)
+    n = len(values)
+    return {dw: values[i] for dw, i in slots if i < n}
+
+
 class UserStacks:
     """Unwinds samples' user stacks in a session; the files' CFI is read once each."""
 
     def __init__(self, session):
         self.session = session
-        arch = session.arch
         # this perf unwinds with libunwind's x86_64 build only: other architectures'
         # recordings, and 32-bit processes, get no user frames
-        self.enabled = arch in ("x86_64", "x86", "i386", "i686", None) or (
-            arch or "").startswith("x86")
+        self.enabled = normalize_arch(session.arch) == "x86"
         self._cfi = {}           # data file path -> CfiFile or None
         self._debug = {}         # dso -> CfiFile with .debug_frame, or None
-        self._spaces = {}        # (maps serial, version) -> {map: UnwindMap}
+        self._spaces = {}        # (maps serial, version) -> _AddressSpace
 
     def frames(self, attr, s, thread, limit):
         """The user frames perf appends after the sample's own callchain: return
@@ -42,7 +61,7 @@ class UserStacks:
             return ()
         regs = sample_registers(attr.sample_regs_user, s.user_regs)
         space = self._space(thread.maps)
-        ip = regs.get(16)
+        ip = regs.get(RIP)
         if ip is not None:
             # perf picks the unwinder by the class of the process's files: this perf
             # unwinds 64-bit x86 ones only
@@ -64,7 +83,8 @@ class UserStacks:
             space = self._spaces[key] = _AddressSpace(self, maps)
         return space
 
-    def _unwind_map(self, maps, m):
+    def unwind_map(self, maps, m):
+        """The unwinder's view of one map of `maps`."""
         session = self.session
         dso = session.dso_of(m, False)
         cfi = self._cfi_of(dso)
@@ -133,6 +153,6 @@ class _AddressSpace:
             return None
         um = self.unwind_maps.get(m)
         if um is None:
-            um = self.unwind_maps[m] = self.stacks._unwind_map(self.maps, m)
+            um = self.unwind_maps[m] = self.stacks.unwind_map(self.maps, m)
         self.last = um
         return um

@@ -21,7 +21,6 @@ CFA_REG, CFA_EXPR = 0, 1
 
 NUM_REGS = 17        # the x86_64 registers libunwind tracks: DWARF 0..15 and the RA column
 
-_U8 = struct.Struct("<B")
 _U16 = struct.Struct("<H")
 _S16 = struct.Struct("<h")
 _U32 = struct.Struct("<I")
@@ -35,45 +34,33 @@ class CfiError(Exception):
     """CFI libunwind refuses (a bad opcode, a register it does not track): the step fails."""
 
 
+# the fixed-size DW_EH_PE value formats (the low nibble); 0x01/0x09 are (s)LEB128
+_ENCODED = {0x00: _U64, 0x02: _U16, 0x03: _U32, 0x04: _U64,
+            0x0A: _S16, 0x0B: _S32, 0x0C: _S64}
+
+
 def read_encoded(buf, pos, enc, field_addr, datarel=0):
     """A DW_EH_PE-encoded pointer at buf[pos]: (value, next pos).  `field_addr` is the
     field's own address (for pcrel), `datarel` the base of datarel values."""
     if enc == 0xFF:
         return 0, pos
     fmt = enc & 0x0F
-    if fmt == 0x00:
-        val = _U64.unpack_from(buf, pos)[0]
-        pos += 8
-    elif fmt == 0x01:
+    if fmt == 0x01:
         val, pos = uleb(buf, pos)
-    elif fmt == 0x02:
-        val = _U16.unpack_from(buf, pos)[0]
-        pos += 2
-    elif fmt == 0x03:
-        val = _U32.unpack_from(buf, pos)[0]
-        pos += 4
-    elif fmt == 0x04:
-        val = _U64.unpack_from(buf, pos)[0]
-        pos += 8
     elif fmt == 0x09:
         val, pos = sleb(buf, pos)
-    elif fmt == 0x0A:
-        val = _S16.unpack_from(buf, pos)[0]
-        pos += 2
-    elif fmt == 0x0B:
-        val = _S32.unpack_from(buf, pos)[0]
-        pos += 4
-    elif fmt == 0x0C:
-        val = _S64.unpack_from(buf, pos)[0]
-        pos += 8
     else:
-        raise CfiError("pointer encoding %#x" % enc)
+        st = _ENCODED.get(fmt)
+        if st is None:
+            raise CfiError("pointer encoding %#x" % enc)
+        val = st.unpack_from(buf, pos)[0]
+        pos += st.size
     app = enc & 0x70
     if app == 0x10:
         val += field_addr
     elif app == 0x30:
         val += datarel
-    elif app not in (0x00,):
+    elif app:
         raise CfiError("pointer application %#x" % enc)
     return val & 0xFFFFFFFFFFFFFFFF, pos
 
@@ -152,19 +139,16 @@ class CfiFile:
         self.img = img
         self.is_exec = img.e_type == ET_EXEC
         self.is64 = img.is64
-        self.machine = img.e_machine
         self.x86_64 = img.is64 and img.e_machine == 62
         # perf's elf_base_address: the first PT_LOAD's page
         self.first_load = img.loads[0][0] if img.loads else 0
         self.base_vaddr = self.first_load & ~0xFFF
         self._cies = {}
         self._fdes = {}          # (section kind, address) -> Fde
-        self._rules_at = {}      # (lookup address, pc) -> Rules, or None without an FDE
         self._eh = None          # (hdr addr, table starts, fde addrs, eh_frame section)
         self._eh_read = False
         self._debug = None
         self._debug_read = False
-        self.size = len(img._data)
 
     # ------------------------------------------------------------ raw bytes
 
@@ -177,25 +161,19 @@ class CfiFile:
 
     # ------------------------------------------------------------ .eh_frame
 
-    @property
-    def eh_frame_hdr(self):
-        """(address, offset) of .eh_frame_hdr, or None (perf then tries .debug_frame)."""
-        sec = self.img.section_by_name(".eh_frame_hdr")
-        if sec is None or sec.offset == 0:
-            return None
-        return sec.addr, sec.offset
-
     def _eh_table(self):
+        """.eh_frame_hdr's sorted table, read once: (its address, start offsets, FDE
+        offsets, .eh_frame); None without one (perf then tries .debug_frame)."""
         if self._eh_read:
             return self._eh
         self._eh_read = True
-        hdr = self.eh_frame_hdr
-        if hdr is None:
+        sec = self.img.section_by_name(".eh_frame_hdr")
+        if sec is None or sec.offset == 0:
             return None
-        addr, offset = hdr
+        addr, offset = sec.addr, sec.offset
         data = self.img._data
         try:
-            version, ptr_enc, count_enc, table_enc = data[offset:offset + 4]
+            ptr_enc, count_enc = data[offset + 1:offset + 3]
             pos = offset + 4
             _, pos = read_encoded(data, pos, ptr_enc, addr + pos - offset)
             count, pos = read_encoded(data, pos, count_enc, addr + pos - offset)
@@ -250,14 +228,10 @@ class CfiFile:
         if self._debug is None:
             return None
         starts, entries = self._debug
+        # libunwind's table search: the last FDE starting at or below, if it covers it
         i = bisect.bisect_right(starts, vaddr) - 1
-        while i >= 0:
-            fde = entries[i]
-            if fde.start <= vaddr < fde.end:
-                return fde
-            i -= 1
-            if i >= 0 and entries[i].end <= vaddr:
-                break
+        if i >= 0 and entries[i].start <= vaddr < entries[i].end:
+            return entries[i]
         return None
 
     def _index_debug_frame(self):
@@ -397,18 +371,9 @@ class CfiFile:
 
     def eh_rules(self, lookup, pc):
         """The .eh_frame rules at `pc` of the FDE covering `lookup` (pc, or pc - 1 for a
-        return address); None without one.  Kept per (lookup, pc): a profile's stacks
-        pass the same return addresses again and again."""
-        key = (lookup, pc)
-        try:
-            return self._rules_at[key]
-        except KeyError:
-            pass
+        return address); None without one."""
         fde = self.find_eh(lookup)
-        r = self.rules(fde, pc) if fde is not None else None
-        if len(self._rules_at) < 1 << 16:
-            self._rules_at[key] = r
-        return r
+        return self.rules(fde, pc) if fde is not None else None
 
     def rules(self, fde, pc):
         """The rules in force at `pc`: the CIE's and FDE's instructions for every location

@@ -26,17 +26,15 @@ UNW_ENOINFO = 10
 EINVAL = 22
 
 _U64 = struct.Struct("<Q")
-_S64 = struct.Struct("<q")
 
 # where a value is: a memory word (its address, a plain int), a sample register
 # (LOC_REG, n), or the value itself (LOC_VAL, x); None: nowhere (libunwind's null location)
 LOC_REG, LOC_VAL = 0, 2
 _INITIAL_LOC = tuple((LOC_REG, i) for i in range(17))
 
-# perf's x86 register numbers (PERF_REG_X86_*) of DWARF registers 0..16
-PERF_REG_OF_DWARF = (0, 3, 2, 1, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23, 8)
-PERF_REG_SP = 7
-PERF_REG_IP = 8
+# the x86_64 DWARF register numbers' names, as perf names the registers of a sample
+DWARF_REG_NAMES = ("AX", "DX", "CX", "BX", "SI", "DI", "BP", "SP", "R8", "R9", "R10",
+                   "R11", "R12", "R13", "R14", "R15", "IP")
 
 
 class UnwindMap:
@@ -54,24 +52,6 @@ class UnwindMap:
         self.bias = bias
         self.debug_cfi = debug_cfi
         self.found = {}          # ip << 1 | use_prev_instr -> _walk's fast rules or False
-
-
-_REG_SLOTS = {}
-
-
-def sample_registers(mask, values):
-    """DWARF register number -> value, for the registers a sample's user dump holds."""
-    slots = _REG_SLOTS.get(mask)
-    if slots is None:
-        index = {}
-        for bit in range(64):
-            if mask >> bit & 1:
-                index[bit] = len(index)
-        slots = _REG_SLOTS[mask] = tuple((dw, index[preg])
-                                         for dw, preg in enumerate(PERF_REG_OF_DWARF)
-                                         if preg in index)
-    n = len(values)
-    return {dw: values[i] for dw, i in slots if i < n}
 
 
 class _Cursor:
