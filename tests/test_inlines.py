@@ -178,9 +178,9 @@ class _Dso:
 
     kernel = False
 
-    def __init__(self, path, symsrc=None):
+    def __init__(self, path, symtab_file=None):
         self.long_name = path
-        self.symsrc = symsrc
+        self.symtab_file = symtab_file
         self.runtime = path
 
 
@@ -226,8 +226,10 @@ def test_inline_frames_plain_frame_cases(tmp_path):
     assert inline_frames(_Dso("[vdso]"), sym, 0x12b0) is None
     assert inline_frames(_Dso("/tmp/perf-1.map"), sym, 0x12b0) is None
     assert inline_records(path, 0x20) is None           # addr2line: ??/??:0
-    # addr2line is given the symbol file (the debug file when there is one)
-    assert inline_frames(_Dso("/nonexistent", symsrc=path), sym, 0x12b0) is not None
+    # addr2line is given the file the symbols' .symtab came from (the debug file when
+    # there is one), else the dso's own path
+    assert inline_frames(_Dso("/nonexistent", symtab_file=path), sym, 0x12b0) is not None
+    assert inline_frames(_Dso("/nonexistent"), sym, 0x12b0) is None
 
 
 def test_strtoul_as_perf_reads_lines():

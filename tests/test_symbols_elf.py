@@ -38,6 +38,7 @@ def test_libc_uses_the_debug_file(resolver):
     assert sym.as_dict() == {"start": 619360, "end": 623116, "binding": 0, "name": "_int_malloc"}
     assert off == 5
     assert dso.symsrc == LIBC_DEBUG
+    assert dso.symtab_file == LIBC_DEBUG          # what perf's addr2line is given
     # two local aliases of one size: the longer name wins
     assert dso.find(0x86100, 0, 0)[0].name == "__GI___lll_lock_wait"
 

@@ -625,8 +625,7 @@ class Session:
                 return None
             found = loc[:3]
         m, dso, sym = found
-        if sym is None or dso is None or dso.name.startswith("[vdso"):
-            # perf names its vdso copy /tmp/perf-vdso.so-*, a file it never asks addr2line
+        if sym is None or dso is None:
             return None
         from perfscript.symbols.inlines import inline_frames
         return inline_frames(dso, sym, dso.map_ip(ip, m.start, m.pgoff),

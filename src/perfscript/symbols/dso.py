@@ -36,6 +36,7 @@ class Dso:
         self._loader = loader
         self._table = None
         self.symsrc = None
+        self.symtab_file = None  # the file whose .symtab gave the symbols (perf's symsrc_filename)
         self.runtime = None     # the file with .dynsym: code bytes, .text offset
 
     @property
@@ -246,6 +247,8 @@ def load_user_symbols(dso, candidates, symfs="", shown=demangle):
     if syms is None:
         return None
     dso.symsrc = syms.path
+    if syms.symtab(".symtab", SHT_SYMTAB) is not None:
+        dso.symtab_file = syms.path
     dso.runtime = runtime.path
     symbols, history = load_elf_symbols(syms, runtime, shown)
     return SymbolTable(symbols, history)

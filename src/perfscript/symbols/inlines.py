@@ -3,8 +3,8 @@ srcline.c dso__parse_addr_inlines over the addr2line subprocess of a perf built 
 libbfd).
 
 For a frame with a symbol in a user dso, perf asks ``addr2line -e FILE -i -f`` about the
-address, FILE being the dso's symbol file (its ``symsrc``: the debug file when there is
-one, else the dso itself; Debian's perf 6.1 asks even when it has no .debug_line, and
+address, FILE being srcline.addr2line_file (the file the dso's .symtab came from, else the
+dso itself; Debian's perf 6.1 asks even when it has no .debug_line, and
 addr2line then names the function from the symbol table), and the address the frame's
 map-relative address plus the dso's .text offset (map__rip_2objdump).  perf sends the
 address and then "," (which addr2line answers as address 0: ``??``/``??:0``), and reads
@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from .addr2line import Addr2line
 from .demangle import demangle
-from .srcline import text_offset
+from .srcline import addr2line_file, text_offset
 
 MAX_INLINE_NEST = 1024
 
@@ -43,16 +43,6 @@ class InlineFrame(NamedTuple):
     name: str
     inlined: bool
     srcline: "str | None"
-
-
-def symbol_file(dso):
-    """The file perf hands addr2line for a dso (srcline_dso_name), or None."""
-    if dso is None or getattr(dso, "kernel", False):
-        return None
-    path = getattr(dso, "symsrc", None) or dso.long_name
-    if not path or path.startswith("[") or path.startswith("/tmp/perf-"):
-        return None
-    return path
 
 
 def _resolver(owner, path):
@@ -103,7 +93,7 @@ def inline_frames(dso, symbol, addr, full_path=False):
     (Dso.map_ip); ``full_path`` is perf script's --full-source-path for the srclines."""
     if symbol is None:
         return None
-    path = symbol_file(dso)
+    path = addr2line_file(dso)
     if path is None:
         return None
     pc = addr2line_address(dso, addr)

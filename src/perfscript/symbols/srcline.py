@@ -201,13 +201,25 @@ def _function_file(path, vaddr):
     return False
 
 
+def addr2line_file(dso):
+    """The file perf's addr2line reads for a dso (srcline.c dso__name): the one its .symtab
+    came from, else the dso's own path; None for the kernel, "[...]" names (the vdso:
+    perf's copy of it is a /tmp/perf-vdso.so-* file) and JIT maps."""
+    if dso is None or getattr(dso, "kernel", False):
+        return None
+    path = getattr(dso, "symtab_file", None) or dso.long_name
+    if not path or path.startswith(("[", "/tmp/perf-")):
+        return None
+    return path
+
+
 def srcline(dso, addr):
     """(file, line) for a map-relative address of a user dso (perf's get_srcline_split of
     map__rip_2objdump), or None.  Without a line, addr2line answers "??:0"; perf keeps that
     as ("??", 0) when addr2line could still name the function, else it has no answer."""
     runtime = getattr(dso, "runtime", None)
-    debug = getattr(dso, "symsrc", None) or dso.long_name
-    if getattr(dso, "kernel", False) or not debug or debug.startswith(("[", "/tmp/perf-")):
+    debug = addr2line_file(dso)
+    if debug is None:
         return None
     table = line_table(debug)
     if not table.exists:
