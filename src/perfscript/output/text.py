@@ -545,21 +545,19 @@ class TextPrinter(Consumer):
 
     def chain_text(self, ips, thread, f):
         """The lines of a callchain (up to --max-stack frames; none when perf discards
-        the chain), printed with fields `f`."""
+        the chain), printed with fields `f`; with --stop-bt, up to the first frame whose
+        symbol it names."""
         out = []
         where = self._where
         stop = self.o.stop_bt
         for cpumode, ip in chain_entries(ips, self.o.max_stack) or ():
             if cpumode == MISC_USER_UNWOUND:
-                lines = self._inline_lines(thread, cpumode, ip, f)
-                if lines is not None:
-                    if stop is not None:
-                        lines = self._stop_inlined(lines, thread, cpumode, ip, stop)
-                        if lines[1]:
-                            out.append(lines[0])
-                            break
-                        lines = lines[0]
-                    out.append(lines)
+                entries = self._inline_lines(thread, cpumode, ip, f)
+                if entries is not None:
+                    for line, name in entries:
+                        out.append(line)
+                        if stop is not None and name in stop:
+                            return "".join(out)
                     continue
             addr, text = where(thread, cpumode, ip, f)
             out.append("\t%16x%s\n" % (addr, text))
@@ -569,23 +567,11 @@ class TextPrinter(Consumer):
                     break
         return "".join(out)
 
-    def _stop_inlined(self, lines, thread, cpumode, ip, stop):
-        """(the lines of an inlined frame up to the first entry --stop-bt names, whether
-        one did)."""
-        entries = self.session.inline_entries(thread, cpumode, ip)
-        kept = lines.splitlines(True)
-        # one entry per line, except the srcline lines that follow an entry
-        starts = [i for i, line in enumerate(kept) if line.startswith("\t")]
-        for n, e in enumerate(entries):
-            if e.name in stop:
-                end = starts[n + 1] if n + 1 < len(starts) else len(kept)
-                return "".join(kept[:end]), True
-        return lines, False
-
     def _inline_lines(self, thread, cpumode, ip, f):
         """An unwound frame's lines when perf shows inlined functions there (None: the
-        plain frame): one per entry, the frame symbol's own as usual, an inlined one as
-        "name+0x<frame offset>", its srcline, " (inlined)", without dso."""
+        plain frame): (line, symbol name) per entry, the frame symbol's own printed as
+        usual, an inlined one as "name+0x<frame offset>", its srcline, " (inlined)",
+        without dso."""
         session = self.session
         key = (session.find_map(thread, cpumode, ip), ip, f, "inlined")
         hit = self._symcache.get(key, False)
@@ -597,7 +583,7 @@ class TextPrinter(Consumer):
             m, dso, sym, symoff = session.locate(thread, cpumode, ip)
             addr, own = self._where(thread, cpumode, ip, f & ~SRCLINE)
             where_line = None
-            out = []
+            lines = []
             for e in entries:
                 srcline = ""
                 if f & SRCLINE:
@@ -609,13 +595,13 @@ class TextPrinter(Consumer):
                         line = where_line
                     srcline = "\n  " + line if line else ""
                 if not e.inlined:
-                    out.append("\t%16x%s%s\n" % (addr, own, srcline))
+                    lines.append(("\t%16x%s%s\n" % (addr, own, srcline), e.name))
                     continue
                 text = ""
                 if f & SYM:
                     text = " %s+0x%x" % (e.name, symoff) if f & SYMOFF else " " + e.name
-                out.append("\t%16x%s%s (inlined)\n" % (addr, text, srcline))
-            lines = "".join(out)
+                lines.append(("\t%16x%s%s (inlined)\n" % (addr, text, srcline), e.name))
+            lines = tuple(lines)
         self._symcache[key] = lines
         return lines
 
