@@ -107,6 +107,16 @@ def same_status(actual, expected):
     return actual == expected
 
 
+def assert_like_perf(proc, expected, status):
+    """A perfscript run printed perf's stdout and exited as perf did (stderr's tail in the
+    message)."""
+    err = proc.stderr.decode("utf-8", "replace")[-3000:]
+    assert proc.stdout == expected, (first_difference(proc.stdout, expected)
+                                     + "\n--- stderr:\n" + err)
+    assert same_status(proc.returncode, status), (
+        "exit status %d, perf's was %d\n--- stderr:\n%s" % (proc.returncode, status, err))
+
+
 def first_difference(actual, expected, context=6):
     """A short excerpt around the first differing line, for assertion messages."""
     a = actual.decode("utf-8", "replace").splitlines()

@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from conftest import TESTS, first_difference, same_status
+from conftest import TESTS, assert_like_perf
 from perfscript.session.session import Session
 from perfscript.symbols.buildid import build_ids_equal
 from perfscript.symbols.elffile import open_elf
@@ -75,10 +75,7 @@ def test_dwarf_recording(check, perfscript):
     _place_programs()
     p = perfscript(["-i", os.path.join(DWARF, check["recording"])] + _args(check))
     with open(os.path.join(EXPECTED, check["expected"]), "rb") as f:
-        expected = f.read()
-    assert p.stdout == expected, (first_difference(p.stdout, expected)
-                                  + "\n--- stderr:\n" + p.stderr.decode("utf-8", "replace")[-3000:])
-    assert same_status(p.returncode, check["status"])
+        assert_like_perf(p, f.read(), check["status"])
 
 
 def test_every_dwarf_recording_is_checked():

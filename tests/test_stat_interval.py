@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import RECORDINGS, first_difference, read_maybe_xz, same_status
+from conftest import RECORDINGS, assert_like_perf, read_maybe_xz
 
 STAT = os.path.join(RECORDINGS, "stat_interval")
 EXPECTED = os.path.join(STAT, "expected")
@@ -21,10 +21,7 @@ with open(os.path.join(EXPECTED, "checks.json")) as _f:
 @pytest.mark.parametrize("check", CHECKS, ids=[c["name"] for c in CHECKS])
 def test_like_perf(check, perfscript):
     got = perfscript(check["args"], cwd=STAT)
-    want = read_maybe_xz(os.path.join(EXPECTED, check["out"]))
-    err = got.stderr.decode("utf-8", "replace")[-1500:]
-    assert got.stdout == want, first_difference(got.stdout, want) + "\n--- stderr:\n" + err
-    assert same_status(got.returncode, check["rc"]), err
+    assert_like_perf(got, read_maybe_xz(os.path.join(EXPECTED, check["out"])), check["rc"])
 
 
 def test_growths_are_printed():

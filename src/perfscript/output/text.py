@@ -577,10 +577,11 @@ class TextPrinter(Consumer):
         hit = self._symcache.get(key, False)
         if hit is not False:
             return hit
-        entries = session.inline_entries(thread, cpumode, ip)
+        loc = session.locate(thread, cpumode, ip)
+        entries = session.inline_entries(thread, cpumode, ip, loc[:3]) if loc else None
         lines = None
         if entries is not None:
-            m, dso, sym, symoff = session.locate(thread, cpumode, ip)
+            m, dso, sym, symoff = loc
             addr, own = self._where(thread, cpumode, ip, f & ~SRCLINE)
             where_line = None
             lines = []

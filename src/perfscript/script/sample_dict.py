@@ -83,7 +83,7 @@ class SampleDicts:
             if sym is None:
                 out.append((ip, None, 0, name, None))
                 continue
-            entries = session.inline_entries(thread, cpumode, ip)
+            entries = session.inline_entries(thread, cpumode, ip, (m, dso, sym))
             if entries is None:
                 out.append((ip, (sym.start, sym.end, sym.binding, sym.name), symoff, name,
                             None))
