@@ -88,7 +88,8 @@ def kallsyms(tmp_path):
 
 
 def test_kallsyms_types_bindings_and_ends(kallsyms):
-    syms = parse_kallsyms(read_kallsyms(kallsyms))
+    parsed = parse_kallsyms(read_kallsyms(kallsyms))
+    syms = parsed.cols.symbols(parsed.order.tolist())
     by = {s.name.split("\t")[0]: s for s in syms}
     assert "rodata_skipped" not in by and "abs_skipped" not in by
     assert "$arm_mapping_skipped" not in by
@@ -103,9 +104,10 @@ def test_kallsyms_types_bindings_and_ends(kallsyms):
 
 
 def test_kallsyms_split_and_kernel_extent(kallsyms):
-    kernel, modules = split_kallsyms(parse_kallsyms(read_kallsyms(kallsyms)))
-    assert "__entry_SYSCALL_64_trampoline" not in [s.name for s in kernel]
-    assert [s.name for s in modules["[mod_x]"]] == ["mod_a", "mod_b"]
+    found = split_kallsyms(parse_kallsyms(read_kallsyms(kallsyms)))
+    assert "__entry_SYSCALL_64_trampoline" not in [s.name for s in found.table]
+    mod = found.modules["[mod_x]"]
+    assert [s.name for s in mod.symbols(range(len(mod)))] == ["mod_a", "mod_b"]
     r = SymbolResolver(kallsyms=kallsyms)
     k = r.kernel("ab" * 20, ("_text", 0xffffffff81000000))
     sym, off = k.find(0xffffffff81000015)

@@ -358,8 +358,9 @@ def test_history_replays_to_the_loaded_symbols():
     for path in paths:
         dso = resolver.dso(path)
         dso.table
-        symbols, history = load_elf_symbols(open_elf(dso.symsrc), open_elf(dso.runtime))
-        tree = history.replay()
+        cols, order, history = load_elf_symbols(open_elf(dso.symsrc), open_elf(dso.runtime))
+        symbols = cols.symbols(order.tolist())
+        tree = history.objects(cols).replay()
         check_red_black(tree)
         assert [id(s) for s in tree.in_order()] == [id(s) for s in symbols], path
 

@@ -145,7 +145,7 @@ class KernelDso(IdentityDso):
 
     def __init__(self, build_id=None, loader=None):
         super().__init__("[kernel.kallsyms]", build_id, loader=loader)
-        self.modules = {}
+        self.modules = {}           # "[module]": its kallsyms SymbolColumns
         self.extent = None          # a vmlinux's .text (start, end, pgoff)
         self.section_maps = []      # (start, end, pgoff, dso) of its other sections
 
@@ -194,7 +194,9 @@ class ModuleDso(Dso):
     def table(self):
         if self._table is None:
             self._kernel.table  # the split happens when the kernel loads
-            self._table = SymbolTable(self._kernel.modules.get(self.module, []))
+            cols = self._kernel.modules.get(self.module)
+            self._table = (SymbolTable.from_columns(cols, range(len(cols)))
+                           if cols is not None else _EMPTY)
         return self._table
 
     def find(self, ip, map_start=0, map_pgoff=0):
@@ -250,8 +252,8 @@ def load_user_symbols(dso, candidates, symfs="", shown=demangle):
     if syms.symtab(".symtab", SHT_SYMTAB) is not None:
         dso.symtab_file = syms.path
     dso.runtime = runtime.path
-    symbols, history = load_elf_symbols(syms, runtime, shown)
-    return SymbolTable(symbols, history)
+    cols, order, history = load_elf_symbols(syms, runtime, shown)
+    return SymbolTable.from_columns(cols, order, history)
 
 
 def load_perf_map(dso):

@@ -1,14 +1,13 @@
 """The parts of an ELF file symbol loading needs, read once; any damage means "no symbols".
 
-pyelftools parses the headers; symbol tables are unpacked in bulk with ``struct`` because a
-libc debug file holds tens of thousands of entries.
+Headers are unpacked with ``struct``, symbol tables in bulk with NumPy (a libc debug file holds
+tens of thousands of entries).
 """
 
 import mmap
 import struct
 
 from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
 
 from .buildid import build_id_from_notes
 
@@ -39,62 +38,83 @@ class Section:
                  "entsize", "addralign")
 
     def __init__(self, index, name, hdr):
+        """``hdr``: the section header's fields after sh_name, in file order."""
         self.index = index
         self.name = name
-        self.type = hdr["sh_type"]
-        self.flags = hdr["sh_flags"]
-        self.addr = hdr["sh_addr"]
-        self.offset = hdr["sh_offset"]
-        self.size = hdr["sh_size"]
-        self.link = hdr["sh_link"]
-        self.entsize = hdr["sh_entsize"]
-        self.addralign = hdr["sh_addralign"]
+        (self.type, self.flags, self.addr, self.offset, self.size, self.link, _,
+         self.addralign, self.entsize) = hdr
 
 
-_SHT_NAMES = {"SHT_NOBITS": SHT_NOBITS, "SHT_SYMTAB": SHT_SYMTAB, "SHT_DYNSYM": SHT_DYNSYM,
-              "SHT_NOTE": SHT_NOTE, "SHT_RELA": SHT_RELA, "SHT_REL": SHT_REL,
-              "SHT_PROGBITS": 1, "SHT_STRTAB": 3, "SHT_NULL": 0}
+SHN_XINDEX = 0xFFFF
+PN_XNUM = 0xFFFF
+# (ELF header after e_ident, section header, program header) layouts by class
+_LAYOUT = {
+    1: ("HHIIIIIHHHHHH", "IIIIIIIIII", "IIIIIIII"),
+    2: ("HHIQQQIHHHHHH", "IIQQQQIIQQ", "IIQQQQQQ"),
+}
 
 
-def _num(value, table):
-    """pyelftools gives enum names for known values; we want the numbers."""
-    if isinstance(value, int):
-        return value
-    return table.get(value, -1)
+def _table(data, fmt, offset, stride, count):
+    """``count`` records of struct ``fmt`` every ``stride`` bytes from ``offset``, all
+    inside ``data``."""
+    st = struct.Struct(fmt)
+    if count and (stride < st.size or offset < 0
+                  or offset + (count - 1) * stride + st.size > len(data)):
+        raise ValueError("table at %#x runs past the end of the file" % offset)
+    return [st.unpack_from(data, offset + i * stride) for i in range(count)]
 
 
 class ElfImage:
-    """Headers, sections and program headers of one ELF file, plus raw section bytes on demand."""
+    """Headers, sections and program headers of one ELF file, plus raw section bytes on demand.
+
+    The headers are read with ``struct`` (pyelftools' header objects cost milliseconds a
+    file, and a profile opens dozens of files just to learn their build ids and tables)."""
 
     def __init__(self, path):
         self.path = path
         with open(path, "rb") as f:
-            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        elf = ELFFile(self._data)
-        self.is64 = elf.elfclass == 64
-        self.little = elf.little_endian
-        hdr = elf.header
-        self.e_type = {"ET_EXEC": ET_EXEC, "ET_DYN": ET_DYN, "ET_REL": ET_REL}.get(
-            hdr["e_type"], hdr["e_type"] if isinstance(hdr["e_type"], int) else 0)
-        machine = hdr["e_machine"]
-        self.e_machine = {"EM_ARM": EM_ARM, "EM_AARCH64": EM_AARCH64, "EM_X86_64": 62,
-                          "EM_386": 3, "EM_SPARC": EM_SPARC, "EM_SPARCV9": EM_SPARCV9}.get(
-            machine, machine if isinstance(machine, int) else 0)
+            self._data = data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        if data[:4] != b"\x7fELF" or data[4] not in _LAYOUT or data[5] not in (1, 2):
+            raise ValueError("%s: not an ELF file" % path)
+        self.is64 = data[4] == 2
+        self.little = data[5] == 1
+        e = "<" if self.little else ">"
+        ehdr, shdr, phdr = _LAYOUT[data[4]]
+        (self.e_type, self.e_machine, _, _, phoff, shoff, _, _, phentsize, phnum,
+         shentsize, shnum, shstrndx) = struct.unpack_from(e + ehdr, data, 16)
+        section_fmt = e + shdr
+        first = _table(data, section_fmt, shoff, shentsize, 1) if shoff else []
+        if shoff and shnum == 0:
+            shnum = first[0][5]           # sh_size of section 0 holds the real count
+        if shoff and shstrndx == SHN_XINDEX:
+            shstrndx = first[0][6]        # and its sh_link the string table's index
+        if phnum == PN_XNUM and first:
+            phnum = first[0][7]           # sh_info: the real program header count
+        headers = _table(data, section_fmt, shoff, shentsize, shnum) if shoff else []
+        names = b""
+        if shstrndx < len(headers):
+            strtab = headers[shstrndx]
+            if strtab[1] != SHT_NOBITS and strtab[4] + strtab[5] <= len(data):
+                names = data[strtab[4]:strtab[4] + strtab[5]]
         self.sections = []
-        for i in range(elf.num_sections()):
-            shdr = elf._get_section_header(i)
-            try:
-                name = elf._get_section_name(shdr) if i else ""
-            except ELF_ERRORS:
-                name = ""
-            sec = Section(i, name, shdr)
-            sec.type = _num(shdr["sh_type"], _SHT_NAMES)
-            self.sections.append(sec)
+        for i, hdr in enumerate(headers):
+            name = ""
+            if i and hdr[0] < len(names):
+                end = names.find(b"\0", hdr[0])
+                name = names[hdr[0]:end if end >= 0 else len(names)].decode("utf-8", "replace")
+            self.sections.append(Section(i, name, hdr[1:]))
         self.loads = []
-        for i in range(elf.num_segments()):
-            ph = elf._get_segment_header(i)
-            if ph["p_type"] in ("PT_LOAD", PT_LOAD):
-                self.loads.append((ph["p_vaddr"], ph["p_offset"], ph["p_filesz"], ph["p_memsz"]))
+        if phoff:
+            if self.is64:
+                for p_type, _, p_offset, p_vaddr, _, p_filesz, p_memsz, _ in _table(
+                        data, e + phdr, phoff, phentsize, phnum):
+                    if p_type == PT_LOAD:
+                        self.loads.append((p_vaddr, p_offset, p_filesz, p_memsz))
+            else:
+                for p_type, p_offset, p_vaddr, _, p_filesz, p_memsz, _, _ in _table(
+                        data, e + phdr, phoff, phentsize, phnum):
+                    if p_type == PT_LOAD:
+                        self.loads.append((p_vaddr, p_offset, p_filesz, p_memsz))
 
     @property
     def file_size(self):

@@ -9,12 +9,15 @@ duplicates at one address are thinned.  PLT entries become ``name@plt`` symbols 
 
 import struct
 
+import numpy as np
+
+from .columns import (NAME_ELF, NAME_PLT, SymbolColumns, concat, empty_columns,
+                      fixup_duplicate, fixup_end, sort_stable)
 from .demangle import demangle
 from .elffile import (EM_AARCH64, EM_ARM, EM_SPARC, EM_SPARCV9, SHF_ALLOC, SHT_DYNSYM, SHT_NOBITS,
                       SHT_REL, SHT_RELA, SHT_SYMTAB)
-from .rbtree import TreeHistory
-from .symbol import STB_GLOBAL, Symbol
-from .table import fixup_duplicate, fixup_end, sort_stable
+from .rbtree import IndexHistory
+from .symbol import STB_GLOBAL
 
 STT_NOTYPE = 0
 STT_OBJECT = 1
@@ -38,50 +41,106 @@ def keep_symbol(st_name, info, other, shndx):
     return False, False
 
 
-def _load_pass(out, syms, runtime, table, history, shown=demangle):
-    """Append the kept symbols of one symbol table to ``out``, fixed up as perf does after
-    each table; returns how many.  ``history`` notes perf's tree inserts and erases;
-    ``shown`` turns an ELF name into the one perf shows."""
-    first = len(out)
-    arm = syms.e_machine in (EM_ARM, EM_AARCH64)
-    n = 0
-    for st_name, raw, value, size, info, other, shndx in syms.iter_symbols(table):
-        keep, is_label = keep_symbol(st_name, info, other, shndx)
-        if not keep:
-            continue
-        if arm and raw[:1] == b"$" and raw[1:2] in (b"a", b"d", b"t", b"x") and raw[2:3] in (b"", b"."):
-            continue
-        if shndx >= 0xFF00:  # SHN_ABS, SHN_COMMON, ...: no section to place it in
-            continue
-        sec = syms.section(shndx)
-        if sec is None:
-            continue
+U64 = np.uint64
+U64_MASK = 0xFFFFFFFFFFFFFFFF
+_ARM_MAPPING = (b"$a", b"$d", b"$t", b"$x")
+
+
+def _entries(img, sec):
+    """(entries as a structured array, string table bytes) of a symbol table section, or
+    None without a string table."""
+    strsec = img.section(sec.link)
+    if strsec is None:
+        return None
+    strtab = bytes(img.data(strsec))
+    raw = img.data(sec)
+    e = "<" if img.little else ">"
+    if img.is64:
+        dtype = np.dtype([("name", e + "u4"), ("info", "u1"), ("other", "u1"),
+                          ("shndx", e + "u2"), ("value", e + "u8"), ("size", e + "u8")])
+    else:
+        dtype = np.dtype([("name", e + "u4"), ("value", e + "u4"), ("size", e + "u4"),
+                          ("info", "u1"), ("other", "u1"), ("shndx", e + "u2")])
+    count = len(raw) // dtype.itemsize if sec.entsize else 0
+    return np.frombuffer(raw, dtype=dtype, count=count), strtab
+
+
+def _name_lengths(strtab, offsets):
+    """Length of the NUL-terminated string at each offset (0 past the table's end)."""
+    nul = np.flatnonzero(np.frombuffer(strtab, dtype=np.uint8) == 0)
+    nul = np.append(nul, len(strtab))        # an unterminated last string ends with the table
+    ends = nul[np.searchsorted(nul, offsets)].astype(np.int64) if len(offsets) else offsets
+    return np.where(offsets < len(strtab), ends - offsets, 0).astype(np.uint32)
+
+
+def _section_rules(syms, runtime):
+    """Per section index of ``syms``: (placeable, text-or-data name, addr - offset) of the
+    section a symbol there is placed by (a NOBITS one's counterpart in ``runtime``)."""
+    n = len(syms.sections)
+    usable = np.zeros(n, dtype=bool)
+    text_or_data = np.zeros(n, dtype=bool)
+    bias = np.zeros(n, dtype=U64)
+    for i, sec in enumerate(syms.sections):
         if not sec.flags & SHF_ALLOC:
             continue
         if sec.type == SHT_NOBITS:
-            rsec = runtime.section(shndx)
-            if rsec is None:
+            sec = runtime.section(i)
+            if sec is None:
                 continue
-            sec = rsec
-        if is_label and "text" not in sec.name and "data" not in sec.name:
+        usable[i] = True
+        text_or_data[i] = "text" in sec.name or "data" in sec.name
+        bias[i] = (sec.addr - sec.offset) & U64_MASK
+    return usable, text_or_data, bias
+
+
+def _kept_symbols(syms, runtime, table, shown):
+    """SymbolColumns of the symbols perf keeps from one symbol table, in file order, at
+    file-offset addresses (dso__load_sym's filters and adjustments, on whole arrays)."""
+    found = _entries(syms, table)
+    if found is None or not len(found[0]):
+        return empty_columns(shown)
+    ent, strtab = found
+    name = ent["name"].astype(np.int64)
+    info = ent["info"]
+    shndx = ent["shndx"].astype(np.int64)
+    stype = info & 0xF
+    label = ((stype == STT_NOTYPE) & (shndx != SHN_ABS)
+             & ~np.isin(ent["other"] & 3, (STV_HIDDEN, STV_INTERNAL)))
+    keep = ((name != 0) & (shndx != SHN_UNDEF) & (shndx < 0xFF00)
+            & (np.isin(stype, (STT_FUNC, STT_GNU_IFUNC, STT_OBJECT)) | label))
+    usable, text_or_data, bias = _section_rules(syms, runtime)
+    in_range = shndx < len(usable)
+    keep &= in_range
+    sec_at = np.where(in_range, shndx, 0)
+    keep &= usable[sec_at]
+    keep &= ~label | text_or_data[sec_at]
+    lengths = _name_lengths(strtab, name)
+    if syms.e_machine in (EM_ARM, EM_AARCH64):
+        for i in np.flatnonzero(keep & (lengths >= 2)).tolist():
+            raw = strtab[name[i]:name[i] + lengths[i]]
+            if raw[:2] in _ARM_MAPPING and raw[2:3] in (b"", b"."):
+                keep[i] = False
+    idx = np.flatnonzero(keep)
+    value = ent["value"][idx].astype(U64)
+    if syms.e_machine == EM_ARM:
+        odd = (stype[idx] == STT_FUNC) & (value & U64(1) == U64(1))
+        value = np.where(odd, value - U64(1), value)
+    shift = bias[sec_at[idx]]
+    placed = np.zeros(len(idx), dtype=bool)
+    for vaddr, offset, filesz, memsz in runtime.loads:
+        size = max(filesz, memsz)
+        if not size:
             continue
-        if syms.e_machine == EM_ARM and (info & 0xF) == STT_FUNC and value & 1:
-            value -= 1
-        seg = runtime.load_for_vaddr(value)
-        if seg is not None:
-            value -= seg[0] - seg[1]
-        else:
-            value -= sec.addr - sec.offset
-        value &= 0xFFFFFFFFFFFFFFFF
-        name = shown(raw.decode("utf-8", "surrogateescape"))
-        out.append(Symbol(value, value + size if size else value, info >> 4, name))
-        n += 1
-    if n:
-        history.inserted(out[first:])
-        sort_stable(out)
-        fixup_end(out)
-        history.erased(fixup_duplicate(out))
-    return n
+        inside = ~placed & (value >= U64(vaddr & U64_MASK))
+        if vaddr + size <= U64_MASK:
+            inside &= value < U64(vaddr + size)
+        shift = np.where(inside, U64((vaddr - offset) & U64_MASK), shift)
+        placed |= inside
+    value = value - shift
+    size = ent["size"][idx].astype(U64)
+    return SymbolColumns(value, value + size, (info[idx] >> 4).astype(np.uint8),
+                         name[idx].astype(U64), lengths[idx],
+                         np.full(len(idx), NAME_ELF, dtype=np.uint8), strtab, shown)
 
 
 def _plt_sizes(elf, plt):
@@ -97,36 +156,25 @@ def _plt_sizes(elf, plt):
     return plt.entsize, plt.entsize
 
 
-PLT_NAME_BYTES = 1023     # perf formats "%s@plt" into a 1024-byte buffer
-
-
-def _plt_name(name):
-    """``name@plt``, cut to the bytes perf's buffer holds (long C++ names lose the suffix)."""
-    raw = (name + "@plt").encode("utf-8", "surrogateescape")
-    if len(raw) <= PLT_NAME_BYTES:
-        return name + "@plt"
-    return raw[:PLT_NAME_BYTES].decode("utf-8", "surrogateescape")
-
-
 def plt_symbols(runtime, shown=demangle):
-    """``name@plt`` symbols for the .plt entries of ``.rela.plt``/``.rel.plt`` (perf 6.1 reads
+    """SymbolColumns of ``name@plt`` symbols for the .plt entries of ``.rela.plt``/``.rel.plt`` (perf 6.1 reads
     neither .plt.sec nor .plt.got)."""
     dynsym = runtime.symtab(".dynsym", SHT_DYNSYM)
     if dynsym is None:
-        return []
+        return empty_columns(shown)
     rel = runtime.section_by_name(".rela.plt") or runtime.section_by_name(".rel.plt")
     if rel is None or rel.link != dynsym.index or not rel.entsize:
-        return []
+        return empty_columns(shown)
     plt = runtime.section_by_name(".plt")
     if plt is None:
-        return []
+        return empty_columns(shown)
     header, entry = _plt_sizes(runtime, plt)
     strsec = runtime.section(dynsym.link)
     if strsec is None:
-        return []
+        return empty_columns(shown)
     strtab = bytes(runtime.data(strsec))
     if not strtab:
-        return []
+        return empty_columns(shown)
     symraw = bytes(runtime.data(dynsym))
     relraw = bytes(runtime.data(rel))
     e = "<" if runtime.little else ">"
@@ -139,8 +187,8 @@ def plt_symbols(runtime, shown=demangle):
         sym_of = lambda info: info >> 8  # noqa: E731
         relfmt = e + "II"
     if rel.type not in (SHT_RELA, SHT_REL):
-        return []
-    out = []
+        return empty_columns(shown)
+    names, starts = [], []
     offset = plt.offset + header
     count = rel.size // rel.entsize
     for i in range(count):
@@ -155,35 +203,56 @@ def plt_symbols(runtime, shown=demangle):
         else:
             st_name = struct.unpack_from(e + "I", symraw, spos)[0]
         end = strtab.find(b"\0", st_name)
-        raw = strtab[st_name:end if end >= 0 else len(strtab)] if st_name < len(strtab) else b""
-        name = _plt_name(shown(raw.decode("utf-8", "surrogateescape")))
-        out.append(Symbol(offset, offset + entry if entry else offset, STB_GLOBAL, name))
+        names.append(strtab[st_name:end if end >= 0 else len(strtab)]
+                     if st_name < len(strtab) else b"")
+        starts.append(offset & U64_MASK)
         offset += entry
-    return out
+    if not names:
+        return empty_columns(shown)
+    lengths = np.fromiter(map(len, names), dtype=np.uint32, count=len(names))
+    start = np.array(starts, dtype=U64)
+    return SymbolColumns(start, start + U64(entry), np.full(len(names), STB_GLOBAL, np.uint8),
+                         (np.cumsum(lengths, dtype=U64) - lengths), lengths,
+                         np.full(len(names), NAME_PLT, dtype=np.uint8), b"".join(names), shown)
 
 
 def load_elf_symbols(syms, runtime, shown=demangle):
-    """(symbols sorted by address, TreeHistory) of a user dso from its symbol file ``syms``
-    and runtime image ``runtime`` (the same ElfImage when one file has it all); ``shown``
-    turns an ELF name into the one perf shows (demangled, or as is with --no-demangle).
+    """(SymbolColumns, perf's sorted order of them, IndexHistory) of a user dso from its
+    symbol file ``syms`` and runtime image ``runtime`` (the same ElfImage when one file has
+    it all); ``shown`` turns an ELF name into the one perf shows (demangled, or as is with
+    --no-demangle) when a symbol is made, and for the few compared as duplicates.
 
-    The PLT entries go into perf's tree after the fix-ups, so they can overlap a symbol
-    stretched over them (``_init`` before ``.plt``); the history lets the table answer as
-    perf's tree does there.
+    ``.symtab`` then ``.dynsym``: after each, the ends and duplicates of everything so far
+    are fixed up.  The PLT entries go into perf's tree after the fix-ups, so they can overlap
+    a symbol stretched over them (``_init`` before ``.plt``); the history lets the table
+    answer as perf's tree does there.
     """
-    out = []
-    history = TreeHistory()
+    cols = empty_columns(shown)
+    order = np.zeros(0, dtype=np.int64)
+    history = IndexHistory()
     nr = 0
-    symtab = syms.symtab(".symtab", SHT_SYMTAB)
-    if symtab is not None:
-        nr += _load_pass(out, syms, runtime, symtab, history, shown)
-    dynsym = syms.symtab(".dynsym", SHT_DYNSYM)
-    if dynsym is not None:
-        nr += _load_pass(out, syms, runtime, dynsym, history, shown)
+    for name, sht in ((".symtab", SHT_SYMTAB), (".dynsym", SHT_DYNSYM)):
+        table = syms.symtab(name, sht)
+        if table is None:
+            continue
+        part = _kept_symbols(syms, runtime, table, shown)
+        if not len(part):
+            continue
+        first = len(cols)
+        cols = concat((cols, part), shown)
+        added = np.arange(first, len(cols))
+        history.inserted(added)
+        order = sort_stable(cols, np.concatenate((order, added)))
+        fixup_end(cols, order)
+        order, dropped = fixup_duplicate(cols, order, cols.name)
+        history.erased(dropped)
+        nr += len(part)
     if nr > 0:
         plt = plt_symbols(runtime, shown)
-        if plt:
-            history.inserted(plt)
-            out.extend(plt)
-            sort_stable(out)
-    return out, history
+        if len(plt):
+            first = len(cols)
+            cols = concat((cols, plt), shown)
+            added = np.arange(first, len(cols))
+            history.inserted(added)
+            order = sort_stable(cols, np.concatenate((order, added)))
+    return cols, order, history

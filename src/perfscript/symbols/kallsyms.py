@@ -13,18 +13,15 @@ import os
 import select
 import stat
 
-from .symbol import STB_GLOBAL, STB_LOCAL, STB_WEAK, Symbol
-from .table import fixup_duplicate, fixup_end, sort_stable
+import numpy as np
+
+from .columns import NAME_LITERAL, SymbolColumns, fixup_duplicate, fixup_end, sort_stable
+from .rbtree import IndexHistory
+from .symbol import STB_GLOBAL, STB_LOCAL, STB_WEAK
+from .table import SymbolTable
 
 KSYM_NAME_LEN = 512
-_KEEP_TYPES = frozenset("TtWwDdBb")
 ENTRY_TRAMPOLINE = "__entry_SYSCALL_64_trampoline"
-
-
-def _binding(t):
-    if t == "W":
-        return STB_WEAK
-    return STB_GLOBAL if t.isupper() else STB_LOCAL
 
 
 # A kallsyms file is ~10-30 MB; what claims to be one and goes on past this is not one.
@@ -58,37 +55,119 @@ def read_kallsyms(path):
         os.close(fd)
 
 
-def _lines(text):
-    for raw in text.split(b"\n"):
-        yield raw.decode("utf-8", "surrogateescape")
+_HEX = np.full(256, 255, dtype=np.uint8)
+for _i, _c in enumerate(b"0123456789abcdef"):
+    _HEX[_c] = _i
+for _i, _c in enumerate(b"ABCDEF"):
+    _HEX[_c] = 10 + _i
+_KEEP = np.zeros(256, dtype=bool)
+_KEEP[list(b"TtWwDdBb")] = True
+_BINDING = np.full(256, STB_LOCAL, dtype=np.uint8)
+_BINDING[list(b"TDB")] = STB_GLOBAL
+_BINDING[ord("W")] = STB_WEAK
+U64_MASK = 0xFFFFFFFFFFFFFFFF
 
 
-def parse_kallsyms(text, history=None):
-    """All kept symbols of a kallsyms file's bytes, sorted by address; a module symbol's
-    name still carries its ``\\t[module]`` tail.  ``history`` (a TreeHistory) gets perf's
-    inserts, in file order, and the duplicates' erases."""
-    syms = []
-    for line in _lines(text):
-        sp = line.find(" ")
-        if sp <= 0 or len(line) < sp + 3 or line[sp + 2] != " ":
-            continue
+def _first_at_or_after(positions, starts, ends, missing):
+    """For each [start, end) the first of ``positions`` (sorted) inside it, else
+    ``missing``."""
+    k = np.searchsorted(positions, starts)
+    if not len(positions):
+        return np.full(len(starts), missing, dtype=np.int64)
+    found = positions[np.minimum(k, len(positions) - 1)]
+    return np.where((k < len(positions)) & (found < ends), found, missing)
+
+
+def _hex_values(padded, line_start, width, text):
+    """(values, ok) of the address fields of lines all ``width`` characters wide: up to 16
+    hex digits are read in bulk (8-byte words gathered at each line start, digits packed
+    into big-endian bytes); anything else int(..., 16) would take goes through Python.
+    ``padded`` is the text with at least 16 zero bytes after it."""
+    m = len(line_start)
+    values = np.zeros(m, dtype=np.uint64)
+    ok = np.zeros(m, dtype=bool)
+    if 0 < width <= 16:
+        words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+        chars = np.empty((m, 16), dtype=np.uint8)
+        for j in range((width + 7) // 8):
+            chars[:, 8 * j:8 * j + 8] = words[line_start + 8 * j].view(np.uint8).reshape(m, 8)
+        digits = np.zeros((m, 16), dtype=np.uint8)
+        digits[:, 16 - width:] = _HEX[chars[:, :width]]
+        ok = (digits < 16).all(axis=1)
+        packed = (digits[:, 0::2] << 4) | digits[:, 1::2]
+        values = np.ascontiguousarray(packed).view(">u8").ravel().astype(np.uint64)
+        if ok.all():
+            return values, ok
+    for j in np.flatnonzero(~ok).tolist():
+        s = int(line_start[j])
         try:
-            start = int(line[:sp], 16)
+            v = int(text[s:s + width].decode("utf-8", "surrogateescape"), 16)
         except ValueError:
             continue
-        stype = line[sp + 1]
-        name = line[sp + 3:sp + 3 + KSYM_NAME_LEN + 1]
-        if stype not in _KEEP_TYPES or name.startswith("$"):
-            continue
-        syms.append(Symbol(start, start, _binding(stype), name))
-    if history is not None:
-        history.inserted(list(syms))
-    sort_stable(syms)
-    fixup_end(syms, is_kallsyms=True, in_module=lambda s: "[" in s.name)
-    dropped = fixup_duplicate(syms)
-    if history is not None:
-        history.erased(dropped)
-    return syms
+        if 0 <= v <= U64_MASK:
+            values[j] = v
+            ok[j] = True
+    return values, ok
+
+
+class KallsymsColumns:
+    """A kallsyms file's kept symbols as columns, in file order (``cols``), and perf's
+    sorted, fixed-up, de-duplicated ``order`` of them with its tree ``history``;
+    ``tab`` is where each name's ``\\t[module]`` tail starts (-1: kernel proper)."""
+
+    __slots__ = ("cols", "order", "history", "tab")
+
+    def __init__(self, cols, order, history, tab):
+        self.cols = cols
+        self.order = order
+        self.history = history
+        self.tab = tab
+
+
+def parse_kallsyms(text):
+    """The KallsymsColumns of a kallsyms file's bytes: lines ``ADDR TYPE NAME`` of the types
+    perf keeps (T/W/D/B either case), names not starting with ``$``; sorted and fixed up
+    as perf 6.1's dso__load_kallsyms does, module names still part of the names."""
+    arr = np.frombuffer(text, dtype=np.uint8)
+    n = len(arr)
+    newlines = np.flatnonzero(arr == 10)
+    line_start = np.concatenate(([0], newlines + 1)).astype(np.int64)
+    line_end = np.concatenate((newlines, [n])).astype(np.int64)
+    space = _first_at_or_after(np.flatnonzero(arr == 32), line_start, line_end, n)
+    width = space - line_start
+    ok = (space < line_end) & (width > 0) & (line_end - space >= 3)
+    idx = np.flatnonzero(ok)
+    padded = np.concatenate((arr, np.zeros(16, dtype=np.uint8)))
+    ok[idx] = (padded[space[idx] + 2] == 32) & _KEEP[padded[space[idx] + 1]]
+    name_start = space + 3
+    nonempty = name_start < line_end
+    ok &= ~(nonempty & (padded[np.minimum(name_start, n)] == ord("$")))
+    idx = np.flatnonzero(ok)
+    values = np.zeros(len(idx), dtype=np.uint64)
+    good = np.zeros(len(idx), dtype=bool)
+    w = width[idx]
+    for one in np.unique(w).tolist():
+        sel = np.flatnonzero(w == one)
+        values[sel], good[sel] = _hex_values(padded, line_start[idx[sel]], one, text)
+    idx = idx[good]
+    values = values[good]
+    starts = name_start[idx]
+    ends = line_end[idx]
+    tab = _first_at_or_after(np.flatnonzero(arr == 9), starts, ends, -1)
+    brackets = np.flatnonzero(arr == ord("["))
+    in_module = (np.searchsorted(brackets, ends) - np.searchsorted(brackets, starts)) > 0
+    cols = SymbolColumns(values, values.copy(), _BINDING[padded[space[idx] + 1]],
+                         starts.astype(np.uint64), (ends - starts).astype(np.uint32),
+                         np.full(len(idx), NAME_LITERAL, dtype=np.uint8), text,
+                         name_limit=KSYM_NAME_LEN + 1)
+    history = IndexHistory()
+    history.inserted(np.arange(len(idx)))
+    order = sort_stable(cols, np.arange(len(idx)))
+    fixup_end(cols, order, in_module=in_module)
+    order, dropped = fixup_duplicate(cols, order, cols.name)
+    history.erased(dropped)
+    return KallsymsColumns(cols, order, history, tab - starts.astype(np.int64)
+                           if len(idx) else tab)
 
 
 def function_start(text, name):
@@ -107,34 +186,48 @@ def function_start(text, name):
     return None
 
 
-def split_kallsyms(symbols, delta=0, x86_64=True, history=None):
-    """(kernel symbols, {"[module]": symbols at kallsyms addresses}).
+class KernelSymbols:
+    """The kernel proper's SymbolTable and each module's symbols (SymbolColumns, names
+    without the ``\\t[module]`` tail, kallsyms addresses)."""
 
-    Kernel symbols are shifted by ``-delta`` in place (relocation between the recording and
-    the kallsyms file); perf drops the x86 entry-trampoline alias.  Everything that leaves
-    the kernel's tree is noted in ``history`` as erased, in perf's (address) order.
-    """
-    kernel = []
+    __slots__ = ("table", "modules")
+
+    def __init__(self, table, modules):
+        self.table = table
+        self.modules = modules
+
+
+def split_kallsyms(parsed, delta=0, x86_64=True):
+    """KernelSymbols of a KallsymsColumns: kernel symbols shifted by ``-delta`` (relocation
+    between the recording and the kallsyms file), perf's x86 entry-trampoline alias
+    dropped; everything that leaves the kernel's tree noted as erased, in address order."""
+    cols, order, tab = parsed.cols, parsed.order, parsed.tab
+    in_module = tab[order] >= 0
+    gone = in_module.copy()
+    if x86_64:
+        want = ENTRY_TRAMPOLINE.encode()
+        for k in np.flatnonzero(~in_module & (cols.name_len[order] == len(want))).tolist():
+            i = int(order[k])
+            off = int(cols.name_off[i])
+            if cols.blob[off:off + len(want)] == want:
+                gone[k] = True
+    kernel = order[~gone]
+    if delta and len(kernel):
+        shift = np.uint64(delta & U64_MASK)
+        cols.start[kernel] -= shift
+        cols.end[kernel] -= shift
+    parsed.history.erased(order[gone])
     modules = {}
-    gone = []
-    for sym in symbols:
-        tab = sym.name.find("\t")
-        if tab >= 0:
-            module = sym.name[tab + 1:]
-            modules.setdefault(module, []).append(
-                Symbol(sym.start, sym.end, sym.binding, sym.name[:tab]))
-            gone.append(sym)
-            continue
-        if x86_64 and sym.name == ENTRY_TRAMPOLINE:
-            gone.append(sym)
-            continue
-        if delta:
-            sym.start -= delta
-            sym.end -= delta
-        kernel.append(sym)
-    if history is not None:
-        history.erased(gone)
-    return kernel, modules
+    mod_entries = order[in_module]
+    for i in mod_entries.tolist():
+        off = int(cols.name_off[i])
+        cut = int(tab[i])
+        name = cols.blob[off + cut + 1:off + int(cols.name_len[i])].decode(
+            "utf-8", "surrogateescape")
+        modules.setdefault(name, []).append(i)
+    short = np.maximum(tab, 0).astype(np.uint32)
+    tables = {name: cols.subset(entries, name_len=short) for name, entries in modules.items()}
+    return KernelSymbols(SymbolTable.from_columns(cols, kernel, parsed.history), tables)
 
 
 def module_name(path):

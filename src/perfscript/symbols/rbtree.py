@@ -366,3 +366,33 @@ class TreeHistory:
                 for sym in syms:
                     tree.erase(sym)
         return tree
+
+
+class IndexHistory:
+    """TreeHistory's steps as entry numbers of a SymbolColumns: a loader that keeps its
+    symbols as columns notes perf's inserts and erases without making the objects, which
+    ``objects`` makes only when the tree is rebuilt."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps=None):
+        self.steps = steps if steps is not None else []
+
+    def inserted(self, order):
+        if len(order):
+            self.steps.append((True, order))
+
+    def erased(self, order):
+        if len(order):
+            self.steps.append((False, order))
+
+    def objects(self, cols):
+        """The TreeHistory of the same steps over ``cols``' symbol objects."""
+        history = TreeHistory()
+        for insert, order in self.steps:
+            syms = cols.symbols([int(i) for i in order])
+            if insert:
+                history.inserted(syms)
+            else:
+                history.erased(syms)
+        return history

@@ -11,7 +11,6 @@ from .dso import (Dso, IdentityDso, KernelDso, KernelSectionDso, KsymbolDso, Mod
 from .elffile import open_elf
 from .kallsyms import function_start, parse_kallsyms, read_kallsyms, split_kallsyms
 from .own_vdso import own_vdso_path
-from .rbtree import TreeHistory
 from .table import SymbolTable
 from .vmlinux import load_vmlinux
 
@@ -233,12 +232,10 @@ class SymbolResolver:
             if addr is None:
                 return None
             delta = addr - ref_reloc[1]
-        history = TreeHistory()
-        symbols = parse_kallsyms(text, history)
-        kernel, modules = split_kallsyms(symbols, delta, history=history)
-        dso.modules = modules
+        found = split_kallsyms(parse_kallsyms(text), delta)
+        dso.modules = found.modules
         dso.symsrc = path
-        return SymbolTable(kernel, history)
+        return found.table
 
     def _load_vmlinux(self, dso, ref_reloc):
         """-k/--vmlinux: that file and only it (a relative path is under --symfs)."""

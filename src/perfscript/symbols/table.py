@@ -4,7 +4,9 @@ from bisect import bisect_right
 from itertools import compress, count
 from operator import eq, lt
 
-from .rbtree import TreeHistory
+import numpy as np
+
+from .rbtree import IndexHistory, TreeHistory
 from .symbol import STB_GLOBAL, STB_WEAK
 
 PAGE = 4096
@@ -40,33 +42,39 @@ def _leading_underscores(name):
     return len(name) - len(name.lstrip("_"))
 
 
-def prefer_first(a, b):
-    """True when perf keeps ``a`` over ``b`` for two symbols at one address (choose_best_symbol).
+def first_wins(a_len, b_len, a_binding, b_binding, names):
+    """perf's choose_best_symbol for two symbols at one address, from their sizes and
+    bindings and, only when those tie, ``names()`` -> (a's name, b's name).
 
     In order: non-empty over empty, non-weak over weak, global over non-global, fewer leading
     underscores, longer name; on a full tie the first one, unless it is a ``SyS`` alias.
     """
-    a_len = a.end - a.start
-    b_len = b.end - b.start
     if b_len == 0 and a_len > 0:
         return True
     if a_len == 0 and b_len > 0:
         return False
-    a_weak = a.binding == STB_WEAK
-    b_weak = b.binding == STB_WEAK
+    a_weak = a_binding == STB_WEAK
+    b_weak = b_binding == STB_WEAK
     if a_weak != b_weak:
         return b_weak
-    a_glob = a.binding == STB_GLOBAL
-    b_glob = b.binding == STB_GLOBAL
+    a_glob = a_binding == STB_GLOBAL
+    b_glob = b_binding == STB_GLOBAL
     if a_glob != b_glob:
         return a_glob
-    a_us = _leading_underscores(a.name)
-    b_us = _leading_underscores(b.name)
+    a_name, b_name = names()
+    a_us = _leading_underscores(a_name)
+    b_us = _leading_underscores(b_name)
     if a_us != b_us:
         return a_us < b_us
-    if len(a.name) != len(b.name):
-        return len(a.name) > len(b.name)
-    return not (a.name.startswith("SyS") or a.name.startswith("compat_SyS"))
+    if len(a_name) != len(b_name):
+        return len(a_name) > len(b_name)
+    return not (a_name.startswith("SyS") or a_name.startswith("compat_SyS"))
+
+
+def prefer_first(a, b):
+    """True when perf keeps Symbol ``a`` over ``b`` at one address (first_wins)."""
+    return first_wins(a.end - a.start, b.end - b.start, a.binding, b.binding,
+                      lambda: (a.name, b.name))
 
 
 def fixup_duplicate(symbols):
@@ -100,10 +108,10 @@ def _overlapping(starts, ends):
     return any(map(eq, following, starts)) or any(map(lt, following, ends))
 
 
-def _covered_ends(symbols):
+def _covered_ends(starts, ends):
     """Where each symbol stops answering perf's lookup: its end, or one past its start when
     it is empty."""
-    return [s.end if s.end > s.start else s.start + 1 for s in symbols]
+    return [e if e > s else s + 1 for s, e in zip(starts, ends)]
 
 
 class _Unsettled:
@@ -185,39 +193,80 @@ class SymbolTable:
     that lands in such a run rebuilds the tree from ``history`` (perf's inserts and erases;
     without one, the symbols inserted in order) and flattens its answers into intervals, so
     lookups stay one bisect and a dso whose overlaps are never hit never builds a tree.
+
+    A table made ``from_columns`` holds entry numbers until a lookup needs the object.
     """
 
-    __slots__ = ("symbols", "_history", "_starts", "_ends", "_owners", "_cache_addr",
-                 "_cache_sym")
+    __slots__ = ("_symbols", "_cols", "_order", "_history", "_starts", "_ends", "_owners",
+                 "_cache_addr", "_cache_sym")
 
     def __init__(self, symbols, history=None):
-        self.symbols = symbols
+        self._symbols = symbols
+        self._cols = None
+        self._order = None
+        self._index(symbols, [s.start for s in symbols], [s.end for s in symbols], history)
+
+    @classmethod
+    def from_columns(cls, cols, order, history=None):
+        """The table of entries ``order`` (sorted by start) of a SymbolColumns; ``history``
+        an IndexHistory over the same columns."""
+        table = cls.__new__(cls)
+        table._symbols = None
+        table._cols = cols
+        order = np.asarray(order, dtype=np.int64)
+        starts = cols.start[order]
+        ends = cols.end[order]
+        overlap = len(order) > 1 and bool((starts[1:] == starts[:-1]).any()
+                                          or (starts[1:] < ends[:-1]).any())
+        table._order = order = order.tolist()
+        table._index(list(order), starts.tolist(), ends.tolist(), history, overlap)
+        return table
+
+    def _index(self, owners, starts, ends, history, overlap=None):
         self._history = None
-        starts = [s.start for s in symbols]
-        ends = [s.end for s in symbols]
-        owners = symbols
-        if _overlapping(starts, ends):
-            if history is None:
+        if overlap is None:
+            overlap = _overlapping(starts, ends)
+        if overlap:
+            if history is None and self._cols is not None:
+                history = IndexHistory()
+                history.inserted(self._order)
+            elif history is None:
                 history = TreeHistory()
-                history.inserted(symbols)
+                history.inserted(self._symbols)
             self._history = history
-            starts, ends, owners = _intervals(symbols, starts, _covered_ends(symbols))
+            starts, ends, owners = _intervals(owners, starts, _covered_ends(starts, ends))
         self._starts = starts
         self._ends = ends
         self._owners = owners
         self._cache_addr = None
         self._cache_sym = None
 
+    @property
+    def symbols(self):
+        """All symbols, sorted (made from the columns when the table has them)."""
+        if self._symbols is None:
+            self._symbols = self._cols.symbols(self._order)
+        return self._symbols
+
     def _settle(self):
         """Replace the _UNSETTLED runs by perf's tree's answers."""
-        symbols = self.symbols
-        tree = self._history.replay()
-        self._history = None
-        self._starts, self._ends, self._owners = _intervals(
-            symbols, [s.start for s in symbols], _covered_ends(symbols), tree)
+        history, self._history = self._history, None
+        if self._cols is not None:
+            if not isinstance(history, TreeHistory):
+                history = history.objects(self._cols)
+            owners = self._order
+            starts = self._cols.start[owners].tolist()
+            ends = self._cols.end[owners].tolist()
+        else:
+            owners = self._symbols
+            starts = [s.start for s in owners]
+            ends = [s.end for s in owners]
+        self._starts, self._ends, owners = _intervals(
+            owners, starts, _covered_ends(starts, ends), history.replay())
+        self._owners = list(owners)
 
     def __len__(self):
-        return len(self.symbols)
+        return len(self._order if self._cols is not None else self._symbols)
 
     def __iter__(self):
         return iter(self.symbols)
@@ -229,7 +278,9 @@ class SymbolTable:
         i = bisect_right(starts, addr) - 1
         if i >= 0 and (addr < self._ends[i] or addr == starts[i]):
             sym = self._owners[i]
-            if sym is _UNSETTLED:
+            if sym.__class__ is int:
+                sym = self._owners[i] = self._cols.symbol(sym)
+            elif sym is _UNSETTLED:
                 self._settle()
                 return self.find(addr)
         else:
@@ -238,10 +289,15 @@ class SymbolTable:
         self._cache_sym = sym
         return sym
 
+    def _entry(self, k):
+        if self._cols is not None:
+            return self._cols.symbol(self._order[k])
+        return self._symbols[k]
+
     @property
     def first(self):
-        return self.symbols[0] if self.symbols else None
+        return self._entry(0) if len(self) else None
 
     @property
     def last(self):
-        return self.symbols[-1] if self.symbols else None
+        return self._entry(-1) if len(self) else None
