@@ -1,10 +1,13 @@
 """Shared fixtures of the end-to-end tests: run perfscript the way the references ran perf."""
 
+import atexit
 import glob
 import lzma
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -14,6 +17,14 @@ SHARED = os.path.join(os.path.dirname(os.path.dirname(TESTS)), "shared")
 # perf's embedded python takes sys.prefix from the first python3 in PATH: the references were
 # made with this PATH (see /work/shared/corpus/NOTES.md); perfscript gets the same one.
 ENV_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+# The on-disk symbol cache of every run the tests make goes to a directory of their own (the
+# user's ~/.cache stays untouched); tests that need it empty or off set their own.
+_CACHE = tempfile.mkdtemp(prefix="perfscript-test-symbols-")
+atexit.register(shutil.rmtree, _CACHE, True)
+os.environ["PERFSCRIPT_CACHE_DIR"] = _CACHE
+os.environ.pop("PERFSCRIPT_NO_CACHE", None)
 
 
 def script_env():

@@ -61,6 +61,8 @@ perf script's options, as perf 6.1 reads them (unambiguous prefixes, --no-NAME):
       --kallsyms FILE   kernel symbols to use (like perf's --kallsyms)
   -k, --vmlinux FILE    kernel symbols from this vmlinux (when its build id matches)
       --symfs DIR       look for object files under DIR
+      --no-cache        neither use nor keep parsed symbol tables on disk (see
+                        PERFSCRIPT_CACHE_DIR, PERFSCRIPT_NO_CACHE=1 in the README)
       --header, --header-only   print the recording's header first / only
   -I, --show-info       with --header: every header feature in full
   -f, --force           read a recording another user owns
@@ -171,6 +173,8 @@ OPTIONS = (
     Option(None, "switch-on", STRING, "switch_on"),
     Option(None, "switch-off", STRING, "switch_off"),
     Option(None, "show-on-off-events", BOOL, "show_on_off_events"),
+    # perfscript's own, after perf's
+    Option(None, "cache", BOOL, "cache"),
 )
 
 _BY_SHORT = {o.short: o for o in OPTIONS if o.short}
@@ -180,7 +184,7 @@ _TAKES_NO_VALUE = (BOOL, INCR, NOARG)
 def defaults():
     """The opts dict before any option: perf's defaults."""
     opts = {o.key: False if o.kind == BOOL else None for o in OPTIONS}
-    opts.update(script_args=[], fields=[], verbose=0, demangle=True, inline=True)
+    opts.update(script_args=[], fields=[], verbose=0, demangle=True, inline=True, cache=True)
     return opts
 
 

@@ -42,7 +42,7 @@ def make_resolver(opts, text=False):
                           demangle=opts.get("demangle", True),
                           demangle_kernel=opts.get("demangle_kernel", False),
                           show_kernel_path=text and opts.get("show_kernel_path", False),
-                          vmlinux=opts.get("vmlinux"))
+                          vmlinux=opts.get("vmlinux"), cache=opts.get("cache", True))
 
 
 def header_options(opts, session, out=None):

@@ -207,3 +207,61 @@ def fixup_duplicate(cols, order, name_of):
                 keep[held] = False
                 held = k
     return order[keep], dropped
+
+
+def compact(cols):
+    """The same columns with a blob holding only their names, back to back (what the
+    on-disk cache stores instead of whole string tables)."""
+    lengths = cols.name_len.astype(np.int64)
+    total = int(lengths.sum())
+    new_off = np.cumsum(lengths) - lengths
+    src = np.repeat(cols.name_off.astype(np.int64) - new_off, lengths) + np.arange(total)
+    blob = np.frombuffer(cols.blob, dtype=np.uint8)[src].tobytes() if total else b""
+    return SymbolColumns(cols.start, cols.end, cols.binding, new_off.astype(U64),
+                         cols.name_len, cols.name_kind, blob, cols.shown, cols.name_limit)
+
+
+_COLUMN_NAMES = ("start", "end", "binding", "name_off", "name_len", "name_kind")
+
+
+def to_arrays(cols, order, history):
+    """({name: array}, meta) of columns, a table's order and its IndexHistory."""
+    cols = compact(cols)
+    arrays = {name: getattr(cols, name) for name in _COLUMN_NAMES}
+    arrays["blob"] = cols.blob
+    arrays["order"] = np.asarray(order, dtype=np.int64)
+    steps = history.steps if history is not None else []
+    arrays["history"] = (np.concatenate([np.asarray(o, dtype=np.int64) for _, o in steps])
+                         if steps else np.zeros(0, np.int64))
+    arrays["history_steps"] = np.array([len(o) if insert else -len(o) for insert, o in steps],
+                                       dtype=np.int64)
+    return arrays, {"name_limit": cols.name_limit}
+
+
+def from_arrays(arrays, meta, shown=None):
+    """(columns, order, IndexHistory) back from to_arrays' output; ValueError when the
+    arrays do not fit together."""
+    from .rbtree import IndexHistory
+    n = len(arrays["start"])
+    if any(len(arrays[name]) != n for name in _COLUMN_NAMES):
+        raise ValueError("columns of different lengths")
+    blob = arrays["blob"]
+    if n and int((arrays["name_off"] + arrays["name_len"].astype(U64)).max()) > len(blob):
+        raise ValueError("names past the blob")
+    order = arrays["order"]
+    history_ix = arrays["history"]
+    for ix in (order, history_ix):
+        if len(ix) and (int(ix.min()) < 0 or int(ix.max()) >= n):
+            raise ValueError("entry numbers out of range")
+    steps = []
+    at = 0
+    for count in arrays["history_steps"].tolist():
+        size = abs(count)
+        if at + size > len(history_ix):
+            raise ValueError("history past its entries")
+        steps.append((count > 0, history_ix[at:at + size]))
+        at += size
+    limit = meta.get("name_limit")
+    cols = SymbolColumns(*(arrays[name] for name in _COLUMN_NAMES), blob, shown,
+                         limit if isinstance(limit, int) else None)
+    return cols, order, IndexHistory(steps)

@@ -7,6 +7,8 @@ import os
 import re
 
 from .buildid import build_ids_equal
+from .cache import file_stamp
+from .columns import empty_columns, from_arrays, to_arrays
 from .demangle import demangle
 from .elffile import ELF_ERRORS, SHT_DYNSYM, SHT_SYMTAB, open_elf
 from .elfsyms import load_elf_symbols
@@ -213,19 +215,37 @@ class ModuleDso(Dso):
         return rel, (ip - map_start - sym.start) & ADDR_MASK
 
 
-def load_user_symbols(dso, candidates, symfs="", shown=demangle):
+def _existing(candidates, dso):
+    """The candidate files that exist, in perf's order, each once."""
+    out = []
+    for path in candidates(dso):
+        if path not in out and os.path.isfile(path):
+            out.append(path)
+    return out
+
+
+def load_user_symbols(dso, candidates, symfs="", shown=demangle, cache=None):
     """perf's dso__load for a user dso: the first candidate with .symtab gives the symbols, the
-    first with .dynsym is the runtime image; a candidate whose build id differs is skipped."""
+    first with .dynsym is the runtime image; a candidate whose build id differs is skipped.
+
+    With a SymbolCache, the result is kept under the dso's build id and path, valid while
+    every candidate file is the one it was read from."""
     if not dso.build_id and os.path.isfile(dso.long_name):
         img = open_elf((symfs or "") + dso.long_name)
         if img is not None and img.build_id:
             dso.build_id = img.build_id
+    paths = _existing(candidates, dso)
+    if cache is not None:
+        key = ["elf", dso.long_name, dso.build_id, symfs or "",
+               "demangled" if shown is demangle else "as is"]
+        stamp = file_stamp(paths)
+        hit = cache.load(key, stamp)
+        if hit is not None:
+            table = _cached_table(dso, hit, shown)
+            if table is not None:
+                return table if len(table) or hit[0].get("symsrc") else None
     syms = runtime = None
-    seen = set()
-    for path in candidates(dso):
-        if path in seen or not os.path.isfile(path):
-            continue
-        seen.add(path)
+    for path in paths:
         img = open_elf(path)
         if img is None:
             continue
@@ -247,12 +267,33 @@ def load_user_symbols(dso, candidates, symfs="", shown=demangle):
     if runtime is None:
         runtime = syms
     if syms is None:
+        if cache is not None:
+            cache.store(key, stamp, {"symsrc": None}, to_arrays(empty_columns(), [], None)[0])
         return None
     dso.symsrc = syms.path
     if syms.symtab(".symtab", SHT_SYMTAB) is not None:
         dso.symtab_file = syms.path
     dso.runtime = runtime.path
     cols, order, history = load_elf_symbols(syms, runtime, shown)
+    if cache is not None:
+        arrays, meta = to_arrays(cols, order, history)
+        meta.update(symsrc=dso.symsrc, symtab_file=dso.symtab_file, runtime=dso.runtime)
+        cache.store(key, stamp, meta, arrays)
+    return SymbolTable.from_columns(cols, order, history)
+
+
+def _cached_table(dso, hit, shown):
+    """The SymbolTable of a cache entry (its files noted on the dso), or None when the
+    entry's arrays do not fit together."""
+    meta, arrays = hit
+    try:
+        cols, order, history = from_arrays(arrays, meta, shown)
+    except (ValueError, KeyError, TypeError):
+        return None
+    if meta.get("symsrc"):
+        dso.symsrc = meta["symsrc"]
+        dso.symtab_file = meta.get("symtab_file")
+        dso.runtime = meta.get("runtime")
     return SymbolTable.from_columns(cols, order, history)
 
 

@@ -1,7 +1,10 @@
 """One cache of dsos per session: each (file, build id) loads its symbols at most once."""
 
 import glob
+import hashlib
 import os
+
+import numpy as np
 
 from . import locate
 from .buildid import build_ids_equal, kernel_build_id, normalize
@@ -9,7 +12,10 @@ from .demangle import demangle as demangle_name
 from .dso import (Dso, IdentityDso, KernelDso, KernelSectionDso, KsymbolDso, ModuleDso,
                   load_perf_map, load_user_symbols)
 from .elffile import open_elf
-from .kallsyms import function_start, parse_kallsyms, read_kallsyms, split_kallsyms
+from .cache import SymbolCache, default_directory
+from .columns import from_arrays, to_arrays
+from .kallsyms import (KallsymsColumns, function_start, parse_kallsyms, read_kallsyms,
+                       split_kallsyms)
 from .own_vdso import own_vdso_path
 from .table import SymbolTable
 from .vmlinux import load_vmlinux
@@ -30,11 +36,17 @@ class SymbolResolver:
     The environment variable PERFSCRIPT_PROC_KALLSYMS stands in for the running kernel's
     symbols (and no build id): it reproduces what perf printed on another machine for
     recordings that carry no kernel build id, where perf read that machine's /proc/kallsyms.
+    ``cache``: True for the on-disk symbol cache the environment names (symbols.cache),
+    False for none, or a SymbolCache.
     """
 
     def __init__(self, kallsyms=None, symfs=None, debug_dir="~/.debug",
                  proc_kallsyms=None, kernel_notes="/sys/kernel/notes", demangle=True,
-                 demangle_kernel=False, show_kernel_path=False, vmlinux=None):
+                 demangle_kernel=False, show_kernel_path=False, vmlinux=None, cache=True):
+        if cache is True:
+            directory = default_directory()
+            cache = SymbolCache(directory) if directory else None
+        self.cache = cache or None
         self.kallsyms = kallsyms
         self.vmlinux = vmlinux
         # how an ELF symbol name is shown, in user dsos and in the kernel's (vmlinux)
@@ -110,7 +122,7 @@ class SymbolResolver:
         def candidates(d):
             return locate.user_candidates(d.long_name, d.build_id, self.symfs, self.debug_dir,
                                           self._read_debuglink)
-        return load_user_symbols(dso, candidates, self.symfs, self.shown)
+        return load_user_symbols(dso, candidates, self.symfs, self.shown, self.cache)
 
     def _load_vdso(self, dso):
         def candidates(d):
@@ -120,7 +132,7 @@ class SymbolResolver:
                 if own is not None:
                     paths.append(own)
             return paths
-        return load_user_symbols(dso, candidates, shown=self.shown)
+        return load_user_symbols(dso, candidates, shown=self.shown, cache=self.cache)
 
     def data_path(self, dso):
         """The file perf reads a user dso's bytes from (dso__data_fd): its build-id cache
@@ -232,10 +244,31 @@ class SymbolResolver:
             if addr is None:
                 return None
             delta = addr - ref_reloc[1]
-        found = split_kallsyms(parse_kallsyms(text), delta)
+        found = split_kallsyms(self._parsed_kallsyms(text), delta)
         dso.modules = found.modules
         dso.symsrc = path
         return found.table
+
+    def _parsed_kallsyms(self, text):
+        """parse_kallsyms' result, from the symbol cache when this text was parsed before."""
+        if self.cache is None:
+            return parse_kallsyms(text)
+        key = ["kallsyms", hashlib.blake2b(text, digest_size=20).hexdigest()]
+        hit = self.cache.load(key, [])
+        if hit is not None:
+            meta, arrays = hit
+            try:
+                cols, order, history = from_arrays(arrays, meta)
+                tab = arrays["tab"]
+                if len(tab) == len(cols):
+                    return KallsymsColumns(cols, order, history, tab)
+            except (ValueError, KeyError, TypeError):
+                pass
+        parsed = parse_kallsyms(text)
+        arrays, meta = to_arrays(parsed.cols, parsed.order, parsed.history)
+        arrays["tab"] = parsed.tab.astype(np.int64)
+        self.cache.store(key, [], meta, arrays)
+        return parsed
 
     def _load_vmlinux(self, dso, ref_reloc):
         """-k/--vmlinux: that file and only it (a relative path is under --symfs)."""
