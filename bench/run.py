@@ -69,6 +69,28 @@ RECORDINGS = {
                    "    s = json.dumps({{'i': i, 'v': [i, i * 2, str(i)]}})\n"
                    "    d[i % 1000] = zlib.crc32(s.encode()) ^ len(re.findall(r'\\d', s))\n"],
         "count_args": ["-F", "time"]},
+    # a system-wide -g profile of what a user profiles every day: g++ compiling template-heavy
+    # C++ (cc1plus: tens of thousands of C++ symbols, as, collect2; ~5 s), a python3 json
+    # loop and `ls -lR /usr` (coreutils, libc, libselinux and the kernel's file system
+    # paths), at 15 kHz per CPU: ~250k samples on 2 CPUs, ~30 MB, two dozen DSOs.  -a also
+    # records whatever else runs: make it on an otherwise idle machine.
+    "profile": {
+        "file": os.path.join(DATA, "profile.data"), "min_events": 100000,
+        "record": ["perf", "record", "-q", "-g", "-a", "-F", "15000", "-m", "1024",
+                   "-o", "{out}", "--", "sh", "-c",
+                   "g++ -O2 -c " + os.path.join(HERE, "workload", "templates.cpp")
+                   + " -o /dev/null & timeout 4 /usr/bin/python3 -c 'import json\n"
+                   "while 1: json.dumps({{\"a\": [1, 2, 3]}})' & "
+                   "ls -lR /usr >/dev/null; wait"],
+        "count_args": ["-F", "time"]},
+    # a small everyday recording (~2 MB): 1.5 s of a python loop beside `ls -lR
+    # /usr/share`, system-wide with callchains at perf's default 4 kHz
+    "small": {
+        "file": os.path.join(DATA, "small.data"), "min_events": 5000,
+        "record": ["perf", "record", "-q", "-g", "-a", "-o", "{out}", "--", "sh", "-c",
+                   "timeout 1.5 /usr/bin/python3 -c 'while 1: pass' & "
+                   "timeout 1.5 ls -lR /usr/share >/dev/null; wait"],
+        "count_args": ["-F", "time"]},
 }
 
 # One row per comparison: the arguments after `perf script` / `perfscript` ({data} = the
@@ -76,7 +98,8 @@ RECORDINGS = {
 # a columnar row can use "perfscript_cmd" to run another command on the perfscript side).
 # "recording" names one of RECORDINGS (default syscalls); "qt": the script imports PySide2,
 # so perfscript runs under .venv-sys; "fresh": files (in the scratch directory) removed
-# before each run.
+# before each run.  perfscript's symbol cache is emptied before each run (perf has none),
+# except for rows marked "warm": there one untimed run fills it first.
 ROWS = [
     {"name": "noop-named",
      "what": "no-op named handlers raw_syscalls__sys_enter/exit",
@@ -116,6 +139,20 @@ ROWS = [
      "what": "perf's shipped stackcollapse.py on the --call-graph dwarf recording",
      "recording": "dwarf",
      "args": ["-i", "{data}", "-s", STACKCOLLAPSE]},
+    {"name": "profile-cold",
+     "what": "text output of the system-wide -g profile (dozens of DSOs, C++ symbols, the "
+             "kernel), symbol cache empty before each run",
+     "recording": "profile",
+     "args": ["-i", "{data}"]},
+    {"name": "profile-warm",
+     "what": "the same with the symbol cache filled by an earlier run (perf has no cache)",
+     "recording": "profile", "warm": True,
+     "args": ["-i", "{data}"]},
+    {"name": "small-e2e",
+     "what": "a 2 MB -g recording's text output end to end: start, symbols, every line "
+             "(cache empty)",
+     "recording": "small",
+     "args": ["-i", "{data}"]},
     {"name": "dbexport-noop",
      "what": "db-export mode, every *_table handler a no-op, calls and callchains",
      "recording": "callchain",
@@ -128,21 +165,25 @@ ROWS = [
 ]
 
 
-def child_env():
+def child_env(cache_dir=None):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PERF_EXEC_PATH", "PYTHONUNBUFFERED", "PYTHONHOME")}
+           if k not in ("PERF_EXEC_PATH", "PYTHONUNBUFFERED", "PYTHONHOME",
+                        "PERFSCRIPT_NO_CACHE")}
     env.update(PATH=ENV_PATH, LC_ALL="C", TZ="UTC", PYTHONHASHSEED="0")
+    if cache_dir:
+        env["PERFSCRIPT_CACHE_DIR"] = cache_dir
     return env
 
 
-def run_once(cmd, cwd, time_from_output=False):
+def run_once(cmd, cwd, time_from_output=False, cache_dir=None):
     """(seconds, peak RSS in KiB, exit status, stderr tail) of one child run: wall time,
-    or with `time_from_output` the "N.NNN s" its last output line reports."""
+    or with `time_from_output` the "N.NNN s" its last output line reports.  perfscript's
+    symbol cache is `cache_dir`."""
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                              stdout=out if time_from_output else subprocess.DEVNULL,
-                             stderr=err, cwd=cwd, env=child_env())
+                             stderr=err, cwd=cwd, env=child_env(cache_dir))
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -223,7 +264,11 @@ def print_profile(row, cmd, cwd, top):
         if os.path.exists(os.path.join(cwd, name)):
             os.unlink(os.path.join(cwd, name))
     out = os.path.join(cwd, "profile.out")
-    wall, _, status, err = run_once(cmd[:1] + ["-m", "cProfile", "-o", out] + cmd[1:], cwd)
+    cache = os.path.join(cwd, "symbol-cache")
+    if not row.get("warm"):
+        shutil.rmtree(cache, ignore_errors=True)
+    wall, _, status, err = run_once(cmd[:1] + ["-m", "cProfile", "-o", out] + cmd[1:], cwd,
+                                    cache_dir=cache)
     if status != 0:
         print("  %s: profiled run exited %d: %s" % (row["name"], status, err.strip()[-300:]))
         return
@@ -290,13 +335,20 @@ def main():
                              % (row["name"], os.path.relpath(SYS_VENV_PYTHON)))
                 continue
             results = {"perf": [], "perfscript": []}
+            cache = os.path.join(cwd, "symbol-cache")
+            shutil.rmtree(cache, ignore_errors=True)
+            if row.get("warm"):
+                run_once(cmds["perfscript"], cwd, cache_dir=cache)
             for _ in range(runs):
                 for side in ("perf", "perfscript"):   # alternate, so load hits both alike
                     for name in row.get("fresh", ()):
                         if os.path.exists(os.path.join(cwd, name)):
                             os.unlink(os.path.join(cwd, name))
+                    if not row.get("warm"):
+                        shutil.rmtree(cache, ignore_errors=True)
                     results[side].append(run_once(
-                        cmds[side], cwd, side == "perfscript" and row.get("time_from_output")))
+                        cmds[side], cwd, side == "perfscript" and row.get("time_from_output"),
+                        cache_dir=cache))
             best = {}
             for side, rs in results.items():
                 bad = [r for r in rs if r[2] != 0]

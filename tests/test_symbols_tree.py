@@ -359,10 +359,9 @@ def test_history_replays_to_the_loaded_symbols():
         dso = resolver.dso(path)
         dso.table
         cols, order, history = load_elf_symbols(open_elf(dso.symsrc), open_elf(dso.runtime))
-        symbols = cols.symbols(order.tolist())
-        tree = history.objects(cols).replay()
+        tree = history.replay(cols)
         check_red_black(tree)
-        assert [id(s) for s in tree.in_order()] == [id(s) for s in symbols], path
+        assert [e.index for e in tree.in_order()] == order.tolist(), path
 
 
 @pytest.mark.skipif(PERF is None, reason="perf is not installed")

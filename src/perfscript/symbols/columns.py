@@ -159,6 +159,10 @@ def fixup_end(cols, order, in_module=None):
     cols.end[order] = new_end
 
 
+# names whose shown form may differ from the bytes (demangled, cut, "SyS" aliases)
+_MAY_CHANGE = (b"_", b"caml", b"SyS", b"compat_SyS")
+
+
 def fixup_duplicate(cols, order, name_of):
     """perf's symbols__fixup_duplicate on ``order`` (sorted, ends fixed up): (kept order,
     dropped entries in the order perf erases them).  Only runs of equal starts are looked
@@ -184,7 +188,23 @@ def fixup_duplicate(cols, order, name_of):
             names[i] = name_of(i)
         return names[i]
 
+    picked = order[at]
+    offs = cols.name_off[picked].tolist()
+    lens = cols.name_len[picked].tolist()
+    kinds = cols.name_kind[picked].tolist()
+    blob = cols.blob
+
+    def same_as_is(x, y):
+        """Do both entries have one name that shows as its bytes?"""
+        if kinds[x] != kinds[y] or lens[x] != lens[y]:
+            return False
+        a, b = offs[x], offs[y]
+        return (blob[a:a + lens[x]] == blob[b:b + lens[y]]
+                and not blob.startswith(_MAY_CHANGE, a))
+
     def wins(x, y):
+        if sizes[x] == sizes[y] and bindings[x] == bindings[y] and same_as_is(x, y):
+            return True         # a full tie that is not a SyS alias: the first stays
         return first_wins(sizes[x], sizes[y], bindings[x], bindings[y],
                           lambda: (name(entries[x]), name(entries[y])))
 

@@ -368,10 +368,20 @@ class TreeHistory:
         return tree
 
 
+class TreeEntry:
+    """What the tree needs of a symbol (its start and end) and which column entry it is."""
+
+    __slots__ = ("start", "end", "index")
+
+    def __init__(self, start, end, index):
+        self.start = start
+        self.end = end
+        self.index = index
+
+
 class IndexHistory:
     """TreeHistory's steps as entry numbers of a SymbolColumns: a loader that keeps its
-    symbols as columns notes perf's inserts and erases without making the objects, which
-    ``objects`` makes only when the tree is rebuilt."""
+    symbols as columns notes perf's inserts and erases without making any objects."""
 
     __slots__ = ("steps",)
 
@@ -386,13 +396,20 @@ class IndexHistory:
         if len(order):
             self.steps.append((False, order))
 
-    def objects(self, cols):
-        """The TreeHistory of the same steps over ``cols``' symbol objects."""
+    def replay(self, cols):
+        """perf's tree over stand-ins whose ``index`` is the column entry (no names made)."""
+        made = {}
         history = TreeHistory()
+        starts, ends = cols.start, cols.end
         for insert, order in self.steps:
-            syms = cols.symbols([int(i) for i in order])
+            entries = []
+            for i in map(int, order):
+                entry = made.get(i)
+                if entry is None:
+                    entry = made[i] = TreeEntry(int(starts[i]), int(ends[i]), i)
+                entries.append(entry)
             if insert:
-                history.inserted(syms)
+                history.inserted(entries)
             else:
-                history.erased(syms)
-        return history
+                history.erased(entries)
+        return history.replay()

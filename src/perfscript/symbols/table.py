@@ -6,7 +6,7 @@ from operator import eq, lt
 
 import numpy as np
 
-from .rbtree import IndexHistory, TreeHistory
+from .rbtree import IndexHistory, TreeEntry, TreeHistory
 from .symbol import STB_GLOBAL, STB_WEAK
 
 PAGE = 4096
@@ -252,18 +252,21 @@ class SymbolTable:
         """Replace the _UNSETTLED runs by perf's tree's answers."""
         history, self._history = self._history, None
         if self._cols is not None:
-            if not isinstance(history, TreeHistory):
-                history = history.objects(self._cols)
             owners = self._order
             starts = self._cols.start[owners].tolist()
             ends = self._cols.end[owners].tolist()
+            if isinstance(history, IndexHistory):
+                tree = history.replay(self._cols)     # answers entry numbers
+            else:
+                tree = history.replay()
         else:
             owners = self._symbols
             starts = [s.start for s in owners]
             ends = [s.end for s in owners]
+            tree = history.replay()
         self._starts, self._ends, owners = _intervals(
-            owners, starts, _covered_ends(starts, ends), history.replay())
-        self._owners = list(owners)
+            owners, starts, _covered_ends(starts, ends), tree)
+        self._owners = [o.index if o.__class__ is TreeEntry else o for o in owners]
 
     def __len__(self):
         return len(self._order if self._cols is not None else self._symbols)
