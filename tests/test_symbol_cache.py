@@ -205,3 +205,14 @@ def test_cli_cache_off_writes_nothing(perfscript, tmp_path, how):
     assert cache.exists() and any(fs for _, _, fs in os.walk(cache))
     warm = perfscript(args[:4], env=env)
     assert off.stdout == cold.stdout == warm.stdout and b"@plt" in warm.stdout
+
+
+def test_settled_tree_answers_are_kept(tmp_path):
+    """_init stretched over the PLT: the first run rebuilds perf's tree, later runs read
+    its answers from the cache and answer the same without a tree."""
+    first = _resolver(tmp_path / "c").dso(PROG)
+    want = _answers(first, step=1)
+    assert first.table._history is None            # the lookups settled the overlap
+    again = _resolver(tmp_path / "c").dso(PROG)
+    assert again.table._history is None            # settled from the start: no tree
+    assert _answers(again, step=1) == want

@@ -241,7 +241,7 @@ def load_user_symbols(dso, candidates, symfs="", shown=demangle, cache=None):
         stamp = file_stamp(paths)
         hit = cache.load(key, stamp)
         if hit is not None:
-            table = _cached_table(dso, hit, shown)
+            table = _cached_table(dso, hit, shown, cache, key, stamp)
             if table is not None:
                 return table if len(table) or hit[0].get("symsrc") else None
     syms = runtime = None
@@ -275,14 +275,25 @@ def load_user_symbols(dso, candidates, symfs="", shown=demangle, cache=None):
         dso.symtab_file = syms.path
     dso.runtime = runtime.path
     cols, order, history = load_elf_symbols(syms, runtime, shown)
+    table = SymbolTable.from_columns(cols, order, history)
     if cache is not None:
         arrays, meta = to_arrays(cols, order, history)
         meta.update(symsrc=dso.symsrc, symtab_file=dso.symtab_file, runtime=dso.runtime)
         cache.store(key, stamp, meta, arrays)
-    return SymbolTable.from_columns(cols, order, history)
+        table.on_settle = _keep_settled(cache, key, stamp, meta, arrays)
+    return table
 
 
-def _cached_table(dso, hit, shown):
+def _keep_settled(cache, key, stamp, meta, arrays):
+    """Rewrite a cache entry with the table's settled intervals once its tree has been
+    rebuilt (a large library with overlaps costs a tree build once, not every run)."""
+    def keep(settled):
+        arrays.update(zip(("settled_starts", "settled_ends", "settled_owners"), settled))
+        cache.store(key, stamp, meta, arrays)
+    return keep
+
+
+def _cached_table(dso, hit, shown, cache, key, stamp):
     """The SymbolTable of a cache entry (its files noted on the dso), or None when the
     entry's arrays do not fit together."""
     meta, arrays = hit
@@ -290,11 +301,21 @@ def _cached_table(dso, hit, shown):
         cols, order, history = from_arrays(arrays, meta, shown)
     except (ValueError, KeyError, TypeError):
         return None
+    settled = None
+    if "settled_owners" in arrays:
+        settled = tuple(arrays[k] for k in ("settled_starts", "settled_ends", "settled_owners"))
+        if not (len(settled[0]) == len(settled[1]) == len(settled[2])) or (
+                len(settled[2]) and (int(settled[2].min()) < 0
+                                     or int(settled[2].max()) >= len(cols))):
+            return None
     if meta.get("symsrc"):
         dso.symsrc = meta["symsrc"]
         dso.symtab_file = meta.get("symtab_file")
         dso.runtime = meta.get("runtime")
-    return SymbolTable.from_columns(cols, order, history)
+    table = SymbolTable.from_columns(cols, order, history, settled)
+    if settled is None and cache is not None:
+        table.on_settle = _keep_settled(cache, key, stamp, meta, arrays)
+    return table
 
 
 def load_perf_map(dso):

@@ -194,26 +194,40 @@ class SymbolTable:
     without one, the symbols inserted in order) and flattens its answers into intervals, so
     lookups stay one bisect and a dso whose overlaps are never hit never builds a tree.
 
-    A table made ``from_columns`` holds entry numbers until a lookup needs the object.
+    A table made ``from_columns`` holds entry numbers until a lookup needs the object; its
+    settled intervals can be kept (``on_settle((starts, ends, entry numbers))`` is called
+    once the tree has answered) and given back (``settled``) to skip the tree next time.
     """
 
     __slots__ = ("_symbols", "_cols", "_order", "_history", "_starts", "_ends", "_owners",
-                 "_cache_addr", "_cache_sym")
+                 "_cache_addr", "_cache_sym", "on_settle")
 
     def __init__(self, symbols, history=None):
         self._symbols = symbols
         self._cols = None
         self._order = None
+        self.on_settle = None
         self._index(symbols, [s.start for s in symbols], [s.end for s in symbols], history)
 
     @classmethod
-    def from_columns(cls, cols, order, history=None):
+    def from_columns(cls, cols, order, history=None, settled=None):
         """The table of entries ``order`` (sorted by start) of a SymbolColumns; ``history``
-        an IndexHistory over the same columns."""
+        an IndexHistory over the same columns; ``settled`` what ``on_settle`` got for the
+        same table."""
         table = cls.__new__(cls)
         table._symbols = None
         table._cols = cols
+        table.on_settle = None
         order = np.asarray(order, dtype=np.int64)
+        if settled is not None:
+            starts, ends, owners = settled
+            table._order = order.tolist()
+            table._history = None
+            table._starts = starts.tolist()
+            table._ends = ends.tolist()
+            table._owners = owners.tolist()
+            table._cache_addr = table._cache_sym = None
+            return table
         starts = cols.start[order]
         ends = cols.end[order]
         overlap = len(order) > 1 and bool((starts[1:] == starts[:-1]).any()
@@ -267,6 +281,10 @@ class SymbolTable:
         self._starts, self._ends, owners = _intervals(
             owners, starts, _covered_ends(starts, ends), tree)
         self._owners = [o.index if o.__class__ is TreeEntry else o for o in owners]
+        if self.on_settle is not None and self._cols is not None:
+            self.on_settle((np.array(self._starts, dtype=np.uint64),
+                            np.array(self._ends, dtype=np.uint64),
+                            np.array(self._owners, dtype=np.int64)))
 
     def __len__(self):
         return len(self._order if self._cols is not None else self._symbols)
