@@ -172,17 +172,21 @@ def parse_kallsyms(text):
 
 def function_start(text, name):
     """Address of the first text/weak symbol called ``name`` in a kallsyms file's bytes
-    (kallsyms__get_function_start)."""
-    tail = (" " + name).encode("utf-8", "surrogateescape")
-    for raw in text.split(b"\n"):
-        if not raw.endswith(tail):
-            continue
-        parts = raw.decode("utf-8", "surrogateescape").split(" ", 2)
-        if len(parts) == 3 and parts[2] == name and parts[1].upper() in ("T", "W"):
-            try:
-                return int(parts[0], 16)
-            except ValueError:
-                return None
+    (kallsyms__get_function_start): the first line ``ADDR T|t|W|w NAME`` decides, None
+    when its address is not hex.  Lines ending in the name are found with bytes.find."""
+    tail = b" " + name.encode("utf-8", "surrogateescape")
+    at = text.find(tail)
+    while at >= 0:
+        end = at + len(tail)
+        if end == len(text) or text[end] == 10:
+            line = text[text.rfind(b"\n", 0, at) + 1:end].decode("utf-8", "surrogateescape")
+            parts = line.split(" ", 2)
+            if len(parts) == 3 and parts[2] == name and parts[1].upper() in ("T", "W"):
+                try:
+                    return int(parts[0], 16)
+                except ValueError:
+                    return None
+        at = text.find(tail, at + 1)
     return None
 
 
