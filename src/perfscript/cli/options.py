@@ -99,6 +99,7 @@ class Option(NamedTuple):
     key: str
     refuse: str | None = None
     refuse_unset: str | None = None
+    own: bool = False       # perfscript's own: matched only in full, never as a prefix
 
 
 # perf 6.1's `perf script` options, in its table order (ambiguity messages depend on it)
@@ -174,7 +175,7 @@ OPTIONS = (
     Option(None, "switch-off", STRING, "switch_off"),
     Option(None, "show-on-off-events", BOOL, "show_on_off_events"),
     # perfscript's own, after perf's
-    Option(None, "cache", BOOL, "cache"),
+    Option(None, "cache", BOOL, "cache", own=True),
 )
 
 _BY_SHORT = {o.short: o for o in OPTIONS if o.short}
@@ -263,6 +264,10 @@ class _Reader:
         for opt in OPTIONS:
             if arg == opt.long or arg.startswith(opt.long + "="):
                 return self._apply(opt, False, value, "--" + opt.long)
+            if opt.own:
+                if arg == "no-" + opt.long or arg.startswith("no-" + opt.long + "="):
+                    return self._apply(opt, True, value, "--no-" + opt.long)
+                continue        # perf's abbreviations and ambiguities stay perf's
             if opt.long.startswith(name):
                 match = (opt, False)
             elif "no-".startswith(arg):
@@ -339,7 +344,7 @@ def _check_typos(text):
     """perf's check_typos: `-demangle` is a long option written with one dash."""
     if len(text) < 3:
         return
-    if text.startswith("no-") or any(o.long.startswith(text) for o in OPTIONS):
+    if text.startswith("no-") or any(o.long.startswith(text) for o in OPTIONS if not o.own):
         raise UsageError("did you mean `--%s` (with two dashes ?)" % text)
 
 
