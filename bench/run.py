@@ -99,7 +99,8 @@ RECORDINGS = {
 # "recording" names one of RECORDINGS (default syscalls); "qt": the script imports PySide2,
 # so perfscript runs under .venv-sys; "fresh": files (in the scratch directory) removed
 # before each run.  perfscript's symbol cache is emptied before each run (perf has none),
-# except for rows marked "warm": there one untimed run fills it first.
+# except for rows marked "warm": there one untimed run fills it first.  "env": variables
+# for perfscript's side (PERFSCRIPT_JOBS=1: one process instead of time-sliced workers).
 ROWS = [
     {"name": "noop-named",
      "what": "no-op named handlers raw_syscalls__sys_enter/exit",
@@ -148,6 +149,11 @@ ROWS = [
      "what": "the same with the symbol cache filled by an earlier run (perf has no cache)",
      "recording": "profile", "warm": True,
      "args": ["-i", "{data}"]},
+    {"name": "profile-1worker",
+     "what": "profile-warm printed by one process (PERFSCRIPT_JOBS=1): the speed-up of "
+             "the time-sliced workers is profile-1worker / profile-warm",
+     "recording": "profile", "warm": True, "env": {"PERFSCRIPT_JOBS": "1"},
+     "args": ["-i", "{data}"]},
     {"name": "small-e2e",
      "what": "a 2 MB -g recording's text output end to end: start, symbols, every line "
              "(cache empty)",
@@ -175,7 +181,7 @@ def child_env(cache_dir=None):
     return env
 
 
-def run_once(cmd, cwd, time_from_output=False, cache_dir=None):
+def run_once(cmd, cwd, time_from_output=False, cache_dir=None, env=None):
     """(seconds, peak RSS in KiB, exit status, stderr tail) of one child run: wall time,
     or with `time_from_output` the "N.NNN s" its last output line reports.  perfscript's
     symbol cache is `cache_dir`."""
@@ -183,7 +189,7 @@ def run_once(cmd, cwd, time_from_output=False, cache_dir=None):
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                              stdout=out if time_from_output else subprocess.DEVNULL,
-                             stderr=err, cwd=cwd, env=child_env(cache_dir))
+                             stderr=err, cwd=cwd, env=dict(child_env(cache_dir), **(env or {})))
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -338,7 +344,7 @@ def main():
             cache = os.path.join(cwd, "symbol-cache")
             shutil.rmtree(cache, ignore_errors=True)
             if row.get("warm"):
-                run_once(cmds["perfscript"], cwd, cache_dir=cache)
+                run_once(cmds["perfscript"], cwd, cache_dir=cache, env=row.get("env"))
             for _ in range(runs):
                 for side in ("perf", "perfscript"):   # alternate, so load hits both alike
                     for name in row.get("fresh", ()):
@@ -348,7 +354,7 @@ def main():
                         shutil.rmtree(cache, ignore_errors=True)
                     results[side].append(run_once(
                         cmds[side], cwd, side == "perfscript" and row.get("time_from_output"),
-                        cache_dir=cache))
+                        cache_dir=cache, env=row.get("env") if side == "perfscript" else None))
             best = {}
             for side, rs in results.items():
                 bad = [r for r in rs if r[2] != 0]

@@ -89,7 +89,7 @@ def perf_script(argv):
         if opts["script_args"]:
             raise UsageError("unknown argument '%s'" % opts["script_args"][0])
         from perfscript.cli import text
-        return text.run(opts)
+        return text.run(opts, argv)
     from perfscript.cli import script
     script.refuse_text_only(opts)
     return script.run(opts)

@@ -2,6 +2,7 @@
 
 import sys
 
+from perfscript.cli import parallel_text
 from perfscript.cli.exits import USAGE, Refused
 from perfscript.cli.recording import (end_of_filter, end_of_run, header_options, make_filter,
                                       make_resolver, reads_sorted, say_verbose, stderr_line)
@@ -15,8 +16,9 @@ from perfscript.perfdata.features import ClockData
 from perfscript.session.session import Session
 
 
-def run(opts):
-    """Print the recording as perf script does; returns the exit status."""
+def run(opts, argv=None):
+    """Print the recording as perf script does; returns the exit status.  With the
+    command line (`argv`), a large file is printed by several workers (parallel_text)."""
     out = sys.stdout
     spec = OutputSpec()
     for text in opts.get("fields") or ():
@@ -41,7 +43,13 @@ def run(opts):
                         max_blocks=opts["max_blocks"] or 0,
                         stop_bt=opts["stop_bt"])
     path = opts.get("input") or "perf.data"
+    jobs = parallel_text.wanted_jobs(opts, path) if argv is not None else 1
+    if jobs > 1:
+        status = _in_slices(argv, path, jobs, out)
+        if status is not None:
+            return status
     session = Session(path, make_resolver(opts, text=True), warn=stderr_line)
+    session.time_slice = parallel_text.worker_slice()
     say_verbose(opts, session)
     if opts.get("max_stack") is not None:
         session.unwind_depth = opts["max_stack"]    # perf's scripting_max_stack
@@ -77,4 +85,22 @@ def run(opts):
         printer.close()
     end_of_filter(sfilter)
     end_of_run(session, error)
+    if session.slice_crossed:
+        return parallel_text.CROSSED
     return 0
+
+
+def _in_slices(argv, path, jobs, out):
+    """The exit status of printing through parallel workers, or None when this file
+    must be printed by one process (then nothing has been written)."""
+    try:
+        probe = Session(path, None, warn=lambda text: None)
+    except (PerfDataError, OSError):
+        return None         # the serial run says what is wrong
+    try:
+        slices = parallel_text.plan(probe, jobs)
+    finally:
+        probe.pd.close()
+    if slices is None:
+        return None
+    return parallel_text.run(argv, slices, out, sys.stderr)

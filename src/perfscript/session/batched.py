@@ -26,6 +26,7 @@ import numpy as np
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
+from perfscript.session.ordering import slice_mask
 
 U64_MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 WINDOW_RECORDS = 1 << 15     # records gathered before a window is ordered (at a marker)
@@ -352,6 +353,9 @@ class BatchedOrder:
             keep = keep[np.lexsort((keep, all_ts[keep]))]
         self.q_ts, self.q_off, self.q_evidx = all_ts[keep], all_off[keep], all_ev[keep]
 
+        if len(d_off) and self.session.time_slice is not None:
+            keep = (d_types != C.RECORD_SAMPLE) | slice_mask(self.session.time_slice, d_ts)
+            d_off, d_types, d_ev = d_off[keep], d_types[keep], d_ev[keep]
         if len(d_off):
             self.deliver_batch(RecordBatch(self.session, self.buf, self.words, self.bytes,
                                            d_off, d_types, d_ev))

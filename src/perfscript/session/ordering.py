@@ -12,6 +12,8 @@ pending list at each round is cheaper than a heap operation per record.
 from bisect import bisect_right
 from operator import itemgetter
 
+import numpy as np
+
 _by_time = itemgetter(0)
 
 
@@ -62,3 +64,17 @@ class OrderedQueue:
     def drain(self):
         """Everything still queued, at the end of the input."""
         return self._release(None)
+
+
+def in_slice(time_slice, ts):
+    """Is a sample at time `ts` in the slice (lo, hi) a parallel worker prints?"""
+    return time_slice[0] <= ts < time_slice[1]
+
+
+def slice_mask(time_slice, ts):
+    """in_slice over a NumPy column of times."""
+    lo, hi = time_slice
+    mask = ts >= np.uint64(lo)
+    if hi < 1 << 64:
+        mask &= ts < np.uint64(hi)
+    return mask

@@ -19,7 +19,7 @@ from perfscript.perfdata.spool import spool
 from perfscript.session.batched import BatchedOrder, can_batch, packed
 from perfscript.session.evsel import EvselTable, synthesized_name
 from perfscript.session.maps import Map, Maps
-from perfscript.session.ordering import OrderedQueue
+from perfscript.session.ordering import OrderedQueue, in_slice
 from perfscript.session.threads import ThreadTable
 from perfscript.session.user_stack import UserStacks, unwinds
 
@@ -340,8 +340,12 @@ class Session:
     # ------------------------------------------------------------ ordered records
 
     def _deliver(self, item):
-        _, typ, ev, misc, size, buf, off, where = item
+        ts, typ, ev, misc, size, buf, off, where = item
         if typ == C.RECORD_SAMPLE:
+            # (a batch's records come without their time: the batch was sliced already)
+            if ts is not None and self.time_slice is not None and \
+                    not in_slice(self.time_slice, ts):
+                return
             if ev is None:
                 self.evsels.unknown_id_samples += 1
                 return
@@ -674,6 +678,13 @@ class Session:
         a = ev.attr
         return a.type == C.TYPE_SOFTWARE and a.config in (2, 5, 6)
 
+    @property
+    def slice_crossed(self):
+        """Was a sample delivered after a later one (perf's out-of-order events), so that
+        time slices printed one after the other would not be perf's order?"""
+        return (self.time_slice is not None and self.queue is not None
+                and self.queue.out_of_order > 0)
+
     def finish_warnings(self):
         """perf's end-of-run warnings, as lines for stderr."""
         out = []
@@ -696,6 +707,9 @@ class Session:
 
     queue = None
     consumer = None
+    # (lo, hi): only the samples of times lo <= t < hi reach the consumer (a parallel
+    # worker's share of the output; the other records all still apply)
+    time_slice = None
     _unpacked = None            # the Spooled data section of a compressed file, once read
     # an observer of the header, apart from the consumer (the header listing of a pipe):
     # called with (feature id, value) as each feature is read
