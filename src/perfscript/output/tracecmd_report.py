@@ -57,7 +57,7 @@ class Report:
     def _common_reader(self, order):
         """fn(raw) -> (type, pid) from the common fields of the file's first event
         (libtraceevent reads every record's type and pid at those offsets)."""
-        first = next(iter(self.meta.events.values()), None)
+        first = self.meta.events.first()
         codes = {1: "B", 2: "H", 4: "I", 8: "Q"}
         type_field = first.find_any_field("common_type") if first else None
         pid_field = first.find_any_field("common_pid") if first else None
