@@ -130,11 +130,11 @@ def test_chunked_merge_is_the_heap_merge_on_damaged_pages(pages, tmp_path, monke
 class _FakeTrace:
     """What the record streams read of a TraceDat, with pages made up by the test."""
 
-    def __init__(self, pages):
+    def __init__(self, pages, ts_offset=0):
         from types import SimpleNamespace
         self.pages = pages
         self.cpu_data = [SimpleNamespace(cpu=10 + i) for i in range(len(pages))]
-        self.options = SimpleNamespace(tsc_mult=0, tsc_shift=0, ts_offset=0)
+        self.options = SimpleNamespace(tsc_mult=0, tsc_shift=0, ts_offset=ts_offset)
         self.meta = SimpleNamespace(commit_size=8)
         self.big_endian, self.long_size, self.path = False, 8, "fake.dat"
 
@@ -161,7 +161,7 @@ def test_chunked_merge_is_the_heap_merge(pages, monkeypatch):
     for _ in range(400):
         fake = _FakeTrace([[_page(rng.randrange(6), [rng.randrange(3) for _ in range(
             rng.randrange(4))], rng.random() < 0.08) for _ in range(rng.randrange(5))]
-            for _ in range(rng.randint(1, 3))])
+            for _ in range(rng.randint(1, 3))], ts_offset=rng.choice([0, 1 << 40]))
         got = _until_error(records(fake))
         assert got == _until_error(_heap_merge(fake))
         seen.add((got[1] is not None, len(got[0]) > 3))

@@ -31,18 +31,24 @@ from .format import parse_format, read_header
 from .printfmt import _FlagState
 
 _CLEAR = (False, False)
+_MARKER_SET = re.compile(r"__print_(?:flags|symbolic)")
 # a __print_flags/__print_symbolic call whose first argument starts with a field (maybe
 # in parentheses, maybe cast to unsigned long): it sets the marker and that field's
 # REC-> clears it before anything can fail
-_MARKS_AT_ONCE = re.compile(r"(?<![A-Za-z0-9_])__print_(?:flags|symbolic)"
-                            r"\((?:\(+(?:unsigned long\))?)?REC->[A-Za-z0-9_]")
-_MARKER_SET = re.compile(r"__print_(?:flags|symbolic)")
+_MARKS_AT_ONCE = re.compile(r"__print_(?:flags|symbolic)\((?:\(+(?:unsigned long\))?)?"
+                            r"REC->[A-Za-z0-9_]")
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _may_leave_marker(text):
     """Whether parsing this format may leave the marker set (conservative)."""
-    sets = len(_MARKER_SET.findall(text))
-    return bool(sets) and (sets != len(_MARKS_AT_ONCE.findall(text)) or "_PR_FMT" in text)
+    if "__print_" not in text:
+        return False
+    for match in _MARKER_SET.finditer(text):
+        start = match.start()
+        if start and text[start - 1] in _WORD or not _MARKS_AT_ONCE.match(text, start):
+            return True
+    return "_PR_FMT" in text
 
 
 class FormatTable(Mapping):

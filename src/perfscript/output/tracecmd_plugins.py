@@ -48,9 +48,9 @@ class _Fields:
 
     def unpacker(self, numbers, texts=()):
         """(fn(raw) -> the values of these fields, the record size fn needs): the
-        numbers as value() reads them, then the char arrays' bytes as comm() sees them
-        before their NUL, in one struct read; (None, 0) when a field is missing, not
-        a plain number, or the fields overlap (value() and comm() then do it)."""
+        numbers as value() reads them, then the char arrays' whole bytes (comm() sees
+        them up to their NUL), in one struct read; (None, 0) when a field is missing,
+        not a plain number, or the fields overlap (value() and comm() then do it)."""
         fields = []
         for name in numbers:
             f = self.own.get(name)
@@ -72,13 +72,10 @@ class _Fields:
             end = offset + size
         unpack = struct.Struct(fmt).unpack_from
         back = [order.index(i) for i in range(len(fields))]
-        pick = itemgetter(*back) if len(back) > 1 else (lambda values: values)
-        first = len(numbers)
-
-        def read(raw):
-            values = pick(unpack(raw))
-            return values[:first] + tuple(t.split(b"\0", 1)[0] for t in values[first:])
-        return read, end
+        if back == sorted(back):
+            return unpack, end
+        pick = itemgetter(*back)
+        return (lambda raw: pick(unpack(raw))), end
 
     def comm(self, raw, name):
         f = self.event.find_any_field(name)
@@ -142,6 +139,8 @@ def sched_switch(event, ctx):
     def render(raw):
         if read is not None and len(raw) >= need:
             prev_pid, prev_prio, state, next_pid, next_prio, prev_comm, next_comm = read(raw)
+            prev_comm = prev_comm.partition(b"\0")[0]
+            next_comm = next_comm.partition(b"\0")[0]
             register(prev_pid, prev_comm)
             register(next_pid, next_comm)
             return b"%s:%d [%d] %s ==> %s:%d [%d]" % (
@@ -186,10 +185,12 @@ def sched_wakeup(event, ctx):
         if read is not None and len(raw) >= need:
             if with_success:
                 pid, prio, cpu, success, comm = read(raw)
+                comm = comm.partition(b"\0")[0]
                 register(pid, comm)
                 return b"%s:%d [%d] success=%d CPU:%03d" % (comm, _lld(pid), _lld(prio),
                                                             _lld(success), cpu)
             pid, prio, cpu, comm = read(raw)
+            comm = comm.partition(b"\0")[0]
             register(pid, comm)
             return b"%s:%d [%d] CPU:%03d" % (comm, _lld(pid), _lld(prio), cpu)
         return one_by_one(raw)

@@ -43,12 +43,15 @@ class PageReader:
         try:
             self.read(page, file_offset, out)
         except TraceDatError:
-            yield from out
+            for ts, _, data, missed in out:
+                yield ts, data, missed
             raise
-        yield from out
+        for ts, _, data, missed in out:
+            yield ts, data, missed
 
-    def read(self, page, file_offset, out):
-        """Append events() of `page` to the list `out` (raising where it raises)."""
+    def read(self, page, file_offset, out, cpu=None):
+        """Append events() of `page` to the list `out` as (ts, cpu, data, missed)
+        tuples (raising where events() raises)."""
         start = self.start
         if len(page) < start:
             raise TraceDatError("ring-buffer page of %d bytes is shorter than its header"
@@ -83,7 +86,7 @@ class PageReader:
                 if pos + length > end:
                     raise self._error("event of %d bytes" % length, pos, end, file_offset)
                 ts += delta
-                append((ts, page[pos:pos + length], missed))
+                append((ts, cpu, page[pos:pos + length], missed))
                 missed = 0
                 pos += length
                 continue
@@ -115,7 +118,7 @@ class PageReader:
             if pos + length > end:
                 raise self._error("event of %d bytes" % length, pos, end, file_offset)
             ts += delta
-            append((ts, page[pos:pos + length], missed))
+            append((ts, cpu, page[pos:pos + length], missed))
             missed = 0
             pos += length
 

@@ -3,6 +3,8 @@ CPUs merged by timestamp (the earliest head first; on a tie the CPU listed first
 timestamps adjusted as trace-cmd does (TSC multiplier, DATE/OFFSET options)."""
 
 from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
 from .reader import TraceDatError
@@ -54,6 +56,9 @@ def cpu_pages(tdat, cpu_data):
     end = cpu_data.offset + cpu_data.size
     for start in range(cpu_data.offset, end, page_size):
         yield start, buf[start:min(start + page_size, end)]
+
+
+_TS = itemgetter(0)
 
 
 def _reader(tdat):
@@ -109,21 +114,21 @@ class _CpuStream:
         try:
             for _ in range(self.PAGES):
                 offset, page = next(self.pages)
-                self.reader.read(page, offset, events)
+                self.reader.read(page, offset, events, self.cpu)
         except StopIteration:
             self.done = True
         except TraceDatError as exc:
             self.done, self.error = True, exc
-        adjust, cpu, top = self.adjust, self.cpu, self.top
-        pending, keys = self.pending, self.keys
-        for ts, data, missed in events:
-            if adjust is not None:
-                ts = adjust(ts)
-            if ts > top:
-                top = ts
-            pending.append((ts, cpu, data, missed))
-            keys.append(top)
-        self.top = top
+        if not events:
+            return
+        if self.adjust is not None:
+            adjust = self.adjust
+            events = [(adjust(ts), cpu, data, missed) for ts, cpu, data, missed in events]
+        start = len(self.keys)
+        self.pending += events
+        self.keys += accumulate(map(_TS, events), max, initial=self.top)
+        del self.keys[start]        # the initial value
+        self.top = self.keys[-1]
 
     def ready(self, streams):
         """How many pending records can be merged now: those no unread record of
