@@ -35,6 +35,7 @@ _SECS_LINE = b"%16s-%-5d [%03d] %5d.%06d:%s%s\n"
 _USECS_LINE = b"%16s-%-5d [%03d] %12d:%s%s\n"
 _RAW_LINE = b"%16s-%-5d [%03d]%12d:%s%s\n"
 _UNKNOWN = object()
+_TEXTS_PER_EVENT = 4096     # payload texts kept per event
 
 
 class Report:
@@ -46,8 +47,8 @@ class Report:
         self.warn = warn or (lambda text: None)
         self.comms = CommTable(self.meta.cmdlines)
         self._ksyms = None
-        self._bodies = {}
-        self._names = {}
+        self._types = {}          # type id -> _event_type(type id)
+        self._reuse_texts = warn is None
         self.order = ">" if tdat.big_endian else "<"
         self._common, self._usual_common = self._common_reader(self.order)
 
@@ -80,29 +81,48 @@ class Report:
 
     def _body(self, type_id):
         """fn(raw) -> bytes for the event with this id (None: unknown id)."""
-        body = self._bodies.get(type_id)
-        if body is not None or type_id in self._bodies:
-            return body
         event = self.meta.events.get(type_id)
         if event is None:
-            body = None
-        elif event.is_bprint and not event.failed:
-            body = make_bprint_renderer(event, long_size=self.meta.long_size,
+            return None
+        if event.is_bprint and not event.failed:
+            return make_bprint_renderer(event, long_size=self.meta.long_size,
                                         big_endian=self.tdat.big_endian,
                                         printk=self.meta.printk, symbolize=self.symbolize)
-        else:
-            body = make_renderer(event, long_size=self.meta.long_size,
-                                 big_endian=self.tdat.big_endian, printk=self.meta.printk,
-                                 symbolize=self.symbolize, warn=self.warn).bytes
-            plugin = PLUGINS.get((event.system, event.name))
-            if plugin is not None and not event.failed:
-                body = plugin(event, _PluginContext(self.tdat.big_endian, self.comms,
-                                                    self.symbolize, body))
-        self._bodies[type_id] = body
-        if event is not None:
-            name = event.name.encode("utf-8", "surrogateescape")
-            self._names[type_id] = b" " + name + b": " + b" " * max(0, 20 - len(name))
+        body = make_renderer(event, long_size=self.meta.long_size,
+                             big_endian=self.tdat.big_endian, printk=self.meta.printk,
+                             symbolize=self.symbolize, warn=self.warn).bytes
+        plugin = PLUGINS.get((event.system, event.name))
+        if plugin is not None and not event.failed:
+            body = plugin(event, _PluginContext(self.tdat.big_endian, self.comms,
+                                                self.symbolize, body))
         return body
+
+    def _event_type(self, type_id):
+        """(" name: " padded, {payload: text} of this event's records so far, its
+        body) for the event with this id, or None for an unknown id."""
+        body = self._body(type_id)
+        if body is None:
+            kind = None
+        else:
+            name = self.meta.events[type_id].name.encode("utf-8", "surrogateescape")
+            kind = (b" " + name + b": " + b" " * max(0, 20 - len(name)), {}, body)
+        self._types[type_id] = kind
+        return kind
+
+    def _text(self, texts, body, raw):
+        """The body's text of one payload, its trailing newline dropped. A body is
+        a function of the payload alone (the sched plugins' comm registrations
+        repeat, and change nothing, for a repeated payload), so payloads met before
+        (most are: idle CPUs, periodic timers) reuse their text; not when render
+        warnings are wanted, which come each time."""
+        text = body(raw)
+        if text[-1:] == b"\n":
+            text = text[:-1]
+        if self._reuse_texts:
+            if len(texts) >= _TEXTS_PER_EVENT:
+                texts.clear()
+            texts[raw] = text
+        return text
 
     def lines(self):
         """Yield the report as bytes, a few pages of records at a time."""
@@ -114,8 +134,7 @@ class Report:
         type_pid = struct.Struct(self.order + "H2xi").unpack_from if self._usual_common \
             else None
         comm_of = self.comms.comms.get
-        bodies = self._bodies
-        names = self._names
+        types = self._types
         in_usecs = self.tdat.in_usecs
         for chunk in record_chunks(self.tdat):
             out = []
@@ -129,26 +148,27 @@ class Report:
                     append(b"CPU:%d [%d EVENTS DROPPED]\n" % (cpu, missed) if missed > 0
                            else b"CPU:%d [EVENTS DROPPED]\n" % cpu)
                 comm = comm_of(pid, b"<...>") if pid else b"<idle>"
-                body = bodies.get(type_id, _UNKNOWN)
-                if body is _UNKNOWN:
-                    body = self._body(type_id)
-                if body is None:
+                kind = types.get(type_id, _UNKNOWN)
+                if kind is _UNKNOWN:
+                    kind = self._event_type(type_id)
+                if kind is None:
                     append(b"%16s-%-5d [%03d]" % (comm, pid, cpu) + self._time(ts)
                            + b" [UNKNOWN TYPE %d]" % type_id
                            + b"".join(b" %02x" % byte for byte in raw) + b"\n")
                     continue
-                text = body(raw)
-                if text[-1:] == b"\n":
-                    text = text[:-1]
+                name, texts, body = kind
+                text = texts.get(raw)
+                if text is None:
+                    text = self._text(texts, body, raw)
                 if not in_usecs:
-                    append(_RAW_LINE % (comm, pid, cpu, ts, names[type_id], text))
+                    append(_RAW_LINE % (comm, pid, cpu, ts, name, text))
                     continue
                 usecs = (ts + 500) // 1000
                 if usecs > 1000000:
                     append(_SECS_LINE % (comm, pid, cpu, usecs // 1000000, usecs % 1000000,
-                                         names[type_id], text))
+                                         name, text))
                 else:
-                    append(_USECS_LINE % (comm, pid, cpu, usecs, names[type_id], text))
+                    append(_USECS_LINE % (comm, pid, cpu, usecs, name, text))
             yield b"".join(out)
 
     def _time(self, ts):

@@ -14,9 +14,12 @@ import re
 from operator import itemgetter
 
 _LINE = re.compile(rb"^([0-9a-fA-F]{1,16})\s+(\S)\s+(\S+)", re.M)
-# the usual line start, and a line (after the first) that does not have it
+# the usual line start, and a line (after the first) that does not have it; the same
+# for the usual lines of symbols that are not left out
 _USUAL = re.compile(rb"[0-9a-f]{16} \S \S")
 _UNUSUAL = re.compile(rb"\n(?![0-9a-f]{16} \S \S)")
+_KEPT = re.compile(rb"[0-9a-f]{16} [^\sAa] [^\s$]")
+_NOT_KEPT = re.compile(rb"\n(?![0-9a-f]{16} [^\sAa] [^\s$])")
 _KEY = itemgetter(slice(0, 16))
 
 
@@ -61,12 +64,13 @@ def _usual_layout(text):
     if not text:
         return [], []
     end = len(text) - 1 if text.endswith(b"\n") else len(text)
-    if not _USUAL.match(text) or _UNUSUAL.search(text, 0, end):
+    all_kept = _KEPT.match(text) and not _NOT_KEPT.search(text, 0, end)
+    if not all_kept and (not _USUAL.match(text) or _UNUSUAL.search(text, 0, end)):
         return None
     lines = text.split(b"\n")
     if not lines[-1]:
         lines.pop()
-    if b" A " in text or b" a " in text or b" $" in text:
+    if not all_kept:
         lines = [line for line in lines
                  if line[17:18] not in (b"A", b"a") and line[19:20] != b"$"]
     keys = list(map(_KEY, lines))
