@@ -37,7 +37,8 @@ import struct
 
 from .cnum import strtoull, to_s32, to_s64
 from .format import MAX_RECORD
-from .printast import Atom, FieldRef, Op, StrRef
+from .printfmt import type_mask
+from .printast import Atom, Cast, FieldRef, Op, StrRef
 from .printitems import NUMBER, POINTER, STRING, TEXT
 from .render_args import (
     MEMO_LIMIT, SCALAR, SIGNED, ArgCompiler, const_fn, to_bytes,
@@ -418,6 +419,8 @@ def _direct_number(comp, item):
     if pyfmt is None:
         return None
     node = item.arg
+    while type(node) is Cast and type_mask(node.type) is None:
+        node = node.item        # a cast that changes nothing (64-bit, pointer)
     if type(node) is FieldRef:
         f = comp.event.find_any_field(node.name)
         if f is None or f.size not in SCALAR:
