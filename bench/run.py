@@ -7,11 +7,13 @@
 
 Records its recordings under bench/data on first use (bench/data/ is not committed):
 syscalls.data (raw_syscalls of `ls -R /usr/lib`, >= 400k events) and callchain.data
-(>= 100k cpu-clock samples with kernel and user callchains, for the db-export rows); counts
-their events once with `perf script` (cached next to each), then for each row times
-`perf script ...` and `perfscript ...` (same arguments, same environment) and prints
-events/s, the time ratio and the peak RSS of each.  --profile shows where perfscript's time
-goes.  See bench/README.md.
+(>= 100k cpu-clock samples with kernel and user callchains, for the db-export rows),
+sched.dat (a trace-cmd trace.dat of sched, irq and timer events); counts their events once
+(`perf script`, `trace-cmd report`; cached next to each), then for each row times
+`perf script ...` (or the row's own command, e.g. `trace-cmd report ...`) and
+`perfscript ...` (same arguments, same environment) and prints events/s, the time ratio
+and the peak RSS of each.  --profile shows where perfscript's time goes.  See
+bench/README.md.
 """
 
 import argparse
@@ -91,6 +93,22 @@ RECORDINGS = {
                    "timeout 1.5 /usr/bin/python3 -c 'while 1: pass' & "
                    "timeout 1.5 ls -lR /usr/share >/dev/null; wait"],
         "count_args": ["-F", "time"]},
+    # a trace.dat of the scheduler, interrupt and timer events (every tracepoint of the
+    # sched, irq and timer systems) while `ls -R` runs ten times: trace-cmd stores every
+    # format of the kernel (2000+), ~40k records, ~1.3 MB (zstd); recorded through
+    # tracefs + `trace-cmd extract` (scripts/record_tracedat.sh: `trace-cmd record`
+    # cannot run where root lacks CAP_SYS_RESOURCE)
+    "sched-tdat": {
+        "file": os.path.join(DATA, "sched.dat"), "min_events": 20000,
+        "record": ["sh", os.path.join(SCRIPTS, "record_tracedat.sh"), "{out}",
+                   "sched:*", "irq:*", "timer:*", "--", "sh", "-c",
+                   "for i in 1 2 3 4 5 6 7 8 9 10; do ls -R /usr/lib >/dev/null; done"],
+        "count_cmd": ["trace-cmd", "report", "-i", "{file}"], "count_skip": 1},
+    # the shared corpus' trace.dat (69 records, 2323 formats), when present
+    "corpus-tdat": {
+        "file": "/work/shared/corpus/cases/tracecmd_sched/trace.dat", "min_events": 0,
+        "record": None,
+        "count_cmd": ["trace-cmd", "report", "-i", "{file}"], "count_skip": 1},
 }
 
 # One row per comparison: the arguments after `perf script` / `perfscript` ({data} = the
@@ -98,9 +116,11 @@ RECORDINGS = {
 # a columnar row can use "perfscript_cmd" to run another command on the perfscript side).
 # "recording" names one of RECORDINGS (default syscalls); "qt": the script imports PySide2,
 # so perfscript runs under .venv-sys; "fresh": files (in the scratch directory) removed
-# before each run.  perfscript's symbol cache is emptied before each run (perf has none),
-# except for rows marked "warm": there one untimed run fills it first.  "env": variables
-# for perfscript's side (PERFSCRIPT_JOBS=1: one process instead of time-sliced workers).
+# before each run; "perf_cmd": the command compared with instead of `perf script` (e.g.
+# "trace-cmd report"); "subcommand": words put between the perfscript command and the
+# arguments (["report"]).  perfscript's symbol cache is emptied before each run (perf has
+# none), except for rows marked "warm": there one untimed run fills it first.  "env":
+# variables for perfscript's side (PERFSCRIPT_JOBS=1: one process instead of workers).
 ROWS = [
     {"name": "noop-named",
      "what": "no-op named handlers raw_syscalls__sys_enter/exit",
@@ -163,6 +183,22 @@ ROWS = [
      "what": "db-export mode, every *_table handler a no-op, calls and callchains",
      "recording": "callchain",
      "args": ["-i", "{data}", "-s", "{scripts}/dbexport_noop.py"]},
+    {"name": "tracedat-report",
+     "what": "trace-cmd report -i FILE vs perfscript report -i FILE on a trace.dat of "
+             "sched/irq/timer events (open, formats, kallsyms and every record's line)",
+     "recording": "sched-tdat", "perf_cmd": "trace-cmd report", "subcommand": ["report"],
+     "args": ["-i", "{data}"]},
+    {"name": "tracedat-corpus",
+     "what": "the same on the corpus' trace.dat: 69 records among 2323 formats "
+             "(the cost of opening a file)",
+     "recording": "corpus-tdat", "perf_cmd": "trace-cmd report", "subcommand": ["report"],
+     "args": ["-i", "{data}"]},
+    {"name": "tracedat-frames",
+     "what": "trace-cmd report vs the trace.dat's records as Arrow tables "
+             "(python -m perfscript.frames)",
+     "recording": "sched-tdat", "perf_cmd": "trace-cmd report",
+     "args": ["-i", "{data}"],
+     "perfscript_cmd": shlex.join([sys.executable, "-m", "perfscript.frames"])},
     {"name": "export-sqlite",
      "what": "perf's export-to-sqlite.py DB all calls callchains (PySide2), a new DB each run",
      "recording": "callchain", "qt": True, "fresh": ["bench.db"],
@@ -172,19 +208,22 @@ ROWS = [
 
 
 def child_env(cache_dir=None):
+    # PYTHONDONTWRITEBYTECODE is dropped too: an installed perfscript has its bytecode,
+    # so the first run writes it and the best of N does not compile the modules again
     env = {k: v for k, v in os.environ.items()
            if k not in ("PERF_EXEC_PATH", "PYTHONUNBUFFERED", "PYTHONHOME",
-                        "PERFSCRIPT_NO_CACHE")}
+                        "PYTHONDONTWRITEBYTECODE", "PERFSCRIPT_NO_CACHE")}
     env.update(PATH=ENV_PATH, LC_ALL="C", TZ="UTC", PYTHONHASHSEED="0")
     if cache_dir:
         env["PERFSCRIPT_CACHE_DIR"] = cache_dir
     return env
 
 
-def run_once(cmd, cwd, time_from_output=False, cache_dir=None, env=None):
+def run_once(cmd, cwd, time_from_output=False, cpu=False, cache_dir=None, env=None):
     """(seconds, peak RSS in KiB, exit status, stderr tail) of one child run: wall time,
-    or with `time_from_output` the "N.NNN s" its last output line reports.  perfscript's
-    symbol cache is `cache_dir`."""
+    with `cpu` its user + system CPU time, or with `time_from_output` the "N.NNN s" its
+    last output line reports.  perfscript's symbol cache is `cache_dir`; `env`: more
+    variables."""
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -192,6 +231,8 @@ def run_once(cmd, cwd, time_from_output=False, cache_dir=None, env=None):
                              stderr=err, cwd=cwd, env=dict(child_env(cache_dir), **(env or {})))
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        if cpu:
+            wall = usage.ru_utime + usage.ru_stime
         p.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         tail = err.read()[-2000:].decode("utf-8", "replace")
@@ -207,7 +248,7 @@ def run_once(cmd, cwd, time_from_output=False, cache_dir=None, env=None):
 
 
 def ensure_recording(path, recording, rebuild=False):
-    if os.path.exists(path) and not rebuild:
+    if os.path.exists(path) and (not rebuild or recording and recording["record"] is None):
         return
     if recording is None:
         sys.exit("%s does not exist" % path)
@@ -220,12 +261,16 @@ def ensure_recording(path, recording, rebuild=False):
         os.unlink(old)
 
 
-def count_events(path, count_args):
-    """Events in the file, from `perf script [count_args] | wc -l`, cached by size, mtime
-    and count_args."""
+def count_events(path, recording):
+    """Events in the file, from `perf script [count_args] | wc -l` (or the recording's
+    count_cmd, less count_skip header lines), cached by size, mtime and command."""
+    count_args = recording.get("count_args", [])
+    cmd = ([a.format(file=path) for a in recording["count_cmd"]]
+           if recording.get("count_cmd") else ["perf", "script", "-i", path] + count_args)
     st = os.stat(path)
-    cache = path + ".events.json"
-    key = [st.st_size, int(st.st_mtime)] + count_args
+    cache = os.path.join(DATA, os.path.basename(path) + ".events.json") \
+        if not os.access(os.path.dirname(path), os.W_OK) else path + ".events.json"
+    key = [st.st_size, int(st.st_mtime)] + (recording.get("count_cmd") or count_args)
     try:
         with open(cache) as f:
             c = json.load(f)
@@ -233,13 +278,14 @@ def count_events(path, count_args):
             return c["events"]
     except (OSError, ValueError, KeyError):
         pass
-    p = subprocess.Popen(["perf", "script", "-i", path] + count_args, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, env=child_env())
-    n = 0
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         env=child_env())
+    n = -recording.get("count_skip", 0)
     for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
         n += chunk.count(b"\n")
     p.wait()
     try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
         with open(cache, "w") as f:
             json.dump({"key": key, "events": n}, f)
     except OSError:
@@ -256,8 +302,8 @@ def perfscript_cmd(row, opts):
     if row.get("perfscript_cmd"):
         return shlex.split(row["perfscript_cmd"])
     if row.get("qt"):
-        return [SYS_VENV_PYTHON, "-m", "perfscript"]
-    return shlex.split(opts.perfscript)
+        return [SYS_VENV_PYTHON, "-m", "perfscript"] + row.get("subcommand", [])
+    return shlex.split(opts.perfscript) + row.get("subcommand", [])
 
 
 def print_profile(row, cmd, cwd, top):
@@ -293,7 +339,10 @@ def main():
     ap.add_argument("--data", help="recording to use for every row (rows must fit it; "
                                    "default: each row's own under bench/data)")
     ap.add_argument("--rerecord", action="store_true", help="record bench/data again")
-    ap.add_argument("--perf", default="perf script", help="perf command (%(default)r)")
+    ap.add_argument("--perf", default="perf script", help="perf command (%(default)r; "
+                    "rows with their own command, such as trace-cmd report, keep it)")
+    ap.add_argument("--cpu", action="store_true",
+                    help="time each command by its user + system CPU time, not wall time")
     ap.add_argument("--perfscript", default=shlex.join([sys.executable, "-m", "perfscript"]),
                     help="perfscript command (%(default)r; rows marked qt use .venv-sys)")
     ap.add_argument("--profile", type=int, nargs="?", const=15, metavar="N",
@@ -301,22 +350,31 @@ def main():
                          "its top N functions (15)")
     opts = ap.parse_args()
     runs = 1 if opts.quick else max(1, opts.runs)
-    if not shutil.which("perf"):
-        sys.exit("perf is not installed: nothing to compare with")
     rows = [r for r in ROWS if not opts.rows or r["name"] in opts.rows]
+    for row in rows:
+        tool = shlex.split(row.get("perf_cmd", opts.perf))[0]
+        if not shutil.which(tool):
+            sys.exit("%s is not installed: nothing to compare %s with" % (tool, row["name"]))
+    missing = [r["name"] for r in rows if not opts.data
+               and RECORDINGS[r.get("recording", "syscalls")]["record"] is None
+               and not os.path.exists(RECORDINGS[r.get("recording", "syscalls")]["file"])]
+    rows = [r for r in rows if r["name"] not in missing]
     data, events = {}, {}
     for name in dict.fromkeys(r.get("recording", "syscalls") for r in rows):
         recording = RECORDINGS[name]
         data[name] = os.path.abspath(opts.data or recording["file"])
         ensure_recording(data[name], None if opts.data else recording, opts.rerecord)
-        events[name] = count_events(data[name], recording["count_args"])
+        events[name] = count_events(data[name], recording)
         if not opts.data and events[name] < recording["min_events"]:
             print("warning: only %d events in %s (want >= %d); try --rerecord"
                   % (events[name], data[name], recording["min_events"]), file=sys.stderr)
         print("recording %s: %s (%.1f MB, %d events)"
               % (name, os.path.relpath(data[name]), os.path.getsize(data[name]) / 1e6,
                  events[name]))
-    print("best of %d run%s" % (runs, "" if runs == 1 else "s"))
+    print("best of %d run%s%s" % (runs, "" if runs == 1 else "s",
+                                  ", CPU time (user + system)" if opts.cpu else ", wall time"))
+    for name in missing:
+        print("%s: skipped (its recording is absent)" % name)
     head = ("row", "perf s", "perfscript s", "perf ev/s", "perfscript ev/s", "ratio",
             "perf RSS", "perfscript RSS")
     widths = (16, 8, 12, 10, 15, 7, 9, 14)
@@ -333,7 +391,7 @@ def main():
             rec = row.get("recording", "syscalls")
             n_events = events[rec]
             args = [a.format(data=data[rec], scripts=SCRIPTS) for a in row["args"]]
-            cmds = {"perf": shlex.split(opts.perf) + args,
+            cmds = {"perf": shlex.split(row.get("perf_cmd", opts.perf)) + args,
                     "perfscript": perfscript_cmd(row, opts) + args}
             if row.get("qt") and not os.path.exists(SYS_VENV_PYTHON):
                 print("%-*s  skipped" % (widths[0], row["name"]))
@@ -354,7 +412,8 @@ def main():
                         shutil.rmtree(cache, ignore_errors=True)
                     results[side].append(run_once(
                         cmds[side], cwd, side == "perfscript" and row.get("time_from_output"),
-                        cache_dir=cache, env=row.get("env") if side == "perfscript" else None))
+                        cpu=opts.cpu, cache_dir=cache,
+                        env=row.get("env") if side == "perfscript" else None))
             best = {}
             for side, rs in results.items():
                 bad = [r for r in rs if r[2] != 0]

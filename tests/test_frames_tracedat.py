@@ -214,9 +214,10 @@ def _outcome(path, walk):
         return "error"
 
 
-def test_array_walk_on_damaged_pages(tmp_path):
-    """Flipped bytes in the ring-buffer pages: the same records, or an error, both ways."""
-    src = OWN[2][0]
+@pytest.mark.parametrize("src", [OWN[2][0], OWN[3][0]], ids=["v6", "plugins-zstd"])
+def test_array_walk_on_damaged_pages(src, tmp_path):
+    """Flipped bytes in the ring-buffer pages (or their compressed chunks): the same
+    records, or an error, both ways."""
     with open(src, "rb") as f:
         data = bytearray(f.read())
     with open_tracedat(src) as tdat:

@@ -38,7 +38,7 @@ def _seed_blob():
 
 
 SEED_BLOB = _seed_blob()
-_PARSE_FORMAT = "perfscript.ftrace.tracing_data.parse_format"
+_PARSE_FORMAT = "perfscript.ftrace.format_table.read_header"   # once per format read
 FUZZ = settings(max_examples=int(os.environ.get("PERFSCRIPT_FUZZ_EXAMPLES", "150")),
                 deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -15,7 +15,7 @@ HEADER_PAGE_32 = (
     "\tfield: local_t commit;\toffset:8;\tsize:4;\tsigned:1;\n"
     "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
     "\tfield: char data;\toffset:12;\tsize:4084;\tsigned:0;\n")
-_PARSE_FORMAT = "perfscript.ftrace.tracing_data.parse_format"
+_PARSE_FORMAT = "perfscript.ftrace.format_table.read_header"   # once per format read
 SIMPLE = format_text("ev", 7, "\tfield:long x;\toffset:8;\tsize:8;\tsigned:1;\n", '"%ld", REC->x')
 
 

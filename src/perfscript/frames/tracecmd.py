@@ -95,7 +95,7 @@ class TraceDatTables(Tables):
         big = tdat.big_endian
         rec = record_arrays(tdat, self.progress)
         n = len(rec.ts)
-        first = next(iter(meta.events.values()), None)
+        first = meta.events.first()
         types = _common(rec, first, "common_type", False, big)
         tids = _common(rec, first, "common_pid", True, big).astype(np.int32)
         order = np.argsort(types, kind="stable")
@@ -103,10 +103,9 @@ class TraceDatTables(Tables):
         groups = dict(zip(ids.tolist(), np.split(order, starts[1:]) if n else []))
         names, type_ids, found = [], [], []
         regs = []
-        for type_id, event in meta.events.items():
-            sel = groups.pop(type_id, None)
-            if sel is None:
-                continue
+        for type_id in [i for i in meta.events if i in groups]:     # file order
+            sel = groups.pop(type_id)
+            event = meta.events[type_id]
             dec = TypedDecoder(event, big, tdat.long_size)
             fields = dec.decode(rec.blob, rec.start[sel], rec.size[sel])
             rows = _EventRows(event, dec)

@@ -171,6 +171,25 @@ def _read_header(lexer):
     return name, event_id
 
 
+# The usual header, read in one match: what _read_header's tokens would read.
+_PLAIN_HEADER = re.compile(r"name: ([A-Za-z0-9_]+)\nID: ([0-9]+)(?![A-Za-z0-9_])")
+
+
+def read_header(text):
+    """(name, id, end) of a format text (str), end being where its header stops;
+    None when perf could not index the event (no name, or a bad ID)."""
+    match = _PLAIN_HEADER.match(text)
+    if match is not None and match.group(1) not in lx.FORCED:
+        event_id = to_s32(strtoull(match.group(2)))
+        return (match.group(1), event_id, match.end()) if event_id >= 0 else None
+    lexer = lx.Lexer(text)
+    try:
+        name, event_id = _read_header(lexer)
+    except _FormatError:
+        return None
+    return name, event_id, lexer.pos
+
+
 class _FieldReader:
     """Reads one blank-line-terminated list of `field:` lines.
 
@@ -408,11 +427,11 @@ def parse_format(text, system, *, long_size=8, big_endian=False, extended=False,
     generic calls (like libtraceevent plugins); both change results vs perf 6.1.
     """
     text = _to_text(text)
-    lexer = lx.Lexer(text)
-    try:
-        name, event_id = _read_header(lexer)
-    except _FormatError:
+    header = read_header(text)
+    if header is None:
         return None
+    name, event_id, lexer = header[0], header[1], lx.Lexer(text)
+    lexer.pos = header[2]
     event = EventFormat(system=system, name=name, id=event_id, long_size=long_size,
                         big_endian=big_endian)
     event.is_ftrace = system == "ftrace"

@@ -31,7 +31,7 @@ ITEM_TYPES = frozenset((ITEM, DQUOTE, SQUOTE))
 
 # Kernel bugs worked around by libtraceevent: these macros leaked into old
 # mac80211 formats; the tokenizer substitutes a string token for them.
-_FORCED = {
+FORCED = {
     "LOCAL_PR_FMT": "%s",
     "STA_PR_FMT": " sta:%pM",
     "VIF_PR_FMT": " vif:%p(%d)",
@@ -71,8 +71,8 @@ class Lexer:
             self.pos = match.end()
             kind = match.lastgroup
             word = match.group()
-            if kind == ITEM and word in _FORCED:
-                return DQUOTE, _FORCED[word]
+            if kind == ITEM and word in FORCED:
+                return DQUOTE, FORCED[word]
             return kind, word
         if self.pos >= self.end:
             return NONE, None
@@ -122,8 +122,8 @@ class Lexer:
             self.pos = match.end()
             kind = match.lastgroup
             word = match.group(kind)
-            if kind == ITEM and word in _FORCED:
-                return DQUOTE, _FORCED[word]
+            if kind == ITEM and word in FORCED:
+                return DQUOTE, FORCED[word]
             return kind, word
         while True:     # a string, a character that ends the input, or the end
             kind, text = self.raw_token()

@@ -1,157 +1,226 @@
-"""The print_fmt argument tree: plain frozen dataclasses.
+"""The print_fmt argument tree: small immutable value classes.
 
 Shapes follow what libtraceevent (perf 6.1) builds, so evaluating this tree the
-C way gives perf's output; see printfmt for how it is parsed.
+C way gives perf's output; see printfmt for how it is parsed. The classes behave as
+frozen dataclasses would (equal and hashed by type and fields, shown as
+`Atom(text='1', quote=None)`) but are written out: perfscript imports this module
+for every tracepoint file, and generating 18 dataclasses cost more than the rest of
+the ftrace package's imports.
 """
 
-from dataclasses import dataclass
+_set = object.__setattr__
 
 
-@dataclass(frozen=True, slots=True)
-class Null:
+class _Node:
+    """Immutable; equal when of one type with equal fields."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError("cannot assign to field %r" % name)
+
+    def __delattr__(self, name):
+        raise AttributeError("cannot delete field %r" % name)
+
+    def _values(self):
+        return tuple([getattr(self, name) for name in self.__slots__])
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self._values())
+
+    def __repr__(self):
+        return "%s(%s)" % (type(self).__qualname__, ", ".join(
+            "%s=%r" % (name, getattr(self, name)) for name in self.__slots__))
+
+    def __reduce__(self):
+        return type(self), self._values()
+
+
+class Null(_Node):
     """The empty operand on the left of a unary operator."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True, slots=True)
-class Atom:
+
+class Atom(_Node):
     """A literal or bare word, as written. quote is '"', "'" or None (word/number)."""
 
-    text: str
-    quote: str | None = None
+    __slots__ = ("text", "quote")
+
+    def __init__(self, text, quote=None):
+        _set(self, "text", text)
+        _set(self, "quote", quote)
 
 
-@dataclass(frozen=True, slots=True)
-class FieldRef:
+class FieldRef(_Node):
     """REC->name"""
 
-    name: str
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        _set(self, "name", name)
 
 
-@dataclass(frozen=True, slots=True)
-class Op:
+class Op(_Node):
     """Operator node. Unary: left is Null. '[': right is the index.
     '?': right is Op(':', when_true, when_false)."""
 
-    op: str
-    left: object
-    right: object
+    __slots__ = ("op", "left", "right")
+
+    def __init__(self, op, left, right):
+        _set(self, "op", op)
+        _set(self, "left", left)
+        _set(self, "right", right)
 
 
-@dataclass(frozen=True, slots=True)
-class Cast:
+class Cast(_Node):
     """(type) item"""
 
-    type: str
-    item: object
+    __slots__ = ("type", "item")
+
+    def __init__(self, type, item):
+        _set(self, "type", type)
+        _set(self, "item", item)
 
 
-@dataclass(frozen=True, slots=True)
-class FlagEntry:
+class FlagEntry(_Node):
     """{value, "text"} of __print_flags/__print_symbolic; value is the evaluated
     text libtraceevent stores (a literal as written, or a computed decimal)."""
 
-    value: str
-    text: str
+    __slots__ = ("value", "text")
+
+    def __init__(self, value, text):
+        _set(self, "value", value)
+        _set(self, "text", text)
 
 
-@dataclass(frozen=True, slots=True)
-class Flags:
+class Flags(_Node):
     """__print_flags(value, delim, entries...); delim None if omitted."""
 
-    value: object
-    delim: str | None
-    entries: tuple
+    __slots__ = ("value", "delim", "entries")
+
+    def __init__(self, value, delim, entries):
+        _set(self, "value", value)
+        _set(self, "delim", delim)
+        _set(self, "entries", entries)
 
 
-@dataclass(frozen=True, slots=True)
-class Symbolic:
+class Symbolic(_Node):
     """__print_symbolic(value, entries...)"""
 
-    value: object
-    entries: tuple
+    __slots__ = ("value", "entries")
+
+    def __init__(self, value, entries):
+        _set(self, "value", value)
+        _set(self, "entries", entries)
 
 
-@dataclass(frozen=True, slots=True)
-class Hex:
+class Hex(_Node):
     """__print_hex(field, size): bytes as '%02x' separated by spaces."""
 
-    field: object
-    size: object
+    __slots__ = ("field", "size")
+
+    def __init__(self, field, size):
+        _set(self, "field", field)
+        _set(self, "size", size)
 
 
-@dataclass(frozen=True, slots=True)
-class HexStr:
+class HexStr(_Node):
     """__print_hex_str(field, size): bytes as '%02x' without separators."""
 
-    field: object
-    size: object
+    __slots__ = ("field", "size")
+
+    def __init__(self, field, size):
+        _set(self, "field", field)
+        _set(self, "size", size)
 
 
-@dataclass(frozen=True, slots=True)
-class IntArray:
+class IntArray(_Node):
     """__print_array(field, count, el_size)"""
 
-    field: object
-    count: object
-    el_size: object
+    __slots__ = ("field", "count", "el_size")
+
+    def __init__(self, field, count, el_size):
+        _set(self, "field", field)
+        _set(self, "count", count)
+        _set(self, "el_size", el_size)
 
 
-@dataclass(frozen=True, slots=True)
-class StrRef:
+class StrRef(_Node):
     """__get_str(field) / __get_rel_str(field)"""
 
-    func: str
-    field: str
+    __slots__ = ("func", "field")
+
+    def __init__(self, func, field):
+        _set(self, "func", func)
+        _set(self, "field", field)
 
 
-@dataclass(frozen=True, slots=True)
-class Bitmask:
+class Bitmask(_Node):
     """__get_bitmask(field) / __get_rel_bitmask(field)"""
 
-    func: str
-    field: str
+    __slots__ = ("func", "field")
+
+    def __init__(self, func, field):
+        _set(self, "func", func)
+        _set(self, "field", field)
 
 
-@dataclass(frozen=True, slots=True)
-class Cpumask:
+class Cpumask(_Node):
     """__get_cpumask(field) (extended mode only; perf 6.1 does not know it)"""
 
-    func: str
-    field: str
+    __slots__ = ("func", "field")
+
+    def __init__(self, func, field):
+        _set(self, "func", func)
+        _set(self, "field", field)
 
 
-@dataclass(frozen=True, slots=True)
-class DynamicArray:
+class DynamicArray(_Node):
     """__get_dynamic_array(field) and relatives (also __get_sockaddr, extended)."""
 
-    func: str
-    field: str
+    __slots__ = ("func", "field")
+
+    def __init__(self, func, field):
+        _set(self, "func", func)
+        _set(self, "field", field)
 
 
-@dataclass(frozen=True, slots=True)
-class DynamicArrayLen:
+class DynamicArrayLen(_Node):
     """__get_dynamic_array_len(field)"""
 
-    func: str
-    field: str
+    __slots__ = ("func", "field")
+
+    def __init__(self, func, field):
+        _set(self, "func", func)
+        _set(self, "field", field)
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(_Node):
     """A helper named in `functions=` (like a libtraceevent plugin function)."""
 
-    name: str
-    args: tuple
+    __slots__ = ("name", "args")
+
+    def __init__(self, name, args):
+        _set(self, "name", name)
+        _set(self, "args", args)
 
 
-@dataclass(frozen=True, slots=True)
-class PrintFmt:
+class PrintFmt(_Node):
     """Result of parsing the `print fmt:` line. error is None when it parsed."""
 
-    format: str | None
-    args: tuple
-    error: str | None = None
-    warnings: tuple = ()
+    __slots__ = ("format", "args", "error", "warnings")
+
+    def __init__(self, format, args, error=None, warnings=()):
+        _set(self, "format", format)
+        _set(self, "args", args)
+        _set(self, "error", error)
+        _set(self, "warnings", warnings)
 
 
 NULL = Null()

@@ -502,22 +502,27 @@ class _Parser:
 # ------------------------------------------------------ constant evaluation
 
 
-def eval_type_str(value, type_name):
-    """libtraceevent's cast of a constant: mask to the named width (never sign)."""
+_TYPE_MASKS = {"u8": 0xFF, "u16": 0xFFFF, "u32": 0xFFFFFFFF, "s8": 0xFF,
+               "s16": 0xFFFF, "s32": 0xFFFFFFFF}
+_PLAIN_MASKS = {"char": 0xFF, "short": 0xFFFF, "int": 0xFFFFFFFF}
+
+
+def type_mask(type_name):
+    """The mask libtraceevent's cast to this type applies, or None when the cast
+    leaves the value as it is (64-bit types, pointers, structs, unknown names)."""
     if not type_name or type_name.endswith("*") or type_name.startswith("struct"):
-        return value
-    masks = {"u8": 0xFF, "u16": 0xFFFF, "u32": 0xFFFFFFFF, "s8": 0xFF,
-             "s16": 0xFFFF, "s32": 0xFFFFFFFF}
-    if type_name in masks:
-        return value & masks[type_name]
-    if type_name in ("u64", "s64"):
-        return value
+        return None
+    if type_name in _TYPE_MASKS:
+        return _TYPE_MASKS[type_name]
     if type_name.startswith("unsigned "):
         type_name = type_name[9:]
-    plain = {"char": 0xFF, "short": 0xFFFF, "int": 0xFFFFFFFF}
-    if type_name in plain:
-        return value & plain[type_name]
-    return value
+    return _PLAIN_MASKS.get(type_name)
+
+
+def eval_type_str(value, type_name):
+    """libtraceevent's cast of a constant: mask to the named width (never sign)."""
+    mask = type_mask(type_name)
+    return value if mask is None else value & mask
 
 
 def _num_eval(node):

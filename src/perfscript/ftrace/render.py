@@ -37,7 +37,8 @@ import struct
 
 from .cnum import strtoull, to_s32, to_s64
 from .format import MAX_RECORD
-from .printast import Atom, FieldRef, Op, StrRef
+from .printfmt import type_mask
+from .printast import Atom, Cast, FieldRef, Op, StrRef
 from .printitems import NUMBER, POINTER, STRING, TEXT
 from .render_args import (
     MEMO_LIMIT, SCALAR, SIGNED, ArgCompiler, const_fn, to_bytes,
@@ -251,29 +252,32 @@ _NUMPY_CODES = {"b": "i1", "B": "u1", "h": "i2", "H": "u2", "i": "i4", "I": "u4"
 def _batch_renderer(reads, order, need, fmt, positions):
     """For a format whose conversions are all plain numbers read by struct: the same
     texts for a whole block of records, read with one NumPy view and formatted by
-    C-level maps (or None when the format needs more)."""
+    C-level maps (or None when the format needs more). NumPy is imported at the first
+    block, not here: a caller that renders record by record never pays for it."""
     if not fmt.isascii() or need > MAX_RECORD:
         return None
-    import numpy as np
     names, formats, offsets = [], [], []
     for i, (offset, code) in enumerate(reads):
         item_order, code = (code[0], code[1:]) if code[:1] in "<>" else (order, code)
         np_code = _NUMPY_CODES.get(code)
         if np_code is None:
             return None
-        if offset + np.dtype(np_code).itemsize > need:
+        if offset + int(np_code[1]) > need:
             return None         # a field the record's bytes do not reach: read one by one
         names.append("r%d" % i)
         formats.append(item_order + np_code)
         offsets.append(offset)
-    dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets,
-                      "itemsize": max(need, 1)})
     text_fmt = fmt.decode("ascii")
+    dtypes = []
 
     def columns(block):
         """(%-format, its argument columns) for the block: callers may splice the
         format into a longer line and format everything in one step."""
-        rows = block.view(dtype)[:, 0] if len(block) else np.zeros(0, dtype)
+        import numpy as np
+        if not dtypes:
+            dtypes.append(np.dtype({"names": names, "formats": formats,
+                                    "offsets": offsets, "itemsize": max(need, 1)}))
+        rows = block.view(dtypes[0])[:, 0] if len(block) else np.zeros(0, dtypes[0])
         cols = [rows[name].tolist() for name in names]
         return text_fmt, [cols[p] for p in positions]
 
@@ -415,6 +419,8 @@ def _direct_number(comp, item):
     if pyfmt is None:
         return None
     node = item.arg
+    while type(node) is Cast and type_mask(node.type) is None:
+        node = node.item        # a cast that changes nothing (64-bit, pointer)
     if type(node) is FieldRef:
         f = comp.event.find_any_field(node.name)
         if f is None or f.size not in SCALAR:

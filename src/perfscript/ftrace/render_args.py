@@ -38,7 +38,7 @@ from .printast import (
     Atom, Bitmask, Call, Cast, Cpumask, DynamicArray, DynamicArrayLen, FieldRef,
     Flags, Hex, HexStr, IntArray, Null, Op, StrRef, Symbolic,
 )
-from .printfmt import eval_type_str
+from .printfmt import eval_type_str, type_mask
 from . import render_cfmt as cfmt
 from . import render_ptr as ptr
 from .symbols import FLAG_NAMES
@@ -161,7 +161,10 @@ class ArgCompiler:
             type_name = node.type
             if fn is None:
                 return eval_type_str(const, type_name) & _U64, None
-            return None, lambda raw, u: eval_type_str(fn(raw, u), type_name)
+            mask = type_mask(type_name)
+            if mask is None:
+                return None, fn
+            return None, lambda raw, u: fn(raw, u) & mask
         if kind is Op:
             return self.op(node)
         if kind is DynamicArrayLen:
@@ -289,8 +292,10 @@ class ArgCompiler:
                 say()
                 return result
             return None, not_pointer
-        target = type_name[:-2]
-        return None, lambda raw, u: eval_type_str(vfn(raw, u), target)
+        mask = type_mask(type_name[:-2])
+        if mask is None:
+            return None, vfn
+        return None, lambda raw, u: vfn(raw, u) & mask
 
     # --- strings (print_str_arg) ---------------------------------------
 

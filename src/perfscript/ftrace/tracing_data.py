@@ -13,8 +13,7 @@ from dataclasses import dataclass, field as dc_field
 
 from ..bounded_reader import BoundedReader
 from .cnum import atof, strtoull
-from .format import parse_format
-from .printfmt import _FlagState
+from .format_table import FormatTable
 
 MAGIC = b"\x17\x08\x44tracing"
 
@@ -25,7 +24,8 @@ _CMDLINE = re.compile(r"\s*([+-]?\d+)\s+(\S{1,16})")
 @dataclass(slots=True, eq=False)
 class TracingData:
     """Decoded blob. `events` maps event id to EventFormat in file order (a
-    repeated ID keeps its first format; perf's lookup is ambiguous there);
+    FormatTable: each parsed on first use; a repeated ID keeps its first
+    format, perf's lookup is ambiguous there);
     `unparsed` lists (system, file offset, reason) for formats without a
     readable name/ID, which perf cannot use either. `long_size` is the size of
     header_page's `commit` field when present, as perf uses. In pipe mode the
@@ -37,7 +37,7 @@ class TracingData:
     page_size: int
     header_page: str = ""
     header_event: bytes = b""
-    events: dict = dc_field(default_factory=dict)
+    events: FormatTable = dc_field(default_factory=FormatTable)
     printk: dict = dc_field(default_factory=dict)
     saved_cmdlines: dict = dc_field(default_factory=dict)
     kallsyms: bytes = b""
@@ -46,10 +46,7 @@ class TracingData:
 
     def find_event(self, system, name):
         """EventFormat by system and name, or None."""
-        for event in self.events.values():
-            if event.name == name and event.system == system:
-                return event
-        return None
+        return self.events.find(system, name)
 
 
 def _long_size_from_header_page(text, file_long_size):
@@ -130,20 +127,15 @@ def parse_tracing_data(buf, *, path=None, base_offset=0, extended=False):
     size = reader.u64("header_event size")
     data.header_event = bytes(reader.take(size, "header_event"))
 
-    flag_state = _FlagState()
+    data.events = FormatTable(long_size=data.long_size, big_endian=big_endian,
+                              extended=extended)
 
     def read_formats(system, count):
         for _ in range(count):
             size = reader.u64("%s format size" % system)
             start = reader.pos
-            text = reader.take(size, "%s format" % system)
-            event = parse_format(bytes(text), system, long_size=data.long_size,
-                                 big_endian=big_endian, extended=extended,
-                                 _flag_state=flag_state)
-            if event is None:
+            if not data.events.add(reader.take(size, "%s format" % system), system):
                 data.unparsed.append((system, base_offset + start, "no name or ID"))
-            else:
-                data.events.setdefault(event.id, event)
 
     read_formats("ftrace", reader.u32("ftrace format count"))
     systems = reader.u32("system count")

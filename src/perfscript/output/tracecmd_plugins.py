@@ -11,9 +11,12 @@ Plugins not reproduced (function, jbd2, kvm, scsi, xen, mac80211, cfg80211)
 leave their events printed from the print_fmt."""
 
 import struct
+from operator import itemgetter
 
 # prev_state bits, lowest first, as the plugin names them; no bit set is 'R'
 _STATES = b"SDTtZXxW"
+_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_MEMO_LIMIT = 4096
 
 
 class _Fields:
@@ -21,6 +24,7 @@ class _Fields:
 
     def __init__(self, event, big_endian):
         order = ">" if big_endian else "<"
+        self.order = order
         self.readers = {1: struct.Struct(order + "B").unpack_from,
                         2: struct.Struct(order + "H").unpack_from,
                         4: struct.Struct(order + "I").unpack_from,
@@ -41,6 +45,37 @@ class _Fields:
                 out.append(b"[CAN'T READ %s]" % name.encode())
             return None
         return reader(raw, f.offset)[0]
+
+    def unpacker(self, numbers, texts=()):
+        """(fn(raw) -> the values of these fields, the record size fn needs): the
+        numbers as value() reads them, then the char arrays' whole bytes (comm() sees
+        them up to their NUL), in one struct read; (None, 0) when a field is missing,
+        not a plain number, or the fields overlap (value() and comm() then do it)."""
+        fields = []
+        for name in numbers:
+            f = self.own.get(name)
+            if f is None or f.size not in _CODES:
+                return None, 0
+            fields.append((f.offset, f.size, _CODES[f.size]))
+        for name in texts:
+            f = self.event.find_any_field(name)
+            if f is None or f is not self.own.get(name):
+                return None, 0
+            fields.append((f.offset, f.size, "%ds" % f.size))
+        order = sorted(range(len(fields)), key=lambda i: fields[i][0])
+        fmt, end = self.order, 0
+        for i in order:
+            offset, size, code = fields[i]
+            if offset < end:
+                return None, 0
+            fmt += ("%dx" % (offset - end) if offset > end else "") + code
+            end = offset + size
+        unpack = struct.Struct(fmt).unpack_from
+        back = [order.index(i) for i in range(len(fields))]
+        if back == sorted(back):
+            return unpack, end
+        pick = itemgetter(*back)
+        return (lambda raw: pick(unpack(raw))), end
 
     def comm(self, raw, name):
         f = self.event.find_any_field(name)
@@ -65,6 +100,20 @@ def _state(value):
     return b"|".join(names) if names else b"R"
 
 
+def _memo(fn):
+    """fn(value) cached (a few thousand values at most)."""
+    cache = {}
+
+    def cached(value):
+        text = cache.get(value)
+        if text is None:
+            if len(cache) >= _MEMO_LIMIT:
+                cache.clear()
+            text = cache[value] = fn(value)
+        return text
+    return cached
+
+
 def _task(fields, raw, pid_field, comm_field, comms, out):
     """A task's "comm:" (remembered for later lookups, as the plugin does) and its pid,
     or None when the pid field cannot be read."""
@@ -82,8 +131,24 @@ def sched_switch(event, ctx):
     fields = _Fields(event, ctx.big_endian)
     comms = ctx.comms
     pretty = ctx.pretty
+    register = comms.register
+    state_text = _memo(_state)
+    read, need = fields.unpacker(("prev_pid", "prev_prio", "prev_state", "next_pid",
+                                  "next_prio"), ("prev_comm", "next_comm"))
 
     def render(raw):
+        if read is not None and len(raw) >= need:
+            prev_pid, prev_prio, state, next_pid, next_prio, prev_comm, next_comm = read(raw)
+            prev_comm = prev_comm.partition(b"\0")[0]
+            next_comm = next_comm.partition(b"\0")[0]
+            register(prev_pid, prev_comm)
+            register(next_pid, next_comm)
+            return b"%s:%d [%d] %s ==> %s:%d [%d]" % (
+                prev_comm, _lld(prev_pid), _c_int(prev_prio), state_text(state),
+                next_comm, _lld(next_pid), _c_int(next_prio))
+        return one_by_one(raw)
+
+    def one_by_one(raw):
         out = []
         pid = _task(fields, raw, "prev_pid", "prev_comm", comms, out)
         if pid is None:
@@ -111,8 +176,26 @@ def sched_wakeup(event, ctx):
     fields = _Fields(event, ctx.big_endian)
     comms = ctx.comms
     pretty = ctx.pretty
+    register = comms.register
+    with_success = "success" in fields.own
+    read, need = fields.unpacker(("pid", "prio", "target_cpu")
+                                 + (("success",) if with_success else ()), ("comm",))
 
     def render(raw):
+        if read is not None and len(raw) >= need:
+            if with_success:
+                pid, prio, cpu, success, comm = read(raw)
+                comm = comm.partition(b"\0")[0]
+                register(pid, comm)
+                return b"%s:%d [%d] success=%d CPU:%03d" % (comm, _lld(pid), _lld(prio),
+                                                            _lld(success), cpu)
+            pid, prio, cpu, comm = read(raw)
+            comm = comm.partition(b"\0")[0]
+            register(pid, comm)
+            return b"%s:%d [%d] CPU:%03d" % (comm, _lld(pid), _lld(prio), cpu)
+        return one_by_one(raw)
+
+    def one_by_one(raw):
         out = []
         pid = _task(fields, raw, "pid", "comm", comms, out)
         if pid is None:
@@ -147,12 +230,15 @@ def _func_field(fields, raw, name, symbols, out):
     value = fields.value(raw, name, [], report=False)
     if value is None:
         return
+    out.append(_func_text(symbols, value))
+
+
+def _func_text(symbols, value):
     found = symbols(value)
     if found is None:
-        out.append(b" function=0x%08x" % value)
-    else:
-        out.append(b" function=%s/0x%x" % (found[0].encode("utf-8", "surrogateescape"),
-                                           -found[1] & ((1 << 64) - 1)))
+        return b" function=0x%08x" % value
+    return b" function=%s/0x%x" % (found[0].encode("utf-8", "surrogateescape"),
+                                   -found[1] & ((1 << 64) - 1))
 
 
 def _hrtimer_address(fields, raw, out):
@@ -161,10 +247,24 @@ def _hrtimer_address(fields, raw, out):
         _num_field(fields, raw, "hrtimer", b"0x%x", out, True)
 
 
+def _hrtimer_unpacker(fields, names):
+    """fields.unpacker of the timer's address ("timer", else "hrtimer", as
+    _hrtimer_address reads it) and these fields."""
+    read, need = fields.unpacker(("timer",) + names)
+    if read is None:
+        read, need = fields.unpacker(("hrtimer",) + names)
+    return read, need
+
+
 def hrtimer_expire_entry(event, ctx):
     fields = _Fields(event, ctx.big_endian)
+    func_text = _memo(lambda value: _func_text(ctx.symbols, value))
+    read, need = _hrtimer_unpacker(fields, ("now", "function"))
 
     def render(raw):
+        if read is not None and len(raw) >= need:
+            timer, now, function = read(raw)
+            return b"hrtimer=0x%x now=%d%s" % (timer, now, func_text(function))
         out = []
         _hrtimer_address(fields, raw, out)
         out.append(b" now=")
@@ -176,8 +276,14 @@ def hrtimer_expire_entry(event, ctx):
 
 def hrtimer_start(event, ctx):
     fields = _Fields(event, ctx.big_endian)
+    func_text = _memo(lambda value: _func_text(ctx.symbols, value))
+    read, need = _hrtimer_unpacker(fields, ("function", "expires", "softexpires"))
 
     def render(raw):
+        if read is not None and len(raw) >= need:
+            timer, function, expires, soft = read(raw)
+            return b"hrtimer=0x%x%s expires=%d softexpires=%d" % (
+                timer, func_text(function), expires, soft)
         out = []
         _hrtimer_address(fields, raw, out)
         _func_field(fields, raw, "function", ctx.symbols, out)

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .pagewalk import walk_pages
+from .reader import TraceDatError
 from .sections import compressed_pages
 
 _U64 = (1 << 64) - 1
@@ -68,15 +69,24 @@ def record_arrays(tdat, progress=None):
     if tdat.compressed_data:
         base = 0
         for index, data in enumerate(tdat.cpu_data):
-            for chunk in compressed_pages(tdat.buf, tdat.path, tdat.big_endian, data,
-                                          tdat.page_size, tdat.decompressor):
-                buf = np.frombuffer(chunk, np.uint8)
-                starts, ends = _pages(0, len(buf), tdat.page_size)
-                ev = walk_pages(buf, starts, ends, np.full(len(starts), data.offset),
-                                tdat.big_endian, commit, tdat.path)
-                walk[index].append((ev, base))
-                parts.append(buf)
-                base += len(buf)
+            # all of a CPU's chunks walked at once: the walk's Python steps follow the
+            # fullest page, not the number of chunks
+            chunks, failure = [], None
+            try:
+                for chunk in compressed_pages(tdat.buf, tdat.path, tdat.big_endian, data,
+                                              tdat.page_size, tdat.decompressor):
+                    chunks.append(np.frombuffer(chunk, np.uint8))
+            except TraceDatError as exc:
+                failure = exc       # raised after the pages before it, as walked in turn
+            buf = np.concatenate(chunks) if chunks else np.zeros(0, np.uint8)
+            starts, ends = _pages(0, len(buf), tdat.page_size)
+            ev = walk_pages(buf, starts, ends, np.full(len(starts), data.offset),
+                            tdat.big_endian, commit, tdat.path)
+            if failure is not None:
+                raise failure
+            walk[index].append((ev, base))
+            parts.append(buf)
+            base += len(buf)
             if progress:
                 progress(index + 1, len(tdat.cpu_data))
         blob = np.concatenate(parts) if parts else np.zeros(0, np.uint8)

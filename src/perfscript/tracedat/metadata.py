@@ -10,8 +10,7 @@ newer helpers enabled (trace-cmd 3.x uses libtraceevent 1.7, not perf's copy).
 import re
 from dataclasses import dataclass, field as dc_field
 
-from ..ftrace.format import parse_format
-from ..ftrace.printfmt import _FlagState
+from ..ftrace.format_table import FormatTable
 from ..ftrace.tracing_data import parse_printk_formats
 from .reader import NAME_LIMIT
 
@@ -21,8 +20,9 @@ _CMDLINE = re.compile(r"\s*([+-]?\d+)\s+([^\n]*)")
 
 @dataclass(eq=False)
 class Metadata:
-    """What the formats and side tables say. `events` maps id -> EventFormat (first
-    format of a repeated id wins); `cmdlines` is [(pid, comm)] in file order;
+    """What the formats and side tables say. `events` maps id -> EventFormat (a
+    FormatTable: each parsed on first use; the first format of a repeated id
+    wins); `cmdlines` is [(pid, comm)] in file order;
     `long_size` is the file header's long size (libtraceevent prints with it);
     `commit_size` the kernel's long in ring-buffer pages (header_page's commit
     field, 0 when the file does not say)."""
@@ -32,18 +32,19 @@ class Metadata:
     header_page: str = ""
     timestamp_size: int = 8
     commit_size: int = 0
-    events: dict = dc_field(default_factory=dict)
+    events: FormatTable = None
     unparsed: list = dc_field(default_factory=list)
     kallsyms: bytes = b""
     printk: dict = dc_field(default_factory=dict)
     cmdlines: list = dc_field(default_factory=list)
-    flag_state: object = dc_field(default_factory=_FlagState)
+
+    def __post_init__(self):
+        if self.events is None:
+            self.events = FormatTable(long_size=self.long_size, big_endian=self.big_endian,
+                                      extended=True)
 
     def find_event(self, system, name):
-        for event in self.events.values():
-            if event.name == name and event.system == system:
-                return event
-        return None
+        return self.events.find(system, name)
 
 
 def read_headers(cur, meta):
@@ -67,14 +68,8 @@ def _read_formats(cur, meta, system, count):
     for _ in range(count):
         size = cur.u64("%s format size" % system)
         start = cur.pos
-        text = bytes(cur.take(size, "%s format" % system))
-        event = parse_format(text, system, long_size=meta.long_size,
-                             big_endian=meta.big_endian, extended=True,
-                             _flag_state=meta.flag_state)
-        if event is None:
+        if not meta.events.add(cur.take(size, "%s format" % system), system):
             meta.unparsed.append((system, cur.base + start))
-        else:
-            meta.events.setdefault(event.id, event)
 
 
 def read_ftrace_formats(cur, meta):

@@ -35,9 +35,23 @@ class PageReader:
         self.path = path
 
     def events(self, page, file_offset):
-        """Yield (raw timestamp, data memoryview, missed events) for each data
-        event of `page`. Like kbuffer, missed events (-1 when the kernel did not
-        count them) are reported only when the page starts with a data event."""
+        """Yield (raw timestamp, data, missed events) for each data event of `page`
+        (data: a slice of `page`, bytes when `page` is). Like kbuffer, missed events
+        (-1 when the kernel did not count them) are reported only when the page starts
+        with a data event. A damaged event raises after the ones before it."""
+        out = []
+        try:
+            self.read(page, file_offset, out)
+        except TraceDatError:
+            for ts, _, data, missed in out:
+                yield ts, data, missed
+            raise
+        for ts, _, data, missed in out:
+            yield ts, data, missed
+
+    def read(self, page, file_offset, out, cpu=None):
+        """Append events() of `page` to the list `out` as (ts, cpu, data, missed)
+        tuples (raising where events() raises)."""
         start = self.start
         if len(page) < start:
             raise TraceDatError("ring-buffer page of %d bytes is shorter than its header"
@@ -56,18 +70,28 @@ class PageReader:
                 missed = self.long(page, end)[0]
         u32 = self.u32
         big = self.big_endian
+        append = out.append
         pos = start
         while pos < end:
             if pos + 4 > end:
                 raise self._error("event header", pos, end, file_offset)
             word = u32(page, pos)[0]
-            header = pos
             if big:
                 type_len, delta = word >> 27, word & _DELTA_MASK
             else:
                 type_len, delta = word & 31, word >> 5
             pos += 4
+            if type_len <= 28 and type_len:     # the usual event: data of type_len words
+                length = type_len * 4
+                if pos + length > end:
+                    raise self._error("event of %d bytes" % length, pos, end, file_offset)
+                ts += delta
+                append((ts, cpu, page[pos:pos + length], missed))
+                missed = 0
+                pos += length
+                continue
             if type_len == PADDING:
+                missed = 0      # only a data event at the page's start reports it
                 length = u32(page, pos)[0] if pos + 4 <= end else end - pos
                 ts += delta
                 pos += length
@@ -75,6 +99,7 @@ class PageReader:
             if type_len == TIME_EXTEND or type_len == TIME_STAMP:
                 if pos + 4 > end:
                     raise self._error("time extend", pos, end, file_offset)
+                missed = 0
                 extend = (u32(page, pos)[0] << TS_SHIFT) + delta
                 pos += 4
                 if type_len == TIME_STAMP:
@@ -82,21 +107,18 @@ class PageReader:
                 else:
                     ts += extend
                 continue
-            if type_len == 0:
-                if pos + 4 > end:
-                    raise self._error("event length", pos, end, file_offset)
-                length = u32(page, pos)[0] - 4
-                if length < 0:
-                    raise TraceDatError("event length word %d at page offset %d is below 4"
-                                        % (length + 4, pos), self.path, file_offset + pos)
-                length = (length + 3) & ~3
-                pos += 4
-            else:
-                length = type_len * 4
+            if pos + 4 > end:                   # type_len 0: a length word follows
+                raise self._error("event length", pos, end, file_offset)
+            length = u32(page, pos)[0] - 4
+            if length < 0:
+                raise TraceDatError("event length word %d at page offset %d is below 4"
+                                    % (length + 4, pos), self.path, file_offset + pos)
+            length = (length + 3) & ~3
+            pos += 4
             if pos + length > end:
                 raise self._error("event of %d bytes" % length, pos, end, file_offset)
             ts += delta
-            yield ts, page[pos:pos + length], missed if header == start else 0
+            append((ts, cpu, page[pos:pos + length], missed))
             missed = 0
             pos += length
 

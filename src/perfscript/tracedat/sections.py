@@ -4,8 +4,6 @@ compressed chunks of the per-CPU ring-buffer data."""
 import io
 import zlib
 
-import zstandard
-
 from .reader import trace_reader
 
 COMPRESSED = 1
@@ -21,8 +19,11 @@ class Decompressor:
     def __init__(self, name, path):
         self.name = name
         self.path = path
-        if name == "zstd":
+        self._errors = (zlib.error,)
+        if name == "zstd":      # imported here: files without it need not load it
+            import zstandard
             self._zstd = zstandard.ZstdDecompressor()
+            self._errors = (zstandard.ZstdError, zlib.error)
 
     def supported(self):
         return self.name in ("zstd", "zlib")
@@ -48,7 +49,7 @@ class Decompressor:
             else:
                 dec = zlib.decompressobj()
                 out = dec.decompress(bytes(data), size + 1)
-        except (zstandard.ZstdError, zlib.error) as exc:
+        except self._errors as exc:
             raise cur.error("%s: %s decompression failed: %s" % (what, self.name, exc))
         if len(out) != size:
             raise cur.error("%s: decompressed to %d bytes, %d expected"

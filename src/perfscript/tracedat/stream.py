@@ -2,9 +2,12 @@
 CPUs merged by timestamp (the earliest head first; on a tie the CPU listed first),
 timestamps adjusted as trace-cmd does (TSC multiplier, DATE/OFFSET options)."""
 
-import heapq
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
+from .reader import TraceDatError
 from .ringbuffer import PageReader
 from .sections import compressed_pages
 
@@ -12,7 +15,7 @@ from .sections import compressed_pages
 class Record(NamedTuple):
     ts: int            # nanoseconds (or clock units), after trace-cmd's adjustments
     cpu: int           # the CPU id
-    data: memoryview   # the event payload (common fields first)
+    data: bytes        # the event payload (common fields first)
     missed: int        # events lost before this one (-1: an unknown number)
 
 
@@ -40,39 +43,134 @@ def timestamp_adjuster(tdat):
 
 
 def cpu_pages(tdat, cpu_data):
-    """Yield (file offset, page memoryview) for one CPU's data."""
+    """Yield (file offset, page bytes) for one CPU's data."""
     page_size = tdat.page_size
     if tdat.compressed_data:
         offset = cpu_data.offset
         for chunk in compressed_pages(tdat.buf, tdat.path, tdat.big_endian, cpu_data,
                                       page_size, tdat.decompressor):
-            view = memoryview(chunk)
             for start in range(0, len(chunk), page_size):
-                yield offset, view[start:start + page_size]
+                yield offset, chunk[start:start + page_size]
         return
-    view = memoryview(tdat.buf)
+    buf = tdat.buf
     end = cpu_data.offset + cpu_data.size
     for start in range(cpu_data.offset, end, page_size):
-        yield start, view[start:min(start + page_size, end)]
+        yield start, buf[start:min(start + page_size, end)]
+
+
+_TS = itemgetter(0)
+
+
+def _reader(tdat):
+    return PageReader(tdat.big_endian, tdat.meta.commit_size or tdat.long_size, tdat.path)
 
 
 def cpu_records(tdat, index, reader=None):
     """Yield Records of the index-th CPU of the top buffer, in file order."""
-    cpu_data = tdat.cpu_data[index]
-    reader = reader or PageReader(tdat.big_endian, tdat.meta.commit_size or tdat.long_size,
-                                  tdat.path)
+    reader = reader or _reader(tdat)
     adjust = timestamp_adjuster(tdat)
-    cpu = cpu_data.cpu
-    for offset, page in cpu_pages(tdat, cpu_data):
+    cpu = tdat.cpu_data[index].cpu
+    for offset, page in cpu_pages(tdat, tdat.cpu_data[index]):
         for ts, data, missed in reader.events(page, offset):
             yield Record(adjust(ts) if adjust else ts, cpu, data, missed)
 
 
 def records(tdat):
     """All Records, merged across CPUs in timestamp order as trace-cmd reads them."""
-    reader = PageReader(tdat.big_endian, tdat.meta.commit_size or tdat.long_size, tdat.path)
-    streams = []
-    for index in range(len(tdat.cpu_data)):
-        streams.append(((rec.ts, index, rec) for rec in cpu_records(tdat, index, reader)))
-    for _, _, rec in heapq.merge(*streams):
-        yield rec
+    for chunk in record_chunks(tdat):
+        for rec in chunk:
+            yield Record._make(rec)
+
+
+class _CpuStream:
+    """One CPU's records read PAGES pages at a time: `pending` holds (ts, cpu, data,
+    missed) tuples not yet merged and `keys` their merge keys (the running maximum of
+    the timestamps, `top` the last); `error` is what stopped the reading early. Until
+    the stream is done one record stays pending, so the merge knows whether a record
+    is the last one before an error."""
+
+    PAGES = 64
+
+    def __init__(self, tdat, index, reader, adjust):
+        self.index = index
+        self.cpu = tdat.cpu_data[index].cpu
+        self.pages = cpu_pages(tdat, tdat.cpu_data[index])
+        self.reader = reader
+        self.adjust = adjust
+        self.pending, self.keys = [], []
+        self.top = -1
+        self.done = False
+        self.error = None
+
+    def refill(self):
+        """Read pages until two records are pending or the stream is done; whether
+        any record is pending."""
+        while len(self.pending) < 2 and not self.done:
+            self._fill()
+        return bool(self.pending)
+
+    def _fill(self):
+        events = []
+        try:
+            for _ in range(self.PAGES):
+                offset, page = next(self.pages)
+                self.reader.read(page, offset, events, self.cpu)
+        except StopIteration:
+            self.done = True
+        except TraceDatError as exc:
+            self.done, self.error = True, exc
+        if not events:
+            return
+        if self.adjust is not None:
+            adjust = self.adjust
+            events = [(adjust(ts), cpu, data, missed) for ts, cpu, data, missed in events]
+        start = len(self.keys)
+        self.pending += events
+        self.keys += accumulate(map(_TS, events), max, initial=self.top)
+        del self.keys[start]        # the initial value
+        self.top = self.keys[-1]
+
+    def ready(self, streams):
+        """How many pending records can be merged now: those no unread record of
+        another stream can precede (merge keys are (key, stream index, position))."""
+        cut = len(self.keys) if self.done else len(self.keys) - 1
+        for other in streams:
+            if other is not self and not other.done:
+                find = bisect_left if other.index < self.index else bisect_right
+                cut = min(cut, find(self.keys, other.top))
+        return cut
+
+
+def record_chunks(tdat):
+    """Yield lists of (ts, cpu, data, missed) tuples: every record of the top buffer in
+    the order heapq.merge gives when merging the CPUs' streams by (timestamp, CPU
+    index), as trace-cmd reads them, a few pages at a time. The merge by each stream's
+    running maximum is that heap merge (see arrays.merge_order). A damaged page raises
+    where the heap merge would: after the records it yields before asking for the
+    damaged stream's next one."""
+    reader = _reader(tdat)
+    adjust = timestamp_adjuster(tdat)
+    streams = [_CpuStream(tdat, i, reader, adjust) for i in range(len(tdat.cpu_data))]
+    for stream in streams:          # the merge takes each stream's first record in turn
+        if not stream.refill() and stream.error is not None:
+            raise stream.error
+    live = [s for s in streams if s.pending]
+    while live:
+        keys, rows, last = [], [], {}
+        for stream in live:
+            cut = stream.ready(live)
+            if not cut:
+                continue
+            keys += stream.keys[:cut]
+            rows += stream.pending[:cut]
+            del stream.keys[:cut], stream.pending[:cut]
+            if stream.error is not None and not stream.pending:
+                last[len(rows) - 1] = stream.error
+        order = sorted(range(len(keys)), key=keys.__getitem__)    # stable: index, position
+        if last:
+            for n, i in enumerate(order):
+                if i in last:
+                    yield [rows[j] for j in order[:n + 1]]
+                    raise last[i]
+        yield [rows[i] for i in order]
+        live = [s for s in live if s.refill()]
