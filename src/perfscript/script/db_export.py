@@ -27,6 +27,9 @@ perf's rules that shape the rows:
   paths live in the same tree as the callchains' (call_path.py), so ids are shared.
 * Addresses in anonymous and dso-less memory ("//anon", "[stack]", "[heap]"...) stay
   absolute (perf's identity map_ip), so their "unknown" symbols are at the address.
+
+The symbol lookups themselves, with perf's one-entry lookup cache, are db_lookups.py's; a
+sample whose address spaces, ip and callchain were met before replays them (sample()).
 """
 
 from perfscript.names import branch_flags as BF
@@ -47,10 +50,10 @@ PERF_MAX_STACK_DEPTH = 127
 HOST_KERNEL_ID = -1
 LOCATION_CACHE_LIMIT = 1 << 16  # distinct (address spaces, ip, callchain) remembered at once
 _S64 = 1 << 63
+_S32 = 1 << 31
 # sample fields that put more than zeros and perf's defaults in a sample row
 _ROW_FIELDS = (C.SAMPLE_ADDR | C.SAMPLE_WEIGHT | C.SAMPLE_WEIGHT_STRUCT | C.SAMPLE_TRANSACTION
                | C.SAMPLE_DATA_SRC)
-_S32 = 1 << 31
 
 # sample flags (perf's PERF_IP_FLAG_*, script/branch_flags.py)
 F_BRANCH = BF.PERF_IP_FLAG_BRANCH
@@ -216,7 +219,7 @@ class DbExport:
         # ((dso id, symbol id, offset, call path id), recorded lookups): a sample met
         # before in the same address spaces gets the same ids, its lookups replayed
         self.located = LookupCache(LOCATION_CACHE_LIMIT)
-        self.plans = {}          # evsel index -> EventPlan
+        self.plans = {}          # evsel index -> what its samples need (_plan)
         self._kernel_start_at = (None, None, 0)   # (kernel maps, their version, start)
         self.states = {}         # id(thread) -> ThreadState
         self._epoch = 0          # COMM/FORK records seen: they change threads' rows
