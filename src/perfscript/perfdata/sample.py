@@ -126,6 +126,11 @@ class SampleLayout:
         self.trailer_size = self.trailer.size
         self.time_index = names.index("time") if "time" in names else None
         self.trailer_time_index = tnames.index("time") if "time" in tnames else None
+        self._chain_unpack = {}     # callchain length -> its unpacker
+        self._set_fixed = self._fixed_setter()
+        self._steps = self._variable_steps()
+        # one step is called as it is; more run in turn
+        self._parse_variable = self._steps[0] if len(self._steps) == 1 else self._run_steps
 
     def word_slots(self):
         """For reading fixed sample fields as columns of a u64 view: each field's word
@@ -155,110 +160,157 @@ class SampleLayout:
         s.offset = where if where is not None else off
         end = off + size
         pos = off + 8
-        fixed = self.fixed
-        if pos + fixed.size > end:
+        if pos + self.fixed.size > end:
             raise PerfDataError("sample record too short for its sample_type", name, s.offset)
-        s.__dict__.update(zip(self.fixed_names, fixed.unpack_from(buf, pos)))
-        pos += fixed.size
+        self._set_fixed(s, buf, pos)
         if self.variable:
             try:
-                self._parse_variable(s, buf, pos, end)
+                self._parse_variable(s, buf, pos + self.fixed.size, end)
             except struct.error:
                 raise PerfDataError("sample record truncated inside its variable part",
                                     name, s.offset) from None
         return s
 
-    def _parse_variable(self, s, buf, pos, end):
+    def _fixed_setter(self):
+        """set(sample, buffer, position): the fixed fields onto the sample, as one
+        unpacking assignment compiled for these names (several times faster than
+        updating the sample's dict from a zip, and this runs for every sample)."""
+        if not self.fixed_names:
+            return lambda s, buf, pos: None
+        targets = ", ".join("s." + name for name in self.fixed_names)
+        scope = {"unpack": self.fixed.unpack_from}
+        exec("def set_fixed(s, buf, pos):\n    %s, = unpack(buf, pos)\n" % targets, scope)
+        return scope["set_fixed"]
+
+    def _variable_steps(self):
+        """The readers of the variable part this layout has, in record order: each takes
+        (sample, buffer, position, end) and returns the position after its field; a
+        field running past the end raises struct.error."""
         st = self.sample_type
-        u64 = self.u64.unpack_from
-        e = self.endian
-
-        def need(n):
-            if pos + n > end:
-                raise struct.error("short")
-
+        steps = []
         if st & C.SAMPLE_READ:
-            pos = self._parse_read(s, buf, pos, end)
+            steps.append(self._parse_read)
         if st & C.SAMPLE_CALLCHAIN:
-            need(8)
-            nr = u64(buf, pos)[0]
-            pos += 8
-            if nr > (end - pos) // 8:
-                raise struct.error("callchain")
-            s.callchain = struct.unpack_from("%s%dQ" % (e, nr), buf, pos)
-            pos += 8 * nr
+            steps.append(self._callchain)
         if st & C.SAMPLE_RAW:
-            need(4)
-            rsize = self.u32.unpack_from(buf, pos)[0]
-            pos += 4
-            if rsize > end - pos:
-                raise struct.error("raw")
-            s.buf = buf
-            s.raw_off = pos
-            s.raw_size = rsize
-            pos += rsize
+            steps.append(self._raw)
         if st & C.SAMPLE_BRANCH_STACK:
-            need(8)
-            nr = u64(buf, pos)[0]
-            pos += 8
-            if self.branch_hw_index:
-                need(8)
-                s.branch_hw_idx = u64(buf, pos)[0]
-                pos += 8
-            if nr > (end - pos) // 24:
-                raise struct.error("branch")
-            flat = struct.unpack_from("%s%dQ" % (e, 3 * nr), buf, pos)
-            s.branch_stack = [flat[i:i + 3] for i in range(0, 3 * nr, 3)]
-            pos += 24 * nr
-            if self.branch_counters:
-                pos += 8 * nr
+            steps.append(self._branch_stack)
         if st & C.SAMPLE_REGS_USER:
-            s.user_regs_abi, s.user_regs, pos = self._regs(buf, pos, end, self.regs_user_count)
+            steps.append(self._user_regs)
         if st & C.SAMPLE_STACK_USER:
-            need(8)
-            ssize = u64(buf, pos)[0]
-            pos += 8
-            if ssize:
-                if ssize > end - pos:
-                    raise struct.error("stack")
-                data = pos
-                pos += ssize
-                need(8)
-                dyn = u64(buf, pos)[0]
-                pos += 8
-                if dyn > ssize:
-                    raise struct.error("stack")     # perf: "user stack dump failure"
-                s.user_stack = (buf, data, dyn)
+            steps.append(self._user_stack)
         if st & (C.SAMPLE_WEIGHT | C.SAMPLE_WEIGHT_STRUCT):
-            need(8)
-            w = u64(buf, pos)[0]
-            if st & C.SAMPLE_WEIGHT_STRUCT:
-                s.weight = w & 0xFFFFFFFF
-                s.ins_lat = (w >> 32) & 0xFFFF
-            else:
-                s.weight = w
-            pos += 8
+            steps.append(self._weight)
         for bit, fname in _TAIL_U64:
             if st & bit:
-                need(8)
-                setattr(s, fname, u64(buf, pos)[0])
-                pos += 8
+                steps.append(self._u64_field(fname))
         if st & C.SAMPLE_REGS_INTR:
-            s.intr_regs_abi, s.intr_regs, pos = self._regs(buf, pos, end, self.regs_intr_count)
+            steps.append(self._intr_regs)
         for bit, fname in _TAIL2_U64:
             if st & bit:
-                need(8)
-                setattr(s, fname, u64(buf, pos)[0])
-                pos += 8
+                steps.append(self._u64_field(fname))
         if st & C.SAMPLE_AUX:
-            need(8)
-            asize = u64(buf, pos)[0]
-            pos += 8
-            if asize > end - pos:
-                raise struct.error("aux")
-            s.aux = (pos, asize)
-            pos += asize
+            steps.append(self._aux)
+        return steps
+
+    def _run_steps(self, s, buf, pos, end):
+        for step in self._steps:
+            pos = step(s, buf, pos, end)
         return pos
+
+    def _u64(self, buf, pos, end):
+        if pos + 8 > end:
+            raise struct.error("short")
+        return self.u64.unpack_from(buf, pos)[0]
+
+    def _u64_field(self, fname):
+        def step(s, buf, pos, end):
+            setattr(s, fname, self._u64(buf, pos, end))
+            return pos + 8
+        return step
+
+    def _callchain(self, s, buf, pos, end):
+        if pos + 8 > end:
+            raise struct.error("short")
+        nr = self.u64.unpack_from(buf, pos)[0]
+        pos += 8
+        if nr > (end - pos) // 8:
+            raise struct.error("callchain")
+        unpack = self._chain_unpack.get(nr)
+        if unpack is None:
+            unpack = struct.Struct("%s%dQ" % (self.endian, nr)).unpack_from
+            if nr < 1024:
+                self._chain_unpack[nr] = unpack
+        s.callchain = unpack(buf, pos)
+        return pos + 8 * nr
+
+    def _raw(self, s, buf, pos, end):
+        if pos + 4 > end:
+            raise struct.error("short")
+        rsize = self.u32.unpack_from(buf, pos)[0]
+        pos += 4
+        if rsize > end - pos:
+            raise struct.error("raw")
+        s.buf = buf
+        s.raw_off = pos
+        s.raw_size = rsize
+        return pos + rsize
+
+    def _branch_stack(self, s, buf, pos, end):
+        nr = self._u64(buf, pos, end)
+        pos += 8
+        if self.branch_hw_index:
+            s.branch_hw_idx = self._u64(buf, pos, end)
+            pos += 8
+        if nr > (end - pos) // 24:
+            raise struct.error("branch")
+        flat = struct.unpack_from("%s%dQ" % (self.endian, 3 * nr), buf, pos)
+        s.branch_stack = [flat[i:i + 3] for i in range(0, 3 * nr, 3)]
+        pos += 24 * nr
+        if self.branch_counters:
+            pos += 8 * nr
+        return pos
+
+    def _user_regs(self, s, buf, pos, end):
+        s.user_regs_abi, s.user_regs, pos = self._regs(buf, pos, end, self.regs_user_count)
+        return pos
+
+    def _intr_regs(self, s, buf, pos, end):
+        s.intr_regs_abi, s.intr_regs, pos = self._regs(buf, pos, end, self.regs_intr_count)
+        return pos
+
+    def _user_stack(self, s, buf, pos, end):
+        ssize = self._u64(buf, pos, end)
+        pos += 8
+        if ssize:
+            if ssize > end - pos:
+                raise struct.error("stack")
+            data = pos
+            pos += ssize
+            dyn = self._u64(buf, pos, end)
+            pos += 8
+            if dyn > ssize:
+                raise struct.error("stack")     # perf: "user stack dump failure"
+            s.user_stack = (buf, data, dyn)
+        return pos
+
+    def _weight(self, s, buf, pos, end):
+        w = self._u64(buf, pos, end)
+        if self.sample_type & C.SAMPLE_WEIGHT_STRUCT:
+            s.weight = w & 0xFFFFFFFF
+            s.ins_lat = (w >> 32) & 0xFFFF
+        else:
+            s.weight = w
+        return pos + 8
+
+    def _aux(self, s, buf, pos, end):
+        asize = self._u64(buf, pos, end)
+        pos += 8
+        if asize > end - pos:
+            raise struct.error("aux")
+        s.aux = (pos, asize)
+        return pos + asize
 
     def _regs(self, buf, pos, end, count):
         """A register dump: (abi, values or None, position after it)."""

@@ -27,6 +27,9 @@ perf's rules that shape the rows:
   paths live in the same tree as the callchains' (call_path.py), so ids are shared.
 * Addresses in anonymous and dso-less memory ("//anon", "[stack]", "[heap]"...) stay
   absolute (perf's identity map_ip), so their "unknown" symbols are at the address.
+
+The symbol lookups themselves, with perf's one-entry lookup cache, are db_lookups.py's; a
+sample whose address spaces, ip and callchain were met before replays them (sample()).
 """
 
 from perfscript.names import branch_flags as BF
@@ -34,23 +37,23 @@ from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
 from perfscript.perfdata.attr import FLAG_COMM_EXEC
 from perfscript.script.call_path import CallPath
+from perfscript.script.db_lookups import Lookups
 from perfscript.script.thread_stack import ThreadStacks
 from perfscript.session.evsel import synthesized_name
-from perfscript.session.maps import LookupCache, space_key
-from perfscript.session.session import ANON_NAMES, ANON_PREFIXES
+from perfscript.session.maps import LookupCache
+from perfscript.session.user_stack import unwinds
 from perfscript.symbols.symbol import Symbol
 
 U64 = 1 << 64
 DATA_SRC_NONE = 0x5080021
 PERF_MAX_STACK_DEPTH = 127
 HOST_KERNEL_ID = -1
-CHAIN_CACHE_LIMIT = 1 << 18     # distinct callchains remembered at once
-RESOLVE_CACHE_LIMIT = 1 << 20   # distinct addresses remembered at once
+LOCATION_CACHE_LIMIT = 1 << 16  # distinct (address spaces, ip, callchain) remembered at once
 _S64 = 1 << 63
 _S32 = 1 << 31
-_NOT_LOOKED_UP = object()
-_KERNEL_LOOKUP = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
-_USER_LOOKUP = (C.MISC_USER, C.MISC_GUEST_USER, MISC_USER_UNWOUND)
+# sample fields that put more than zeros and perf's defaults in a sample row
+_ROW_FIELDS = (C.SAMPLE_ADDR | C.SAMPLE_WEIGHT | C.SAMPLE_WEIGHT_STRUCT | C.SAMPLE_TRANSACTION
+               | C.SAMPLE_DATA_SRC)
 
 # sample flags (perf's PERF_IP_FLAG_*, script/branch_flags.py)
 F_BRANCH = BF.PERF_IP_FLAG_BRANCH
@@ -125,12 +128,6 @@ def short_name(dso):
     if name.startswith("/"):
         return name.rsplit("/", 1)[-1]
     return name
-
-
-def _identity_map(m):
-    """perf maps addresses in anonymous and dso-less memory to themselves."""
-    name = m.filename
-    return name in ANON_NAMES or name.startswith(ANON_PREFIXES)
 
 
 def _truthy(g, name):
@@ -217,22 +214,13 @@ class DbExport:
         self.dso_ids = {}        # id(dso) -> (db id, dso)
         self.sym_ids = {}        # id(symbol) -> (db id, symbol)
         self.inline_syms = {}    # (id(dso), address, entry) -> an inlined function's Symbol
-        self.unknown = {}        # id(dso) -> {address: "unknown" Symbol}
-        self.last_find = {}      # id(dso) -> [address, symbol, dso]: perf's lookup cache
-        # dsos whose lookup cache holds a symbol that is not the one at its address (an
-        # "unknown" inserted below it): only they can make a lookup's answer history-bound
-        self.armed = set()
-        # (maps serial, maps version, kernel maps version, callchain) -> (call path,
-        # lookup-cache state after it): a callchain seen before in the same address space
-        # gives the same call path; replaying it only sets the lookup caches it left
-        self.chain_cache = LookupCache(CHAIN_CACHE_LIMIT)
-        self._touched = None     # dsos looked up while a callchain is resolved
-        # (maps serial, version, address) -> (map, dso, address)
-        self.resolve_cache = LookupCache(RESOLVE_CACHE_LIMIT)
-        # (id(dso), address) -> the dso's own symbol there
-        self.table_cache = LookupCache(RESOLVE_CACHE_LIMIT)
-        self._misses = []        # ... the (dso, address) lookups that found nothing
-        self._tainted = False    # ... and whether that resolution can be replayed
+        self.lookups = Lookups(self.session)
+        # (maps serial, maps version, kernel maps version, cpumode, ip, callchain) ->
+        # ((dso id, symbol id, offset, call path id), recorded lookups): a sample met
+        # before in the same address spaces gets the same ids, its lookups replayed
+        self.located = LookupCache(LOCATION_CACHE_LIMIT)
+        self.plans = {}          # evsel index -> what its samples need (_plan)
+        self._kernel_start_at = (None, None, 0)   # (kernel maps, their version, start)
         self.states = {}         # id(thread) -> ThreadState
         self._epoch = 0          # COMM/FORK records seen: they change threads' rows
         self._thread_memo = {}   # id(thread) -> (thread, epoch, threads, state, comm)
@@ -397,91 +385,14 @@ class DbExport:
 
     # ------------------------------------------------------------ symbols
 
-    def _find_symbol(self, dso, addr):
-        """perf's dso__find_symbol, including the "unknown" symbols db-export added, and
-        its one-entry cache: the same address as the last lookup gives the same symbol."""
-        key = id(dso)
-        if self._touched is not None:
-            self._touched[key] = dso
-            if key in self.armed:
-                self._tainted = True
-        last = self.last_find.get(key)
-        if last is None:
-            last = self.last_find[key] = [0, None, dso]
-        elif last[0] == addr and last[1] is not None:
-            return last[1]
-        sym = self._symbol_at(dso, addr)
-        last[0] = addr
-        last[1] = sym
-        if self.armed:
-            self.armed.discard(key)
-        if sym is None and self._touched is not None:
-            # an "unknown" symbol added here later would change this answer
-            self._misses.append((key, addr))
-        return sym
-
-    def _symbol_at(self, dso, addr):
-        """The symbol at addr, from the dso or the "unknown" ones added to it."""
-        key = (id(dso), addr)
-        sym = self.table_cache.get(key, _NOT_LOOKED_UP)
-        if sym is _NOT_LOOKED_UP:
-            sym = self.table_cache.put(key, dso.table.find(addr))
-        if sym is None:
-            extra = self.unknown.get(id(dso))
-            if extra is not None:
-                sym = extra.get(addr)
-        return sym
-
-    def _unknown_symbol(self, dso, addr):
-        """A new "unknown" symbol added to the dso; as in perf, a second one at the same
-        address is added too (an address resolved before the first existed), and lookups
-        keep finding the first."""
-        sym = Symbol(addr, addr, 0, "unknown")
-        self.unknown.setdefault(id(dso), {}).setdefault(addr, sym)
-        # perf's insertion refreshes the lookup cache when its address is at or above a
-        # zero-length symbol, whichever address that was: the next lookup of that
-        # address finds this symbol
-        self._tainted = True
-        last = self.last_find.get(id(dso))
-        if last is not None and last[0] >= addr:
-            last[1] = sym
-            if self._symbol_at(dso, last[0]) is not sym:
-                self.armed.add(id(dso))
-        return sym
-
     def _resolve(self, thread, cpumode, ip):
-        """(map, dso, symbol, map-relative address) as perf's thread__find_symbol.
-
-        Which map and dso an address falls in, and its map-relative address, only change
-        with the maps: they are cached per (address space, its version, address). The
-        symbol lookup itself runs every time, for perf's lookup cache."""
-        session = self.session
-        kernel = cpumode in _KERNEL_LOOKUP
-        if kernel:
-            maps = session.kernel_maps
-        elif cpumode in _USER_LOOKUP and thread is not None:
-            maps = thread.maps
-        else:
+        """(map, dso, symbol, map-relative address) as perf's thread__find_symbol."""
+        f = self.lookups.frame_of(thread, cpumode, ip)
+        if f is None:
             return None, None, None, ip
-        key = (maps.serial, maps.version, ip)
-        hit = self.resolve_cache.get(key)
-        if hit is None:
-            m = maps.find(ip)
-            if m is None:
-                hit = (None, None, ip)
-            else:
-                dso = session.dso_of(m, kernel)
-                # (after dso_of: loading the kernel can move its map)
-                if dso is None:
-                    hit = (m, None, ip)
-                else:
-                    hit = (m, dso, ip if _identity_map(m)
-                           else dso.map_ip(ip, m.start, m.pgoff))
-            self.resolve_cache.put(key, hit)
-        m, dso, addr = hit
-        if dso is None:
-            return m, None, None, addr
-        return m, dso, self._find_symbol(dso, addr), addr
+        if f[1] is None:
+            return f[0], None, None, f[2]
+        return f[0], f[1], self.lookups.find_frame(f), f[2]
 
     def _ids_from_al(self, dso, sym, addr):
         """perf's db_ids_from_al: (dso id, symbol id, offset, symbol)."""
@@ -489,77 +400,63 @@ class DbExport:
             return 0, 0, 0, sym
         dso_id = self._dso(dso)
         if sym is None:
-            sym = self._unknown_symbol(dso, addr)
+            sym = self.lookups.add_unknown(dso, addr)
         sym_id = self._symbol(sym, dso_id)
         return dso_id, sym_id, addr - sym.start, sym
 
+    def _kernel_start(self):
+        kmaps = self.session.kernel_maps
+        at = self._kernel_start_at
+        if at[0] is not kmaps or at[1] != kmaps.version:
+            at = self._kernel_start_at = (kmaps, kmaps.version, self.session.kernel_start())
+        return at[2]
+
     # ------------------------------------------------------------ call paths
 
-    def _call_path_from_sample(self, ev, s, thread):
-        if s.callchain is None:
-            return None
-        ips = self.session.chain_of(ev, s, thread)
-        if not ips:
-            return None
-        space = space_key(thread, self.session.kernel_maps)
-        if space is None:
-            return self._walk_callchain(ips, thread)
-        key = (space, tuple(ips))
-        hit = self.chain_cache.get(key)
-        if hit is not None:
-            node, lasts, misses = hit
-            armed = self.armed
-            unknown = self.unknown
-            if (not armed or not any(k in armed for k, _, _, _ in lasts)) and \
-                    not any(a in unknown.get(k, ()) for k, a in misses):
-                last_find = self.last_find
-                for k, addr, sym, dso in lasts:
-                    entry = last_find.get(k)
-                    if entry is None:
-                        last_find[k] = [addr, sym, dso]
-                    else:
-                        entry[0] = addr
-                        entry[1] = sym
-                return node
-        self._touched, self._tainted, self._misses = {}, False, []
-        try:
-            node = self._walk_callchain(ips, thread)
-        finally:
-            touched, self._touched = self._touched, None
-        if not self._tainted:
-            last_find = self.last_find
-            self.chain_cache.put(key, (node, [(k, last_find[k][0], last_find[k][1], dso)
-                                              for k, dso in touched.items()],
-                                       tuple(self._misses)))
-        return node
+    def _chain_path(self, chain, thread):
+        """The call path id of a callchain (0: none)."""
+        cp = self._walk_callchain(chain, thread)
+        if cp is None:
+            return 0
+        self._export_call_path(cp)
+        return cp.db_id
+
+    def _resolve_sample(self, thread, cpumode, ip, chain):
+        """(dso id, symbol id, offset, call path id) of a sample's ip and callchain, in
+        perf's order: the ip's lookup, its rows, then the chain's."""
+        m, dso, sym, addr = self._resolve(thread, cpumode, ip)
+        dso_id, sym_id, offset, _ = self._ids_from_al(dso, sym, addr)
+        call_path_id = self._chain_path(chain, thread) if chain else 0
+        return dso_id, sym_id, offset if 0 <= offset < _S64 else d64(offset), call_path_id
 
     def _walk_callchain(self, ips, thread):
         """Resolve a callchain whole, then export it frame by frame: its call path."""
-        current = self.root
-        kernel_start = self.session.kernel_start()
+        kernel_start = self._kernel_start()
         # perf walks the chain root first (caller order); None: perf drops it
         entries = chain_entries(ips, PERF_MAX_STACK_DEPTH, caller_first=True)
         if entries is None:
             return None
         # perf resolves the whole chain first, then exports it frame by frame: the
-        # order of symbol lookups matters to its lookup cache (_find_symbol)
-        resolve = self._resolve
-        frames = []
-        for cpumode, ip in entries:
-            m, dso, sym = resolve(thread, cpumode, ip)[:3]
-            inlined = (self._inline_symbols(thread, cpumode, ip, m, dso, sym)
-                       if cpumode == MISC_USER_UNWOUND and sym is not None else None)
-            if inlined is None:
-                frames.append((ip, m, dso, sym))
-            else:
-                frames.extend((ip, m, dso, isym) for isym in inlined)
-        for ip, m, dso, sym in frames:
-            if m is not None and dso is not None:
+        # order of symbol lookups matters to its lookup cache (db_lookups)
+        frames = self.lookups.resolve_chain(thread, entries)
+        lookups = self.lookups
+        current = self.root
+        dso_ids, sym_ids = self.dso_ids, self.sym_ids
+        for cpumode, ip, f, dso, sym in frames:
+            if dso is not None:
+                if cpumode == MISC_USER_UNWOUND and sym is not None:
+                    inlined = self._inline_symbols(thread, cpumode, ip, f[0], dso, sym)
+                    if inlined is not None:
+                        for isym in inlined:
+                            if id(dso) not in dso_ids or id(isym) not in sym_ids:
+                                self._ids_from_al(dso, isym, ip)
+                            current = current.findnew(isym, ip, kernel_start)
+                        continue
                 if sym is None:
-                    sym = self._find_symbol(dso, ip)
-                _, _, _, sym = self._ids_from_al(dso, sym, ip)
-            elif m is None:
-                sym = None
+                    # perf looks a frame without a symbol up again by its own address
+                    sym = lookups.find(dso, ip)
+                if sym is None or id(dso) not in dso_ids or id(sym) not in sym_ids:
+                    sym = self._ids_from_al(dso, sym, ip)[3]
             current = current.findnew(sym, ip, kernel_start)
         if current is self.root:
             return None
@@ -607,56 +504,132 @@ class DbExport:
     def sample(self, ev, s, thread):
         engine = self.engine
         engine.current = (ev, b"", s.time, s.offset)
-        evsel_id = self._evsel(ev)
-        machine_id = self._machine()
-        st, comm = self._threads(thread)
-        comm_id = comm.db_id if comm is not None else 0
-        self.last["sample"] += 1
-        sample_id = self.last["sample"]
+        plan = self.plans.get(ev.index)
+        if plan is None:
+            plan = self._plan(ev)
+        evsel_id, plain, with_addr, synth, unwinding = plan
+        memo = self._thread_memo.get(id(thread))
+        if memo is not None and memo[0] is thread and memo[1] == self._epoch \
+                and memo[2] == len(self.session.threads.threads):
+            st, comm = memo[3], memo[4]
+        else:
+            st, comm = self._threads(thread)
+        last = self.last
+        sample_id = last["sample"] = last["sample"] + 1
         cpumode = s.misc & C.MISC_CPUMODE_MASK
-        # perf resolves the sample's ip and addr before exporting anything
-        m, dso, sym, addr = self._resolve(thread, cpumode, s.ip)
-        addr_al = None
-        if ev.attr.sample_type & C.SAMPLE_ADDR and self.session.addr_correlates(ev):
-            addr_al = self._resolve_fb(thread, cpumode, s.addr or 0)
-        dso_id, sym_id, offset, sym = self._ids_from_al(dso, sym, addr)
-        call_path_id = 0
-        if self.export_callchains:
-            cp = self._call_path_from_sample(ev, s, thread)
-            if cp is not None:
-                self._export_call_path(cp)
-                call_path_id = cp.db_id
-        to_dso_id = to_sym_id = to_offset = 0
-        if addr_al is not None:
-            am, adso, asym, aaddr = addr_al
-            to_dso_id, to_sym_id, to_offset, asym = self._ids_from_al(adso, asym, aaddr)
-            if self.export_calls:
-                self._thread_stacks().process(thread, comm, s, (sym, addr), (asym, aaddr),
-                                              sample_id)
-        flags = getattr(s, "flags", None) or 0
-        period = s.period if s.period is not None else ev.default_period
-        data_src = s.data_src if s.data_src is not None else DATA_SRC_NONE
+        ip = s.ip
+        if with_addr:
+            dso_id, sym_id, offset, call_path_id, to_dso_id, to_sym_id, to_offset = \
+                self._locate_with_addr(ev, s, thread, cpumode, comm, sample_id)
+        else:
+            # a sample met before in the same address spaces, with the same ip and
+            # callchain, has the same ids: its lookups are replayed (db_lookups)
+            chain = None
+            if self.export_callchains:
+                chain = s.callchain
+                if unwinding and chain is not None:
+                    chain = self.session.chain_of(ev, s, thread)
+            maps = thread.maps
+            key = (maps.serial, maps.version, self.session.kernel_maps.version, cpumode, ip,
+                   chain)
+            got = self.located.get(key)
+            if got is None or not self.lookups.replay(got[1]):
+                got = self._located(key, self._resolve_sample, thread, cpumode, ip, chain)
+            dso_id, sym_id, offset, call_path_id = got[0]
+            to_dso_id = to_sym_id = to_offset = 0
         t = s.time if s.time is not None else U64 - 1
         cpu = s.cpu if s.cpu is not None else 0xFFFFFFFF
-        ip = s.ip
-        addr = s.addr or 0
+        period = s.period if s.period is not None else ev.default_period
         period = period or 0
+        flags = getattr(s, "flags", None) or 0
+        insn_cnt = getattr(s, "insn_cnt", 0) or 0
+        cyc_cnt = getattr(s, "cyc_cnt", 0) or 0
         # d64/s32 inline for the common small values: this runs once per sample
-        row = (sample_id, evsel_id, machine_id, st.db_id, comm_id, dso_id, sym_id,
-               offset if 0 <= offset < _S64 else d64(offset),
-               ip if ip < _S64 else ip - U64,
-               t if t < _S64 else t - U64,
-               cpu if cpu < _S32 else s32(cpu),
-               to_dso_id, to_sym_id, to_offset if 0 <= to_offset < _S64 else d64(to_offset),
-               addr if addr < _S64 else d64(addr), period if period < _S64 else d64(period),
-               d64(s.weight or 0), d64(s.transaction or 0), d64(data_src),
-               s32(flags & BRANCH_MASK) if flags else 0, 1 if flags & F_IN_TX else 0,
-               call_path_id,
-               d64(getattr(s, "insn_cnt", 0) or 0), d64(getattr(s, "cyc_cnt", 0) or 0),
-               s32(flags) if flags else 0)
-        self._call("sample", row)
-        if ev.attr.type == C.TYPE_SYNTH and self.synth_handler is not None:
+        if plain and not (flags or insn_cnt or cyc_cnt):
+            # no addr, weight, transaction or data source: perf's zeros and defaults
+            row = (sample_id, evsel_id, self.machine_id, st.db_id,
+                   comm.db_id if comm is not None else 0, dso_id, sym_id, offset,
+                   ip if ip < _S64 else ip - U64, t if t < _S64 else t - U64,
+                   cpu if cpu < _S32 else s32(cpu), 0, 0, 0, 0,
+                   period if period < _S64 else d64(period), 0, 0, DATA_SRC_NONE, 0, 0,
+                   call_path_id, 0, 0, 0)
+        else:
+            data_src = s.data_src if s.data_src is not None else DATA_SRC_NONE
+            addr = s.addr or 0
+            weight = s.weight or 0
+            transaction = s.transaction or 0
+            row = (sample_id, evsel_id, self.machine_id, st.db_id,
+                   comm.db_id if comm is not None else 0, dso_id, sym_id, offset,
+                   ip if ip < _S64 else ip - U64, t if t < _S64 else t - U64,
+                   cpu if cpu < _S32 else s32(cpu), to_dso_id, to_sym_id, to_offset,
+                   addr if addr < _S64 else d64(addr),
+                   period if period < _S64 else d64(period),
+                   weight if 0 <= weight < _S64 else d64(weight),
+                   transaction if 0 <= transaction < _S64 else d64(transaction),
+                   data_src if 0 <= data_src < _S64 else d64(data_src),
+                   s32(flags & BRANCH_MASK) if flags else 0, 1 if flags & F_IN_TX else 0,
+                   call_path_id,
+                   insn_cnt if 0 <= insn_cnt < _S64 else d64(insn_cnt),
+                   cyc_cnt if 0 <= cyc_cnt < _S64 else d64(cyc_cnt),
+                   s32(flags) if flags else 0)
+        fn = self.handlers.get("sample")
+        if fn is not None:
+            engine.invoke(fn, row)
+        if synth and self.synth_handler is not None:
             engine.invoke(self.synth_handler, (sample_id, d64(ev.attr.config), s.raw))
+
+    def _plan(self, ev):
+        """(evsel id, whether its samples lack addr, weight, transaction and data source,
+        whether their addr has a location, whether it is a synthesized event, whether perf
+        unwinds its user stacks) of an event, at its first sample: its row (and the
+        machine's, the first time) goes out then."""
+        evsel_id = self._evsel(ev)
+        self._machine()
+        attr = ev.attr
+        st = attr.sample_type
+        synth = attr.type == C.TYPE_SYNTH
+        with_addr = bool(st & C.SAMPLE_ADDR) and self.session.addr_correlates(ev)
+        plain = not synth and not st & _ROW_FIELDS
+        plan = self.plans[ev.index] = (evsel_id, plain, with_addr, synth, unwinds(attr))
+        return plan
+
+    def _located(self, key, resolve, *args):
+        """(resolve(*args), its recorded lookups), kept under `key` (the address spaces
+        and addresses the answer depends on) when it can be replayed."""
+        lookups = self.lookups
+        lookups.record()
+        try:
+            value = resolve(*args)
+        finally:
+            rec = lookups.recorded()
+        if rec is None:
+            return value, None
+        return self.located.put(key, (value, rec))
+
+    def _locate_with_addr(self, ev, s, thread, cpumode, comm, sample_id):
+        """The ids of a sample whose addr has a location too (page faults, BTS): perf
+        resolves the ip and the addr before exporting either, and feeds both to the
+        thread stack. Its call path is replayed as a sample's is."""
+        m, dso, sym, addr = self._resolve(thread, cpumode, s.ip)
+        am, adso, asym, aaddr = self._resolve_fb(thread, cpumode, s.addr or 0)
+        dso_id, sym_id, offset, sym = self._ids_from_al(dso, sym, addr)
+        call_path_id = 0
+        if self.export_callchains and s.callchain is not None:
+            chain = self.session.chain_of(ev, s, thread)
+            if chain:
+                maps = thread.maps
+                key = (maps.serial, maps.version, self.session.kernel_maps.version, None,
+                       None, chain)
+                got = self.located.get(key)
+                if got is None or not self.lookups.replay(got[1]):
+                    got = self._located(key, self._chain_path, chain, thread)
+                call_path_id = got[0]
+        to_dso_id, to_sym_id, to_offset, asym = self._ids_from_al(adso, asym, aaddr)
+        if self.export_calls:
+            self._thread_stacks().process(thread, comm, s, (sym, addr), (asym, aaddr),
+                                          sample_id)
+        return (dso_id, sym_id, d64(offset), call_path_id, to_dso_id, to_sym_id,
+                d64(to_offset))
 
     def _resolve_fb(self, thread, cpumode, addr):
         m, dso, sym, a = self._resolve(thread, cpumode, addr)
