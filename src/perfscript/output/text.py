@@ -293,6 +293,11 @@ class TextPrinter(Consumer):
                 parts.append("%12s: " % ("%d.%06d" % (secs, nsecs // 1000)))
         return "".join(parts)
 
+    @staticmethod
+    def sample_misc(misc):
+        """The misc column of a sample with header misc `misc`."""
+        return misc_letters(misc, C.RECORD_SAMPLE)
+
     # ------------------------------------------------------------ samples
 
     def line_plan(self, ev):
