@@ -52,7 +52,10 @@ class BatchLines(ColumnarDelivery):
         self.frame_lines = FrameLines(printer)
 
     def deliver_batch(self, batch):
-        if self.printer.filter.active:
+        sf = self.printer.filter
+        if sf.active and (sf.time_ranges or sf.order_check is not None
+                          or sf.symbols is not None or sf.switch is not None
+                          or sf.on_resolve is not None):
             deliver_each(batch)
             return
         super().deliver_batch(batch)
@@ -124,11 +127,17 @@ class BatchLines(ColumnarDelivery):
         tids = sc["tid"].tolist()
         if lines.frames == "chain":
             fmt += "\n%s"
-            cols.append(_ChainColumn(self, batch, sc, tids, plan.fields))
+            cols.append(_ChainColumn(self, batch, sc, plan.fields))
         elif lines.frames == "ip":
             fmt += "%s"
-            cols.append(_IpColumn(self, sc["ip"], modes, tids, plan.fields))
-        return tids, sc["pid"].tolist(), lines.comm, cols, fmt + "\n"
+            cols.append(_IpColumn(self, sc, modes, plan.fields))
+        cpus = self.printer.filter.cpus
+        shown = None
+        if cpus is not None:
+            # perf's filter_cpu: samples without a cpu pass
+            cpu = sc["cpu"]
+            shown = (cpu == -1) | np.isin(cpu, list(cpus))
+        return _Rows(tids, sc["pid"].tolist(), lines.comm, cols, fmt + "\n", shown)
 
     def _start(self, plan, lines, sc, misc):
         """The line start's %-format and columns, as TextPrinter._start prints it."""
@@ -182,20 +191,59 @@ class BatchLines(ColumnarDelivery):
 
     def segment_parts(self, batch, spans, s, e):
         threads = self.session.threads
+        sf = self.printer.filter
         parts = []
         for rows, lo, hi in spans:
-            tids, pids, comm, cols, line_fmt = rows.cols
-            if comm:
-                args = [segment_comms(threads, tids[lo:hi], pids[lo:hi])]
-            else:
-                segment_threads(threads, tids[lo:hi], pids[lo:hi])
-                args = []
-            args += [c[lo:hi] for c in cols]
-            if args:
-                parts.append(map(line_fmt.__mod__, zip(*args)))
-            else:
-                parts.append([line_fmt % ()] * (hi - lo))
+            r = rows.cols
+            tids, pids = r.tids[lo:hi], r.pids[lo:hi]
+            shown = r.shown[lo:hi] if r.shown is not None else None
+            if sf.thread_filtered:
+                uniq, _, inv = segment_threads(threads, tids, pids, inverse=True)
+                table = threads.threads
+                passed = np.array([not sf.skip_thread(table[t]) for t in uniq.tolist()],
+                                  dtype=bool)[inv.reshape(-1)]
+                shown = passed if shown is None else shown & passed
+            if shown is not None and shown.all():
+                shown = None
+            if shown is None:
+                parts.append(self._lines(r, threads, lo, hi, tids, pids, comm_known=False))
+                continue
+            if not sf.thread_filtered:
+                segment_threads(threads, tids, pids)    # also those of the rows dropped
+            keep = np.flatnonzero(shown)
+            lines = [""] * (hi - lo)
+            if len(keep):
+                idx = (keep + lo).tolist()
+                got = self._lines(r, threads, lo, hi, list(map(r.tids.__getitem__, idx)),
+                                  list(map(r.pids.__getitem__, idx)), idx=idx,
+                                  comm_known=True)
+                for i, line in zip(keep.tolist(), got):
+                    lines[i] = line
+            parts.append(lines)
         return parts
+
+    @staticmethod
+    def _lines(r, threads, lo, hi, tids, pids, idx=None, comm_known=False):
+        """The lines of rows lo..hi (those of `idx` only, when given): an iterable.
+        `comm_known`: the rows' threads exist already."""
+        if r.comm:
+            if comm_known:
+                table = threads.threads
+                args = [[table[t].comm for t in tids]]
+            else:
+                args = [segment_comms(threads, tids, pids)]
+        else:
+            if not comm_known:
+                segment_threads(threads, tids, pids)
+            args = []
+        if idx is None:
+            args += [c[lo:hi] for c in r.cols]
+        else:
+            args += [c.take(idx) if isinstance(c, _FrameColumn)
+                     else list(map(c.__getitem__, idx)) for c in r.cols]
+        if args:
+            return map(r.fmt.__mod__, zip(*args))
+        return [r.fmt % ()] * len(tids)
 
     def run(self, batch, entries, start):
         self.printer.write("".join(entries))
@@ -214,60 +262,75 @@ class BatchLines(ColumnarDelivery):
         return np.ascontiguousarray(words[widx].view(np.uint8).reshape(n, 8 * nw)[:, 4:4 + width])
 
 
+class _Rows(NamedTuple):
+    """An event's rows in a batch, ready to print."""
+    tids: list
+    pids: list
+    comm: bool          # the line starts with the thread's comm
+    cols: list          # the other arguments of the line's format, per row
+    fmt: str            # the line's %-format
+    shown: object       # bool array: the rows the cpu filter lets through (None: all)
+
+
 class _FrameColumn:
     """A column of frame text worked out a segment at a time (when the segment is
     formatted, its address spaces are the ones its samples saw); rows frame_lines leaves
     are printed by the printer's per-record code."""
 
-    def __init__(self, owner, tids, f):
+    def __init__(self, owner, sc, f):
         self.owner = owner
         self.printer = owner.printer
-        self.tids = tids
+        self.tids = sc["tid"]
         self.f = f
 
     def __getitem__(self, rows):
+        return self.take(np.arange(rows.start, rows.stop))
+
+    def take(self, idx):
+        """The texts of rows `idx` (a sequence of row numbers)."""
+        idx = np.asarray(idx, dtype=np.int64)
         table = self.printer.session.threads.threads
-        threads = list(map(table.__getitem__, self.tids[rows]))
-        texts, odd = self.texts(rows, threads)
+        threads = list(map(table.__getitem__, self.tids[idx].tolist()))
+        texts, odd = self.texts(idx, threads)
         for i in odd:
-            texts[i] = self.one(rows.start + i, threads[i])
+            texts[i] = self.one(int(idx[i]), threads[i])
         return texts
 
 
 class _IpColumn(_FrameColumn):
     """" %16x%s" of each sample's ip."""
 
-    def __init__(self, owner, ips, modes, tids, f):
-        super().__init__(owner, tids, f)
-        self.ips = ips
+    def __init__(self, owner, sc, modes, f):
+        super().__init__(owner, sc, f)
+        self.ips = sc["ip"]
         self.modes = modes
 
-    def texts(self, rows, threads):
+    def texts(self, idx, threads):
         space = self.owner.frame_lines.space_numbers(threads)
-        return self.owner.frame_lines.ip_texts(self.f, self.ips[rows], self.modes[rows],
-                                               space)
+        return self.owner.frame_lines.ip_texts(self.f, self.ips[idx], self.modes[idx], space)
 
     def one(self, k, thread):
-        _, text = self.printer._where(thread, int(self.modes[k]), int(self.ips[k]), self.f)
-        return " %16x%s" % (int(self.ips[k]), text)
+        ip = int(self.ips[k])
+        _, text = self.printer._where(thread, int(self.modes[k]), ip, self.f)
+        return " %16x%s" % (ip, text)
 
 
 class _ChainColumn(_FrameColumn):
     """The callchain lines of each sample."""
 
-    def __init__(self, owner, batch, sc, tids, f):
-        super().__init__(owner, tids, f)
+    def __init__(self, owner, batch, sc, f):
+        super().__init__(owner, sc, f)
         self.batch = batch
         self.starts = sc["chain_start"]
         self.nrs = sc["chain_nr"]
 
-    def texts(self, rows, threads):
+    def texts(self, idx, threads):
         p = self.printer
         if p.o.stop_bt is not None:
             return [None] * len(threads), list(range(len(threads)))
         space = self.owner.frame_lines.space_numbers(threads)
         return self.owner.frame_lines.chain_texts(self.f, self.batch.words,
-                                                  self.starts[rows] >> 3, self.nrs[rows],
+                                                  self.starts[idx] >> 3, self.nrs[idx],
                                                   space, p.o.max_stack)
 
     def one(self, k, thread):
