@@ -9,9 +9,10 @@ are looked up by a C-level map over a NumPy column:
 - a kernel address (bit 63 set) is its own key;
 - a user address below 2**48 is keyed with its space's number in bits 48..62.
 
-Rows that do not fit (another context marker, a user address above 2**48, a kernel
-one below 2**63, a chain longer than --max-stack) are left to the printer's per-record
-code, which the caller runs for them.
+`chain_texts` is the column-wise form of perfdata.callchain.chain_entries (callee
+order), checked against it by tests/test_frame_lines.py. Rows that do not fit (another
+context marker, a user address above 2**48, a kernel one below 2**63) are left to the
+printer's per-record code, which the caller runs for them.
 """
 
 import numpy as np
