@@ -80,8 +80,7 @@ def test_rows_print_as_the_per_record_walk(max_stack):
     words = np.array([w for c in chains for w in c] + [0], dtype=np.uint64)
     nrs = np.array([len(c) for c in chains], dtype=np.int64)
     starts = np.cumsum(nrs) - nrs
-    texts, odd = lines.chain_texts(7, words, starts, nrs, lines.space_numbers(threads),
-                                   max_stack)
+    texts, odd = lines.chain_texts(7, words, starts, nrs, threads, max_stack)
     assert len(texts) == len(chains)
     odd = set(odd)
     assert len(odd) < len(chains)
@@ -110,9 +109,38 @@ def test_frames_are_looked_up_once_per_space():
     words = np.array(chain * 50, dtype=np.uint64)
     nrs = np.full(50, len(chain), dtype=np.int64)
     starts = np.arange(50, dtype=np.int64) * len(chain)
-    texts, odd = lines.chain_texts(7, words, starts, nrs, lines.space_numbers(threads), 127)
+    texts, odd = lines.chain_texts(7, words, starts, nrs, threads, 127)
     assert not odd and len(set(texts)) == 1
     assert printer.looked_up == 3
     maps.version += 1               # the space changed (an mmap): user frames again
-    lines.chain_texts(7, words, starts, nrs, lines.space_numbers(threads), 127)
+    lines.chain_texts(7, words, starts, nrs, threads, 127)
     assert printer.looked_up == 5
+
+
+def test_kept_lines_dropped_past_their_limits(monkeypatch):
+    """Past MAX_FRAMES lines everything kept is dropped, space numbers too, between one
+    segment and the next: the lines stay right."""
+    from perfscript.output import frame_lines
+    monkeypatch.setattr(frame_lines, "MAX_FRAMES", 5)
+    rng = random.Random(1)
+    printer = _Printer()
+    lines = FrameLines(printer)
+    spaces = [Maps() for _ in range(4)]
+    for _ in range(6):
+        threads = [_Thread(spaces[rng.randrange(4)]) for _ in range(30)]
+        chains = [_chain(rng) for _ in threads]
+        words = np.array([w for c in chains for w in c] + [0], dtype=np.uint64)
+        nrs = np.array([len(c) for c in chains], dtype=np.int64)
+        starts = np.cumsum(nrs) - nrs
+        texts, odd = lines.chain_texts(7, words, starts, nrs, threads, 127)
+        for i, (chain, thread) in enumerate(zip(chains, threads)):
+            if i not in odd:
+                assert texts[i] == _reference(printer, chain, thread, 127)
+        ips = np.array([0xffffffff81000000 + 16 * i for i in range(30)], dtype=np.uint64)
+        modes = np.full(30, C.MISC_KERNEL, dtype=np.int64)
+        modes[::2] = C.MISC_USER
+        ips[::2] = 0x400000
+        got, odd = lines.ip_texts(7, ips, modes, threads)
+        assert not odd
+        for ip, mode, thread, text in zip(ips.tolist(), modes.tolist(), threads, got):
+            assert text == " %16x%s" % (ip, printer._where(thread, mode, ip, 7)[1])

@@ -82,7 +82,7 @@ class FrameLines:
         self.ids = {}               # (maps serial, version) -> space number
         self.views = [None]         # space number -> SpaceView
         self.texts = {}             # (f, chain) -> FrameTexts
-        self.count = 0
+        self.count = 0              # frame lines kept
         self.kversion = self.kernel_maps.version
 
     def check_kernel(self):
@@ -104,8 +104,7 @@ class FrameLines:
         return t
 
     def space_numbers(self, threads):
-        """The space number of each thread (a list) as a uint64 array, shifted into
-        place."""
+        """The space number of each thread (a list of them), after `table`."""
         ids = self.ids
         views = self.views
         out = []
@@ -117,15 +116,16 @@ class FrameLines:
                 sid = ids[key] = len(views)
                 views.append(SpaceView(maps))
             out.append(sid)
-        return np.array(out, dtype=np.uint64) << np.uint64(USER_BITS)
+        return out
 
     # ------------------------------------------------------------ a segment's rows
 
-    def ip_texts(self, f, ips, modes, row_space):
+    def ip_texts(self, f, ips, modes, threads):
         """The ip column (" %16x%s") of rows with addresses `ips` (uint64), cpumodes
-        `modes` and shifted space numbers `row_space`: (texts, rows left to the caller)
-        where the texts of those rows are None."""
+        `modes` and threads `threads`: (texts, rows left to the caller) where the texts
+        of those rows are None."""
         table = self.table(f, False)
+        row_space = _shifted(self.space_numbers(threads))
         kernel = modes == C.MISC_KERNEL
         user = modes == C.MISC_USER
         ok = (kernel & (ips >= _KERNEL_BIT)) | (user & (ips < _U_LIMIT))
@@ -136,13 +136,14 @@ class FrameLines:
             texts = _spread(texts, ok)
         return texts, odd.tolist()
 
-    def chain_texts(self, f, words, starts, nrs, row_space, max_stack):
+    def chain_texts(self, f, words, starts, nrs, threads, max_stack):
         """The callchain lines of rows whose chains are the u64 `words` at `starts`
-        (word indices, int64) with `nrs` entries: (texts, rows left to the caller) as
-        `ip_texts`."""
+        (word indices, int64) with `nrs` entries, of threads `threads`: (texts, rows left
+        to the caller) as `ip_texts`."""
+        table = self.table(f, True)
+        row_space = _shifted(self.space_numbers(threads))
         n = len(starts)
         total = int(nrs.sum())
-        table = self.table(f, True)
         if not total:
             return [""] * n, []
         ends = np.cumsum(nrs)
@@ -178,6 +179,11 @@ class FrameLines:
         texts = list(map("".join, map(lines.__getitem__,
                                       map(slice, (cut - counts).tolist(), cut.tolist()))))
         return texts, np.flatnonzero(odd_row).tolist()
+
+
+def _shifted(spaces):
+    """Space numbers as key bits."""
+    return np.array(spaces, dtype=np.uint64) << np.uint64(USER_BITS)
 
 
 def _spread(texts, ok):

@@ -306,8 +306,8 @@ class _IpColumn(_FrameColumn):
         self.modes = modes
 
     def texts(self, idx, threads):
-        space = self.owner.frame_lines.space_numbers(threads)
-        return self.owner.frame_lines.ip_texts(self.f, self.ips[idx], self.modes[idx], space)
+        return self.owner.frame_lines.ip_texts(self.f, self.ips[idx], self.modes[idx],
+                                               threads)
 
     def one(self, k, thread):
         ip = int(self.ips[k])
@@ -328,10 +328,9 @@ class _ChainColumn(_FrameColumn):
         p = self.printer
         if p.o.stop_bt is not None:
             return [None] * len(threads), list(range(len(threads)))
-        space = self.owner.frame_lines.space_numbers(threads)
         return self.owner.frame_lines.chain_texts(self.f, self.batch.words,
                                                   self.starts[idx] >> 3, self.nrs[idx],
-                                                  space, p.o.max_stack)
+                                                  threads, p.o.max_stack)
 
     def one(self, k, thread):
         start, nr = int(self.starts[k]), int(self.nrs[k])
