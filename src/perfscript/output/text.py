@@ -1,6 +1,8 @@
 """perf script's own text output (no -s): one line per sample, as perf 6.1 prints it.
 
-`TextPrinter` is a session consumer; perfscript.cli.text drives it.
+`TextPrinter` is a session consumer; perfscript.cli.text drives it. The printers of the
+fields most runs do not print (registers, branch stacks, instructions, source lines,
+metrics, synth and BPF output, stat records) are imported when first needed.
 """
 
 import sys
@@ -8,25 +10,14 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from perfscript.names.branch_flags import sample_flags_disp
-from perfscript.names.mem_info import datasrc_decode
-from perfscript.names.regs import format_regs
 from perfscript.output import fields as FD
-from perfscript.output.bpf_output import bpf_output_text
-from perfscript.output.branch_stack import branch_stack_text
 from perfscript.output.fields import (ADDR, BPF_OUTPUT, BRSTACK, BRSTACKINSN,
                                       BRSTACKINSNLEN, BRSTACKOFF, BRSTACKSYM, CODE_PAGE_SIZE,
                                       COMM, CPU, DATA_PAGE_SIZE, DATA_SRC, DSO, EVNAME,
                                       INS_LAT, INSN, INSNLEN, IP, IREGS, METRIC, MISC, PERIOD,
                                       PHYS_ADDR, PID, SRCCODE, SRCLINE, SYM, SYMOFF, SYNTH,
                                       TID, TIME, TOD, TRACE, UREGS, WEIGHT, output_type)
-from perfscript.output.group_metrics import GroupMetrics
-from perfscript.output.insn_text import InsnText
-from perfscript.output.header import unit_number
 from perfscript.output.sideband import format_record
-from perfscript.output.source_lines import SourceLines
-from perfscript.output.stat import StatPrinter
-from perfscript.output.synth import synth_text
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
@@ -79,6 +70,7 @@ def misc_letters(misc, rtype):
 
 def page_size_name(size):
     """A page size as perf prints it: 4K, 2M ... or N/A."""
+    from perfscript.output.header import unit_number
     return unit_number(size) if size else "N/A"
 
 
@@ -170,7 +162,7 @@ class TextPrinter(Consumer):
         self.name_width = 0
         self._compiled = {}
         self._symcache = {}
-        self.source_lines = SourceLines(topts.full_source_path)
+        self._source_lines = None
         self._insn = None           # InsnText, GroupMetrics: made when a field needs them
         self._metrics = None
         self._chains = LookupCache()
@@ -187,8 +179,16 @@ class TextPrinter(Consumer):
             self._check_output_opt()
         self._batch_lines = BatchLines(self)
 
+    @property
+    def source_lines(self):
+        """The SourceLines of srcline and srccode, made on first use."""
+        if self._source_lines is None:
+            from perfscript.output.source_lines import SourceLines
+            self._source_lines = SourceLines(self.o.full_source_path)
+        return self._source_lines
+
     def deliver_batch(self, batch):
-        """Tracepoint and callchain lines column-wise (text_batch.py)."""
+        """The usual lines column-wise (text_batch.py)."""
         self._batch_lines.deliver_batch(batch)
 
     # ------------------------------------------------------------ setup
@@ -330,6 +330,7 @@ class TextPrinter(Consumer):
         if f & TRACE:
             body = _tracepoint_renderer(self.session, ev) or (lambda raw: "")
         if self.spec.print_flags:
+            from perfscript.names.branch_flags import sample_flags_disp
             name += "  %-21s " % sample_flags_disp(0)
         tail = f & _TAIL_FIELDS
         if ev.attr.type == C.TYPE_SYNTH:
@@ -370,6 +371,7 @@ class TextPrinter(Consumer):
         if body is not None and s.raw_size:
             line += body(s.buf[s.raw_off:s.raw_off + s.raw_size])
         if tail & SYNTH:
+            from perfscript.output.synth import synth_text
             line += synth_text(ev, s)
         if addr:
             line += self._addr(ev, s, thread, f)
@@ -394,6 +396,7 @@ class TextPrinter(Consumer):
         """data_src (padded to the widest printed so far, like perf), weight, ins_lat."""
         text = ""
         if tail & DATA_SRC:
+            from perfscript.names.mem_info import datasrc_decode
             ds = s.data_src or 0
             out = "%16x %s" % (ds, datasrc_decode(ds))[:99]
             self._data_src_width = max(self._data_src_width, len(out))
@@ -409,6 +412,8 @@ class TextPrinter(Consumer):
         output, instructions, physical address, page sizes."""
         text = ""
         attr = ev.attr
+        if tail & (IREGS | UREGS):
+            from perfscript.names.regs import format_regs
         if tail & IREGS and s.intr_regs:
             text += " ABI:%d %s" % (s.intr_regs_abi,
                                     format_regs(self.session.arch, attr.sample_regs_intr,
@@ -418,12 +423,15 @@ class TextPrinter(Consumer):
                                     format_regs(self.session.arch, attr.sample_regs_user,
                                                 s.user_regs))
         if tail & (BRSTACK | BRSTACKSYM | BRSTACKOFF) and s.branch_stack:
+            from perfscript.output.branch_stack import branch_stack_text
             text += branch_stack_text(self.session, s, thread, f)
         if tail & BPF_OUTPUT:
+            from perfscript.output.bpf_output import bpf_output_text
             text += bpf_output_text(s.buf[s.raw_off:s.raw_off + s.raw_size]
                                     if s.raw_size else b"")
         if tail & (INSN | INSNLEN | BRSTACKINSN | BRSTACKINSNLEN):
             if self._insn is None:
+                from perfscript.output.insn_text import InsnText
                 self._insn = InsnText(self)
             text += self._insn.text(ev, s, thread, f)
         if tail & PHYS_ADDR:
@@ -445,6 +453,7 @@ class TextPrinter(Consumer):
                 text += code + "\n"
         if tail & METRIC:
             if self._metrics is None:
+                from perfscript.output.group_metrics import GroupMetrics
                 self._metrics = GroupMetrics(self)
             text += self._metrics.text(ev, s, thread)
         return text
@@ -625,6 +634,7 @@ class TextPrinter(Consumer):
         """A record perf prints with --show-*-events, or a perf stat record."""
         if rec.type in STAT_RECORDS:
             if self.stat is None:
+                from perfscript.output.stat import StatPrinter
                 self.stat = StatPrinter(self.session, self.write)
             self.stat.record(rec)
             return
