@@ -21,11 +21,13 @@ from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import CONTEXT_KERNEL, CONTEXT_USER
 
 USER_BITS = 48
-_LOW = (1 << USER_BITS) - 1
+USER_LIMIT = 1 << USER_BITS
+KERNEL_BIT = 1 << 63
+_LOW = USER_LIMIT - 1
 _MAX_SPACES = (1 << 15) - 1     # space numbers fit bits 48..62
 MAX_FRAMES = 1 << 19            # frame lines kept before all are dropped
-_KERNEL_BIT = np.uint64(1 << 63)
-_U_LIMIT = np.uint64(1 << USER_BITS)
+_KERNEL_BIT = np.uint64(KERNEL_BIT)
+_U_LIMIT = np.uint64(USER_LIMIT)
 _CMAX = np.uint64(C.CONTEXT_MAX)
 _CK = np.uint64(CONTEXT_KERNEL)
 _CU = np.uint64(CONTEXT_USER)
@@ -117,6 +119,11 @@ class FrameLines:
                 views.append(SpaceView(maps))
             out.append(sid)
         return out
+
+    def frame_key(self, thread, f, chain):
+        """For one sample's frames: (FrameTexts, the key bits of the thread's space)."""
+        table = self.table(f, chain)
+        return table, self.space_numbers((thread,))[0] << USER_BITS
 
     # ------------------------------------------------------------ a segment's rows
 

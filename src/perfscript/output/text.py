@@ -17,10 +17,11 @@ from perfscript.output.fields import (ADDR, BPF_OUTPUT, BRSTACK, BRSTACKINSN,
                                       INS_LAT, INSN, INSNLEN, IP, IREGS, METRIC, MISC, PERIOD,
                                       PHYS_ADDR, PID, SRCCODE, SRCLINE, SYM, SYMOFF, SYNTH,
                                       TID, TIME, TOD, TRACE, UREGS, WEIGHT, output_type)
+from perfscript.output.frame_lines import KERNEL_BIT, USER_LIMIT
 from perfscript.output.sideband import format_record
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
+from perfscript.perfdata.callchain import MISC_USER_UNWOUND, UNWOUND, chain_entries
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
 from perfscript.session.stat_records import STAT_RECORDS
@@ -384,7 +385,7 @@ class TextPrinter(Consumer):
             if chain is not None:
                 line += "\n" + chain
             else:
-                line += " " + self._ip(s, thread, f)
+                line += self._ip(s, thread, f)
         if tail & _LATE_FIELDS:
             line += self._late_fields(ev, s, thread, tail, f)
         line += "\n"
@@ -538,20 +539,27 @@ class TextPrinter(Consumer):
         return hit
 
     def _ip(self, s, thread, f):
-        _, text = self._where(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip, f)
-        return "%16x%s" % (s.ip, text)
+        """The ip column (" %16x%s"), from the frame lines kept per space."""
+        ip = s.ip
+        cpumode = s.misc & C.MISC_CPUMODE_MASK
+        if cpumode == C.MISC_KERNEL and ip >= KERNEL_BIT or \
+                cpumode == C.MISC_USER and ip < USER_LIMIT:
+            table, space = self._batch_lines.frame_lines.frame_key(thread, f, False)
+            return table[ip if cpumode == C.MISC_KERNEL else ip | space]
+        _, text = self._where(thread, cpumode, ip, f)
+        return " %16x%s" % (ip, text)
 
     def _callchain(self, ev, s, thread, f):
-        """The callchain lines (None when perf cannot resolve the chain); the same chain
-        in the same address spaces prints the same, so they are kept per (maps, their
-        versions, chain)."""
+        """The callchain lines (None when perf cannot resolve the chain). Chains with
+        user frames perf unwound itself (--call-graph dwarf), costly to print, are kept
+        per (maps, their versions, chain): the same chain in the same address spaces
+        prints the same."""
         ips = self.session.chain_of(ev, s, thread)
         if ips is None:
             return None
-        space = space_key(thread, self.session.kernel_maps)
-        if space is None:
+        if UNWOUND not in ips:
             return self.chain_text(ips, thread, f)
-        key = (space, f, ips)
+        key = (space_key(thread, self.session.kernel_maps), f, ips)
         text = self._chains.get(key)
         if text is None:
             text = self._chains.put(key, self.chain_text(ips, thread, f))
@@ -561,10 +569,13 @@ class TextPrinter(Consumer):
         """The lines of a callchain (up to --max-stack frames; none when perf discards
         the chain), printed with fields `f`; with --stop-bt, up to the first frame whose
         symbol it names."""
+        entries = chain_entries(ips, self.o.max_stack) or ()
+        stop = self.o.stop_bt
+        if stop is None and thread is not None:
+            return self._chain_lines(entries, thread, f)
         out = []
         where = self._where
-        stop = self.o.stop_bt
-        for cpumode, ip in chain_entries(ips, self.o.max_stack) or ():
+        for cpumode, ip in entries:
             if cpumode == MISC_USER_UNWOUND:
                 entries = self._inline_lines(thread, cpumode, ip, f)
                 if entries is not None:
@@ -579,6 +590,26 @@ class TextPrinter(Consumer):
                 loc = self.session.locate(thread, cpumode, ip)
                 if loc is not None and loc[2] is not None and loc[2].name in stop:
                     break
+        return "".join(out)
+
+    def _chain_lines(self, entries, thread, f):
+        """chain_text without --stop-bt: the frames' lines kept per space."""
+        table, space = self._batch_lines.frame_lines.frame_key(thread, f, True)
+        out = []
+        append = out.append
+        for cpumode, ip in entries:
+            if cpumode == C.MISC_KERNEL and ip >= KERNEL_BIT:
+                append(table[ip])
+            elif cpumode == C.MISC_USER and ip < USER_LIMIT:
+                append(table[ip | space])
+            else:
+                if cpumode == MISC_USER_UNWOUND:
+                    lines = self._inline_lines(thread, cpumode, ip, f)
+                    if lines is not None:
+                        out.extend(line for line, _ in lines)
+                        continue
+                addr, text = self._where(thread, cpumode, ip, f)
+                append("\t%16x%s\n" % (addr, text))
         return "".join(out)
 
     def _inline_lines(self, thread, cpumode, ip, f):
