@@ -12,7 +12,10 @@ from typing import NamedTuple
 import numpy as np
 
 from perfscript.output.fields import COMM, CPU, MISC, PID, TID, TIME, TOD
+from perfscript.errors import PerfDataError
 from perfscript.output.frame_lines import FrameLines
+from perfscript.output.split_text import SplitText
+from perfscript.output.split_text import wanted as split_wanted
 from perfscript.perfdata import constants as C
 from perfscript.session.batch_delivery import ColumnarDelivery, segment_comms, segment_threads
 from perfscript.session.batched import deliver_each
@@ -50,6 +53,8 @@ class BatchLines(ColumnarDelivery):
         self.printer = printer
         self.little = self.session.endian == "<"
         self.frame_lines = FrameLines(printer)
+        self.split = False      # SplitText once the first batch comes, if two processes
+        self.dry = False        # this process runs the batch without printing it
 
     def deliver_batch(self, batch):
         sf = self.printer.filter
@@ -58,7 +63,23 @@ class BatchLines(ColumnarDelivery):
                           or sf.on_resolve is not None):
             deliver_each(batch)
             return
-        super().deliver_batch(batch)
+        if self.split is False:
+            self.split = SplitText(self.printer) if split_wanted(self.printer) else None
+        split = self.split
+        if split is None:
+            super().deliver_batch(batch)
+            return
+        mine = split.begin()
+        self.dry = not mine
+        try:
+            super().deliver_batch(batch)
+        except PerfDataError:
+            split.end(mine)
+            raise
+        except BaseException as e:
+            split.failed(e)
+            raise
+        split.end(mine)
 
     def event_plan(self, ev):
         plan = self.printer.line_plan(ev)
@@ -97,6 +118,13 @@ class BatchLines(ColumnarDelivery):
         line's %-format) or None: the rows go record by record."""
         st = ev.attr.sample_type
         little = self.little
+        if self.dry:
+            # the other process prints these rows: only their threads are made here
+            tids = batch.signed_column(sel, ev.layout, "tid", little)
+            pids = batch.signed_column(sel, ev.layout, "pid", little)
+            if tids is None:
+                return None
+            return _Rows(tids.tolist(), pids.tolist(), False, [], "", None)
         if st & C.SAMPLE_CALLCHAIN:
             sc = batch.chain_columns(sel, ev.layout, little)
         elif st & C.SAMPLE_RAW:
@@ -196,6 +224,10 @@ class BatchLines(ColumnarDelivery):
         for rows, lo, hi in spans:
             r = rows.cols
             tids, pids = r.tids[lo:hi], r.pids[lo:hi]
+            if self.dry:
+                segment_threads(threads, tids, pids)
+                parts.append([""] * (hi - lo))
+                continue
             shown = r.shown[lo:hi] if r.shown is not None else None
             if sf.thread_filtered:
                 uniq, _, inv = segment_threads(threads, tids, pids, inverse=True)
