@@ -85,11 +85,12 @@ def test_reader_gone():
         assert statuses[1] == statuses[0]
 
 
-def _printer(out, size=64 << 20):
+def _printer(out, size=64 << 20, ip=0):
     session = types.SimpleNamespace(pd=types.SimpleNamespace(
-        source=types.SimpleNamespace(buf=bytes(0) if size is None else _Sized(size))))
+        source=types.SimpleNamespace(buf=_Sized(size))), evsels=["ev"])
     sfilter = types.SimpleNamespace(order_check=None, on_resolve=None)
-    return types.SimpleNamespace(out=out, session=session, has_stat=False, filter=sfilter)
+    return types.SimpleNamespace(out=out, session=session, has_stat=False, filter=sfilter,
+                                 line_plan=lambda ev: types.SimpleNamespace(ip=ip))
 
 
 class _Sized:
@@ -101,14 +102,16 @@ class _Sized:
 
 
 def test_when_two_processes(monkeypatch):
-    """Only for the command's own stdout, a big enough file and two CPUs; the
-    environment turns it off or on."""
+    """Only for the command's own stdout, a big enough file without addresses to print
+    and two CPUs; the environment turns it off or on."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     out = sys.__stdout__
     monkeypatch.setattr(sys, "stdout", out)
     assert split_text.wanted(_printer(out), {})
     assert not split_text.wanted(_printer(out), {"PERFSCRIPT_WORKERS": "1"})
     assert not split_text.wanted(_printer(out, 1 << 20), {})
+    assert not split_text.wanted(_printer(out, ip=1), {})
+    assert split_text.wanted(_printer(out, ip=1), {"PERFSCRIPT_WORKERS": "2"})
     assert split_text.wanted(_printer(out, 1 << 20), {"PERFSCRIPT_WORKERS": "2"})
     assert not split_text.wanted(_printer(io.StringIO()), {"PERFSCRIPT_WORKERS": "2"})
     stat = _printer(out)

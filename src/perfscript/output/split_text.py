@@ -12,8 +12,9 @@ waits for the child's batches before it. The child leaves at the end of the reco
 the parent waits for it, then ends the run as usual (warnings, exit status).
 
 Used where it can gain: the perfscript command printing to its stdout, a file of at
-least MIN_BYTES, two CPUs to run on, and nothing printed outside the batches that only
-one process may see (stat records, raw dumps). PERFSCRIPT_WORKERS=1 in the environment
+least MIN_BYTES, two CPUs to run on, no addresses to print (each process would load the
+symbols of the frames it prints: most of them, twice), and nothing printed outside the
+batches that only one process may see (stat records, raw dumps). PERFSCRIPT_WORKERS=1 in the environment
 turns it off, PERFSCRIPT_WORKERS=2 on for any file.
 """
 
@@ -44,7 +45,8 @@ def wanted(printer, environ=os.environ):
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
     buf = getattr(printer.session.pd.source, "buf", None)
-    return cpus >= 2 and buf is not None and len(buf) >= MIN_BYTES
+    return (cpus >= 2 and buf is not None and len(buf) >= MIN_BYTES
+            and not any(printer.line_plan(ev).ip for ev in printer.session.evsels))
 
 
 def _drop(text):
