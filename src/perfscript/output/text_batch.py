@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from perfscript.output.fields import COMM, CPU, MISC, PID, TID, TIME, TOD
 from perfscript.errors import PerfDataError
+from perfscript.output.fields import COMM, CPU, MISC, PID, TID, TIME, TOD
 from perfscript.output.frame_lines import FrameLines
 from perfscript.output.split_text import SplitText
 from perfscript.output.split_text import wanted as split_wanted
@@ -116,27 +116,14 @@ class BatchLines(ColumnarDelivery):
     def event_columns(self, batch, ev, lines, sel):
         """(tids, pids, whether the comm comes first, argument columns after it, the
         line's %-format) or None: the rows go record by record."""
-        st = ev.attr.sample_type
-        little = self.little
+        sc = self._columns(batch, ev, lines, sel)
+        if sc is None:
+            return None
         if self.dry:
             # the other process prints these rows: only their threads are made here
-            tids = batch.signed_column(sel, ev.layout, "tid", little)
-            pids = batch.signed_column(sel, ev.layout, "pid", little)
-            if tids is None:
-                return None
-            return _Rows(tids.tolist(), pids.tolist(), False, [], "", None)
-        if st & C.SAMPLE_CALLCHAIN:
-            sc = batch.chain_columns(sel, ev.layout, little)
-        elif st & C.SAMPLE_RAW:
-            sc = batch.sample_columns(sel, ev.layout, little)
-        else:
-            sc = batch.fixed_columns(sel, ev.layout, little)
-        if sc is None or sc["time"] is None and lines.plan.fields & TIME:
-            return None
-        misc = batch.misc_column(sel, little)
+            return _Rows(sc["tid"].tolist(), sc["pid"].tolist(), False, [], "", None)
+        misc = sc["misc"]
         modes = misc & C.MISC_CPUMODE_MASK
-        if np.isin(modes, _GUEST_MODES).any():
-            return None         # perf drops guest samples: the per-record path does
         plan = lines.plan
         fmt, cols = self._start(plan, lines, sc, misc)
         if plan.period:
@@ -147,11 +134,9 @@ class BatchLines(ColumnarDelivery):
                 fmt += ("%10d " % ev.attr.sample_period).replace("%", "%%")
         fmt += plan.name.replace("%", "%%")
         if plan.body is not None:
-            body = self._body(batch, plan.body, sc)
-            if body is None:
-                return None
-            fmt += body[0]
-            cols += body[1]
+            body_fmt, body_cols = self._body(batch, plan.body, sc)
+            fmt += body_fmt
+            cols += body_cols
         tids = sc["tid"].tolist()
         if lines.frames == "chain":
             fmt += "\n%s"
@@ -166,6 +151,34 @@ class BatchLines(ColumnarDelivery):
             cpu = sc["cpu"]
             shown = (cpu == -1) | np.isin(cpu, list(cpus))
         return _Rows(tids, sc["pid"].tolist(), lines.comm, cols, fmt + "\n", shown)
+
+    def _columns(self, batch, ev, lines, sel):
+        """The fixed fields of samples `sel` and misc, or None when these rows go record
+        by record (damage, no time, guest samples, payloads the body cannot take)."""
+        st = ev.attr.sample_type
+        little = self.little
+        if st & C.SAMPLE_CALLCHAIN:
+            sc = batch.chain_columns(sel, ev.layout, little)
+        elif st & C.SAMPLE_RAW:
+            sc = batch.sample_columns(sel, ev.layout, little)
+        else:
+            sc = batch.fixed_columns(sel, ev.layout, little)
+        if sc is None or sc["time"] is None and lines.plan.fields & TIME:
+            return None
+        misc = sc["misc"] = batch.misc_column(sel, little)
+        if np.isin(misc & C.MISC_CPUMODE_MASK, _GUEST_MODES).any():
+            return None         # perf drops guest samples: the per-record path does
+        body = lines.plan.body
+        if body is not None and len(sel):
+            least = int(sc["raw_size"].min())
+            if getattr(body, "batch", None) is not None:
+                if least < body.need:
+                    # payloads shorter than what the format reads: each record on its
+                    # own (its own bytes), not every row gathered at the claimed width
+                    return None
+            elif not least:
+                return None     # perf prints no body for an empty payload
+        return sc
 
     def _start(self, plan, lines, sc, misc):
         """The line start's %-format and columns, as TextPrinter._start prints it."""
@@ -201,17 +214,11 @@ class BatchLines(ColumnarDelivery):
         return fmt, cols
 
     def _body(self, batch, body, sc):
-        """(%-format, columns) of tracepoint bodies, or None: record by record."""
+        """(%-format, columns) of tracepoint bodies."""
         start = sc["raw_start"]
         if getattr(body, "batch", None) is not None:
-            if len(start) and int(sc["raw_size"].min()) < body.need:
-                # payloads shorter than what the format reads: each record on its own
-                # (its own bytes), not every row gathered at the claimed width
-                return None
             # the body's own format joins the line's: one % per record
             return body.batch.columns(self._block(batch, start, body.need))
-        if len(start) and not int(sc["raw_size"].min()):
-            return None     # perf prints no body for an empty payload
         buf = batch.buf
         raws = map(buf.__getitem__, map(slice, start.tolist(),
                                         (start + sc["raw_size"]).tolist()))

@@ -184,14 +184,6 @@ class RecordBatch:
             return None
         return _common_columns(field, signed)
 
-    def signed_column(self, sel, layout, name, little):
-        """One of cpu, pid, tid of samples `sel` (one layout) as `sample_columns` gives
-        it; None if a record is shorter than its fixed fields."""
-        o, base, field, signed = self._fixed(sel, layout, little)
-        if (self._record_sizes(o, little).astype(np.int64) < 8 + layout.fixed.size).any():
-            return None
-        return signed(name)
-
     def misc_column(self, sel, little):
         """The header's misc of samples `sel` (int64)."""
         head = self.words[self.offs[sel] >> 3]
