@@ -180,13 +180,6 @@ class TextPrinter(Consumer):
             self._check_output_opt()
         self._batch_lines = BatchLines(self)
 
-    def end(self):
-        """With two printing processes (split_text.py): the child leaves here, the
-        parent waits for its last batch."""
-        split = self._batch_lines.split
-        if split:
-            split.finish()
-
     @property
     def source_lines(self):
         """The SourceLines of srcline and srccode, made on first use."""

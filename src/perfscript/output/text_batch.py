@@ -11,11 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from perfscript.errors import PerfDataError
 from perfscript.output.fields import COMM, CPU, MISC, PID, TID, TIME, TOD
 from perfscript.output.frame_lines import FrameLines
-from perfscript.output.split_text import SplitText
-from perfscript.output.split_text import wanted as split_wanted
 from perfscript.perfdata import constants as C
 from perfscript.session.batch_delivery import ColumnarDelivery, segment_comms, segment_threads
 from perfscript.session.batched import deliver_each
@@ -53,8 +50,6 @@ class BatchLines(ColumnarDelivery):
         self.printer = printer
         self.little = self.session.endian == "<"
         self.frame_lines = FrameLines(printer)
-        self.split = False      # SplitText once the first batch comes, if two processes
-        self.dry = False        # this process runs the batch without printing it
 
     def deliver_batch(self, batch):
         sf = self.printer.filter
@@ -63,23 +58,7 @@ class BatchLines(ColumnarDelivery):
                           or sf.on_resolve is not None):
             deliver_each(batch)
             return
-        if self.split is False:
-            self.split = SplitText(self.printer) if split_wanted(self.printer) else None
-        split = self.split
-        if split is None:
-            super().deliver_batch(batch)
-            return
-        mine = split.begin()
-        self.dry = not mine
-        try:
-            super().deliver_batch(batch)
-        except PerfDataError:
-            split.end(mine)
-            raise
-        except BaseException as e:
-            split.failed(e)
-            raise
-        split.end(mine)
+        super().deliver_batch(batch)
 
     def event_plan(self, ev):
         plan = self.printer.line_plan(ev)
@@ -119,9 +98,6 @@ class BatchLines(ColumnarDelivery):
         sc = self._columns(batch, ev, lines, sel)
         if sc is None:
             return None
-        if self.dry:
-            # the other process prints these rows: only their threads are made here
-            return _Rows(sc["tid"].tolist(), sc["pid"].tolist(), False, [], "", None)
         misc = sc["misc"]
         modes = misc & C.MISC_CPUMODE_MASK
         plan = lines.plan
@@ -231,10 +207,6 @@ class BatchLines(ColumnarDelivery):
         for rows, lo, hi in spans:
             r = rows.cols
             tids, pids = r.tids[lo:hi], r.pids[lo:hi]
-            if self.dry:
-                segment_threads(threads, tids, pids)
-                parts.append([""] * (hi - lo))
-                continue
             shown = r.shown[lo:hi] if r.shown is not None else None
             if sf.thread_filtered:
                 uniq, _, inv = segment_threads(threads, tids, pids, inverse=True)
