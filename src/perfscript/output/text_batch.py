@@ -27,6 +27,7 @@ _ALLOWED = _FIXED | C.SAMPLE_RAW | C.SAMPLE_CALLCHAIN
 # longer than this (a hostile format: every line would repeat it) is printed line by line.
 MAX_BATCHED_PRINT_FMT = 1 << 12
 CHAIN_ROWS = 2048
+SEGMENT_ROWS = 8192
 _GUEST_MODES = (C.MISC_GUEST_KERNEL, C.MISC_GUEST_USER)
 
 
@@ -84,12 +85,13 @@ class BatchLines(ColumnarDelivery):
         return plan.frames is not None
 
     def extra_cuts(self, plans):
-        """Callchain lines are long: a segment holds at most CHAIN_ROWS samples printed
-        with them, so that a batch's text is not all in memory at once."""
+        """A segment holds at most SEGMENT_ROWS samples (CHAIN_ROWS printed with their
+        callchains, whose lines are long), so that a batch's text is not all in memory
+        at once."""
         cuts = []
         for rows in plans:
-            if rows.plan.frames == "chain":
-                cuts += rows.sel[CHAIN_ROWS::CHAIN_ROWS].tolist()
+            step = CHAIN_ROWS if rows.plan.frames == "chain" else SEGMENT_ROWS
+            cuts += rows.sel[step::step].tolist()
         return cuts
 
     def event_columns(self, batch, ev, lines, sel):
