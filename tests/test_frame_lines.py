@@ -26,7 +26,7 @@ class _Printer:
         self.session = _Session()
         self.looked_up = 0
 
-    def _where(self, thread, cpumode, ip, f):
+    def _where(self, thread, cpumode, ip, f, keep=True):
         self.looked_up += 1
         space = "" if cpumode == C.MISC_KERNEL else " s%d" % thread.maps.serial
         return ip + 1, " m%d%s f%d" % (cpumode, space, f)

@@ -62,7 +62,7 @@ class FrameTexts(dict):
             view, mode, ip = None, C.MISC_KERNEL, key
         else:
             view, mode, ip = owner.views[key >> USER_BITS], C.MISC_USER, key & _LOW
-        addr, text = owner.printer._where(view, mode, ip, self.f)
+        addr, text = owner.printer._where(view, mode, ip, self.f, keep=False)
         line = "\t%16x%s\n" % (addr, text) if self.chain else " %16x%s" % (ip, text)
         owner.check_kernel()
         self[key] = line

@@ -498,11 +498,12 @@ class TextPrinter(Consumer):
                                (m.filename if m is not None else "[unknown]"))
         return text
 
-    def _where(self, thread, cpumode, ip, f):
-        """(printed address, "sym+off (dso)" text) of an address, cached per map; with
-        srcline, the text goes on with the address's source line on a line of its own."""
+    def _where(self, thread, cpumode, ip, f, keep=True):
+        """(printed address, "sym+off (dso)" text) of an address, cached per map unless
+        the caller keeps it itself (`keep` false: frame_lines); with srcline, the text
+        goes on with the address's source line on a line of its own."""
         if f & SRCLINE:
-            addr, text = self._where(thread, cpumode, ip, f & ~SRCLINE)
+            addr, text = self._where(thread, cpumode, ip, f & ~SRCLINE, keep)
             m = self.session.find_map(thread, cpumode, ip)
             line = self.source_lines.srcline(m, m.dso if m is not None else None, addr)
             return addr, text + "\n  " + line if line else text
@@ -533,6 +534,8 @@ class TextPrinter(Consumer):
         if m is not None and dso is not None and not dso.kernel and not _identity_map(m):
             addr = dso.map_ip(ip, m.start, m.pgoff)
         hit = (addr, "".join(parts))
+        if not keep:
+            return hit
         if len(self._symcache) > 200000:
             self._symcache.clear()
         self._symcache[key] = hit
