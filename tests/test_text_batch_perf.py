@@ -1,10 +1,10 @@
 """perf script's text output for the field selections perfscript prints a batch at a time
 (output/text_batch.py: comm, tid, pid, cpu, misc, time, event, period, trace, ip, sym,
-symoff, dso, callchains or -G, --ns, -L, --max-stack), and the options beside them that
-go record by record (--reltime, --deltatime, -C, --comms, --show-*-events, --stop-bt),
-against what perf 6.1 printed for data/recordings/textbatch (see mkrefs_textbatch.py
-there: a `-g --sample-cpu` profile of python3, ls and sh, and two tracepoint recordings of
-the directory above)."""
+symoff, dso, callchains or -G, --ns, -L, --max-stack, -C, --time, --comms), and the
+options beside them that go record by record (--reltime, --deltatime, --show-*-events,
+--stop-bt), against what perf 6.1 printed for data/recordings/textbatch (see
+mkrefs_textbatch.py there: a `-g --sample-cpu` profile of python3, ls and sh, and two
+tracepoint recordings of the directory above)."""
 
 import io
 import json
@@ -26,7 +26,8 @@ with open(os.path.join(EXPECTED, "checks.json")) as _f:
 # the selections every sample of which is printed column-wise
 BATCHED = ("default", "hide-callchain", "ns-period", "comm", "pid-tid-cpu-time",
            "tid-misc-event", "time-ip-sym", "time-ip-sym-G", "ip-dso-symoff", "ip-only",
-           "latency", "max-stack-3", "max-stack-0", "cpu-filter", "comm-filter",
+           "latency", "max-stack-3", "max-stack-0", "cpu-filter", "time-filter",
+           "time-slices", "comm-filter",
            "trace-comm-time", "trace-event-ns", "trace-pid-ip")
 
 
@@ -84,5 +85,5 @@ def test_checks_cover_the_batched_fields():
     printed = " ".join(" ".join(c["args"]) for c in CHECKS if c["rc"] == 0)
     for word in ("comm", "tid", "pid", "cpu", "misc", "time", "event", "period", "trace",
                  "ip", "sym", "symoff", "dso", "-G", "--ns", "-L", "--max-stack", "-C",
-                 "--comms"):
+                 "--comms", "--time"):
         assert word in printed, word

@@ -16,8 +16,10 @@ from perfscript.output.frame_lines import FrameLines
 from perfscript.perfdata import constants as C
 from perfscript.session.batch_delivery import ColumnarDelivery, segment_comms, segment_threads
 from perfscript.session.batched import deliver_each
+from perfscript.session.filters import time_skips
 
 NSEC_PER_SEC = 1000000000
+U64_MAX = (1 << 64) - 1         # a sample's time when it has none
 # sample fields at fixed places (read as columns) ...
 _FIXED = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME | C.SAMPLE_ADDR
           | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD)
@@ -54,9 +56,8 @@ class BatchLines(ColumnarDelivery):
 
     def deliver_batch(self, batch):
         sf = self.printer.filter
-        if sf.active and (sf.time_ranges or sf.order_check is not None
-                          or sf.symbols is not None or sf.switch is not None
-                          or sf.on_resolve is not None):
+        if sf.active and (sf.order_check is not None or sf.symbols is not None
+                          or sf.switch is not None or sf.on_resolve is not None):
             deliver_each(batch)
             return
         super().deliver_batch(batch)
@@ -122,13 +123,25 @@ class BatchLines(ColumnarDelivery):
         elif lines.frames == "ip":
             fmt += "%s"
             cols.append(_IpColumn(self, sc, modes, plan.fields))
-        cpus = self.printer.filter.cpus
+        return _Rows(tids, sc["pid"].tolist(), lines.comm, cols, fmt + "\n",
+                     self._shown(sc, len(sel)))
+
+    def _shown(self, sc, n):
+        """The rows --time and -C let through (a bool array), None for all; the thread
+        filters are applied per segment."""
+        sf = self.printer.filter
         shown = None
-        if cpus is not None:
+        if sf.time_ranges:
+            ranges = sf.time_ranges
+            times = sc["time"].tolist() if sc["time"] is not None else [U64_MAX] * n
+            shown = np.fromiter((not time_skips(ranges, t) for t in times), dtype=bool,
+                                count=n)
+        if sf.cpus is not None:
             # perf's filter_cpu: samples without a cpu pass
             cpu = sc["cpu"]
-            shown = (cpu == -1) | np.isin(cpu, list(cpus))
-        return _Rows(tids, sc["pid"].tolist(), lines.comm, cols, fmt + "\n", shown)
+            passed = (cpu == -1) | np.isin(cpu, list(sf.cpus))
+            shown = passed if shown is None else shown & passed
+        return shown
 
     def _columns(self, batch, ev, lines, sel):
         """The fixed fields of samples `sel` and misc, or None when these rows go record
@@ -282,7 +295,7 @@ class _Rows(NamedTuple):
     comm: bool          # the line starts with the thread's comm
     cols: list          # the other arguments of the line's format, per row
     fmt: str            # the line's %-format
-    shown: object       # bool array: the rows the cpu filter lets through (None: all)
+    shown: object       # bool array: the rows --time and -C let through (None: all)
 
 
 class _FrameColumn:

@@ -46,6 +46,8 @@ CHECKS = [
     ("reltime", "textbatch.data", ["--reltime", "-F", "comm,tid,time,ip,sym"]),
     ("deltatime", "textbatch.data", ["--deltatime", "-G"]),
     ("cpu-filter", "textbatch.data", ["-C", "0"]),
+    ("time-filter", "textbatch.data", ["--time", "20%-45%", "-C", "1", "-G"]),
+    ("time-slices", "textbatch.data", ["--time", "10%/2,10%/7", "-F", "comm,tid,time,ip,sym"]),
     ("comm-filter", "textbatch.data", ["--comms", "ls", "-G"]),
     ("mmap-events", "textbatch.data", ["--show-mmap-events", "--show-task-events", "-G"]),
     ("stop-bt", "textbatch.data", ["--stop-bt", "entry_SYSCALL_64_after_hwframe"]),
