@@ -3,8 +3,9 @@
 symoff, dso, callchains or -G, --ns, -L, --max-stack, -C, --time, --comms), and the
 options beside them that go record by record (--reltime, --deltatime, --show-*-events,
 --stop-bt), against what perf 6.1 printed for data/recordings/textbatch (see
-mkrefs_textbatch.py there: a `-g --sample-cpu` profile of python3, ls and sh, and two
-tracepoint recordings of the directory above)."""
+mkrefs_textbatch.py there: a `-g --sample-cpu` profile of python3, ls and sh, a recording
+of a tracepoint and cpu-clock together, and two tracepoint recordings of the directory
+above)."""
 
 import io
 import json
