@@ -68,6 +68,9 @@ def say_verbose(opts, session):
                     % (entry.filename, entry.build_id_hex, len(entry.build_id_hex) // 2))
 
 
+PERF_TYPE_MAX = 6      # hardware, software, tracepoint, cache, raw, breakpoint
+
+
 def make_filter(opts, session, on_resolve=None):
     """The SampleFilter of the command line, for this session, checked in perf's order:
     the task, symbol and dso lists, then -C, then --time and --switch-on/off. A
@@ -78,9 +81,15 @@ def make_filter(opts, session, on_resolve=None):
     comms = parse_str_list(opts.get("comms"))
     symbols = SymbolSelection(opts.get("symbols"), opts.get("dsos"), opts.get("addr_range"))
     cpu = opts.get("cpu")
-    if cpu is not None and not any(ev.attr.sample_type & C.SAMPLE_CPU
-                                   for ev in session.evsels):
-        raise FilterError("File does not contain CPU events. Remove -C option to proceed.")
+    if cpu is not None:
+        # perf_session__cpu_bitmap: the first event of each core type must have cpus
+        firsts = {}
+        for ev in session.evsels:
+            if ev.attr.type < PERF_TYPE_MAX:
+                firsts.setdefault(ev.attr.type, ev)
+        if any(not ev.attr.sample_type & C.SAMPLE_CPU for ev in firsts.values()):
+            raise FilterError("File does not contain CPU events. Remove -C option to "
+                              "proceed.")
     nr = getattr(session.features.get(C.FEAT_NRCPUS), "available", None)
     cpus = parse_cpu_list(cpu, nr)
     try:

@@ -8,8 +8,6 @@ from perfscript.cli.recording import (end_of_filter, end_of_run, header_options,
                                       make_resolver, reads_sorted, say_verbose, stderr_line)
 from perfscript.errors import PerfDataError
 from perfscript.output.fields import TOD, FieldsError, OutputSpec
-from perfscript.output.per_event_dump import PerEventDump
-from perfscript.output.raw_dump import RawDump
 from perfscript.output.text import (FEAT_CLOCK_DATA, MAX_STACK, TextOptions, TextPrinter,
                                     shown_records)
 from perfscript.perfdata.features import ClockData
@@ -57,11 +55,15 @@ def run(opts, argv=None):
     session.full_source_path = bool(opts.get("full_source_path"))
     if header_options(opts, session):
         return 0
-    dump = RawDump(session, out.write, opts["input"], reads_sorted(opts),
-                   shown_records(topts)) if opts["dump_raw_trace"] else None
+    dump = None
+    if opts["dump_raw_trace"]:
+        from perfscript.output.raw_dump import RawDump
+        dump = RawDump(session, out.write, opts["input"], reads_sorted(opts),
+                       shown_records(topts))
     sfilter = make_filter(opts, session, on_resolve=dump.resolved if dump else None)
     try:
         if opts["per_event_dump"]:
+            from perfscript.output.per_event_dump import PerEventDump
             printer = PerEventDump(session, spec, topts, sfilter, out, path)
         else:
             printer = TextPrinter(session, spec, topts, sfilter, out)

@@ -1,6 +1,8 @@
 """perf script's own text output (no -s): one line per sample, as perf 6.1 prints it.
 
-`TextPrinter` is a session consumer; perfscript.cli.text drives it.
+`TextPrinter` is a session consumer; perfscript.cli.text drives it. The printers of the
+fields most runs do not print (registers, branch stacks, instructions, source lines,
+metrics, synth and BPF output, stat records) are imported when first needed.
 """
 
 import sys
@@ -8,28 +10,18 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from perfscript.names.branch_flags import sample_flags_disp
-from perfscript.names.mem_info import datasrc_decode
-from perfscript.names.regs import format_regs
 from perfscript.output import fields as FD
-from perfscript.output.bpf_output import bpf_output_text
-from perfscript.output.branch_stack import branch_stack_text
 from perfscript.output.fields import (ADDR, BPF_OUTPUT, BRSTACK, BRSTACKINSN,
                                       BRSTACKINSNLEN, BRSTACKOFF, BRSTACKSYM, CODE_PAGE_SIZE,
                                       COMM, CPU, DATA_PAGE_SIZE, DATA_SRC, DSO, EVNAME,
                                       INS_LAT, INSN, INSNLEN, IP, IREGS, METRIC, MISC, PERIOD,
                                       PHYS_ADDR, PID, SRCCODE, SRCLINE, SYM, SYMOFF, SYNTH,
                                       TID, TIME, TOD, TRACE, UREGS, WEIGHT, output_type)
-from perfscript.output.group_metrics import GroupMetrics
-from perfscript.output.insn_text import InsnText
-from perfscript.output.header import unit_number
+from perfscript.output.frame_lines import KERNEL_BIT, USER_LIMIT
 from perfscript.output.sideband import format_record
-from perfscript.output.source_lines import SourceLines
-from perfscript.output.stat import StatPrinter
-from perfscript.output.synth import synth_text
 from perfscript.output.text_batch import BatchLines
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
+from perfscript.perfdata.callchain import MISC_USER_UNWOUND, UNWOUND, chain_entries
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
 from perfscript.session.stat_records import STAT_RECORDS
@@ -79,6 +71,7 @@ def misc_letters(misc, rtype):
 
 def page_size_name(size):
     """A page size as perf prints it: 4K, 2M ... or N/A."""
+    from perfscript.output.header import unit_number
     return unit_number(size) if size else "N/A"
 
 
@@ -170,7 +163,7 @@ class TextPrinter(Consumer):
         self.name_width = 0
         self._compiled = {}
         self._symcache = {}
-        self.source_lines = SourceLines(topts.full_source_path)
+        self._source_lines = None
         self._insn = None           # InsnText, GroupMetrics: made when a field needs them
         self._metrics = None
         self._chains = LookupCache()
@@ -187,8 +180,16 @@ class TextPrinter(Consumer):
             self._check_output_opt()
         self._batch_lines = BatchLines(self)
 
+    @property
+    def source_lines(self):
+        """The SourceLines of srcline and srccode, made on first use."""
+        if self._source_lines is None:
+            from perfscript.output.source_lines import SourceLines
+            self._source_lines = SourceLines(self.o.full_source_path)
+        return self._source_lines
+
     def deliver_batch(self, batch):
-        """Tracepoint and callchain lines column-wise (text_batch.py)."""
+        """The usual lines column-wise (text_batch.py)."""
         self._batch_lines.deliver_batch(batch)
 
     # ------------------------------------------------------------ setup
@@ -293,6 +294,11 @@ class TextPrinter(Consumer):
                 parts.append("%12s: " % ("%d.%06d" % (secs, nsecs // 1000)))
         return "".join(parts)
 
+    @staticmethod
+    def sample_misc(misc):
+        """The misc column of a sample with header misc `misc`."""
+        return misc_letters(misc, C.RECORD_SAMPLE)
+
     # ------------------------------------------------------------ samples
 
     def line_plan(self, ev):
@@ -325,6 +331,7 @@ class TextPrinter(Consumer):
         if f & TRACE:
             body = _tracepoint_renderer(self.session, ev) or (lambda raw: "")
         if self.spec.print_flags:
+            from perfscript.names.branch_flags import sample_flags_disp
             name += "  %-21s " % sample_flags_disp(0)
         tail = f & _TAIL_FIELDS
         if ev.attr.type == C.TYPE_SYNTH:
@@ -365,6 +372,7 @@ class TextPrinter(Consumer):
         if body is not None and s.raw_size:
             line += body(s.buf[s.raw_off:s.raw_off + s.raw_size])
         if tail & SYNTH:
+            from perfscript.output.synth import synth_text
             line += synth_text(ev, s)
         if addr:
             line += self._addr(ev, s, thread, f)
@@ -377,7 +385,7 @@ class TextPrinter(Consumer):
             if chain is not None:
                 line += "\n" + chain
             else:
-                line += " " + self._ip(s, thread, f)
+                line += self._ip(s, thread, f)
         if tail & _LATE_FIELDS:
             line += self._late_fields(ev, s, thread, tail, f)
         line += "\n"
@@ -389,6 +397,7 @@ class TextPrinter(Consumer):
         """data_src (padded to the widest printed so far, like perf), weight, ins_lat."""
         text = ""
         if tail & DATA_SRC:
+            from perfscript.names.mem_info import datasrc_decode
             ds = s.data_src or 0
             out = "%16x %s" % (ds, datasrc_decode(ds))[:99]
             self._data_src_width = max(self._data_src_width, len(out))
@@ -404,6 +413,8 @@ class TextPrinter(Consumer):
         output, instructions, physical address, page sizes."""
         text = ""
         attr = ev.attr
+        if tail & (IREGS | UREGS):
+            from perfscript.names.regs import format_regs
         if tail & IREGS and s.intr_regs:
             text += " ABI:%d %s" % (s.intr_regs_abi,
                                     format_regs(self.session.arch, attr.sample_regs_intr,
@@ -413,12 +424,15 @@ class TextPrinter(Consumer):
                                     format_regs(self.session.arch, attr.sample_regs_user,
                                                 s.user_regs))
         if tail & (BRSTACK | BRSTACKSYM | BRSTACKOFF) and s.branch_stack:
+            from perfscript.output.branch_stack import branch_stack_text
             text += branch_stack_text(self.session, s, thread, f)
         if tail & BPF_OUTPUT:
+            from perfscript.output.bpf_output import bpf_output_text
             text += bpf_output_text(s.buf[s.raw_off:s.raw_off + s.raw_size]
                                     if s.raw_size else b"")
         if tail & (INSN | INSNLEN | BRSTACKINSN | BRSTACKINSNLEN):
             if self._insn is None:
+                from perfscript.output.insn_text import InsnText
                 self._insn = InsnText(self)
             text += self._insn.text(ev, s, thread, f)
         if tail & PHYS_ADDR:
@@ -440,6 +454,7 @@ class TextPrinter(Consumer):
                 text += code + "\n"
         if tail & METRIC:
             if self._metrics is None:
+                from perfscript.output.group_metrics import GroupMetrics
                 self._metrics = GroupMetrics(self)
             text += self._metrics.text(ev, s, thread)
         return text
@@ -483,11 +498,12 @@ class TextPrinter(Consumer):
                                (m.filename if m is not None else "[unknown]"))
         return text
 
-    def _where(self, thread, cpumode, ip, f):
-        """(printed address, "sym+off (dso)" text) of an address, cached per map; with
-        srcline, the text goes on with the address's source line on a line of its own."""
+    def _where(self, thread, cpumode, ip, f, keep=True):
+        """(printed address, "sym+off (dso)" text) of an address, cached per map unless
+        the caller keeps it itself (`keep` false: frame_lines); with srcline, the text
+        goes on with the address's source line on a line of its own."""
         if f & SRCLINE:
-            addr, text = self._where(thread, cpumode, ip, f & ~SRCLINE)
+            addr, text = self._where(thread, cpumode, ip, f & ~SRCLINE, keep)
             m = self.session.find_map(thread, cpumode, ip)
             line = self.source_lines.srcline(m, m.dso if m is not None else None, addr)
             return addr, text + "\n  " + line if line else text
@@ -518,26 +534,35 @@ class TextPrinter(Consumer):
         if m is not None and dso is not None and not dso.kernel and not _identity_map(m):
             addr = dso.map_ip(ip, m.start, m.pgoff)
         hit = (addr, "".join(parts))
+        if not keep:
+            return hit
         if len(self._symcache) > 200000:
             self._symcache.clear()
         self._symcache[key] = hit
         return hit
 
     def _ip(self, s, thread, f):
-        _, text = self._where(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip, f)
-        return "%16x%s" % (s.ip, text)
+        """The ip column (" %16x%s"), from the frame lines kept per space."""
+        ip = s.ip
+        cpumode = s.misc & C.MISC_CPUMODE_MASK
+        if cpumode == C.MISC_KERNEL and ip >= KERNEL_BIT or \
+                cpumode == C.MISC_USER and ip < USER_LIMIT:
+            table, space = self._batch_lines.frame_lines.frame_key(thread, f, False)
+            return table[ip if cpumode == C.MISC_KERNEL else ip | space]
+        _, text = self._where(thread, cpumode, ip, f)
+        return " %16x%s" % (ip, text)
 
     def _callchain(self, ev, s, thread, f):
-        """The callchain lines (None when perf cannot resolve the chain); the same chain
-        in the same address spaces prints the same, so they are kept per (maps, their
-        versions, chain)."""
+        """The callchain lines (None when perf cannot resolve the chain). Chains with
+        user frames perf unwound itself (--call-graph dwarf), costly to print, are kept
+        per (maps, their versions, chain): the same chain in the same address spaces
+        prints the same."""
         ips = self.session.chain_of(ev, s, thread)
         if ips is None:
             return None
-        space = space_key(thread, self.session.kernel_maps)
-        if space is None:
+        if UNWOUND not in ips:
             return self.chain_text(ips, thread, f)
-        key = (space, f, ips)
+        key = (space_key(thread, self.session.kernel_maps), f, ips)
         text = self._chains.get(key)
         if text is None:
             text = self._chains.put(key, self.chain_text(ips, thread, f))
@@ -547,10 +572,13 @@ class TextPrinter(Consumer):
         """The lines of a callchain (up to --max-stack frames; none when perf discards
         the chain), printed with fields `f`; with --stop-bt, up to the first frame whose
         symbol it names."""
+        entries = chain_entries(ips, self.o.max_stack) or ()
+        stop = self.o.stop_bt
+        if stop is None and thread is not None:
+            return self._chain_lines(entries, thread, f)
         out = []
         where = self._where
-        stop = self.o.stop_bt
-        for cpumode, ip in chain_entries(ips, self.o.max_stack) or ():
+        for cpumode, ip in entries:
             if cpumode == MISC_USER_UNWOUND:
                 entries = self._inline_lines(thread, cpumode, ip, f)
                 if entries is not None:
@@ -565,6 +593,26 @@ class TextPrinter(Consumer):
                 loc = self.session.locate(thread, cpumode, ip)
                 if loc is not None and loc[2] is not None and loc[2].name in stop:
                     break
+        return "".join(out)
+
+    def _chain_lines(self, entries, thread, f):
+        """chain_text without --stop-bt: the frames' lines kept per space."""
+        table, space = self._batch_lines.frame_lines.frame_key(thread, f, True)
+        out = []
+        append = out.append
+        for cpumode, ip in entries:
+            if cpumode == C.MISC_KERNEL and ip >= KERNEL_BIT:
+                append(table[ip])
+            elif cpumode == C.MISC_USER and ip < USER_LIMIT:
+                append(table[ip | space])
+            else:
+                if cpumode == MISC_USER_UNWOUND:
+                    lines = self._inline_lines(thread, cpumode, ip, f)
+                    if lines is not None:
+                        out.extend(line for line, _ in lines)
+                        continue
+                addr, text = self._where(thread, cpumode, ip, f)
+                append("\t%16x%s\n" % (addr, text))
         return "".join(out)
 
     def _inline_lines(self, thread, cpumode, ip, f):
@@ -620,6 +668,7 @@ class TextPrinter(Consumer):
         """A record perf prints with --show-*-events, or a perf stat record."""
         if rec.type in STAT_RECORDS:
             if self.stat is None:
+                from perfscript.output.stat import StatPrinter
                 self.stat = StatPrinter(self.session, self.write)
             self.stat.record(rec)
             return
