@@ -1,26 +1,27 @@
 """Handler calls for a batch of records delivered together.
 
 NumPy does the per-record work that needs no Python: sample fields are gathered from the
-file as columns, tracepoint payloads decoded column-wise, and each handler's arguments
-(or trace_unhandled's dict) built by C-level zips. What is left in Python per record is
-the handler lookup perf does per call and the call itself. The batch is cut into
-segments (session.batch_delivery) so each segment's comms are read once, and before the
-first record of an event whose define_* calls are still due; anything the plans do not
-cover goes through the session's per-record path in place.
+file as columns and tracepoint payloads decoded column-wise. The calls themselves are
+made by C-level maps over those columns (script/call_stream.py), one stream per event,
+each row's arguments made as its call comes (so nothing is kept per row) and perf's
+handler lookup done before each call. The batch is cut into segments
+(session.batch_delivery) so each segment's comms are read once, and before the first
+record of an event whose define_* calls are still due; anything the streams do not cover
+goes through the session's per-record path in place.
 """
 
-from itertools import repeat
-from operator import itemgetter, length_hint
+from operator import length_hint
 
 import numpy as np
 
 from perfscript.ftrace.batch_decode import BatchDecoder
 from perfscript.perfdata import constants as C
+from perfscript.script.call_stream import (HandlerChanged, RowStream, dict_maker,
+                                           named_calls, never_calls, unhandled_calls)
 from perfscript.script.failures import HandlerFailed, print_handler_traceback
-from perfscript.session.batch_delivery import ColumnarDelivery, segment_comms
+from perfscript.session.batch_delivery import ColumnarDelivery, segment_threads
 
 NSEC_PER_SEC = 1000000000
-U32_MAX = 0xFFFFFFFF
 
 # sample_type bits the batched path can lay out from fixed positions
 _BATCHABLE = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME | C.SAMPLE_ADDR
@@ -30,8 +31,17 @@ _BATCHABLE = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME |
 NAMED, UNHANDLED = 1, 2
 
 
+def row_comms(threads, tids, pids):
+    """The comm of each row's thread within a segment (tids, pids: NumPy int64)."""
+    uniq, _, inverse = segment_threads(threads, tids, pids, inverse=True)
+    table = threads.threads
+    comms = np.empty(len(uniq), dtype=object)
+    comms[:] = [table[t].comm for t in uniq.tolist()]
+    return comms[inverse].tolist()
+
+
 class TracepointPlan:
-    """How one tracepoint event's samples become handler arguments, column-wise."""
+    """How one tracepoint event's samples become handler calls, column-wise."""
 
     def __init__(self, engine, ev):
         self.ev = ev
@@ -40,12 +50,13 @@ class TracepointPlan:
         self.decoder = BatchDecoder(fmt, session.tracing.big_endian)
         self.little = session.endian == "<"
         self.name = fmt.handler_name
-        self.field_names = tuple(f.name for f in fmt.fields)
-        self.dict_keys = ("common_cpu", "common_s", "common_ns", "common_pid", "common_comm",
-                          "common_callchain") + self.field_names
-        self.nargs = 8 + len(self.field_names)
+        field_names = tuple(f.name for f in fmt.fields)
+        self.nargs = 8 + len(field_names)
+        self.make_dict = dict_maker(("common_cpu", "common_s", "common_ns", "common_pid",
+                                     "common_comm") + ("common_callchain",) + field_names,
+                                    fresh_list_at=5)
         self.mode = 0      # NAMED / UNHANDLED for this batch, 0: per-record path
-        self.fn = None     # the handler the batch's arguments were built for
+        self.fn = None     # the handler the calls are made for
 
     @staticmethod
     def usable(ev):
@@ -54,8 +65,8 @@ class TracepointPlan:
                 and not st & ~_BATCHABLE and ev.layout.fixed.size % 8 == 0)
 
     def choose(self, engine):
-        """Which call this batch prepares, from the script's handlers right now. Only
-        calls without perf_sample_dict are prepared: decoding ahead is then safe."""
+        """Which call this batch makes, from the script's handlers right now. Only calls
+        without perf_sample_dict are made here: decoding ahead is then safe."""
         g = engine.globals
         fn = g.get(self.name)
         if fn is not None and callable(fn):
@@ -72,7 +83,8 @@ class TracepointPlan:
         return 0
 
     def columns(self, batch, sel):
-        """Per-row columns [cpu, secs, nsecs, common_pid, tid, pid, *fields], or None."""
+        """Per-row columns [cpu, secs, nsecs, common_pid, *fields] (lists) and the tid
+        and pid arrays, or None."""
         sc = batch.sample_columns(sel, self.ev.layout, self.little)
         if sc is None:
             return None     # a damaged record: the per-record path reports it
@@ -86,8 +98,6 @@ class TracepointPlan:
             secs = [((1 << 64) - 1) // NSEC_PER_SEC] * n
             nsecs = [((1 << 64) - 1) % NSEC_PER_SEC] * n
         cpu = sc["cpu"].tolist()
-        tids = sc["tid"].tolist()
-        pids = sc["pid"].tolist()
         sizes = sc["raw_size"]
         start = sc["raw_start"]
         dec = self.decoder
@@ -111,30 +121,17 @@ class TracepointPlan:
             buf = batch.buf
             raws = [buf[s:s + z] for s, z in zip(start.tolist(), sizes.tolist())]
         cols = dec.decode(fixed, raws, sizes)
-        return [cpu, secs, nsecs, dec.common_pid(fixed), tids, pids] + cols
+        return [cpu, secs, nsecs, dec.common_pid(fixed)] + cols, sc["tid"], sc["pid"]
 
-    def calls(self, cols, lo, hi, comms, capsule):
-        """Argument tuples for rows lo..hi (C-level zips; fresh lists and dicts each)."""
-        m = hi - lo
-        cpu, secs, nsecs, cpid = (c[lo:hi] for c in cols[:4])
-        chains = map(list, repeat((), m))
-        if 4 * m < len(cols) - 6:
-            # few rows of an event with very many fields: take the rows' values
-            # rather than slicing every column for each segment
-            values = [tuple(map(itemgetter(i), cols[6:])) for i in range(lo, hi)]
-            if self.mode == NAMED:
-                return map(tuple.__add__, zip(repeat(self.name, m), repeat(capsule), cpu,
-                                              secs, nsecs, cpid, comms, chains), values)
-            rows = map(tuple.__add__, zip(cpu, secs, nsecs, cpid, comms, chains), values)
-            return zip(repeat(self.name, m), repeat(capsule),
-                       map(dict, map(zip, repeat(self.dict_keys), rows)))
-        fields = [c[lo:hi] for c in cols[6:]]
+    def stream(self, engine, cols, lo, hi, comms):
+        """The RowStream of rows lo..hi's calls."""
+        args = [c[lo:hi] for c in cols[:4]] + [comms] + [c[lo:hi] for c in cols[4:]]
         if self.mode == NAMED:
-            return zip(repeat(self.name, m), repeat(capsule), cpu, secs, nsecs, cpid, comms,
-                       chains, *fields)
-        rows = zip(cpu, secs, nsecs, cpid, comms, chains, *fields)
-        return zip(repeat(self.name, m), repeat(capsule),
-                   map(dict, map(zip, repeat(self.dict_keys), rows)))
+            return named_calls(engine.globals, self.name, self.fn, engine.capsule, args)
+        if self.mode == UNHANDLED:
+            return unhandled_calls(engine.globals, self.name, self.fn, engine.capsule,
+                                   self.make_dict, args)
+        return never_calls()
 
 
 class BatchDispatcher(ColumnarDelivery):
@@ -144,8 +141,7 @@ class BatchDispatcher(ColumnarDelivery):
         super().__init__(engine.session)
         self.engine = engine
         self.plans = {}
-        self.named = {}       # handler name -> the handler the prepared calls are for
-        self.unhandled = {}   # handler name -> trace_unhandled, when that takes its calls
+        self.streams = {}     # a segment's call iterators -> their RowStreams
 
     def event_plan(self, ev):
         plan = self.plans.get(ev.index, False)
@@ -181,50 +177,43 @@ class BatchDispatcher(ColumnarDelivery):
         finally:
             engine.batch_pos = -1
             engine.batch_iter = None
+            self.streams.clear()
 
     def segment_parts(self, batch, spans, s, e):
         engine = self.engine
         threads = self.session.threads
-        capsule = engine.capsule
         parts = []
+        streams = self.streams
+        streams.clear()
         for rows, lo, hi in spans:
-            plan, cols = rows.plan, rows.cols
+            plan = rows.plan
+            cols, tids, pids = rows.cols
             if plan.ev.index not in engine.defined:
                 engine.define_symbols(plan.ev)
                 plan.choose(engine)
-            comms = segment_comms(threads, cols[4][lo:hi], cols[5][lo:hi])
-            parts.append(plan.calls(cols, lo, hi, comms, capsule))
-            if plan.mode == NAMED:
-                self.named[plan.name] = plan.fn
-            else:
-                self.unhandled[plan.name] = plan.fn
+            comms = row_comms(threads, tids[lo:hi], pids[lo:hi])
+            st = plan.stream(engine, cols, lo, hi, comms)
+            streams[st.calls] = st
+            parts.append(st.entries(hi - lo))
         return parts
 
     def run(self, batch, entries, start):
-        """The loop: per record, perf's handler lookup and the call. An entry is the
-        argument tuple, its first item the handler name; one whose handler the script
-        has changed since goes through the session's per-record path."""
+        """Make the calls of consecutive entries (each the call iterator of its row's
+        event), the first that of batch position `start`. A row whose handler the
+        script has changed since goes through the session's per-record path."""
         engine = self.engine
-        g_get = engine.globals.get
-        named_get = self.named.get
-        unhandled_get = self.unhandled.get
+        n = len(entries)
         it = iter(entries)
-        engine.batch_iter = (it, len(entries), start)
+        engine.batch_iter = (it, n, start)
         engine.batch_pos = -2       # position comes from batch_iter
-        for args in it:
-            name = args[0]
-            fn = g_get(name)
-            if fn is not None:
-                if fn is named_get(name):
-                    fn(*args)
-                    continue
-            else:
-                fn = unhandled_get(name)
-                if fn is not None and g_get("trace_unhandled") is fn:
-                    fn(*args)
-                    continue
-            k = start + len(entries) - length_hint(it) - 1
-            engine.batch_pos = -1
-            batch.deliver(k)
-            engine.batch_pos = -2
+        while True:
+            try:
+                RowStream.drive(it)
+                break
+            except HandlerChanged:
+                k = n - length_hint(it) - 1
+                self.streams[entries[k]].skip()
+                engine.batch_pos = -1
+                batch.deliver(start + k)
+                engine.batch_pos = -2
         engine.batch_pos = -1
