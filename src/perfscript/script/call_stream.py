@@ -32,6 +32,7 @@ class _Expect(dict):
 
 
 _NEVER = _Expect()
+_EMPTY = []     # copied for each fresh list; never handed out itself
 _TRACE_UNHANDLED_IF_ABSENT = {False: "trace_unhandled"}
 
 
@@ -70,7 +71,7 @@ def named_calls(g, name, fn, capsule, args):
     """fn(name, capsule, cpu, secs, nsecs, pid, comm, [], *fields) per row while `name`
     is bound to fn. args: the columns cpu, secs, nsecs, pid, comm, *fields."""
     iters = [iter(a) for a in args]
-    chains = map(list, repeat(()))
+    chains = map(list.copy, repeat(_EMPTY))
     calls = map(fn, _checked(g, name, fn), repeat(capsule), *iters[:5], chains, *iters[5:])
     return RowStream(map(is_, calls, repeat(None)), iters)
 
