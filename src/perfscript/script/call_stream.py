@@ -87,6 +87,14 @@ def unhandled_calls(g, name, fn, capsule, make_dict, args):
     return RowStream(map(is_, calls, repeat(None)), iters)
 
 
+def process_event_calls(g, fn, build, args):
+    """fn(build(_, *row)) per row while process_event is fn (the lookup before the
+    dict is built, as perf does)."""
+    iters = [iter(a) for a in args]
+    rows = map(build, _checked(g, "process_event", fn), *iters)
+    return RowStream(map(is_, map(fn, rows), repeat(None)), iters)
+
+
 def never_calls():
     """A stream every row of which goes by the per-record path."""
     return RowStream(map(_NEVER.__getitem__, repeat(False)), ())

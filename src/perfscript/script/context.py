@@ -33,15 +33,6 @@ def make_capsule():
                         _CAPSULE_NAME, None)
 
 
-def _current_sample(engine):
-    """(sample, thread) being handled, or None."""
-    cur = engine.current
-    got = getattr(engine, "current_sample", None)
-    if cur is None or got is None or got[0].offset != cur[3]:
-        return None
-    return got
-
-
 def _user_location(session, thread, cpumode, ip):
     """(dso, map-relative address) of a user-space address with a dso file, or None."""
     m = session.find_map(thread, cpumode, ip)
@@ -56,7 +47,7 @@ def _user_location(session, thread, cpumode, ip):
 
 def sample_insn(engine):
     """perf_sample_insn: the bytes of the instruction at the sample's ip, or None."""
-    got = _current_sample(engine)
+    got = engine.handled_sample()
     if got is None or not got[0].ip:
         return None
     s, thread = got
@@ -72,7 +63,7 @@ def sample_insn(engine):
 
 def sample_srcline(engine):
     """(source file, line) of the sample's ip, or None."""
-    got = _current_sample(engine)
+    got = engine.handled_sample()
     if got is None:
         return None
     s, thread = got

@@ -59,7 +59,7 @@ class SampleDicts:
         self._mem = None
         self._chains = LookupCache()    # (spaces, chain) -> frame templates
         self._frame_cache = LookupCache()   # (spaces, cpumode, address) -> templates
-        self._locs = LookupCache()      # (spaces, cpumode, ip) -> location entries
+        self.locations = LookupCache()  # (spaces, cpumode, ip) -> location entries
 
     # ------------------------------------------------------------ callchains
 
@@ -143,9 +143,9 @@ class SampleDicts:
         if space is None:
             return location_entries(self.session.locate(thread, cpumode, ip))
         key = (space, cpumode, ip)
-        got = self._locs.get(key)
+        got = self.locations.get(key)
         if got is None:
-            got = self._locs.put(key, location_entries(self.session.locate(thread, cpumode,
+            got = self.locations.put(key, location_entries(self.session.locate(thread, cpumode,
                                                                            ip)))
         return got
 
@@ -173,7 +173,7 @@ class SampleDicts:
         sd["transaction"] = s.transaction
         data_src = s.data_src if s.data_src is not None else DATA_SRC_NONE
         sd["datasrc"] = data_src
-        sd["datasrc_decode"] = self._datasrc(data_src)
+        sd["datasrc_decode"] = self.datasrc_text(data_src)
         d["sample"] = sd
         d["raw_buf"] = s.raw
         d["comm"] = thread.comm
@@ -188,7 +188,8 @@ class SampleDicts:
         d["iregs"], d["uregs"] = self._regs_strings(ev, s)
         return d
 
-    def _datasrc(self, value):
+    def datasrc_text(self, value):
+        """perf's decoded text of a data_src value."""
         if self._mem is None:
             try:
                 from perfscript.names.mem_info import datasrc_decode
