@@ -19,17 +19,42 @@ from perfscript.script.call_stream import HandlerChanged, RowStream
 from perfscript.script.failures import HandlerFailed, print_handler_traceback
 from perfscript.script.sample_plan import SamplePlan
 from perfscript.script.tracepoint_plan import TracepointPlan
-from perfscript.session.batch_delivery import ColumnarDelivery, segment_threads
+from perfscript.session.batch_delivery import ColumnarDelivery
 
 
-def row_threads(threads, tids, pids):
-    """Each row's thread within a segment (tids, pids: NumPy int64)."""
-    uniq, _, inverse = segment_threads(threads, tids, pids, inverse=True)
-    table = threads.threads
-    found = np.empty(len(uniq), dtype=object)
-    for i, tid in enumerate(uniq.tolist()):
-        found[i] = table[tid]
-    return found[inverse].tolist()
+class SegmentThreads:
+    """The threads of a segment's rows, found once per run of rows of one tid (a
+    thread's samples mostly come in runs): `found`, an object array with one thread per
+    run, and `runs`, the runs' lengths. A tid not known yet (or without a pid) gets
+    the thread perf would create at its first row."""
+
+    __slots__ = ("found", "runs")
+
+    def __init__(self, threads, tids, pids):
+        n = len(tids)
+        starts = np.flatnonzero(np.concatenate(([True], tids[1:] != tids[:-1]))) if n \
+            else np.zeros(0, dtype=np.int64)
+        self.runs = np.diff(np.append(starts, n))
+        table = threads.threads
+        self.found = found = np.empty(len(starts), dtype=object)
+        seen = {}
+        for i, (tid, pid) in enumerate(zip(tids[starts].tolist(), pids[starts].tolist())):
+            th = seen.get(tid)
+            if th is None:
+                th = table.get(tid)
+                if th is None or th.pid == -1:
+                    th = threads.findnew(pid, tid)
+                seen[tid] = th
+            found[i] = th
+
+    def per_row(self, attr=None):
+        """Each row's thread, or that thread's attribute `attr`, as a list."""
+        if attr is None:
+            return np.repeat(self.found, self.runs).tolist()
+        values = np.empty(len(self.found), dtype=object)
+        for i, th in enumerate(self.found.tolist()):
+            values[i] = getattr(th, attr)
+        return np.repeat(values, self.runs).tolist()
 
 
 class BatchDispatcher(ColumnarDelivery):
@@ -95,8 +120,8 @@ class BatchDispatcher(ColumnarDelivery):
             if plan.ev.is_tracepoint and plan.ev.index not in engine.defined:
                 engine.define_symbols(plan.ev)
                 plan.choose(engine)
-            st = plan.stream(engine, cols, lo, hi, row_threads(threads, tids[lo:hi],
-                                                                pids[lo:hi]))
+            st = plan.stream(engine, cols, lo, hi,
+                             SegmentThreads(threads, tids[lo:hi], pids[lo:hi]))
             streams[st.calls] = st
             parts.append(st.entries(hi - lo))
         return parts

@@ -78,7 +78,7 @@ class SamplePlan:
 
     def stream(self, engine, cols, lo, hi, threads):
         return process_event_calls(engine.globals, self.fn, self.build,
-                                   [c[lo:hi] for c in cols] + [threads])
+                                   [c[lo:hi] for c in cols] + [threads.per_row()])
 
 
 def _row_builder(dicts, ev, buf, little):

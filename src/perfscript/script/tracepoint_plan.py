@@ -2,8 +2,6 @@
 handlers or trace_unhandled, with perf's arguments, from the payloads decoded as columns
 (ftrace.batch_decode) and the samples' fixed fields read with NumPy."""
 
-from operator import attrgetter
-
 import numpy as np
 
 from perfscript.ftrace.batch_decode import BatchDecoder
@@ -19,7 +17,6 @@ _BATCHABLE = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME |
               | C.SAMPLE_RAW)
 
 NAMED, UNHANDLED = 1, 2
-_comm_of = attrgetter("comm")
 
 
 class TracepointPlan:
@@ -108,8 +105,8 @@ class TracepointPlan:
         return [cpu, secs, nsecs, dec.common_pid(fixed)] + cols, sc["tid"], sc["pid"]
 
     def stream(self, engine, cols, lo, hi, threads):
-        """The RowStream of rows lo..hi's calls (threads: each row's)."""
-        comms = list(map(_comm_of, threads))
+        """The RowStream of rows lo..hi's calls (threads: their SegmentThreads)."""
+        comms = threads.per_row("comm")
         args = [c[lo:hi] for c in cols[:4]] + [comms] + [c[lo:hi] for c in cols[4:]]
         if self.mode == NAMED:
             return named_calls(engine.globals, self.name, self.fn, engine.capsule, args)
