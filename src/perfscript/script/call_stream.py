@@ -32,6 +32,7 @@ class _Expect(dict):
 
 
 _NEVER = _Expect()
+_ABSENT = _Expect({False: None})      # a name not bound in the globals
 _EMPTY = []     # copied for each fresh list; never handed out itself
 _TRACE_UNHANDLED_IF_ABSENT = {False: "trace_unhandled"}
 
@@ -93,6 +94,15 @@ def process_event_calls(g, fn, build, args):
     iters = [iter(a) for a in args]
     rows = map(build, _checked(g, "process_event", fn), *iters)
     return RowStream(map(is_, map(fn, rows), repeat(None)), iters)
+
+
+def no_calls(g, names):
+    """Rows for which perf calls nothing: one per row while neither of `names` (one or
+    two) is bound in `g`."""
+    absent = [map(_ABSENT.__getitem__, map(contains, repeat(g), repeat(name)))
+              for name in names]
+    return RowStream(map(is_, *absent) if len(absent) == 2 else
+                     map(is_, absent[0], repeat(None)), ())
 
 
 def never_calls():

@@ -12,7 +12,7 @@ import struct
 import numpy as np
 
 from perfscript.perfdata import constants as C
-from perfscript.script.call_stream import process_event_calls
+from perfscript.script.call_stream import no_calls, process_event_calls
 from perfscript.script.sample_dict import DATA_SRC_NONE, fresh_chain, location_entries
 from perfscript.session.maps import LookupCache, space_key
 
@@ -47,9 +47,11 @@ class SamplePlan:
                 and ev.layout.fixed.size % 8 == 0)
 
     def choose(self, engine):
+        """Whether this batch's rows go column-wise: a process_event to call, or none
+        at all (perf calls nothing); a non-callable one is left to the per-record path."""
         fn = engine.globals.get("process_event")
         self.fn = fn if fn is not None and callable(fn) else None
-        return self.fn is not None
+        return fn is None or self.fn is not None
 
     def columns(self, batch, sel):
         """([pid, tid, cpu, ip, time, period, cpumode, chain start, chain length] as
@@ -77,6 +79,8 @@ class SamplePlan:
         return cols, sc["tid"], sc["pid"]
 
     def stream(self, engine, cols, lo, hi, threads):
+        if self.fn is None:
+            return no_calls(engine.globals, ("process_event",))
         return process_event_calls(engine.globals, self.fn, self.build,
                                    [c[lo:hi] for c in cols] + [threads.per_row()])
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from perfscript.ftrace.batch_decode import BatchDecoder
 from perfscript.perfdata import constants as C
-from perfscript.script.call_stream import (dict_maker, named_calls, never_calls,
+from perfscript.script.call_stream import (dict_maker, named_calls, never_calls, no_calls,
                                            unhandled_calls)
 
 NSEC_PER_SEC = 1000000000
@@ -16,7 +16,7 @@ _BATCHABLE = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME |
               | C.SAMPLE_ID | C.SAMPLE_STREAM_ID | C.SAMPLE_CPU | C.SAMPLE_PERIOD
               | C.SAMPLE_RAW)
 
-NAMED, UNHANDLED = 1, 2
+NAMED, UNHANDLED, NOTHING = 1, 2, 3
 
 
 class TracepointPlan:
@@ -36,7 +36,7 @@ class TracepointPlan:
         self.make_dict = dict_maker(("common_cpu", "common_s", "common_ns", "common_pid",
                                      "common_comm") + ("common_callchain",) + field_names,
                                     fresh_list_at=5)
-        self.mode = 0      # NAMED / UNHANDLED for this batch, 0: per-record path
+        self.mode = 0      # NAMED / UNHANDLED / NOTHING this batch, 0: per-record path
         self.fn = None     # the handler the calls are made for
 
     @staticmethod
@@ -47,21 +47,22 @@ class TracepointPlan:
 
     def choose(self, engine):
         """Which call this batch makes, from the script's handlers right now. Only calls
-        without perf_sample_dict are made here: decoding ahead is then safe."""
+        without perf_sample_dict are made here: decoding ahead is then safe. NOTHING:
+        neither handler exists, perf calls nothing."""
         g = engine.globals
         fn = g.get(self.name)
         if fn is not None and callable(fn):
             self.fn = fn
             self.mode = 0 if engine.wants_dict(fn, self.nargs) else NAMED
             return self.mode
-        fn = g.get("trace_unhandled")
-        if fn is not None and callable(fn):
-            self.fn = fn
-            self.mode = 0 if engine.wants_dict(fn, 3) else UNHANDLED
+        unhandled = g.get("trace_unhandled")
+        if unhandled is not None and callable(unhandled):
+            self.fn = unhandled
+            self.mode = 0 if engine.wants_dict(unhandled, 3) else UNHANDLED
             return self.mode
         self.fn = None
-        self.mode = 0
-        return 0
+        self.mode = NOTHING if fn is None and unhandled is None else 0
+        return self.mode
 
     def columns(self, batch, sel):
         """Per-row columns [cpu, secs, nsecs, common_pid, *fields] (lists) and the tid
@@ -113,4 +114,6 @@ class TracepointPlan:
         if self.mode == UNHANDLED:
             return unhandled_calls(engine.globals, self.name, self.fn, engine.capsule,
                                    self.make_dict, args)
+        if self.mode == NOTHING:
+            return no_calls(engine.globals, (self.name, "trace_unhandled"))
         return never_calls()

@@ -30,7 +30,9 @@ CHECKS = [
     ("syscalls.rebind_named", "syscalls.data", "rebind_named.py"),
     ("syscalls.keep_mutate", "syscalls.data", "keep_mutate.py"),
     ("syscalls.stop_iteration", "syscalls.data", "stop_iteration.py"),
+    ("syscalls.handlers_appear", "syscalls.data", "handlers_appear.py"),
     ("callchain.process_event_mutate", "callchain.data", "process_event_mutate.py"),
+    ("callchain.process_event_appears", "callchain.data", "process_event_appears.py"),
 ]
 
 
