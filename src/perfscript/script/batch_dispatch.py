@@ -15,7 +15,7 @@ from operator import length_hint
 
 import numpy as np
 
-from perfscript.script.call_stream import HandlerChanged, RowStream
+from perfscript.script.call_stream import HandlerChanged, RowFailed, RowStream
 from perfscript.script.failures import HandlerFailed, print_handler_traceback
 from perfscript.script.sample_plan import SamplePlan
 from perfscript.script.tracepoint_plan import TracepointPlan
@@ -96,6 +96,8 @@ class BatchDispatcher(ColumnarDelivery):
             super().deliver_segments(batch, plans)
         except SystemExit:
             raise
+        except RowFailed as e:          # not the handler's: as the per-record path raises it
+            raise e.error from None
         except BaseException as e:
             if isinstance(e, HandlerFailed):
                 raise

@@ -21,6 +21,15 @@ class HandlerChanged(Exception):
     """The handler a row's call was made for is no longer the one perf would call."""
 
 
+class RowFailed(Exception):
+    """Making a row's arguments failed (not the handler): `error` is what was raised,
+    which the caller raises as the per-record path would have."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
+
+
 class _Expect(dict):
     """{True: the call's first argument}; looking up False (the lookup found another
     handler) raises HandlerChanged. The hit costs no Python code."""

@@ -12,7 +12,7 @@ import struct
 import numpy as np
 
 from perfscript.perfdata import constants as C
-from perfscript.script.call_stream import no_calls, process_event_calls
+from perfscript.script.call_stream import RowFailed, no_calls, process_event_calls
 from perfscript.script.sample_dict import DATA_SRC_NONE, fresh_chain, location_entries
 from perfscript.session.maps import LookupCache, space_key
 
@@ -24,7 +24,7 @@ U64_MAX = (1 << 64) - 1
 
 def _unsigned32(col):
     """perf's u32 values back from a signed column (-1: all ones, or absent)."""
-    return np.where(col == -1, U32_MAX, col).tolist()
+    return np.where(col == -1, U32_MAX, col)
 
 
 class SamplePlan:
@@ -55,7 +55,8 @@ class SamplePlan:
 
     def columns(self, batch, sel):
         """([pid, tid, cpu, ip, time, period, cpumode, chain start, chain length] as
-        lists, tid and pid arrays), or None (a damaged record)."""
+        NumPy arrays, tid and pid arrays), or None (a damaged record). The rows' lists
+        are made a segment at a time."""
         layout = self.ev.layout
         sc = batch.chain_columns(sel, layout, self.little)
         if sc is None:
@@ -64,25 +65,25 @@ class SamplePlan:
         o = batch.offs[sel]
         head = batch.words[o >> 3]
         misc = (head >> np.uint64(32)) if self.little else (head >> np.uint64(16))
-        cpumode = ((misc & np.uint64(0xFFFF)).astype(np.int64) & C.MISC_CPUMODE_MASK).tolist()
+        cpumode = (misc & np.uint64(0xFFFF)).astype(np.int64) & C.MISC_CPUMODE_MASK
         slots = layout.word_slots()
         if "ip" in slots:
-            ip = batch.word_at((o >> 3) + 1 + slots["ip"][0]).tolist()
+            ip = batch.word_at((o >> 3) + 1 + slots["ip"][0])
         else:
-            ip = [0] * n
+            ip = np.zeros(n, dtype=np.uint64)
         t = sc["time"]
-        time = t.tolist() if t is not None else [U64_MAX] * n
+        time = t if t is not None else np.full(n, U64_MAX, dtype=np.uint64)
         p = sc["period"]
-        period = p.tolist() if p is not None else [self.ev.default_period] * n
+        period = p if p is not None else np.full(n, self.ev.default_period, dtype=np.uint64)
         cols = [_unsigned32(sc["pid"]), _unsigned32(sc["tid"]), _unsigned32(sc["cpu"]), ip,
-                time, period, cpumode, sc["chain_start"].tolist(), sc["chain_nr"].tolist()]
+                time, period, cpumode, sc["chain_start"], sc["chain_nr"]]
         return cols, sc["tid"], sc["pid"]
 
     def stream(self, engine, cols, lo, hi, threads):
         if self.fn is None:
             return no_calls(engine.globals, ("process_event",))
         return process_event_calls(engine.globals, self.fn, self.build,
-                                   [c[lo:hi] for c in cols] + [threads.per_row()])
+                                   [c[lo:hi].tolist() for c in cols] + [threads.per_row()])
 
 
 def _row_builder(dicts, ev, buf, little):
@@ -114,32 +115,35 @@ def _row_builder(dicts, ev, buf, little):
         return fresh_chain(got)
 
     def build(_, pid, tid, cpu, ip, time, period, cpumode, start, nr, thread):
-        sd = {"pid": pid, "tid": tid, "cpu": cpu, "ip": ip, "time": time, "period": period,
-              "phys_addr": 0, "addr": 0, "values": [(0, 0, 0)], "weight": 0,
-              "transaction": 0, "datasrc": DATA_SRC_NONE, "datasrc_decode": datasrc_decode,
-              "cpumode": cpumode}
-        space = space_key(thread, kernel_maps)
-        if space is None:
-            where = location_entries(locate(thread, cpumode, ip))
-        else:
-            key = (space, cpumode, ip)
-            where = locations.get(key)
-            if where is None:
-                where = locations.put(key, location_entries(locate(thread, cpumode, ip)))
-        if len(where) == 6:
+        try:
+            sd = {"pid": pid, "tid": tid, "cpu": cpu, "ip": ip, "time": time, "period": period,
+                  "phys_addr": 0, "addr": 0, "values": [(0, 0, 0)], "weight": 0,
+                  "transaction": 0, "datasrc": DATA_SRC_NONE, "datasrc_decode": datasrc_decode,
+                  "cpumode": cpumode}
+            space = space_key(thread, kernel_maps)
+            if space is None:
+                where = location_entries(locate(thread, cpumode, ip))
+            else:
+                key = (space, cpumode, ip)
+                where = locations.get(key)
+                if where is None:
+                    where = locations.put(key, location_entries(locate(thread, cpumode, ip)))
+            if len(where) == 6:
+                return {"ev_name": ev_name, "attr": attr, "sample": sd, "raw_buf": b"",
+                        "comm": thread.comm, "dso": where[0], "dso_bid": where[1],
+                        "dso_map_start": where[2], "dso_map_end": where[3], "symbol": where[4],
+                        "symoff": where[5], "callchain": chain(thread, space, start, nr),
+                        "brstack": [], "brstacksym": [], "iregs": "", "uregs": ""}
+            if where:
+                return {"ev_name": ev_name, "attr": attr, "sample": sd, "raw_buf": b"",
+                        "comm": thread.comm, "dso": where[0], "dso_bid": where[1],
+                        "dso_map_start": where[2], "dso_map_end": where[3],
+                        "callchain": chain(thread, space, start, nr),
+                        "brstack": [], "brstacksym": [], "iregs": "", "uregs": ""}
             return {"ev_name": ev_name, "attr": attr, "sample": sd, "raw_buf": b"",
-                    "comm": thread.comm, "dso": where[0], "dso_bid": where[1],
-                    "dso_map_start": where[2], "dso_map_end": where[3], "symbol": where[4],
-                    "symoff": where[5], "callchain": chain(thread, space, start, nr),
+                    "comm": thread.comm, "callchain": chain(thread, space, start, nr),
                     "brstack": [], "brstacksym": [], "iregs": "", "uregs": ""}
-        if where:
-            return {"ev_name": ev_name, "attr": attr, "sample": sd, "raw_buf": b"",
-                    "comm": thread.comm, "dso": where[0], "dso_bid": where[1],
-                    "dso_map_start": where[2], "dso_map_end": where[3],
-                    "callchain": chain(thread, space, start, nr),
-                    "brstack": [], "brstacksym": [], "iregs": "", "uregs": ""}
-        return {"ev_name": ev_name, "attr": attr, "sample": sd, "raw_buf": b"",
-                "comm": thread.comm, "callchain": chain(thread, space, start, nr),
-                "brstack": [], "brstacksym": [], "iregs": "", "uregs": ""}
+        except Exception as e:      # the lookups' errors are not the handler's
+            raise RowFailed(e) from None
 
     return build
