@@ -9,10 +9,12 @@ StopIteration; perf 6.1's stdout and exit status for each are stored in streams/
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
-from conftest import RECORDINGS, assert_like_perf, read_maybe_xz
+from conftest import RECORDINGS, assert_like_perf, read_maybe_xz, script_env
 
 STREAMS = os.path.join(RECORDINGS, "streams")
 
@@ -40,34 +42,46 @@ def test_every_stream_script_is_checked():
     assert scripts == {f for f in os.listdir(STREAMS) if f.endswith(".py")}
 
 
-def test_a_lookup_failure_is_not_the_handlers(monkeypatch, capsys, tmp_path,
-                                              recordings_kallsyms):
+_FAILING_LOOKUP = """
+import sys
+from perfscript.cli import main
+from perfscript.errors import PerfDataError
+from perfscript.session.session import Session
+
+real = Session.locate
+calls = []
+
+
+def failing(self, thread, cpumode, addr):
+    calls.append(addr)
+    if len(calls) == 40:
+        raise PerfDataError("lookup failed", self.name, None)
+    return real(self, thread, cpumode, addr)
+
+
+Session.locate = failing
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_lookup_failure_is_not_the_handlers(tmp_path, recordings_kallsyms):
     """An error while making a row's dict (here a symbol lookup) ends the run as the
     per-record path ends it (the file's error, status 1), not as a handler's exception
     (traceback, abort); batched and record by record alike."""
-    from perfscript.cli import main
-    from perfscript.errors import PerfDataError
-    from perfscript.session.session import Session
-
-    real = Session.locate
+    driver = tmp_path / "driver.py"
+    driver.write_text(_FAILING_LOOKUP)
     script = tmp_path / "count.py"
     script.write_text("n = [0]\ndef process_event(d):\n    n[0] += 1\n"
                       "def trace_end():\n    print('calls', n[0])\n")
     got = []
     for batched in (True, False):
-        calls = []
-
-        def failing(self, thread, cpumode, addr):
-            calls.append(addr)
-            if len(calls) == 40:
-                raise PerfDataError("lookup failed", self.name, None)
-            return real(self, thread, cpumode, addr)
-
-        monkeypatch.setattr(Session, "locate", failing)
-        monkeypatch.setenv("PERFSCRIPT_NO_BATCH", "" if batched else "1")
-        status = main(["--kallsyms", recordings_kallsyms, "-i",
-                       os.path.join(RECORDINGS, "callchain.data"), "-s", str(script)])
-        out, err = capsys.readouterr()
-        assert status == 1 and "lookup failed" in err and "Traceback" not in err, (out, err)
-        got.append((out, err))
+        env = dict(script_env(), PERFSCRIPT_NO_BATCH="" if batched else "1")
+        p = subprocess.run([sys.executable, str(driver), "--kallsyms", recordings_kallsyms,
+                            "-i", os.path.join(RECORDINGS, "callchain.data"), "-s",
+                            str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env, cwd=str(tmp_path), timeout=300)
+        err = p.stderr.decode("utf-8", "replace")
+        assert p.returncode == 1 and "lookup failed" in err and "Traceback" not in err, (
+            p.returncode, p.stdout, err)
+        got.append((p.stdout, err))
     assert got[0] == got[1]
