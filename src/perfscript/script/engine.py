@@ -24,7 +24,6 @@ from perfscript.session.stat_records import STAT_RECORDS
 EXEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          "exec_path")
 NSEC_PER_SEC = 1000000000
-U64_MAX = (1 << 64) - 1
 _INT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 

@@ -6,8 +6,6 @@ from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import chain_entries
 from perfscript.session.maps import LookupCache, space_key
 
-U32_MAX = 0xFFFFFFFF
-U64_MAX = (1 << 64) - 1
 MAX_STACK = 127          # perf script's default callchain depth for scripts
 DATA_SRC_NONE = 0x5080021
 _SAMPLE_LOCATION_KEYS = ("dso", "dso_bid", "dso_map_start", "dso_map_end", "symbol", "symoff")
