@@ -101,48 +101,49 @@ def _row_builder(dicts, ev, buf, little):
     attr = ev.attr_image
     datasrc_decode = dicts.datasrc_text(DATA_SRC_NONE)
 
-    def chain(thread, space, start, nr):
-        if not nr:
-            return []
-        if space is None:
-            return fresh_chain(templates_of(struct.unpack_from("%s%dQ" % (order, nr), buf,
-                                                               start), thread, None))
-        key = (space, buf[start:start + 8 * nr])
-        got = chains.get(key)
-        if got is None:
-            ips = struct.unpack_from("%s%dQ" % (order, nr), buf, start)
-            got = chains.put(key, templates_of(ips, thread, space))
-        return fresh_chain(got)
+    def unpack(start, nr):
+        return struct.unpack_from("%s%dQ" % (order, nr), buf, start)
 
     def build(_, pid, tid, cpu, ip, time, period, cpumode, start, nr, thread):
         try:
-            sd = {"pid": pid, "tid": tid, "cpu": cpu, "ip": ip, "time": time, "period": period,
-                  "phys_addr": 0, "addr": 0, "values": [(0, 0, 0)], "weight": 0,
-                  "transaction": 0, "datasrc": DATA_SRC_NONE, "datasrc_decode": datasrc_decode,
-                  "cpumode": cpumode}
+            sd = {"pid": pid, "tid": tid, "cpu": cpu, "ip": ip, "time": time,
+                  "period": period, "phys_addr": 0, "addr": 0, "values": [(0, 0, 0)],
+                  "weight": 0, "transaction": 0, "datasrc": DATA_SRC_NONE,
+                  "datasrc_decode": datasrc_decode, "cpumode": cpumode}
             space = space_key(thread, kernel_maps)
-            if space is None:
+            if space is None:       # nothing about this thread's lookups is kept
                 where = location_entries(locate(thread, cpumode, ip))
+                chain = fresh_chain(templates_of(unpack(start, nr), thread, None)) \
+                    if nr else []
             else:
                 key = (space, cpumode, ip)
                 where = locations.get(key)
                 if where is None:
                     where = locations.put(key, location_entries(locate(thread, cpumode, ip)))
+                if nr:
+                    key = (space, buf[start:start + 8 * nr])
+                    templates = chains.get(key)
+                    if templates is None:
+                        templates = chains.put(key, templates_of(unpack(start, nr), thread,
+                                                                 space))
+                    chain = fresh_chain(templates)
+                else:
+                    chain = []
             if len(where) == 6:
                 return {"ev_name": ev_name, "attr": attr, "sample": sd, "raw_buf": b"",
                         "comm": thread.comm, "dso": where[0], "dso_bid": where[1],
-                        "dso_map_start": where[2], "dso_map_end": where[3], "symbol": where[4],
-                        "symoff": where[5], "callchain": chain(thread, space, start, nr),
+                        "dso_map_start": where[2], "dso_map_end": where[3],
+                        "symbol": where[4], "symoff": where[5], "callchain": chain,
                         "brstack": [], "brstacksym": [], "iregs": "", "uregs": ""}
             if where:
                 return {"ev_name": ev_name, "attr": attr, "sample": sd, "raw_buf": b"",
                         "comm": thread.comm, "dso": where[0], "dso_bid": where[1],
                         "dso_map_start": where[2], "dso_map_end": where[3],
-                        "callchain": chain(thread, space, start, nr),
-                        "brstack": [], "brstacksym": [], "iregs": "", "uregs": ""}
+                        "callchain": chain, "brstack": [], "brstacksym": [], "iregs": "",
+                        "uregs": ""}
             return {"ev_name": ev_name, "attr": attr, "sample": sd, "raw_buf": b"",
-                    "comm": thread.comm, "callchain": chain(thread, space, start, nr),
-                    "brstack": [], "brstacksym": [], "iregs": "", "uregs": ""}
+                    "comm": thread.comm, "callchain": chain, "brstack": [], "brstacksym": [],
+                    "iregs": "", "uregs": ""}
         except Exception as e:      # the lookups' errors are not the handler's
             raise RowFailed(e) from None
 
