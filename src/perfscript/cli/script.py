@@ -8,8 +8,6 @@ from perfscript.cli.recording import (end_of_filter, end_of_run, header_options,
                                       make_resolver, reads_sorted, say_verbose, stderr_line)
 from perfscript.errors import PerfDataError
 from perfscript.output.c_stdout import CStdout
-from perfscript.output.per_event_dump import DumpFiles
-from perfscript.output.raw_dump import RawDump
 from perfscript.script.engine import ScriptEngine
 from perfscript.script.failures import HandlerFailed, ScriptError
 from perfscript.session.filters import FilterError
@@ -55,9 +53,10 @@ def run(opts):
         perf_stdout.close()
         return 0
     script = find_script(opts["script"])
-    dump = RawDump(session, perf_stdout.write, opts["input"],
-                                      reads_sorted(opts)) \
-        if opts["dump_raw_trace"] else None
+    dump = None
+    if opts["dump_raw_trace"]:
+        from perfscript.output.raw_dump import RawDump
+        dump = RawDump(session, perf_stdout.write, opts["input"], reads_sorted(opts))
     late = None         # perf meets a bad --time or --switch-on after trace_begin
     try:
         sample_filter = make_filter(opts, session, on_resolve=dump.resolved if dump else None)
@@ -70,7 +69,11 @@ def run(opts):
                           sample_filter=sample_filter,
                           max_stack=int(max_stack) if max_stack is not None else None,
                           hide_callchain=bool(opts.get("hide_call_graph")))
-    dumps = DumpFiles(path) if opts["per_event_dump"] else None
+    dumps = None
+    if opts["per_event_dump"]:
+        # text output's modules are loaded only for the files it writes
+        from perfscript.output.per_event_dump import DumpFiles
+        dumps = DumpFiles(path)
     try:
         try:
             engine.start()

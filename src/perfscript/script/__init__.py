@@ -1,6 +1,7 @@
 """perf's script API, as perf 6.1 gives it to scripts run with `perf script -s`: handler
 calls with perf's arguments and types (engine.py; compiled per-event paths in
-fast_tracepoint.py, column-wise calls in batch_dispatch.py), perf_sample_dict
+fast_tracepoint.py; column-wise calls in batch_dispatch.py, made by C-level maps in
+call_stream.py from tracepoint_plan.py's and sample_plan.py's columns), perf_sample_dict
 (sample_dict.py), the perf_trace_context module (context.py), db-export mode
 (db_export.py, thread_stack.py), perf stat's handlers (stat.py) and the skeleton that
 `perf script -g python` writes (gen_python.py).

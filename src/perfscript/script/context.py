@@ -8,8 +8,10 @@ perf_sample_insn/srcline/srccode answer for the sample being handled, as perf 6.
 the instruction's bytes read from the dso file (None for kernel addresses: perf would need
 the vmlinux image), its source file and line from the DWARF line table (perf asks
 addr2line; none for the kernel and for memory without a file), and that line's text.
-A tracepoint sample delivered on a fast path has no sample object here: the answers are
-those of a kernel address, as they are for every tracepoint but uprobes.
+A sample handled column-wise is parsed again from its record when a script asks; one
+delivered on the per-record tracepoint fast path (fast_tracepoint.py) has no sample object
+here: the answers are those of a kernel address, as they are for every tracepoint but
+uprobes.
 """
 
 import ctypes
@@ -18,8 +20,6 @@ import types
 
 from perfscript.perfdata import constants as C
 from perfscript.script.itrace_options import parse_itrace_options
-from perfscript.symbols.code import insn_at
-from perfscript.symbols.srcline import source_line, srcline
 
 _CAPSULE_NAME = b"perf_script_context"
 _new_capsule = ctypes.pythonapi.PyCapsule_New
@@ -31,15 +31,6 @@ def make_capsule():
     """A PyCapsule like perf's; it points at a static name, never dereferenced."""
     return _new_capsule(ctypes.cast(ctypes.c_char_p(_CAPSULE_NAME), ctypes.c_void_p),
                         _CAPSULE_NAME, None)
-
-
-def _current_sample(engine):
-    """(sample, thread) being handled, or None."""
-    cur = engine.current
-    got = getattr(engine, "current_sample", None)
-    if cur is None or got is None or got[0].offset != cur[3]:
-        return None
-    return got
 
 
 def _user_location(session, thread, cpumode, ip):
@@ -56,7 +47,7 @@ def _user_location(session, thread, cpumode, ip):
 
 def sample_insn(engine):
     """perf_sample_insn: the bytes of the instruction at the sample's ip, or None."""
-    got = _current_sample(engine)
+    got = engine.handled_sample()
     if got is None or not got[0].ip:
         return None
     s, thread = got
@@ -67,18 +58,20 @@ def sample_insn(engine):
     loc = _user_location(session, thread, C.MISC_USER, ip)
     if loc is None:
         return None
+    from perfscript.symbols.code import insn_at     # loaded when a script asks
     return insn_at(*loc)
 
 
 def sample_srcline(engine):
     """(source file, line) of the sample's ip, or None."""
-    got = _current_sample(engine)
+    got = engine.handled_sample()
     if got is None:
         return None
     s, thread = got
     loc = _user_location(engine.session, thread, s.misc & C.MISC_CPUMODE_MASK, s.ip or 0)
     if loc is None:
         return None
+    from perfscript.symbols.srcline import srcline
     return srcline(*loc)
 
 
@@ -142,6 +135,7 @@ def build_module(engine, capsule):
         found = sample_srcline(engine)
         if found is None:
             return (None, 0, None)
+        from perfscript.symbols.srcline import source_line
         return found + (source_line(*found),)
 
     for fn in (common_pc, common_flags, common_lock_depth, perf_sample_insn,

@@ -24,7 +24,6 @@ from perfscript.session.stat_records import STAT_RECORDS
 EXEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          "exec_path")
 NSEC_PER_SEC = 1000000000
-U64_MAX = (1 << 64) - 1
 _INT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 
@@ -142,20 +141,41 @@ class ScriptEngine(Consumer):
 
     # ------------------------------------------------------------ samples
 
-    def current_record(self):
-        """(evsel, raw payload, time, file offset) of the record being handled, or None."""
+    def _batch_position(self):
+        """The batch position of the record being handled column-wise, or -1."""
         k = self.batch_pos
         if k == -2 and self.batch_iter is not None:
             it, n, start = self.batch_iter
             k = start + n - length_hint(it) - 1
+        return k
+
+    def current_record(self):
+        """(evsel, raw payload, time, file offset) of the record being handled, or None."""
+        k = self._batch_position()
         if k >= 0:
-            b = self.batch
-            ev = self.session.evsels.evsels[int(b.evidx[k])]
-            off = int(b.offs[k])
-            _, misc, size = self.session.header_struct.unpack_from(b.buf, off)
-            s = ev.layout.parse(b.buf, off, size, misc, self.session.name, off)
-            return (ev, s.raw, s.time, off)
+            ev, s = self._parse_at(k)
+            return (ev, s.raw, s.time, s.offset)
         return self.current
+
+    def _parse_at(self, k):
+        b = self.batch
+        ev = self.session.evsels.evsels[int(b.evidx[k])]
+        off = int(b.offs[k])
+        _, misc, size = self.session.header_struct.unpack_from(b.buf, off)
+        return ev, ev.layout.parse(b.buf, off, size, misc, self.session.name, off)
+
+    def handled_sample(self):
+        """(sample, thread) of the sample a handler is running for, or None."""
+        k = self._batch_position()
+        if k >= 0:
+            _, s = self._parse_at(k)
+            return s, self.session.threads.findnew(s.pid if s.pid != 0xFFFFFFFF else -1,
+                                                   s.tid if s.tid != 0xFFFFFFFF else -1)
+        cur = self.current
+        got = self.current_sample
+        if cur is None or got is None or got[0].offset != cur[3]:
+            return None
+        return got
 
     def deliver_batch(self, batch):
         if self.general_only:

@@ -6,11 +6,44 @@ from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import chain_entries
 from perfscript.session.maps import LookupCache, space_key
 
-U32_MAX = 0xFFFFFFFF
-U64_MAX = (1 << 64) - 1
 MAX_STACK = 127          # perf script's default callchain depth for scripts
 DATA_SRC_NONE = 0x5080021
-_NO_MAP = object()              # a frame outside every map: only its ip is given
+_SAMPLE_LOCATION_KEYS = ("dso", "dso_bid", "dso_map_start", "dso_map_end", "symbol", "symoff")
+_ADDR_LOCATION_KEYS = ("addr_dso", "addr_dso_bid", "addr_dso_map_start", "addr_dso_map_end",
+                       "addr_symbol", "addr_symoff")
+
+
+def location_entries(loc):
+    """What perf puts in the dict for a located address: () without a map, (dso name,
+    build id, map start, map end), then symbol name and offset when there is a symbol."""
+    if loc is None:
+        return ()
+    m, dso, sym, symoff = loc
+    head = (dso.name if dso is not None else m.filename,
+            (dso.build_id if dso is not None else None) or "", m.start, m.end)
+    if sym is None:
+        return head
+    return head + (sym.name, symoff)
+
+
+def put_location(d, entries, keys):
+    """Add location entries to `d` under `keys` (in order)."""
+    if entries:
+        d.update(zip(keys, entries))
+
+
+def fresh_chain(templates):
+    """New dicts for a callchain's frames from their templates: (frame dict, its "sym"
+    dict or None) pairs, the frame's "sym" entry a placeholder. Scripts may keep or
+    change what they get, so every sample gets its own."""
+    out = []
+    append = out.append
+    for f, s in templates:
+        d = f.copy()
+        if s is not None:
+            d["sym"] = s.copy()
+        append(d)
+    return out
 
 
 class SampleDicts:
@@ -22,16 +55,14 @@ class SampleDicts:
         self.hide_callchain = hide_callchain    # perf script -G
         self._regs = None
         self._mem = None
-        self._chains = LookupCache()
+        self._chains = LookupCache()    # (spaces, chain) -> frame templates
+        self._frame_cache = LookupCache()   # (spaces, cpumode, address) -> templates
+        self.locations = LookupCache()  # (spaces, cpumode, ip) -> location entries
 
     # ------------------------------------------------------------ callchains
 
     def callchain(self, ev, s, thread):
-        """`common_callchain` / the `callchain` key: innermost first, markers dropped.
-
-        Scripts may keep or change the dicts, so each sample gets new ones; what they
-        say only depends on the chain and the address spaces, so that is worked out once
-        per (maps, their versions, chain)."""
+        """`common_callchain` / the `callchain` key: innermost first, markers dropped."""
         if s.callchain is None or self.hide_callchain:
             return []
         ips = self.session.chain_of(ev, s, thread)
@@ -42,56 +73,79 @@ class SampleDicts:
             return []
         space = space_key(thread, self.session.kernel_maps)
         if space is None:
-            frames = self._frames(ips, thread)
-        else:
-            key = (space, ips)
-            frames = self._chains.get(key)
-            if frames is None:
-                frames = self._chains.put(key, self._frames(ips, thread))
-        out = []
-        append = out.append
-        for ip, sym, off, dso, srcline in frames:
-            if dso is _NO_MAP:
-                append({"ip": ip})
-            elif sym is None:
-                append({"ip": ip, "dso": dso})
-            else:
-                d = {"ip": ip, "sym": {"start": sym[0], "end": sym[1], "binding": sym[2],
-                                       "name": sym[3]},
-                     "sym_off": off}
-                if srcline is not None:
-                    d["sym_srcline"] = srcline
-                d["dso"] = dso
-                append(d)
-        return out
+            return fresh_chain(self.chain_templates(ips, thread, None))
+        key = (space, ips)
+        templates = self._chains.get(key)
+        if templates is None:
+            templates = self._chains.put(key, self.chain_templates(ips, thread, space))
+        return fresh_chain(templates)
 
-    def _frames(self, ips, thread):
-        """(ip, (start, end, binding, name) or None, offset, dso name, srcline or None)
-        per frame, up to max_stack frames; none when perf discards the chain.  An unwound
-        frame with inlined functions is one entry each (the frame symbol's range under
-        the inlined name, and the entry's srcline)."""
-        session = self.session
-        locate = session.locate
+    def chain_templates(self, ips, thread, space):
+        """The frame templates (fresh_chain) of a chain, up to max_stack addresses.
+
+        What a frame says only depends on its address and the address spaces, so each
+        is worked out once per (spaces, cpumode, address) and shared by the chains that
+        pass through it; `space` is the thread's space_key (None: nothing is kept)."""
+        entries = chain_entries(ips, self.max_stack)
+        if not entries:
+            return ()
+        if space is None:
+            out = ()
+            for cpumode, ip in entries:
+                out += self._frame_templates(thread, cpumode, ip)
+            return out
+        cache = self._frame_cache
+        kernel_space = space[2]
         out = []
-        for cpumode, ip in chain_entries(ips, self.max_stack) or ():
-            loc = locate(thread, cpumode, ip)
-            if loc is None:
-                out.append((ip, None, 0, _NO_MAP, None))
-                continue
-            m, dso, sym, symoff = loc
-            name = dso.name if dso is not None else "[unknown]"
-            if sym is None:
-                out.append((ip, None, 0, name, None))
-                continue
-            entries = session.inline_entries(thread, cpumode, ip, (m, dso, sym))
-            if entries is None:
-                out.append((ip, (sym.start, sym.end, sym.binding, sym.name), symoff, name,
-                            None))
-                continue
-            for e in entries:
-                out.append((ip, (sym.start, sym.end, sym.binding, e.name), symoff, name,
-                            e.srcline))
+        for cpumode, ip in entries:
+            key = (kernel_space, cpumode, ip) if cpumode == C.MISC_KERNEL else \
+                (space, cpumode, ip)
+            got = cache.get(key)
+            if got is None:
+                got = cache.put(key, self._frame_templates(thread, cpumode, ip))
+            out += got
         return tuple(out)
+
+    def _frame_templates(self, thread, cpumode, ip):
+        """The templates of one callchain address: a frame outside every map gives only
+        its ip, one without a symbol its dso too; an unwound frame with inlined
+        functions is one entry each (the frame symbol's range under the inlined name,
+        and the entry's srcline)."""
+        session = self.session
+        loc = session.locate(thread, cpumode, ip)
+        if loc is None:
+            return (({"ip": ip}, None),)
+        m, dso, sym, symoff = loc
+        name = dso.name if dso is not None else "[unknown]"
+        if sym is None:
+            return (({"ip": ip, "dso": name}, None),)
+        entries = session.inline_entries(thread, cpumode, ip, (m, dso, sym))
+        if entries is None:
+            named = ((sym.name, None),)
+        else:
+            named = tuple((e.name, e.srcline) for e in entries)
+        out = []
+        for sym_name, srcline in named:
+            f = {"ip": ip, "sym": None, "sym_off": symoff}
+            if srcline is not None:
+                f["sym_srcline"] = srcline
+            f["dso"] = name
+            out.append((f, {"start": sym.start, "end": sym.end, "binding": sym.binding,
+                            "name": sym_name}))
+        return tuple(out)
+
+    def location(self, thread, cpumode, ip):
+        """The sample's own location entries (location_entries), once per address and
+        address spaces."""
+        space = space_key(thread, self.session.kernel_maps)
+        if space is None:
+            return location_entries(self.session.locate(thread, cpumode, ip))
+        key = (space, cpumode, ip)
+        got = self.locations.get(key)
+        if got is None:
+            got = self.locations.put(key, location_entries(self.session.locate(thread, cpumode,
+                                                                           ip)))
+        return got
 
     # ------------------------------------------------------------ the dict
 
@@ -117,38 +171,23 @@ class SampleDicts:
         sd["transaction"] = s.transaction
         data_src = s.data_src if s.data_src is not None else DATA_SRC_NONE
         sd["datasrc"] = data_src
-        sd["datasrc_decode"] = self._datasrc(data_src)
+        sd["datasrc_decode"] = self.datasrc_text(data_src)
         d["sample"] = sd
         d["raw_buf"] = s.raw
         d["comm"] = thread.comm
-        loc = session.locate(thread, cpumode, s.ip)
-        self._set_location(d, loc, "dso", "dso_bid", "dso_map_start", "dso_map_end",
-                           "symbol", "symoff")
+        put_location(d, self.location(thread, cpumode, s.ip), _SAMPLE_LOCATION_KEYS)
         d["callchain"] = callchain if callchain is not None else self.callchain(ev, s, thread)
         d["brstack"], d["brstacksym"] = self._branches(s, thread, cpumode)
         sd["cpumode"] = cpumode
         if ev.attr.sample_type & C.SAMPLE_ADDR and session.addr_correlates(ev):
             aloc = session.locate_fallback(thread, cpumode, s.addr)
             sd["addr_correlates_sym"] = True
-            self._set_location(sd, aloc, "addr_dso", "addr_dso_bid", "addr_dso_map_start",
-                               "addr_dso_map_end", "addr_symbol", "addr_symoff")
+            put_location(sd, location_entries(aloc), _ADDR_LOCATION_KEYS)
         d["iregs"], d["uregs"] = self._regs_strings(ev, s)
         return d
 
-    @staticmethod
-    def _set_location(d, loc, dso_k, bid_k, start_k, end_k, sym_k, off_k):
-        if loc is None:
-            return
-        m, dso, sym, symoff = loc
-        d[dso_k] = dso.name if dso is not None else m.filename
-        d[bid_k] = (dso.build_id if dso is not None else None) or ""
-        d[start_k] = m.start
-        d[end_k] = m.end
-        if sym is not None:
-            d[sym_k] = sym.name
-            d[off_k] = symoff
-
-    def _datasrc(self, value):
+    def datasrc_text(self, value):
+        """perf's decoded text of a data_src value."""
         if self._mem is None:
             try:
                 from perfscript.names.mem_info import datasrc_decode
