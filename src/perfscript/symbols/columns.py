@@ -229,24 +229,12 @@ def fixup_duplicate(cols, order, name_of):
     return order[keep], dropped
 
 
-def compact(cols):
-    """The same columns with a blob holding only their names, back to back (what the
-    on-disk cache stores instead of whole string tables)."""
-    lengths = cols.name_len.astype(np.int64)
-    total = int(lengths.sum())
-    new_off = np.cumsum(lengths) - lengths
-    src = np.repeat(cols.name_off.astype(np.int64) - new_off, lengths) + np.arange(total)
-    blob = np.frombuffer(cols.blob, dtype=np.uint8)[src].tobytes() if total else b""
-    return SymbolColumns(cols.start, cols.end, cols.binding, new_off.astype(U64),
-                         cols.name_len, cols.name_kind, blob, cols.shown, cols.name_limit)
-
-
 _COLUMN_NAMES = ("start", "end", "binding", "name_off", "name_len", "name_kind")
 
 
 def to_arrays(cols, order, history):
-    """({name: array}, meta) of columns, a table's order and its IndexHistory."""
-    cols = compact(cols)
+    """({name: array}, meta) of columns, a table's order and its IndexHistory (the names'
+    blob as it is: gathering only the names back to back cost more than writing it)."""
     arrays = {name: getattr(cols, name) for name in _COLUMN_NAMES}
     arrays["blob"] = cols.blob
     arrays["order"] = np.asarray(order, dtype=np.int64)
