@@ -17,7 +17,6 @@ from .columns import from_arrays, to_arrays
 from .kallsyms import (KallsymsColumns, function_start, parse_kallsyms, read_kallsyms,
                        split_kallsyms)
 from .own_vdso import own_vdso_path
-from .table import SymbolTable
 from .vmlinux import load_vmlinux
 
 VDSO_NAMES = ("[vdso]", "[vdso32]", "[vdsox32]")
