@@ -68,6 +68,15 @@ def perf_script(argv):
     if opts.get("version"):
         sys.stdout.write("perfscript %s\n" % __version__)
         return 0
+    if opts.get("perf_module_path"):
+        from perfscript.perfmod.runner import IMPORTABLE_DIR
+        sys.stdout.write(IMPORTABLE_DIR + "\n")
+        return 0
+    from perfscript.cli import standalone
+    if standalone.wanted(opts):
+        return standalone.run(opts)
+    if opts["deferred_refusals"]:
+        raise UsageError(opts["deferred_refusals"][0])
     if opts.get("list"):            # perf lists as it reads -l, before anything else
         from perfscript.cli.installed import list_scripts
         return list_scripts()

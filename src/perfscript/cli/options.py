@@ -100,6 +100,8 @@ class Option(NamedTuple):
     refuse: str | None = None
     refuse_unset: str | None = None
     own: bool = False       # perfscript's own: matched only in full, never as a prefix
+    standalone: bool = False    # forwarded to a standalone `perf` module script; the
+    #                             refusal is said only when no such script runs
 
 
 # perf 6.1's `perf script` options, in its table order (ambiguity messages depend on it)
@@ -157,7 +159,7 @@ OPTIONS = (
     Option("f", "force", BOOL, "force"),
     Option(None, "max-blocks", INT, "max_blocks"),
     Option(None, "ns", BOOL, "ns"),
-    Option(None, "itrace", OPTARG, "itrace", _HW_TRACE),
+    Option(None, "itrace", OPTARG, "itrace", _HW_TRACE, standalone=True),
     Option(None, "full-source-path", BOOL, "full_source_path"),
     Option(None, "demangle", BOOL, "demangle"),
     Option(None, "demangle-kernel", BOOL, "demangle_kernel"),
@@ -185,7 +187,8 @@ _TAKES_NO_VALUE = (BOOL, INCR, NOARG)
 def defaults():
     """The opts dict before any option: perf's defaults."""
     opts = {o.key: False if o.kind == BOOL else None for o in OPTIONS}
-    opts.update(script_args=[], fields=[], verbose=0, demangle=True, inline=True, cache=True)
+    opts.update(script_args=[], fields=[], verbose=0, demangle=True, inline=True, cache=True,
+                deferred_refusals=[], perf_module_path=False)
     return opts
 
 
@@ -221,6 +224,8 @@ class _Reader:
                 opts["help"] = True
             elif a == "--version":
                 opts["version"] = True
+            elif a == "--perf-module-path":
+                opts["perf_module_path"] = True
             elif a == "--":
                 opts["script_args"].extend(argv[self.i + 1:])
                 return
@@ -302,6 +307,10 @@ class _Reader:
         label = ("no-" if unset else "") + opt.long
         if unset and value_given:
             raise UsageError("option `%s' takes no value" % label)
+        if opt.standalone and opt.refuse is not None:
+            self.opts["deferred_refusals"].append("option '%s' %s" % (spelled, opt.refuse))
+            self.opts[opt.key] = None if unset else (value if value_given else "")
+            return
         if opt.refuse is not None or (unset and opt.refuse_unset is not None):
             raise UsageError("option '%s' %s" % (
                 spelled, opt.refuse if opt.refuse is not None else opt.refuse_unset))

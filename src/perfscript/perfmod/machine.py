@@ -1,0 +1,113 @@
+"""The recording's machine as an ELF e_machine number, and what depends on it: syscall
+names and numbers, errno names (upstream's syscall_name/syscall_id/arch_strerrno)."""
+
+import errno
+import os
+
+from perfscript.names import syscalls as sc
+from perfscript.perfdata import constants as C
+
+EM_386 = 3
+EM_MIPS = 8
+EM_PARISC = 15
+EM_PPC = 20
+EM_PPC64 = 21
+EM_S390 = 22
+EM_ARM = 40
+EM_SPARCV9 = 43
+EM_X86_64 = 62
+EM_AARCH64 = 183
+EM_RISCV = 243
+EM_LOONGARCH = 258
+EM_ALPHA = 0x9026
+
+# uname -m (perf.data's ARCH feature) -> (e_machine, 64-bit)
+_UNAME = (
+    (("x86_64", "amd64"), EM_X86_64, True),
+    (("i386", "i486", "i586", "i686", "x86"), EM_386, False),
+    (("aarch64", "arm64", "armv8l"), EM_AARCH64, True),
+    (("ppc64", "ppc64le", "powerpc64"), EM_PPC64, True),
+    (("ppc", "powerpc"), EM_PPC, False),
+    (("s390x",), EM_S390, True),
+    (("s390",), EM_S390, False),
+    (("riscv64",), EM_RISCV, True),
+    (("riscv32",), EM_RISCV, False),
+    (("mips64",), EM_MIPS, True),
+    (("mips",), EM_MIPS, False),
+    (("loongarch64",), EM_LOONGARCH, True),
+    (("sparc64",), EM_SPARCV9, True),
+    (("parisc", "parisc64"), EM_PARISC, False),
+    (("alpha",), EM_ALPHA, True),
+)
+
+# e_machine -> the audit machine of the shipped syscall table (names/syscalls.py)
+_TABLES = {
+    EM_X86_64: sc.MACH_86_64, EM_386: sc.MACH_X86, EM_AARCH64: sc.MACH_AARCH64,
+    EM_ARM: sc.MACH_ARM, EM_PPC64: sc.MACH_PPC64, EM_PPC: sc.MACH_PPC, EM_S390: sc.MACH_S390X,
+}
+
+
+def machine_of_uname(machine):
+    """(e_machine, is 64-bit) of a `uname -m` string, or None."""
+    if not machine:
+        return None
+    m = machine.lower()
+    for names, em, wide in _UNAME:
+        if m in names:
+            return em, wide
+    if m.startswith("arm"):
+        return EM_ARM, False
+    return None
+
+
+HOST = machine_of_uname(os.uname().machine) or (EM_X86_64, True)
+
+
+def elf_machine_of(session):
+    """The recording's e_machine (the machine it was made on; this one when unknown)."""
+    got = machine_of_uname(session.features.get(C.FEAT_ARCH))
+    return (got or HOST)[0]
+
+
+def is_64_bit_arch(session):
+    got = machine_of_uname(session.features.get(C.FEAT_ARCH))
+    return (got or HOST)[1]
+
+
+def _table(elf_machine):
+    em = HOST[0] if elf_machine is None else elf_machine
+    mach = _TABLES.get(em)
+    return sc._load(mach) if mach is not None else {}
+
+
+def syscall_name(id, *, elf_machine=None):  # noqa: A002 - upstream's keyword
+    """The name of syscall `id` on a machine (this one by default), or None."""
+    if not isinstance(id, int):
+        raise TypeError("an integer is required")
+    return _table(elf_machine).get(id)
+
+
+def syscall_id(name, *, elf_machine=None):
+    """The number of syscall `name` on a machine (this one by default); ValueError when
+    it has none."""
+    if not isinstance(name, str):
+        raise TypeError("name must be a str")
+    for nr, known in _table(elf_machine).items():
+        if known == name:
+            return nr
+    raise ValueError("Unknown syscall name: %s" % name)
+
+
+# the errno values that differ from the generic ones Python's errno module has
+_POWERPC_ERRNO = {58: "EDEADLOCK"}
+
+
+def arch_strerrno(err, elf_machine=None):
+    """The errno name of `err` (its sign ignored) on a machine, or None."""
+    if not isinstance(err, int):
+        raise TypeError("an integer is required")
+    err = abs(err)
+    em = HOST[0] if elf_machine is None else elf_machine
+    if em in (EM_PPC, EM_PPC64) and err in _POWERPC_ERRNO:
+        return _POWERPC_ERRNO[err]
+    return errno.errorcode.get(err)

@@ -1,0 +1,150 @@
+"""What a sample resolves to through the session's maps and symbols, worked out when a
+script asks (upstream resolves these getters lazily too): its location (dso, map,
+symbol), its address's location, its callchain, branch stack, source line and
+instruction.
+"""
+
+from perfscript.perfdata import constants as C
+from perfscript.perfdata.callchain import chain_entries
+from perfscript.perfmod.chains import branch_entry, branch_stack, callchain, callchain_node
+
+MAX_STACK = 127         # PERF_MAX_STACK_DEPTH: upstream resolves callchains this deep
+_KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
+
+
+class Location:
+    """A resolved address: each part None when unresolved."""
+
+    __slots__ = ("dso_name", "dso_long_name", "dso_bid", "map_start", "map_end", "map_pgoff",
+                 "sym_name", "sym_start", "sym_end", "sym_offset")
+
+    def __init__(self, found=None):
+        self.dso_name = self.dso_long_name = self.dso_bid = None
+        self.map_start = self.map_end = self.map_pgoff = None
+        self.sym_name = self.sym_start = self.sym_end = self.sym_offset = None
+        if found is None:
+            return
+        m, dso, sym, symoff = found
+        self.map_start, self.map_end, self.map_pgoff = m.start, m.end, m.pgoff
+        if dso is not None:
+            self.dso_name = dso.name
+            self.dso_long_name = dso.long_name
+            self.dso_bid = dso.build_id or None
+        else:
+            self.dso_name = self.dso_long_name = m.filename
+        if sym is not None:
+            self.sym_name = sym.name
+            self.sym_start = sym.start
+            self.sym_end = sym.end
+            self.sym_offset = symoff
+
+
+_NOWHERE = Location()
+
+
+def _parts(ev):
+    rows = type(ev)._rows
+    s = rows.sample(ev)
+    session = rows.session
+    thread = ev._thread()
+    return rows, s, session, thread
+
+
+def sample_location(ev):
+    """The sample ip's Location (kept on the parsed sample: one lookup per sample)."""
+    rows, s, session, thread = _parts(ev)
+    loc = getattr(s, "_perfmod_loc", None)
+    if loc is None:
+        found = session.locate(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip)
+        loc = Location(found) if found is not None else _NOWHERE
+        try:
+            s._perfmod_loc = loc
+        except AttributeError:
+            pass
+    return loc
+
+
+def addr_location(ev):
+    """The sampled data address's Location (perf's addr_al, thread__find_symbol_fb)."""
+    rows, s, session, thread = _parts(ev)
+    if not rows.ev.attr.sample_type & C.SAMPLE_ADDR:
+        return _NOWHERE
+    found = session.locate_fallback(thread, s.misc & C.MISC_CPUMODE_MASK, s.addr)
+    return Location(found) if found is not None else _NOWHERE
+
+
+def callchain_of(ev):
+    """The sample's callchain (innermost first), or None when it has none."""
+    rows, s, session, thread = _parts(ev)
+    if s.callchain is None:
+        return None
+    ips = session.chain_of(rows.ev, s, thread)
+    if ips is None:
+        return None
+    entries = chain_entries(ips, MAX_STACK) or ()
+    nodes = []
+    for cpumode, ip in entries:
+        found = session.locate(thread, cpumode, ip)
+        if found is None:
+            nodes.append(callchain_node(ip, None, None, None))
+            continue
+        m, dso, sym, symoff = found
+        dso_name = dso.name if dso is not None else m.filename
+        if sym is None:
+            nodes.append(callchain_node(ip, None, dso_name, None))
+        else:
+            nodes.append(callchain_node(ip, sym.name, dso_name, symoff))
+    return callchain(nodes)
+
+
+def brstack_of(ev):
+    """The sample's branch stack, or None when it has none."""
+    rows, s, session, thread = _parts(ev)
+    if s.branch_stack is None:
+        return None
+    big_endian = session.endian == ">"
+    return branch_stack([branch_entry.from_raw(frm, to, flags, big_endian)
+                         for frm, to, flags in s.branch_stack])
+
+
+def _user_dso_address(session, thread, cpumode, ip):
+    m = session.find_map(thread, cpumode, ip)
+    if m is None:
+        return None
+    dso = session.dso_of(m, cpumode in _KERNEL_MODES)
+    if dso is None or getattr(dso, "kernel", False) or not m.filename.startswith("/"):
+        return None
+    dso.table                               # loading finds its files
+    return dso, dso.map_ip(ip, m.start, m.pgoff)
+
+
+def srccode_of(ev, addr=None):
+    """(source file, line, that line's text) of an address (the sample's ip by
+    default); (None, 0, None) when unknown."""
+    rows, s, session, thread = _parts(ev)
+    ip = s.ip if addr is None else addr
+    loc = _user_dso_address(session, thread, s.misc & C.MISC_CPUMODE_MASK, ip)
+    if loc is None:
+        return (None, 0, None)
+    from perfscript.symbols.srcline import source_file_lines, srcline
+    found = srcline(*loc)
+    if found is None:
+        return (None, 0, None)
+    path, line = found
+    lines = source_file_lines(path)
+    text = None
+    if 1 <= line <= len(lines):
+        text = lines[line - 1].decode("utf-8", "surrogateescape")
+    return (path, line, text)
+
+
+def insn_of(ev):
+    """The bytes of the instruction at the sample's ip, or None."""
+    rows, s, session, thread = _parts(ev)
+    if not s.ip or s.ip >= session.kernel_start():
+        return None
+    loc = _user_dso_address(session, thread, C.MISC_USER, s.ip)
+    if loc is None:
+        return None
+    from perfscript.symbols.code import insn_at
+    return insn_at(*loc)

@@ -1,0 +1,222 @@
+"""Where a `perf.sample_event`'s values come from: the samples of one event delivered
+together, read on demand.
+
+An event object is only a row number into its rows (perf module objects are made for
+every sample, so they must cost next to nothing); the values are read when a script
+first asks for one:
+
+- `ColumnRows`: one event's samples of a batch of a mapped file. A column (every row's
+  value of one attribute) is read at once with NumPy the first time any row asks, and
+  kept as a list;
+- `RecordRows`: samples parsed one by one (pipe mode, compressed files, layouts the
+  batch path does not read); values are read per row from the parsed samples.
+
+Both parse a row fully (`sample(i)`) for what has no column: callchains, branch stacks,
+registers and the like.
+"""
+
+import numpy as np
+
+from perfscript.ftrace.batch_decode import BatchDecoder
+from perfscript.ftrace.decode import make_field_decoder
+from perfscript.perfdata import constants as C
+
+U64_MAX = (1 << 64) - 1
+
+
+class _AllFields:
+    """A tracepoint format seen with its common fields as fields of their own: the
+    `perf` module reads `common_pid` like any other field (libtraceevent's
+    find_any_field), with the same value conversions."""
+
+    __slots__ = ("fields", "all_fields", "find_any_field")
+
+    def __init__(self, fmt, only=None):
+        fields = list(fmt.all_fields) if only is None else [only]
+        self.fields = fields
+        self.all_fields = fields
+        self.find_any_field = fmt.find_any_field
+
+
+class FieldReaders:
+    """Per event: the tracepoint fields by name, with a column decoder for each (made on
+    first use) and one row decoder for all of them."""
+
+    def __init__(self, fmt, big_endian):
+        self.fmt = fmt
+        self.big_endian = big_endian
+        self.fields = {}
+        for f in fmt.all_fields:
+            self.fields.setdefault(f.name, f)
+        self.names = tuple(self.fields)
+        self._index = {name: i for i, name in enumerate(f.name for f in fmt.all_fields)}
+        self._column_decoders = {}
+        self._row_decoder = None
+
+    def column_decoder(self, name):
+        dec = self._column_decoders.get(name)
+        if dec is None:
+            dec = BatchDecoder(_AllFields(self.fmt, self.fields[name]), self.big_endian)
+            self._column_decoders[name] = dec
+        return dec
+
+    def row_value(self, raw, name):
+        """One payload's value of field `name`."""
+        if self._row_decoder is None:
+            self._row_decoder = make_field_decoder(_AllFields(self.fmt), self.big_endian)
+        return self._row_decoder(raw)[self._index[name]]
+
+
+class RecordRows:
+    """Samples parsed one at a time: the i-th sample of this chunk is `samples[i]`."""
+
+    columnar = False
+
+    __slots__ = ("session", "ev", "samples", "full")
+
+    def __init__(self, session, ev, limit):
+        self.session = session
+        self.ev = ev
+        self.samples = []
+        self.full = limit
+
+    def sample(self, i):
+        return self.samples[i]
+
+
+class ColumnRows:
+    """One event's samples of one batch (positions `sel` in the batch), read as columns."""
+
+    columnar = True
+
+    def __init__(self, session, batch, ev, sel, little):
+        self.session = session
+        self.ev = ev
+        self.batch = batch
+        self.sel = sel
+        self.little = little
+        o, base, field, signed = batch._fixed(sel, ev.layout, little)
+        self.offs = o
+        self.n = len(o)
+        self._field = field
+        self._signed = signed
+        self._parsed = {}
+        self._raw = None
+        self._ids = {}
+
+    def __len__(self):
+        return self.n
+
+    # ------------------------------------------------------------ fixed fields
+
+    def has(self, name):
+        return name in self._field.slots
+
+    def u64(self, name, default):
+        """The field's values (a list), `default` for each row without it."""
+        if name not in self._field.slots:
+            return [default] * self.n
+        return self._field(name).tolist()
+
+    def s32(self, name):
+        """A u32 field as perf's C int (-1 when absent)."""
+        return self._signed(name).tolist()
+
+    def u32(self, name, default):
+        if name not in self._field.slots:
+            return [default] * self.n
+        return (self._field(name) & np.uint64(0xFFFFFFFF)).tolist()
+
+    def ids(self, name):
+        """pid or tid as an int64 array (-1 when absent), kept."""
+        got = self._ids.get(name)
+        if got is None:
+            got = self._ids[name] = self._signed(name)
+        return got
+
+    def misc(self):
+        return self.batch.misc_column(self.sel, self.little).tolist()
+
+    # ------------------------------------------------------------ whole rows
+
+    def sample(self, i):
+        """Row i parsed in full (once)."""
+        s = self._parsed.get(i)
+        if s is None:
+            batch = self.batch
+            off = int(self.offs[i])
+            head = batch.session.header_struct.unpack_from(batch.buf, off)
+            s = self.ev.layout.parse(batch.buf, off, head[2], head[1],
+                                     batch.session.name, batch.session.file_offset(off))
+            self._parsed[i] = s
+        return s
+
+    # ------------------------------------------------------------ tracepoint payloads
+
+    def raw_extent(self):
+        """(start, size) int64 arrays of the rows' PERF_SAMPLE_RAW payloads, or None when
+        the payload does not sit right after the fixed fields (or the callchain) or a
+        record is damaged."""
+        if self._raw is None:
+            self._raw = self._find_raw() or False
+        return self._raw or None
+
+    def _find_raw(self):
+        layout = self.ev.layout
+        st = layout.sample_type
+        if not st & C.SAMPLE_RAW or st & C.SAMPLE_READ:
+            return None
+        batch, o, little = self.batch, self.offs, self.little
+        if st & C.SAMPLE_CALLCHAIN:
+            try:
+                start, nr = batch.chain_extent(o, layout, little)
+            except Exception:
+                return None
+            size_at = start + 8 * nr
+        else:
+            size_at = o + 8 + layout.fixed.size
+        rec_end = o + batch._record_sizes(o, little).astype(np.int64)
+        if (size_at + 4 > rec_end).any():
+            return None
+        words = batch.word_at(size_at >> 3)
+        low_half = (size_at & 7) == 0
+        if little:
+            sizes = np.where(low_half, words & np.uint64(0xFFFFFFFF), words >> np.uint64(32))
+        else:
+            sizes = np.where(low_half, words >> np.uint64(32), words & np.uint64(0xFFFFFFFF))
+        sizes = sizes.astype(np.int64)
+        start = size_at + 4
+        if (start + sizes > rec_end).any():
+            return None
+        return start, sizes
+
+    def field_column(self, readers, name):
+        """Every row's value of tracepoint field `name` (None: no column here)."""
+        extent = self.raw_extent()
+        if extent is None:
+            return None
+        start, sizes = extent
+        dec = readers.column_decoder(name)
+        n = self.n
+        width = dec.fixed_size
+        buf = self.batch.buf
+        if width:
+            if n and int(sizes.min()) < width:
+                return None
+            b = self.batch.bytes
+            idx = start[:, None] + np.arange(width, dtype=np.int64)
+            fixed = b[idx]
+        else:
+            fixed = np.zeros((n, 0), dtype=np.uint8)
+        raws = None
+        if dec.needs_raw:
+            raws = [buf[s:s + z] for s, z in zip(start.tolist(), sizes.tolist())]
+        return dec.decode(fixed, raws, sizes)[0]
+
+    def raw_column(self):
+        extent = self.raw_extent()
+        if extent is None:
+            return None
+        buf = self.batch.buf
+        start, sizes = extent
+        return [bytes(buf[s:s + z]) for s, z in zip(start.tolist(), sizes.tolist())]

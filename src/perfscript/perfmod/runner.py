@@ -1,0 +1,93 @@
+"""Running a standalone script written for upstream's `perf` module, and telling such a
+script from one written for `perf script -s`.
+
+A standalone script is an ordinary program: it imports `perf`, parses its own
+arguments and calls `perf.session(...).process_events()` itself. It runs in this
+interpreter as `__main__` (so pdb, the virtualenv and its packages all work), with
+`import perf` and `import perf_live` answered by perfscript's module.
+
+The two kinds are told apart from the script's syntax tree, without running it: a
+standalone script imports the module `perf`; a handler script defines perf script's
+callbacks (trace_begin, process_event, sys__event handlers...), which are called by
+name, and does not import `perf` (perf 6.1's own `perf` binding is for live counting,
+which handler scripts do not use); both may define `process_event`.
+"""
+
+import ast
+import os
+import runpy
+import sys
+
+STANDALONE, HANDLERS = "standalone", "handlers"
+IMPORTABLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "importable")
+_LEGACY_MODULES = {"perf_trace_context", "Core", "Util", "EventClass", "SchedGui"}
+
+
+def _imported_modules(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module.split(".")[0]
+
+
+def _uses_session(tree):
+    """Whether the script makes a `perf.session` (perf.session(...) or a `session`
+    imported from perf)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "session" and \
+                isinstance(node.value, ast.Name) and node.value.id == "perf":
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module == "perf" and \
+                any(a.name in ("session", "*") for a in node.names):
+            return True
+    return False
+
+
+def script_kind(path):
+    """STANDALONE, HANDLERS, or None when the file cannot be read or parsed (the caller
+    then treats it as perf would). A script that imports `perf` is standalone when it
+    makes a perf.session or imports none of perf script's helper modules."""
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    modules = set(_imported_modules(tree))
+    if "perf" in modules and (_uses_session(tree) or not modules & _LEGACY_MODULES):
+        return STANDALONE
+    return HANDLERS
+
+
+def install_module():
+    """Make `import perf` and `import perf_live` give perfscript's module in this
+    process (the caller runs a standalone script under perfscript)."""
+    import perfscript.perfmod as perfmod
+    sys.modules["perf"] = perfmod
+    from perfscript.perfmod import live
+    live_mod = type(sys)("perf_live")
+    live_mod.LiveSession = live.LiveSession
+    live_mod.__doc__ = "Not provided by perfscript: live capture."
+    sys.modules.setdefault("perf_live", live_mod)
+
+
+def run_standalone(path, args):
+    """Run a standalone script as `__main__` with sys.argv [path, *args]; returns its
+    exit status (SystemExit's, else 0). Its exceptions propagate."""
+    install_module()
+    sys.argv = [path] + list(args)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        sys.stderr.write("%s\n" % code)
+        return 1
+    finally:
+        sys.stdout.flush()
+    return 0

@@ -1,0 +1,291 @@
+"""`perf.sample_event`: one sample, as an object whose attributes are read when asked.
+
+A script's callback gets one object per sample, so making one must cost almost nothing:
+an event object is an int, its row in the rows it came with (perfmod/rows.py), and its
+class says which rows those are. The classes are made per event (its tracepoint fields,
+its evsel) and per delivery of rows (`rows_class`), a few per batch of thousands.
+
+An attribute with a column (the fixed sample fields, the payload, tracepoint fields) is
+a `_Column` on the event's class: the first row that asks reads every row's value, and
+the rows' class then answers with a C-level list lookup. The others (what the sample
+resolves to, its callchain, its branch stack) are properties computed per access from
+the parsed row. Tracepoint fields win over the other attributes, as upstream's lookup
+tries the fields first.
+"""
+
+from functools import partial
+from operator import getitem
+
+from perfscript.perfdata import constants as C
+from perfscript.perfmod import resolved
+from perfscript.perfmod.rows import U64_MAX
+
+U32_MAX = 0xFFFFFFFF
+DATA_SRC_NONE = 0x5080021       # perf's PERF_MEM_DATA_SRC_NONE for samples without one
+
+
+def _c_int(v):
+    """A u32 as perf's C int."""
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+class _Column:
+    """An attribute read for all the rows at once (when the rows are columns), by
+    `column(rows)`, or per row by `row(rows, i)`."""
+
+    __slots__ = ("name", "column", "row")
+
+    def __init__(self, name, column, row):
+        self.name = name
+        self.column = column
+        self.row = row
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        cls = type(obj)
+        rows = cls._rows
+        if rows.columnar:
+            col = self.column(rows)
+            if col is not None:
+                # later rows of this delivery: a list lookup, no Python code
+                setattr(cls, self.name, property(partial(getitem, col)))
+                return col[obj]
+        return self.row(rows, obj)
+
+
+def _fixed(name, default, convert=None):
+    """A fixed sample field read as a column of u64s."""
+    def column(rows):
+        return rows.u64(name, default)
+
+    def row(rows, i):
+        v = getattr(rows.sample(i), name)
+        return default if v is None else v
+    return column, row
+
+
+def _s32(name):
+    def column(rows):
+        return rows.s32(name)
+
+    def row(rows, i):
+        return _c_int(getattr(rows.sample(i), name))
+    return column, row
+
+
+def _cpu():
+    def column(rows):
+        return rows.u32("cpu", U32_MAX)
+
+    def row(rows, i):
+        return rows.sample(i).cpu
+    return column, row
+
+
+def _period():
+    def column(rows):
+        return rows.u64("period", rows.ev.attr.sample_period)
+
+    def row(rows, i):
+        p = rows.sample(i).period
+        return rows.ev.attr.sample_period if p is None else p
+    return column, row
+
+
+def _raw_buf():
+    def column(rows):
+        return rows.raw_column()
+
+    def row(rows, i):
+        return rows.sample(i).raw
+    return column, row
+
+
+def _field(readers, name):
+    def column(rows):
+        return rows.field_column(readers, name)
+
+    def row(rows, i):
+        s = rows.sample(i)
+        if s.buf is None:
+            raise AttributeError(name)
+        return readers.row_value(s.buf[s.raw_off:s.raw_off + s.raw_size], name)
+    return column, row
+
+
+_COLUMNS = {
+    "sample_pid": _s32("pid"),
+    "sample_tid": _s32("tid"),
+    "sample_time": _fixed("time", U64_MAX),
+    "sample_id": _fixed("id", U64_MAX),
+    "sample_stream_id": _fixed("stream_id", U64_MAX),
+    "sample_cpu": _cpu(),
+    "sample_period": _period(),
+    "sample_ip": _fixed("ip", 0),
+    "sample_addr": _fixed("addr", 0),
+    "raw_buf": _raw_buf(),
+}
+
+
+class sample_event(int):  # noqa: N801 - upstream's name
+    """A PERF_RECORD_SAMPLE (upstream's perf.sample_event)."""
+
+    __slots__ = ()
+    __module__ = "perf"
+
+    type = C.RECORD_SAMPLE
+    evsel = None
+    _rows = None
+
+    # an event is an object, not the number it is made of
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        return "<perf.sample_event %s at %#x>" % (self.evsel, id(self))
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        raise TypeError("cannot pickle 'perf.sample_event' object")
+
+    # ------------------------------------------------------------ the parsed row
+
+    def _sample(self):
+        return type(self)._rows.sample(self)
+
+    def _thread(self):
+        rows = type(self)._rows
+        s = rows.sample(self)
+        return rows.session.threads.findnew(_c_int(s.pid), _c_int(s.tid))
+
+    # ------------------------------------------------------------ per-row numbers
+
+    @property
+    def sample_phys_addr(self):
+        return self._sample().phys_addr
+
+    @property
+    def sample_weight(self):
+        return self._sample().weight
+
+    @property
+    def sample_data_src(self):
+        v = self._sample().data_src
+        return DATA_SRC_NONE if v is None else v
+
+    sample_insn_count = 0       # counted by instruction tracing only
+    sample_cyc_count = 0
+    flags = 0
+    machine_pid = 0
+    vcpu = 0
+
+    @property
+    def transaction(self):
+        return self._sample().transaction
+
+    @property
+    def in_tx(self):
+        return 0
+
+    @property
+    def branch_type(self):
+        return 0
+
+    # ------------------------------------------------------------ resolved lazily
+
+    @property
+    def dso(self):
+        return resolved.sample_location(self).dso_name
+
+    @property
+    def dso_long_name(self):
+        return resolved.sample_location(self).dso_long_name
+
+    @property
+    def dso_bid(self):
+        return resolved.sample_location(self).dso_bid
+
+    @property
+    def map_start(self):
+        return resolved.sample_location(self).map_start
+
+    @property
+    def map_end(self):
+        return resolved.sample_location(self).map_end
+
+    @property
+    def map_pgoff(self):
+        return resolved.sample_location(self).map_pgoff
+
+    @property
+    def symbol(self):
+        return resolved.sample_location(self).sym_name
+
+    @property
+    def sym_start(self):
+        return resolved.sample_location(self).sym_start
+
+    @property
+    def sym_end(self):
+        return resolved.sample_location(self).sym_end
+
+    @property
+    def sym_offset(self):
+        return resolved.sample_location(self).sym_offset
+
+    @property
+    def addr_dso(self):
+        return resolved.addr_location(self).dso_name
+
+    @property
+    def addr_symbol(self):
+        return resolved.addr_location(self).sym_name
+
+    @property
+    def addr_sym_offset(self):
+        return resolved.addr_location(self).sym_offset
+
+    @property
+    def callchain(self):
+        return resolved.callchain_of(self)
+
+    @property
+    def brstack(self):
+        return resolved.brstack_of(self)
+
+    def srccode(self, addr=None):
+        return resolved.srccode_of(self, addr)
+
+    def insn(self):
+        return resolved.insn_of(self)
+
+
+# sample_event's own attributes and the column-read ones: a tracepoint field of the same
+# name hides them (upstream looks fields up first)
+for _name, (_col, _row) in _COLUMNS.items():
+    setattr(sample_event, _name, _Column(_name, _col, _row))
+del _name, _col, _row
+
+
+def event_class(pyevsel, readers):
+    """The class of one event's sample objects: its evsel, its tracepoint fields."""
+    ns = {"__slots__": (), "evsel": pyevsel, "__module__": "perf",
+          "__qualname__": "sample_event"}
+    if readers is not None:
+        for name in readers.names:
+            col, row = _field(readers, name)
+            ns[name] = _Column(name, col, row)
+    return type("sample_event", (sample_event,), ns)
+
+
+def rows_class(event_cls, rows):
+    """The class of the objects of one delivery of rows."""
+    return type("sample_event", (event_cls,),
+                {"__slots__": (), "_rows": rows, "__module__": "perf",
+                 "__qualname__": "sample_event"})
