@@ -1,59 +1,29 @@
 """The consumer behind `perf.session`: the session's records become callback calls.
 
-Samples of a mapped file come a batch at a time (session/batch_delivery.py): each
-event's rows get a class (perfmod/sample_event.py) and the callback is called by a
-C-level map over `map(rows_class, row numbers)`, in perf's order, with the records
-that change the session's state delivered in their places between. Other input comes
-sample by sample: the objects then index a chunk of parsed samples.
+Samples of a mapped file come a batch at a time: the batch's samples get one class
+(perfmod/sample_event.py) and the callback is called by a C-level map over
+`map(rows_class, row numbers)`, in perf's order; the other records (which change the
+session's state: comms, forks, maps) are delivered in their places between runs of
+samples. Other input comes sample by sample: the objects then index a chunk of parsed
+samples.
 """
 
 from collections import deque
 
+import numpy as np
+
 from perfscript.perfdata import constants as C
 from perfscript.perfmod.other_events import switch_event
 from perfscript.perfmod.objects import evsel
-from perfscript.perfmod.rows import ColumnRows, FieldReaders, RecordRows
-from perfscript.perfmod.sample_event import event_class, rows_class
-from perfscript.session.batch_delivery import ColumnarDelivery, segment_threads
+from perfscript.perfmod.rows import BatchRows, ColumnRows, FieldReaders, RecordRows
+from perfscript.perfmod.sample_event import events_class, rows_class
+from perfscript.session.batch_delivery import segment_threads
+from perfscript.session.batched import present_values
 from perfscript.session.consumer import Consumer
 from perfscript.session.stat_records import STAT_RECORDS
 
 RECORD_CHUNK = 4096     # samples per class on the sample-by-sample path
 _SWITCHES = frozenset((C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE))
-
-
-class _Columns(ColumnarDelivery):
-    """The batch skeleton's parts for sample callbacks."""
-
-    def __init__(self, consumer):
-        super().__init__(consumer.session)
-        self.consumer = consumer
-        self.little = consumer.session.endian == "<"
-
-    def event_plan(self, ev):
-        if ev.layout.sample_type & C.SAMPLE_READ:
-            return None         # split per counter by the per-record path
-        return self.consumer.classes.get(ev.index)
-
-    def event_columns(self, batch, ev, plan, sel):
-        o = batch.offs[sel]
-        if len(o) and (batch._record_sizes(o, self.little).min()
-                       < 8 + ev.layout.fixed.size):
-            return None         # damaged: the per-record path reports it
-        rows = ColumnRows(self.session, batch, ev, sel, self.little)
-        return rows, rows_class(plan, rows)
-
-    def segment_parts(self, batch, spans, s, e):
-        threads = self.session.threads
-        parts = []
-        for rows, lo, hi in spans:
-            col, cls = rows.cols
-            segment_threads(threads, col.ids("tid")[lo:hi], col.ids("pid")[lo:hi])
-            parts.append(map(cls, range(lo, hi)))
-        return parts
-
-    def run(self, batch, entries, start):
-        deque(map(self.consumer.sample_cb, entries), 0)
 
 
 class ModuleConsumer(Consumer):
@@ -64,10 +34,12 @@ class ModuleConsumer(Consumer):
         self.sample_cb = sample_cb
         self.stat_cb = stat_cb
         self.switch_cb = switch_cb
-        self.classes = {}           # evsel index -> its sample_event class
         self.evsels = {}            # evsel index -> its perf.evsel
-        self._record_rows = {}      # evsel index -> (RecordRows, class) being filled
-        self._columns = _Columns(self)
+        self.readers = {}           # tracepoint evsel index -> its FieldReaders
+        self._events_cls = None     # the sample_event class of the events known so far
+        self._usable = None         # per evsel index (and -1): samples read column-wise
+        self._record_rows = None    # (RecordRows, class) being filled
+        self.little = session.endian == "<"
         types = set()
         if switch_cb is not None:
             types |= _SWITCHES
@@ -85,30 +57,97 @@ class ModuleConsumer(Consumer):
     # ------------------------------------------------------------ the contract
 
     def prepare_evsel(self, ev):
-        readers = None
+        self.pyevsel(ev)
         if ev.is_tracepoint and ev.tp_format is not None and self.session.tracing is not None:
-            readers = FieldReaders(ev.tp_format, self.session.tracing.big_endian)
-        self.classes[ev.index] = event_class(self.pyevsel(ev), readers)
-        self._record_rows.pop(ev.index, None)
+            self.readers[ev.index] = FieldReaders(ev.tp_format,
+                                                  self.session.tracing.big_endian)
+        self._events_cls = None
+        self._usable = None
+        self._record_rows = None
+
+    def events_cls(self):
+        if self._events_cls is None:
+            self._events_cls = events_class(self.evsels, self.readers)
+        return self._events_cls
+
+    # ------------------------------------------------------------ samples in batches
+
+    def _usable_events(self):
+        """A bool per evsel index (then one False for index -1): whose samples are read
+        column-wise (those with READ values are split per counter, record by record)."""
+        if self._usable is None:
+            evsels = self.session.evsels.evsels
+            self._usable = np.array([not ev.layout.sample_type & C.SAMPLE_READ
+                                     for ev in evsels] + [False], dtype=bool)
+        return self._usable
 
     def deliver_batch(self, batch):
         if self.sample_cb is None:
             deliver = batch.deliver
-            for k in (batch.types != C.RECORD_SAMPLE).nonzero()[0].tolist():
+            for k in np.flatnonzero(batch.types != C.RECORD_SAMPLE).tolist():
                 deliver(k)
             return
-        self._columns.deliver_batch(batch)
+        covered = (batch.types == C.RECORD_SAMPLE) & self._usable_events()[batch.evidx]
+        rows = self._rows(batch, covered)
+        if rows is None:
+            rows = self._rows(batch, covered)      # damaged events taken out
+        rest = np.flatnonzero(~covered).tolist()
+        cls = rows_class(self.events_cls(), rows)
+        run = self._run
+        done = 0
+        deliver = batch.deliver
+        for i, k in enumerate(rest):
+            upto = k - i            # covered rows before record k
+            if upto > done:
+                run(rows, cls, done, upto)
+                done = upto
+            deliver(k)
+        if done < rows.n:
+            run(rows, cls, done, rows.n)
+
+    def _rows(self, batch, covered):
+        """The BatchRows of the `covered` samples; None after taking the events with a
+        record too short for its fields out of `covered` (the per-record path reports
+        it)."""
+        positions = np.flatnonzero(covered)
+        kinds = batch.evidx[positions]
+        evsels = self.session.evsels.evsels
+        parts = []
+        damaged = False
+        for e in present_values(kinds):
+            ev = evsels[e]
+            at = np.flatnonzero(kinds == e)
+            sel = positions[at]
+            o = batch.offs[sel]
+            if batch._record_sizes(o, self.little).min() < 8 + ev.layout.fixed.size:
+                covered[sel] = False
+                damaged = True
+                continue
+            parts.append((ColumnRows(self.session, batch, ev, sel, self.little), at))
+        if damaged:
+            return None
+        return BatchRows(self.session, parts, kinds)
+
+    def _run(self, rows, cls, a, b):
+        """Call the callback for rows a..b, their threads known first."""
+        tids = rows.column_array("tid")
+        pids = rows.column_array("pid")
+        segment_threads(self.session.threads, tids[a:b], pids[a:b])
+        deque(map(self.sample_cb, map(cls, range(a, b))), 0)
+
+    # ------------------------------------------------------------ samples one by one
 
     def sample(self, ev, s, thread):
         cb = self.sample_cb
         if cb is None:
             return
-        got = self._record_rows.get(ev.index)
+        got = self._record_rows
         if got is None or len(got[0].samples) >= RECORD_CHUNK:
-            rows = RecordRows(self.session, ev, RECORD_CHUNK)
-            got = self._record_rows[ev.index] = (rows, rows_class(self.classes[ev.index], rows))
+            rows = RecordRows(self.session, RECORD_CHUNK)
+            got = self._record_rows = (rows, rows_class(self.events_cls(), rows))
         rows, cls = got
         rows.samples.append(s)
+        rows.events.append(ev)
         cb(cls(len(rows.samples) - 1))
 
     def sideband(self, rec):

@@ -43,16 +43,21 @@ _NOWHERE = Location()
 
 
 def _parts(ev):
+    """(recorded event, parsed sample, session, thread) of a sample_event."""
     rows = type(ev)._rows
-    s = rows.sample(ev)
+    s, evsel = rows.sample_and_event(ev)
     session = rows.session
-    thread = ev._thread()
-    return rows, s, session, thread
+    thread = session.threads.findnew(_c_int(s.pid), _c_int(s.tid))
+    return evsel, s, session, thread
+
+
+def _c_int(v):
+    return v - (1 << 32) if v & 0x80000000 else v
 
 
 def sample_location(ev):
     """The sample ip's Location (kept on the parsed sample: one lookup per sample)."""
-    rows, s, session, thread = _parts(ev)
+    evsel, s, session, thread = _parts(ev)
     loc = getattr(s, "_perfmod_loc", None)
     if loc is None:
         found = session.locate(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip)
@@ -66,8 +71,8 @@ def sample_location(ev):
 
 def addr_location(ev):
     """The sampled data address's Location (perf's addr_al, thread__find_symbol_fb)."""
-    rows, s, session, thread = _parts(ev)
-    if not rows.ev.attr.sample_type & C.SAMPLE_ADDR:
+    evsel, s, session, thread = _parts(ev)
+    if not evsel.attr.sample_type & C.SAMPLE_ADDR:
         return _NOWHERE
     found = session.locate_fallback(thread, s.misc & C.MISC_CPUMODE_MASK, s.addr)
     return Location(found) if found is not None else _NOWHERE
@@ -75,10 +80,10 @@ def addr_location(ev):
 
 def callchain_of(ev):
     """The sample's callchain (innermost first), or None when it has none."""
-    rows, s, session, thread = _parts(ev)
+    evsel, s, session, thread = _parts(ev)
     if s.callchain is None:
         return None
-    ips = session.chain_of(rows.ev, s, thread)
+    ips = session.chain_of(evsel, s, thread)
     if ips is None:
         return None
     entries = chain_entries(ips, MAX_STACK) or ()
@@ -99,7 +104,7 @@ def callchain_of(ev):
 
 def brstack_of(ev):
     """The sample's branch stack, or None when it has none."""
-    rows, s, session, thread = _parts(ev)
+    evsel, s, session, thread = _parts(ev)
     if s.branch_stack is None:
         return None
     big_endian = session.endian == ">"
@@ -121,7 +126,7 @@ def _user_dso_address(session, thread, cpumode, ip):
 def srccode_of(ev, addr=None):
     """(source file, line, that line's text) of an address (the sample's ip by
     default); (None, 0, None) when unknown."""
-    rows, s, session, thread = _parts(ev)
+    evsel, s, session, thread = _parts(ev)
     ip = s.ip if addr is None else addr
     loc = _user_dso_address(session, thread, s.misc & C.MISC_CPUMODE_MASK, ip)
     if loc is None:
@@ -140,7 +145,7 @@ def srccode_of(ev, addr=None):
 
 def insn_of(ev):
     """The bytes of the instruction at the sample's ip, or None."""
-    rows, s, session, thread = _parts(ev)
+    evsel, s, session, thread = _parts(ev)
     if not s.ip or s.ip >= session.kernel_start():
         return None
     loc = _user_dso_address(session, thread, C.MISC_USER, s.ip)

@@ -5,15 +5,18 @@ An event object is only a row number into its rows (perf module objects are made
 every sample, so they must cost next to nothing); the values are read when a script
 first asks for one:
 
-- `ColumnRows`: one event's samples of a batch of a mapped file. A column (every row's
-  value of one attribute) is read at once with NumPy the first time any row asks, and
-  kept as a list;
+- `BatchRows`: the samples of a batch of a mapped file, all events together (one class
+  for the batch, so objects are made by one C-level map in perf's order). A column
+  (every row's value of one attribute) is read at once with NumPy per event
+  (`ColumnRows`) the first time any row asks, and kept as a list in batch order;
 - `RecordRows`: samples parsed one by one (pipe mode, compressed files, layouts the
   batch path does not read); values are read per row from the parsed samples.
 
 Both parse a row fully (`sample(i)`) for what has no column: callchains, branch stacks,
 registers and the like.
 """
+
+from itertools import chain
 
 import numpy as np
 
@@ -32,9 +35,10 @@ class _AllFields:
     __slots__ = ("fields", "all_fields", "find_any_field")
 
     def __init__(self, fmt, only=None):
-        fields = list(fmt.all_fields) if only is None else [only]
-        self.fields = fields
-        self.all_fields = fields
+        self.all_fields = list(fmt.all_fields)
+        # one field's decoder still spans the whole fixed part: the columns of every
+        # field then decode from one gather of the payloads
+        self.fields = self.all_fields if only is None else [only]
         self.find_any_field = fmt.find_any_field
 
 
@@ -72,16 +76,96 @@ class RecordRows:
 
     columnar = False
 
-    __slots__ = ("session", "ev", "samples", "full")
+    __slots__ = ("session", "samples", "events", "full")
 
-    def __init__(self, session, ev, limit):
+    def __init__(self, session, limit):
         self.session = session
-        self.ev = ev
         self.samples = []
+        self.events = []
         self.full = limit
 
     def sample(self, i):
         return self.samples[i]
+
+    def sample_and_event(self, i):
+        return self.samples[i], self.events[i]
+
+
+MISSING = object()       # a column's value for rows whose event lacks the attribute
+
+
+class BatchRows:
+    """The samples of one batch delivered column-wise, in batch order: row i is the
+    `local[i]`-th sample of event `kinds[i]`'s ColumnRows."""
+
+    columnar = True
+
+    def __init__(self, session, parts, kinds):
+        self.session = session
+        self.parts = parts          # [(ColumnRows, row numbers of its samples)], by event
+        self.kinds = kinds          # the event index of each row
+        self.n = len(kinds)
+        self._order = None
+        self._where = None
+        self._arrays = {}
+
+    def __len__(self):
+        return self.n
+
+    def _where_of(self):
+        if self._where is None:
+            local = np.empty(self.n, dtype=np.int64)
+            which = np.empty(self.n, dtype=np.int64)
+            for k, (part, pos) in enumerate(self.parts):
+                local[pos] = np.arange(len(pos))
+                which[pos] = k
+            self._where = (which.tolist(), local.tolist())
+        return self._where
+
+    def sample(self, i):
+        which, local = self._where_of()
+        return self.parts[which[i]][0].sample(local[i])
+
+    def sample_and_event(self, i):
+        which, local = self._where_of()
+        part = self.parts[which[i]][0]
+        return part.sample(local[i]), part.ev
+
+    def column_array(self, name):
+        """pid or tid of every row as an int64 array (-1 when absent), kept."""
+        got = self._arrays.get(name)
+        if got is None:
+            if len(self.parts) == 1:
+                got = self.parts[0][0].ids(name)
+            else:
+                got = np.empty(self.n, dtype=np.int64)
+                for part, pos in self.parts:
+                    got[pos] = part.ids(name)
+            self._arrays[name] = got
+        return got
+
+    def part_of(self, i):
+        """(ColumnRows, its row number) of row i."""
+        which, local = self._where_of()
+        return self.parts[which[i]][0], local[i]
+
+    def column(self, fn):
+        """The rows' values, `fn(ColumnRows)` per event put in batch order; None when
+        an event has no column (its rows are then read one by one)."""
+        cols = []
+        for part, pos in self.parts:
+            col = fn(part)
+            if col is None:
+                return None
+            cols.append(col)
+        if len(cols) == 1:
+            return cols[0]
+        if self._order is None:
+            order = np.empty(self.n, dtype=np.int64)
+            order[np.concatenate([pos for _, pos in self.parts])] = np.arange(self.n)
+            self._order = order.tolist()
+        joined = list(chain.from_iterable(cols))
+        return list(map(joined.__getitem__, self._order))
 
 
 class ColumnRows:
@@ -103,6 +187,7 @@ class ColumnRows:
         self._parsed = {}
         self._raw = None
         self._ids = {}
+        self._heads = {}
 
     def __len__(self):
         return self.n
@@ -190,6 +275,30 @@ class ColumnRows:
             return None
         return start, sizes
 
+    def _payload_heads(self, width):
+        """(n, width) uint8: the first `width` bytes of each row's payload (rows are
+        at least that long), gathered as whole u64 words when the payloads share their
+        alignment (they do: records are 8-byte aligned)."""
+        got = self._heads.get(width)
+        if got is not None:
+            return got
+        start, sizes = self.raw_extent()
+        n = self.n
+        words = self.batch.words
+        r = start & 7
+        if n and (r == r[0]).all():
+            r0 = int(r[0])
+            nw = (r0 + width + 7) // 8
+            widx = (start >> 3)[:, None] + np.arange(nw, dtype=np.int64)
+            np.minimum(widx, len(words) - 1, out=widx)
+            heads = words[widx].view(np.uint8).reshape(n, 8 * nw)[:, r0:r0 + width]
+            heads = np.ascontiguousarray(heads)
+        else:
+            idx = start[:, None] + np.arange(width, dtype=np.int64)
+            heads = self.batch.bytes[idx]
+        self._heads[width] = heads
+        return heads
+
     def field_column(self, readers, name):
         """Every row's value of tracepoint field `name` (None: no column here)."""
         extent = self.raw_extent()
@@ -199,17 +308,15 @@ class ColumnRows:
         dec = readers.column_decoder(name)
         n = self.n
         width = dec.fixed_size
-        buf = self.batch.buf
         if width:
             if n and int(sizes.min()) < width:
                 return None
-            b = self.batch.bytes
-            idx = start[:, None] + np.arange(width, dtype=np.int64)
-            fixed = b[idx]
+            fixed = self._payload_heads(width)
         else:
             fixed = np.zeros((n, 0), dtype=np.uint8)
         raws = None
         if dec.needs_raw:
+            buf = self.batch.buf
             raws = [buf[s:s + z] for s, z in zip(start.tolist(), sizes.tolist())]
         return dec.decode(fixed, raws, sizes)[0]
 

@@ -14,11 +14,10 @@ tries the fields first.
 """
 
 from functools import partial
-from operator import getitem
 
 from perfscript.perfdata import constants as C
 from perfscript.perfmod import resolved
-from perfscript.perfmod.rows import U64_MAX
+from perfscript.perfmod.rows import MISSING, U64_MAX
 
 U32_MAX = 0xFFFFFFFF
 DATA_SRC_NONE = 0x5080021       # perf's PERF_MEM_DATA_SRC_NONE for samples without one
@@ -30,8 +29,8 @@ def _c_int(v):
 
 
 class _Column:
-    """An attribute read for all the rows at once (when the rows are columns), by
-    `column(rows)`, or per row by `row(rows, i)`."""
+    """An attribute read for a delivery's rows at once by `column(ColumnRows)` (one
+    event's rows; None: no column), or per row by `row(sample, evsel)`."""
 
     __slots__ = ("name", "column", "row")
 
@@ -46,21 +45,21 @@ class _Column:
         cls = type(obj)
         rows = cls._rows
         if rows.columnar:
-            col = self.column(rows)
+            col = rows.column(self.column)
             if col is not None:
                 # later rows of this delivery: a list lookup, no Python code
-                setattr(cls, self.name, property(partial(getitem, col)))
+                setattr(cls, self.name, property(col.__getitem__))
                 return col[obj]
-        return self.row(rows, obj)
+        return self.row(*rows.sample_and_event(obj))
 
 
-def _fixed(name, default, convert=None):
+def _fixed(name, default):
     """A fixed sample field read as a column of u64s."""
     def column(rows):
         return rows.u64(name, default)
 
-    def row(rows, i):
-        v = getattr(rows.sample(i), name)
+    def row(s, ev):
+        v = getattr(s, name)
         return default if v is None else v
     return column, row
 
@@ -69,8 +68,8 @@ def _s32(name):
     def column(rows):
         return rows.s32(name)
 
-    def row(rows, i):
-        return _c_int(getattr(rows.sample(i), name))
+    def row(s, ev):
+        return _c_int(getattr(s, name))
     return column, row
 
 
@@ -78,8 +77,8 @@ def _cpu():
     def column(rows):
         return rows.u32("cpu", U32_MAX)
 
-    def row(rows, i):
-        return rows.sample(i).cpu
+    def row(s, ev):
+        return s.cpu
     return column, row
 
 
@@ -87,9 +86,8 @@ def _period():
     def column(rows):
         return rows.u64("period", rows.ev.attr.sample_period)
 
-    def row(rows, i):
-        p = rows.sample(i).period
-        return rows.ev.attr.sample_period if p is None else p
+    def row(s, ev):
+        return ev.attr.sample_period if s.period is None else s.period
     return column, row
 
 
@@ -97,20 +95,8 @@ def _raw_buf():
     def column(rows):
         return rows.raw_column()
 
-    def row(rows, i):
-        return rows.sample(i).raw
-    return column, row
-
-
-def _field(readers, name):
-    def column(rows):
-        return rows.field_column(readers, name)
-
-    def row(rows, i):
-        s = rows.sample(i)
-        if s.buf is None:
-            raise AttributeError(name)
-        return readers.row_value(s.buf[s.raw_off:s.raw_off + s.raw_size], name)
+    def row(s, ev):
+        return s.raw
     return column, row
 
 
@@ -158,11 +144,6 @@ class sample_event(int):  # noqa: N801 - upstream's name
 
     def _sample(self):
         return type(self)._rows.sample(self)
-
-    def _thread(self):
-        rows = type(self)._rows
-        s = rows.sample(self)
-        return rows.session.threads.findnew(_c_int(s.pid), _c_int(s.tid))
 
     # ------------------------------------------------------------ per-row numbers
 
@@ -273,19 +254,93 @@ for _name, (_col, _row) in _COLUMNS.items():
 del _name, _col, _row
 
 
-def event_class(pyevsel, readers):
-    """The class of one event's sample objects: its evsel, its tracepoint fields."""
-    ns = {"__slots__": (), "evsel": pyevsel, "__module__": "perf",
+class _Field:
+    """A tracepoint field (of one or more events) as an attribute; rows of an event
+    without it see sample_event's own attribute of that name, or AttributeError."""
+
+    __slots__ = ("name", "readers")
+
+    def __init__(self, name, readers):
+        self.name = name
+        self.readers = readers      # evsel index -> FieldReaders of the events with it
+
+    def _column(self, part):
+        readers = self.readers.get(part.ev.index)
+        if readers is None:
+            return [MISSING] * len(part)
+        return part.field_column(readers, self.name)
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        cls = type(obj)
+        rows = cls._rows
+        if rows.columnar:
+            col = rows.column(self._column)
+            if col is not None:
+                if MISSING in col:
+                    setattr(cls, self.name, property(partial(_present, col, self.name)))
+                    return _present(col, self.name, obj)
+                setattr(cls, self.name, property(col.__getitem__))
+                return col[obj]
+        s, ev = rows.sample_and_event(obj)
+        readers = self.readers.get(ev.index)
+        if readers is None or s.buf is None:
+            return _fallback(obj, self.name)
+        return readers.row_value(s.buf[s.raw_off:s.raw_off + s.raw_size], self.name)
+
+
+def _present(col, name, obj):
+    v = col[obj]
+    return _fallback(obj, name) if v is MISSING else v
+
+
+def _fallback(obj, name):
+    """sample_event's own attribute `name`, for an event without that field."""
+    for klass in sample_event.__mro__:
+        if name in klass.__dict__:
+            attr = klass.__dict__[name]
+            return attr.__get__(obj, type(obj)) if hasattr(attr, "__get__") else attr
+    raise AttributeError("'perf.sample_event' object has no attribute '%s'" % name)
+
+
+class _Evsel:
+    """`evsel`: per row, the perf.evsel of its event."""
+
+    __slots__ = ("pyevsels",)
+
+    def __init__(self, pyevsels):
+        self.pyevsels = pyevsels        # evsel index -> perf.evsel
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        cls = type(obj)
+        rows = cls._rows
+        pyevsels = self.pyevsels
+        if rows.columnar:
+            col = rows.column(lambda part: [pyevsels[part.ev.index]] * len(part))
+            setattr(cls, "evsel", property(col.__getitem__))
+            return col[obj]
+        return pyevsels[rows.sample_and_event(obj)[1].index]
+
+
+def events_class(pyevsels, readers):
+    """The class of the sample objects of a set of events: `pyevsels` maps each event's
+    index to its perf.evsel, `readers` each tracepoint event's index to its fields."""
+    ns = {"__slots__": (), "evsel": _Evsel(pyevsels), "__module__": "perf",
           "__qualname__": "sample_event"}
-    if readers is not None:
-        for name in readers.names:
-            col, row = _field(readers, name)
-            ns[name] = _Column(name, col, row)
+    fields = {}
+    for index, r in readers.items():
+        for name in r.names:
+            fields.setdefault(name, {})[index] = r
+    for name, by_event in fields.items():
+        ns[name] = _Field(name, by_event)
     return type("sample_event", (sample_event,), ns)
 
 
-def rows_class(event_cls, rows):
+def rows_class(events_cls, rows):
     """The class of the objects of one delivery of rows."""
-    return type("sample_event", (event_cls,),
+    return type("sample_event", (events_cls,),
                 {"__slots__": (), "_rows": rows, "__module__": "perf",
                  "__qualname__": "sample_event"})
