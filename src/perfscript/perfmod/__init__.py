@@ -15,17 +15,17 @@ from perfscript.perfmod.live import (LiveCaptureUnsupported, counts_values, cpu_
                                      metrics, parse_events, parse_metrics, pmus, thread_map)
 from perfscript.perfmod.machine import arch_strerrno, syscall_id, syscall_name
 from perfscript.perfmod.objects import evsel, thread
-from perfscript.perfmod.other_events import (comm_event, context_switch_event, lost_event,
-                                             mmap2_event, mmap_event, read_event,
-                                             stat_event, stat_round_event, switch_event,
-                                             task_event, throttle_event)
+from perfscript.perfmod.other_events import (comm_event, lost_event, mmap2_event, mmap_event,
+                                             read_event, stat_event, stat_round_event,
+                                             switch_event, task_event, throttle_event)
+from perfscript.perfmod.call_returns import call_return
 from perfscript.perfmod.sample_event import sample_event
 from perfscript.perfmod.tracefs import tracepoint
 
 __all__ = [
     "data", "session", "sample_event", "evsel", "thread", "callchain", "callchain_node",
     "branch_stack", "branch_entry", "mmap_event", "mmap2_event", "comm_event", "task_event",
-    "lost_event", "throttle_event", "read_event", "switch_event", "context_switch_event",
+    "lost_event", "throttle_event", "read_event", "switch_event", "call_return",
     "stat_event", "stat_round_event", "config_get", "syscall_name", "syscall_id",
     "arch_strerrno", "tracepoint", "parse_events", "parse_metrics", "pmus", "metrics",
     "evlist", "cpu_map", "thread_map", "counts_values", "LiveCaptureUnsupported",

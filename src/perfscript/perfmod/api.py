@@ -1,7 +1,9 @@
 """`perf.data` and `perf.session`: a recording opened and processed for callbacks."""
 
+import errno
 import os
 import stat as stat_mod
+import sys
 
 from perfscript.errors import PerfDataError
 from perfscript.perfmod.delivery import ModuleConsumer
@@ -17,38 +19,51 @@ ENV_ITRACE = "PERF_ITRACE"
 
 
 class data:  # noqa: N801 - upstream's names
-    """A perf.data file (or "-": pipe-mode data on stdin), opened for reading."""
+    """A perf.data file (or "-": pipe-mode data on stdin; with `fd`, a pipe), opened for
+    reading. The header is read by perf.session."""
 
     __module__ = "perf"
 
     def __init__(self, path="perf.data", fd=-1):
         if not isinstance(path, str):
-            raise TypeError("path must be a str, not %s" % type(path).__name__)
-        if fd is not None and fd != -1:
+            raise TypeError("argument 1 must be str, not %s" % type(path).__name__)
+        if fd != -1:
             try:
-                mode = os.fstat(fd).st_mode
-            except OSError as e:
-                raise IOError("Failed to open perf data: %s" % e.strerror) from None
-            if not stat_mod.S_ISFIFO(mode) or path != "-":
-                raise ValueError("fd is only supported for a pipe, with path \"-\"")
+                is_fifo = stat_mod.S_ISFIFO(os.fstat(fd).st_mode)
+            except (OSError, TypeError, OverflowError):
+                is_fifo = False
+            if not is_fifo:
+                raise ValueError("fd argument is only supported for pipes")
+            if path not in ("-", "perf.data"):
+                raise ValueError("path must be '-' when fd is provided")
+            path = "-"
             self._open_path = "/proc/self/fd/%d" % fd
         elif path == "-":
             self._open_path = "-"
         else:
-            if not os.path.exists(path):
-                raise IOError("Failed to open perf data: %s: No such file or directory"
-                              % path)
-            if not os.access(path, os.R_OK):
-                raise IOError("Failed to open perf data: %s: Permission denied" % path)
+            problem = _unreadable(path)
+            if problem is not None:
+                sys.stderr.write("failed to open %s: %s%s\n" % (
+                    path, problem, "  (try 'perf record' first)"
+                    if path == "perf.data" and problem == os.strerror(errno.ENOENT) else ""))
+                raise IOError("Failed to open perf data: %s" % path)
             self._open_path = path
-        self.path = path
-        self.fd = fd
+        self._path = path
 
     def __str__(self):
-        return self.path
+        return self._path
 
-    def __repr__(self):
-        return "perf.data(%r)" % self.path
+    __repr__ = __str__
+
+
+def _unreadable(path):
+    """Why `path` cannot be read (strerror text), or None."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as e:
+        return e.strerror
+    os.close(fd)
+    return None
 
 
 def _callable_or_none(name, fn):
@@ -64,36 +79,41 @@ class session:  # noqa: N801
 
     def __init__(self, data, sample=None, stat=None, context_switch=None, call_return=None,
                  itrace=None, vmlinux=None, kallsyms=None, symfs=None):
-        from perfscript.perfmod.api import data as data_cls
-        if not isinstance(data, data_cls):
-            raise TypeError("data must be a perf.data object")
+        if not isinstance(data, globals()["data"]):
+            raise TypeError("argument 1 must be perf.data, not %s" % type(data).__name__)
         self._sample = _callable_or_none("sample", sample)
         self._stat = _callable_or_none("stat", stat)
         self._switch = _callable_or_none("context_switch", context_switch)
         self._call_return = _callable_or_none("call_return", call_return)
+        for name, value in (("itrace", itrace), ("vmlinux", vmlinux),
+                            ("kallsyms", kallsyms), ("symfs", symfs)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError("%s must be str or None, not %s" % (name, type(value).__name__))
         env = os.environ
-        vmlinux = vmlinux if vmlinux is not None else env.get(ENV_VMLINUX) or None
-        kallsyms = kallsyms if kallsyms is not None else env.get(ENV_KALLSYMS) or None
-        symfs = symfs if symfs is not None else env.get(ENV_SYMFS) or None
-        itrace = itrace if itrace is not None else env.get(ENV_ITRACE) or None
+        # an empty string, given or from the environment, means "not set"
+        vmlinux = (vmlinux if vmlinux is not None else env.get(ENV_VMLINUX)) or None
+        kallsyms = (kallsyms if kallsyms is not None else env.get(ENV_KALLSYMS)) or None
+        symfs = (symfs if symfs is not None else env.get(ENV_SYMFS)) or None
+        if itrace is None:
+            itrace = env.get(ENV_ITRACE)
         if itrace is not None:
             from perfscript.script.itrace_options import parse_itrace_options
             if parse_itrace_options(itrace):
-                raise ValueError("Invalid itrace options: %s" % itrace)
-        self.itrace = itrace
-        self.data = data
+                sys.stderr.write("Bad Instruction Tracing options '%s'\n" % itrace)
+                raise ValueError("Failed to parse itrace options")
+        self._itrace = itrace
+        self._data = data
         try:
             from perfscript.symbols.resolver import SymbolResolver
-            resolver = SymbolResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux,
-                                      show_kernel_path=True)
+            # a dso's `name` stays perf's name: callchain frames ask for the long one
+            resolver = SymbolResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux)
         except ImportError:
             resolver = None
         try:
             from perfscript.session.session import Session
             self._session = Session(data._open_path, resolver, warn=_warn)
         except PerfDataError as e:
-            raise IOError("Failed to open perf data: %s" % e) from None
-        self._processed = False
+            raise IOError("failed to create session: %s" % e) from None
 
     # ------------------------------------------------------------ processing
 
@@ -108,18 +128,19 @@ class session:  # noqa: N801
         try:
             s.process(consumer)
         except PerfDataError as e:
-            raise IOError("perf data processing failed: %s" % e) from None
-        self._processed = True
-        return None
+            raise IOError("Process events failed: %s" % e) from None
+        for text in s.finish_warnings():
+            sys.stderr.write(text)
 
-    def find_thread(self, pid, tid=None):
-        """The task (pid, tid) as the session knows it now, or None."""
+    def find_thread(self, pid, tid=-1, /):
+        """The task as the session knows it now (by tid; tid -1: the thread whose tid is
+        `pid`), or None: unknown, or exited (perf forgets a task at its EXIT)."""
         threads = self._session.threads
-        if tid is None:
-            tid = pid
-        th = threads.get(tid)
-        if th is None:
+        th = threads.get(pid if tid == -1 else tid)
+        if th is None or th.exited:
             return None
+        if tid != -1 and th.pid == -1 and pid != -1:
+            th = threads.findnew(pid, tid)
         return thread(th)
 
     @property
@@ -132,5 +153,4 @@ class session:  # noqa: N801
 
 
 def _warn(text):
-    import sys
     sys.stderr.write(text + "\n")

@@ -17,7 +17,6 @@ from perfscript.perfmod.other_events import switch_event
 from perfscript.perfmod.objects import evsel
 from perfscript.perfmod.rows import BatchRows, ColumnRows, FieldReaders, RecordRows
 from perfscript.perfmod.sample_event import events_class, rows_class
-from perfscript.session.batch_delivery import segment_threads
 from perfscript.session.batched import present_values
 from perfscript.session.consumer import Consumer
 from perfscript.session.stat_records import STAT_RECORDS
@@ -129,10 +128,8 @@ class ModuleConsumer(Consumer):
         return BatchRows(self.session, parts, kinds)
 
     def _run(self, rows, cls, a, b):
-        """Call the callback for rows a..b, their threads known first."""
-        tids = rows.column_array("tid")
-        pids = rows.column_array("pid")
-        segment_threads(self.session.threads, tids[a:b], pids[a:b])
+        """Call the callback for rows a..b. (A sample's thread is made when something of
+        it is resolved, as upstream's session does, not for every sample.)"""
         deque(map(self.sample_cb, map(cls, range(a, b))), 0)
 
     # ------------------------------------------------------------ samples one by one

@@ -74,40 +74,59 @@ def is_64_bit_arch(session):
     return (got or HOST)[1]
 
 
+def _machine(elf_machine):
+    """The e_machine a call names: this machine's for None, 0 or a value out of range."""
+    if elf_machine is None:
+        return HOST[0]
+    em = elf_machine.__index__() if not isinstance(elf_machine, int) else elf_machine
+    return HOST[0] if em <= 0 or em > 0xFFFF else em
+
+
+def _c_int(v):
+    if not isinstance(v, int):
+        v = v.__index__()
+    if not -(1 << 31) <= v < (1 << 31):
+        raise OverflowError("signed integer is greater than maximum" if v > 0
+                            else "signed integer is less than minimum")
+    return v
+
+
 def _table(elf_machine):
-    em = HOST[0] if elf_machine is None else elf_machine
-    mach = _TABLES.get(em)
+    mach = _TABLES.get(_machine(elf_machine))
     return sc._load(mach) if mach is not None else {}
 
 
-def syscall_name(id, *, elf_machine=None):  # noqa: A002 - upstream's keyword
-    """The name of syscall `id` on a machine (this one by default), or None."""
-    if not isinstance(id, int):
-        raise TypeError("an integer is required")
-    return _table(elf_machine).get(id)
+def syscall_name(id, elf_machine=None):  # noqa: A002 - upstream's keyword
+    """The name of syscall `id` on a machine (by ELF e_machine; this one by default), or
+    None when it has none."""
+    return _table(elf_machine).get(_c_int(id))
 
 
-def syscall_id(name, *, elf_machine=None):
+def syscall_id(name, elf_machine=None):
     """The number of syscall `name` on a machine (this one by default); ValueError when
     it has none."""
     if not isinstance(name, str):
-        raise TypeError("name must be a str")
+        raise TypeError("argument 1 must be str, not %s" % type(name).__name__)
     for nr, known in _table(elf_machine).items():
         if known == name:
             return nr
-    raise ValueError("Unknown syscall name: %s" % name)
+    raise ValueError("Failed to find syscall %s" % name)
 
 
-# the errno values that differ from the generic ones Python's errno module has
+# errno values whose names differ from the generic ones (Python's errno module has the
+# generic set on Linux); the other architectures with tables of their own (alpha, mips,
+# parisc, sparc) are not shipped: their numbers read as the generic ones
 _POWERPC_ERRNO = {58: "EDEADLOCK"}
+_GENERIC_PREFERRED = {35: "EDEADLK", 11: "EAGAIN", 95: "EOPNOTSUPP"}
 
 
 def arch_strerrno(err, elf_machine=None):
     """The errno name of `err` (its sign ignored) on a machine, or None."""
-    if not isinstance(err, int):
-        raise TypeError("an integer is required")
+    err = _c_int(err)
+    if err == -(1 << 31):
+        return None
     err = abs(err)
-    em = HOST[0] if elf_machine is None else elf_machine
+    em = _machine(elf_machine)
     if em in (EM_PPC, EM_PPC64) and err in _POWERPC_ERRNO:
         return _POWERPC_ERRNO[err]
-    return errno.errorcode.get(err)
+    return _GENERIC_PREFERRED.get(err) or errno.errorcode.get(err)

@@ -54,14 +54,13 @@ class _Event:
         return self._s.cpu
 
     machine_pid = 0
-    vcpu = 0
-
-    def __repr__(self):
-        return "<perf.%s type=%d>" % (type(self).__name__, self.type)
+    vcpu = 0xFFFFFFFF
 
 
-class switch_event(_Event):  # noqa: N801 - upstream's names
-    """PERF_RECORD_SWITCH / SWITCH_CPU_WIDE: a task switched in or out."""
+class context_switch_event(_Event):  # noqa: N801 - upstream's names
+    """PERF_RECORD_SWITCH / SWITCH_CPU_WIDE: a task switched in or out (exported as
+    perf.switch_event, as upstream does). The task is sample_pid/sample_tid; the other
+    one is next_prev_pid/tid, None unless the record is CPU-wide."""
 
     __slots__ = ("misc", "next_prev_pid", "next_prev_tid")
 
@@ -74,34 +73,63 @@ class switch_event(_Event):  # noqa: N801 - upstream's names
         else:
             self.next_prev_pid = self.next_prev_tid = None
 
+    def __repr__(self):
+        out = 1 if self.misc & C.MISC_SWITCH_OUT else 0
+        if self.next_prev_pid is None:
+            return "{ type: context_switch, switch_out: %u }" % out
+        return ("{ type: context_switch, next_prev_pid: %u, next_prev_tid: %u, "
+                "switch_out: %u }" % (self.next_prev_pid & 0xFFFFFFFF,
+                                      self.next_prev_tid & 0xFFFFFFFF, out))
 
-context_switch_event = switch_event
+
+switch_event = context_switch_event
 
 
-class stat_event(_Event):  # noqa: N801
+class _Zeroed(_Event):
+    """Stat events: no sample_id trailer (every sample_* member 0), no evsel; made
+    empty (all 0) when a script constructs one."""
+
+    __slots__ = ()
+
+    def _init(self, typ, trailer, pyevsel):
+        self.type = typ
+        self.evsel = None
+        self._s = None
+
+    sample_pid = sample_tid = sample_time = sample_id = sample_stream_id = 0
+    sample_period = sample_cpu = vcpu = 0
+
+
+class stat_event(_Zeroed):  # noqa: N801
     """PERF_RECORD_STAT: one counter's value on a cpu and thread (index)."""
 
     __slots__ = ("id", "cpu", "thread", "val", "ena", "run")
 
-    def __init__(self, rec, pyevsel=None):
-        self._init(rec.type, None, pyevsel)
-        self.id = rec.id
-        self.cpu = rec.cpu
-        self.thread = rec.thread
-        self.val = rec.val
-        self.ena = rec.ena
-        self.run = rec.run
+    def __init__(self, rec=None):
+        self._init(C.RECORD_STAT if rec is not None else 0, None, None)
+        self.id = self.cpu = self.thread = self.val = self.ena = self.run = 0
+        if rec is not None:
+            self.id, self.cpu, self.thread = rec.id, rec.cpu & 0xFFFFFFFF, rec.thread
+            self.val, self.ena, self.run = rec.val, rec.ena, rec.run
+
+    def __repr__(self):
+        return ("{ type: stat, id: %d, cpu: %d, thread: %d, val: %d, ena: %d, run: %d }"
+                % (self.id, self.cpu, self.thread, self.val, self.ena, self.run))
 
 
-class stat_round_event(_Event):  # noqa: N801
-    """PERF_RECORD_STAT_ROUND: the counts so far are reported."""
+class stat_round_event(_Zeroed):  # noqa: N801
+    """PERF_RECORD_STAT_ROUND: the counts so far are reported (round type 0: interval,
+    1: final)."""
 
     __slots__ = ("stat_round_type", "time")
 
-    def __init__(self, rec, pyevsel=None):
-        self._init(rec.type, None, pyevsel)
-        self.stat_round_type = rec.round_type
-        self.time = rec.time
+    def __init__(self, rec=None):
+        self._init(C.RECORD_STAT_ROUND if rec is not None else 0, None, None)
+        self.stat_round_type = rec.round_type if rec is not None else 0
+        self.time = rec.time if rec is not None else 0
+
+    def __repr__(self):
+        return "{ type: stat_round, type: %d, time: %d }" % (self.stat_round_type, self.time)
 
 
 def _record_event(name, doc, fields):

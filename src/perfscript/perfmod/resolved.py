@@ -29,9 +29,10 @@ class Location:
         if dso is not None:
             self.dso_name = dso.name
             self.dso_long_name = dso.long_name
-            self.dso_bid = dso.build_id or None
+            self.dso_bid = dso.build_id or ""
         else:
             self.dso_name = self.dso_long_name = m.filename
+            self.dso_bid = ""
         if sym is not None:
             self.sym_name = sym.name
             self.sym_start = sym.start
@@ -78,38 +79,52 @@ def addr_location(ev):
     return Location(found) if found is not None else _NOWHERE
 
 
+UNKNOWN = "[unknown]"
+
+
 def callchain_of(ev):
-    """The sample's callchain (innermost first), or None when it has none."""
+    """The sample's callchain (innermost first, no inlined frames), or None when it has
+    none or perf's resolution fails. A frame's dso is its long name (upstream's session
+    shows kernel paths), "[unknown]" like its symbol when unresolved. Kept on the
+    parsed sample: the same object on every access."""
     evsel, s, session, thread = _parts(ev)
-    if s.callchain is None:
-        return None
-    ips = session.chain_of(evsel, s, thread)
-    if ips is None:
-        return None
-    entries = chain_entries(ips, MAX_STACK) or ()
-    nodes = []
-    for cpumode, ip in entries:
-        found = session.locate(thread, cpumode, ip)
-        if found is None:
-            nodes.append(callchain_node(ip, None, None, None))
-            continue
-        m, dso, sym, symoff = found
-        dso_name = dso.name if dso is not None else m.filename
-        if sym is None:
-            nodes.append(callchain_node(ip, None, dso_name, None))
-        else:
-            nodes.append(callchain_node(ip, sym.name, dso_name, symoff))
-    return callchain(nodes)
+    got = getattr(s, "_perfmod_chain", False)
+    if got is not False:
+        return got
+    got = None
+    if s.callchain is not None:
+        ips = session.chain_of(evsel, s, thread)
+        entries = chain_entries(ips, MAX_STACK) if ips is not None else None
+        if entries is not None:
+            got = callchain([_node(session, thread, cpumode, ip) for cpumode, ip in entries])
+    s._perfmod_chain = got
+    return got
+
+
+def _node(session, thread, cpumode, ip):
+    found = session.locate(thread, cpumode, ip)
+    if found is None:
+        return callchain_node(ip, UNKNOWN, UNKNOWN, None)
+    m, dso, sym, symoff = found
+    dso_name = dso.long_name if dso is not None else m.filename
+    if sym is None:
+        return callchain_node(ip, UNKNOWN, dso_name, None)
+    return callchain_node(ip, sym.name, dso_name, symoff)
 
 
 def brstack_of(ev):
-    """The sample's branch stack, or None when it has none."""
+    """The sample's branch stack (empty when it recorded none), or None when the event
+    records none; the same object on every access."""
     evsel, s, session, thread = _parts(ev)
-    if s.branch_stack is None:
-        return None
-    big_endian = session.endian == ">"
-    return branch_stack([branch_entry.from_raw(frm, to, flags, big_endian)
-                         for frm, to, flags in s.branch_stack])
+    got = getattr(s, "_perfmod_brstack", False)
+    if got is False:
+        got = None
+        if s.branch_stack is not None:
+            big_endian = session.endian == ">"
+            got = branch_stack([branch_entry.from_raw(frm, to, flags, big_endian)
+                                for frm, to, flags in s.branch_stack])
+        s._perfmod_brstack = got
+    return got
 
 
 def _user_dso_address(session, thread, cpumode, ip):
@@ -125,8 +140,11 @@ def _user_dso_address(session, thread, cpumode, ip):
 
 def srccode_of(ev, addr=None):
     """(source file, line, that line's text) of an address (the sample's ip by
-    default); (None, 0, None) when unknown."""
+    default); (None, 0, None) without debug information, None when the sample's ip
+    does not resolve."""
     evsel, s, session, thread = _parts(ev)
+    if sample_location(ev) is _NOWHERE:
+        return None
     ip = s.ip if addr is None else addr
     loc = _user_dso_address(session, thread, s.misc & C.MISC_CPUMODE_MASK, ip)
     if loc is None:

@@ -133,7 +133,7 @@ class sample_event(int):  # noqa: N801 - upstream's name
         return True
 
     def __repr__(self):
-        return "<perf.sample_event %s at %#x>" % (self.evsel, id(self))
+        return "{ type: sample }"
 
     __str__ = __repr__
 
@@ -160,23 +160,18 @@ class sample_event(int):  # noqa: N801 - upstream's name
         v = self._sample().data_src
         return DATA_SRC_NONE if v is None else v
 
-    sample_insn_count = 0       # counted by instruction tracing only
+    # set by instruction-trace decoding only, which perfscript does not do
+    sample_insn_count = 0
     sample_cyc_count = 0
     flags = 0
-    machine_pid = 0
-    vcpu = 0
+    branch_type = 0             # flags & PERF_BRANCH_MASK
+    in_tx = 0                   # flags & PERF_IP_FLAG_IN_TX
+    machine_pid = 0             # host data
+    vcpu = U32_MAX
 
     @property
     def transaction(self):
         return self._sample().transaction
-
-    @property
-    def in_tx(self):
-        return 0
-
-    @property
-    def branch_type(self):
-        return 0
 
     # ------------------------------------------------------------ resolved lazily
 

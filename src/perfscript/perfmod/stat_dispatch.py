@@ -14,7 +14,6 @@ class StatCallbacks:
         cb = self.consumer.stat_cb
         if rec.type == C.RECORD_STAT:
             ev = self.by_id.get(rec.id)
-            pyevsel = self.consumer.pyevsel(ev) if ev is not None else None
-            cb(stat_event(rec, pyevsel), ev.name if ev is not None else None)
+            cb(stat_event(rec), ev.name if ev is not None else "unknown")
         elif rec.type == C.RECORD_STAT_ROUND:
             cb(stat_round_event(rec), None)
