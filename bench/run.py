@@ -121,6 +121,9 @@ RECORDINGS = {
 # arguments (["report"]).  perfscript's symbol cache is emptied before each run (perf has
 # none), except for rows marked "warm": there one untimed run fills it first.  "env":
 # variables for perfscript's side (PERFSCRIPT_JOBS=1: one process instead of workers).
+# "perfscript_args": perfscript's own arguments, when they differ from perf's (the perf
+# module rows: a standalone script on perfscript's side, the named-handler baseline on
+# perf's).
 ROWS = [
     {"name": "noop-named",
      "what": "no-op named handlers raw_syscalls__sys_enter/exit",
@@ -128,6 +131,16 @@ ROWS = [
     {"name": "noop-unhandled",
      "what": "no-op trace_unhandled(event_name, context, event_fields_dict)",
      "args": ["-i", "{data}", "-s", "{scripts}/noop_unhandled.py"]},
+    {"name": "perfmod-noop",
+     "what": "perf module: a standalone script whose sample callback does nothing, against "
+             "perf's no-op named handlers (noop-named)",
+     "args": ["-i", "{data}", "-s", "{scripts}/noop_named.py"],
+     "perfscript_args": ["{scripts}/perfmod_noop.py", "-i", "{data}"]},
+    {"name": "perfmod-sum-field",
+     "what": "perf module: a sample callback summing one tracepoint field (ev.id), against "
+             "perf's no-op named handlers (noop-named)",
+     "args": ["-i", "{data}", "-s", "{scripts}/noop_named.py"],
+     "perfscript_args": ["{scripts}/perfmod_sum_field.py", "-i", "{data}"]},
     {"name": "frames-arrow",
      "what": "perf's text output vs decoding every event into Arrow tables "
              "(python -m perfscript.frames: perfscript.open(...).tables())",
@@ -403,8 +416,10 @@ def main():
             rec = row.get("recording", "syscalls")
             n_events = events[rec]
             args = [a.format(data=data[rec], scripts=SCRIPTS) for a in row["args"]]
+            ps_args = [a.format(data=data[rec], scripts=SCRIPTS)
+                       for a in row.get("perfscript_args", row["args"])]
             cmds = {"perf": shlex.split(row.get("perf_cmd", opts.perf)) + args,
-                    "perfscript": perfscript_cmd(row, opts) + args}
+                    "perfscript": perfscript_cmd(row, opts) + ps_args}
             if row.get("qt") and not os.path.exists(SYS_VENV_PYTHON):
                 print("%-*s  skipped" % (widths[0], row["name"]))
                 notes.append("%s: needs %s with PySide2 (made by .ci/run)"

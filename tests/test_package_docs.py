@@ -10,7 +10,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGES = ["perfscript.perfdata", "perfscript.tracedat", "perfscript.ftrace", "perfscript.symbols",
             "perfscript.names", "perfscript.session",
-            "perfscript.script", "perfscript.output", "perfscript.frames", "perfscript.cli"]
+            "perfscript.script", "perfscript.perfmod", "perfscript.output", "perfscript.frames",
+            "perfscript.cli"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -4,6 +4,23 @@ sample=callback).process_events()` on any machine, without perf.
 
 `perfscript SCRIPT.py` runs a script written for it; `perfscript --perf-module-path`
 prints a directory that makes `import perf` find this module under a plain python.
+
+>>> import perfscript.perfmod as perf
+>>> counts = {}
+>>> def sample(ev):
+...     name = str(ev.evsel)
+...     counts[name] = counts.get(name, 0) + 1
+>>> session = perf.session(perf.data("examples/sched.data"), sample=sample)
+>>> session.process_events()
+>>> sorted(counts.items())[0]
+('evsel(sched:sched_process_exec)', 5)
+>>> first = []
+>>> perf.session(perf.data("examples/sched.data"), sample=first.append).process_events()
+>>> ev = first[0]
+>>> (ev.sample_pid, ev.common_pid == ev.sample_pid, ev.prev_comm if hasattr(ev, "prev_comm") else ev.filename)
+(11985, True, '/usr/bin/sh')
+>>> session.find_thread(0).comm(), perf.syscall_name(0, elf_machine=session.e_machine)
+('swapper', 'read')
 """
 
 from perfscript.perfmod.api import data, session
