@@ -389,3 +389,27 @@ def test_script_exception_exit_status(tmp_path):
     ok = tmp_path / "exit3.py"
     ok.write_text("import perf, sys\nsys.exit(3)\n")
     assert _run([str(ok)]).returncode == 3
+
+
+# ------------------------------------------------------------------ trace.dat input
+
+def test_tracedat_records_as_samples():
+    """trace-cmd's v6.dat: each record a tracepoint sample, in trace-cmd's order, with the
+    times, CPUs and payloads its reader gives (tracedat.records), pid = common_pid."""
+    from perfscript.tracedat import open_tracedat, records
+    path = str(HERE / "data" / "tracedat" / "v6.dat")
+    with open_tracedat(path) as tdat:
+        recs = list(records(tdat))
+        events = tdat.meta.events
+        want = [("evsel(%s:%s)" % (events[int.from_bytes(r.data[:2], "little")].system,
+                                   events[int.from_bytes(r.data[:2], "little")].name),
+                 r.ts, r.cpu, bytes(r.data)) for r in recs]
+    got = []
+    s = perf.session(perf.data(path), sample=got.append)
+    s.process_events()
+    assert [(str(ev.evsel), ev.sample_time, ev.sample_cpu, ev.raw_buf) for ev in got] == want
+    first = got[0]
+    assert first.sample_pid == first.sample_tid == first.common_pid
+    assert first.filename and first.sample_period == 1
+    assert first.dso is None and first.callchain is None and first.symbol is None
+    assert s.e_machine == 62

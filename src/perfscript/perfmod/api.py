@@ -109,9 +109,16 @@ class session:  # noqa: N801
             resolver = SymbolResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux)
         except ImportError:
             resolver = None
+        self._tracedat = False
         try:
-            from perfscript.session.session import Session
-            self._session = Session(data._open_path, resolver, warn=_warn)
+            from perfscript.perfmod.tracedat_source import is_tracedat
+            if data._open_path != "-" and is_tracedat(data._open_path):
+                from perfscript.perfmod.tracedat_source import TraceDatSource
+                self._session = TraceDatSource(data._open_path)
+                self._tracedat = True
+            else:
+                from perfscript.session.session import Session
+                self._session = Session(data._open_path, resolver, warn=_warn)
         except PerfDataError as e:
             raise IOError("failed to create session: %s" % e) from None
 
@@ -121,6 +128,9 @@ class session:  # noqa: N801
         """Deliver every event to the callbacks; a callback's exception ends the
         processing and propagates from here."""
         s = self._session
+        if self._tracedat:
+            s.process(self._sample)     # trace.dat: tracepoint records only
+            return
         consumer = ModuleConsumer(s, self._sample, self._stat, self._switch)
         if self._call_return is not None:
             from perfscript.perfmod.call_returns import CallReturns
