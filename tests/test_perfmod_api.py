@@ -413,3 +413,32 @@ def test_tracedat_records_as_samples():
     assert first.filename and first.sample_period == 1
     assert first.dso is None and first.callchain is None and first.symbol is None
     assert s.e_machine == 62
+
+
+def test_bad_recording_under_perfscript_is_one_located_line(tmp_path):
+    """A truncated recording: the samples read before the cut reach the script; an
+    uncaught error ends in one line naming the file and the offset, exit 1; a script may
+    catch it as the OSError upstream raises."""
+    import struct
+    cut = tmp_path / "cut.data"
+    data = bytearray((REC / "syscalls.data").read_bytes())
+    off = struct.unpack_from("<Q", data, 40)[0]        # the data section's offset
+    for _ in range(250):                               # the 250th record gets size 4
+        off += struct.unpack_from("<H", data, off + 6)[0]
+    struct.pack_into("<H", data, off + 6, 4)
+    cut.write_bytes(bytes(data))
+    script = tmp_path / "count.py"
+    script.write_text("import sys, perf\nn = []\ntry:\n"
+                      "    perf.session(perf.data(sys.argv[1]), sample=n.append).process_events()\n"
+                      "finally:\n    print(len(n))\n")
+    got = _run([str(script), str(cut)])
+    assert got.returncode == 1
+    assert 100 < int(got.stdout) < 420
+    lines = got.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(cut) in lines[0] and "offset" in lines[0]
+    caught = tmp_path / "caught.py"
+    caught.write_text("import sys, perf\ntry:\n"
+                      "    perf.session(perf.data(sys.argv[1]), sample=print).process_events()\n"
+                      "except OSError as e:\n    print('caught', type(e).__mro__[1].__name__)\n")
+    got = _run([str(caught), str(cut)])
+    assert got.returncode == 0 and got.stdout.strip().endswith("caught OSError")

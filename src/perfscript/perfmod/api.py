@@ -18,6 +18,15 @@ ENV_SYMFS = "PERF_SYMBOL_SYMFS"
 ENV_ITRACE = "PERF_ITRACE"
 
 
+class UnreadableRecording(OSError):
+    """A recording perf.session cannot read: an OSError, as upstream raises, which
+    keeps the located error (`.error`: file, offset, what)."""
+
+    def __init__(self, message, error):
+        super().__init__(message)
+        self.error = error
+
+
 class data:  # noqa: N801 - upstream's names
     """A perf.data file (or "-": pipe-mode data on stdin; with `fd`, a pipe), opened for
     reading. The header is read by perf.session."""
@@ -37,7 +46,8 @@ class data:  # noqa: N801 - upstream's names
             if path not in ("-", "perf.data"):
                 raise ValueError("path must be '-' when fd is provided")
             path = "-"
-            self._open_path = "/proc/self/fd/%d" % fd
+            self._fd = os.dup(fd)           # as upstream: the caller may close its own
+            self._open_path = "/proc/self/fd/%d" % self._fd
         elif path == "-":
             self._open_path = "-"
         else:
@@ -49,6 +59,15 @@ class data:  # noqa: N801 - upstream's names
                 raise IOError("Failed to open perf data: %s" % path)
             self._open_path = path
         self._path = path
+        self._pipe = path == "-"
+
+    def __del__(self):
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def __str__(self):
         return self._path
@@ -112,7 +131,7 @@ class session:  # noqa: N801
         self._tracedat = False
         try:
             from perfscript.perfmod.tracedat_source import is_tracedat
-            if data._open_path != "-" and is_tracedat(data._open_path):
+            if not data._pipe and is_tracedat(data._open_path):
                 from perfscript.perfmod.tracedat_source import TraceDatSource
                 self._session = TraceDatSource(data._open_path)
                 self._tracedat = True
@@ -120,7 +139,7 @@ class session:  # noqa: N801
                 from perfscript.session.session import Session
                 self._session = Session(data._open_path, resolver, warn=_warn)
         except PerfDataError as e:
-            raise IOError("failed to create session: %s" % e) from None
+            raise UnreadableRecording("failed to create session: %s" % e, e) from None
 
     # ------------------------------------------------------------ processing
 
@@ -138,7 +157,7 @@ class session:  # noqa: N801
         try:
             s.process(consumer)
         except PerfDataError as e:
-            raise IOError("Process events failed: %s" % e) from None
+            raise UnreadableRecording("Process events failed: %s" % e, e) from None
         for text in s.finish_warnings():
             sys.stderr.write(text)
 

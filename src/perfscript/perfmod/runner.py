@@ -17,6 +17,7 @@ import ast
 import os
 import runpy
 import sys
+import traceback
 
 STANDALONE, HANDLERS = "standalone", "handlers"
 IMPORTABLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "importable")
@@ -76,6 +77,7 @@ def run_standalone(path, args):
     """Run a standalone script as `__main__` with sys.argv [path, *args]; returns its
     exit status (SystemExit's, else 0). Its exceptions propagate."""
     install_module()
+    from perfscript.perfmod.api import UnreadableRecording
     sys.argv = [path] + list(args)
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
@@ -88,6 +90,17 @@ def run_standalone(path, args):
             return code
         sys.stderr.write("%s\n" % code)
         return 1
+    except UnreadableRecording as e:
+        raise e.error from None     # a bad recording: said in one line, located
+    except BaseException as e:
+        # what python itself prints for the script: its own frames only
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != path and \
+                os.path.abspath(tb.tb_frame.f_code.co_filename) != os.path.abspath(path):
+            tb = tb.tb_next
+        sys.stdout.flush()
+        traceback.print_exception(type(e), e, tb or e.__traceback__)
+        return 130 if isinstance(e, KeyboardInterrupt) else 1
     finally:
         sys.stdout.flush()
     return 0
