@@ -122,16 +122,11 @@ class session:  # noqa: N801
                 raise ValueError("Failed to parse itrace options")
         self._itrace = itrace
         self._data = data
-        try:
-            from perfscript.symbols.resolver import SymbolResolver
-            # a dso's `name` stays perf's name: callchain frames ask for the long one
-            resolver = SymbolResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux)
-        except ImportError:
-            resolver = None
+        # a dso's `name` stays perf's name: callchain frames ask for the long one
+        resolver = _LazyResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux)
         self._tracedat = False
         try:
-            from perfscript.perfmod.tracedat_source import is_tracedat
-            if not data._pipe and is_tracedat(data._open_path):
+            if not data._pipe and _is_tracedat(data._open_path):
                 from perfscript.perfmod.tracedat_source import TraceDatSource
                 self._session = TraceDatSource(data._open_path)
                 self._tracedat = True
@@ -179,6 +174,33 @@ class session:  # noqa: N801
     @property
     def is_64_bit(self):
         return is_64_bit_arch(self._session)
+
+
+class _LazyResolver:
+    """The session's symbol resolver, made (and the symbols package imported) when the
+    first address is resolved: a script that reads no dso or symbol never pays for it."""
+
+    def __init__(self, **kwargs):
+        self._kwargs = kwargs
+        self._real = None
+
+    def __getattr__(self, name):
+        real = self._real
+        if real is None:
+            from perfscript.symbols.resolver import SymbolResolver
+            real = self._real = SymbolResolver(**self._kwargs)
+        return getattr(real, name)
+
+
+TRACEDAT_MAGIC = b"\x17\x08\x44tracing"
+
+
+def _is_tracedat(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(TRACEDAT_MAGIC)) == TRACEDAT_MAGIC
+    except OSError:
+        return False
 
 
 def _warn(text):

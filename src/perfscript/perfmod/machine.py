@@ -4,7 +4,6 @@ names and numbers, errno names (upstream's syscall_name/syscall_id/arch_strerrno
 import errno
 import os
 
-from perfscript.names import syscalls as sc
 from perfscript.perfdata import constants as C
 
 EM_386 = 3
@@ -40,11 +39,10 @@ _UNAME = (
     (("alpha",), EM_ALPHA, True),
 )
 
-# e_machine -> the audit machine of the shipped syscall table (names/syscalls.py)
-_TABLES = {
-    EM_X86_64: sc.MACH_86_64, EM_386: sc.MACH_X86, EM_AARCH64: sc.MACH_AARCH64,
-    EM_ARM: sc.MACH_ARM, EM_PPC64: sc.MACH_PPC64, EM_PPC: sc.MACH_PPC, EM_S390: sc.MACH_S390X,
-}
+# e_machine -> the shipped syscall table (names/syscall_tables, libaudit's tables)
+_TABLES = {EM_X86_64: "MACH_86_64", EM_386: "MACH_X86", EM_AARCH64: "MACH_AARCH64",
+           EM_ARM: "MACH_ARM", EM_PPC64: "MACH_PPC64", EM_PPC: "MACH_PPC",
+           EM_S390: "MACH_S390X"}
 
 
 def machine_of_uname(machine):
@@ -93,7 +91,10 @@ def _c_int(v):
 
 def _table(elf_machine):
     mach = _TABLES.get(_machine(elf_machine))
-    return sc._load(mach) if mach is not None else {}
+    if mach is None:
+        return {}
+    from perfscript.names import syscalls       # the tables load on first use
+    return syscalls.load_table(getattr(syscalls, mach))
 
 
 def syscall_name(id, elf_machine=None):  # noqa: A002 - upstream's keyword

@@ -24,18 +24,9 @@ from perfscript.perfmod.sample_event import events_class, rows_class
 from perfscript.session.threads import ThreadTable
 from perfscript.tracedat import open_tracedat
 from perfscript.tracedat.arrays import record_arrays
-from perfscript.tracedat.file import MAGIC
 
 CHUNK = 1 << 16
 U64_MAX = (1 << 64) - 1
-
-
-def is_tracedat(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(len(MAGIC)) == MAGIC
-    except OSError:
-        return False
 
 
 class _Attr:
