@@ -17,14 +17,15 @@ class evsel:  # noqa: N801 - upstream's names
     def _of(cls, ev):
         self = object.__new__(cls)
         self._ev = ev
+        self._str = None
         return self
 
-    @property
-    def name(self):
-        return self._ev.name
-
     def __str__(self):
-        return "evsel(%s)" % self._ev.name
+        # scripts compare str(sample.evsel) for every sample: made once
+        s = self._str
+        if s is None:
+            s = self._str = "evsel(%s)" % self._ev.name
+        return s
 
     __repr__ = __str__
 
@@ -32,9 +33,7 @@ class evsel:  # noqa: N801 - upstream's names
     def ids(self):
         return list(self._ev.ids)
 
-    @property
-    def tracking(self):
-        return bool(self._ev.attr.flags & (1 << 8))     # attr.mmap: side-band records
+    tracking = False        # perf's in-memory flag: False for a recording's events
 
     @property
     def config(self):
