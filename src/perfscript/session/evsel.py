@@ -164,12 +164,15 @@ class EvselTable:
         keys, vals = self._id_arrays
         ids = words_at(words, (offsets + self._id_off) >> 3)
         if not len(keys):
-            out = np.full(n, -1, dtype=np.int64)
-        else:
-            pos = np.searchsorted(keys, ids)
-            pos[pos >= len(keys)] = 0
-            out = np.where(keys[pos] == ids, vals[pos], -1)
-        out[ids == 0] = np.where(out[ids == 0] < 0, 0, out[ids == 0])
+            return np.where(ids == 0, 0, -1)
+        pos = np.searchsorted(keys, ids)
+        np.minimum(pos, len(keys) - 1, out=pos)
+        out = vals[pos]
+        known = keys[pos] == ids
+        if not known.all():
+            # an id no attr claims: none, but 0 (no id written) is the first event's
+            unknown = np.flatnonzero(~known)
+            out[unknown] = np.where(ids[unknown] == 0, 0, -1)
         return out
 
     def _update_lookup(self):

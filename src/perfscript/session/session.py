@@ -249,7 +249,7 @@ class Session:
         immediate = self._immediate
         try:
             for item in walker.stretches():
-                if type(item) is list:
+                if type(item) is not tuple:
                     order.add_run(item)
                 elif item[0] == C.RECORD_FINISHED_ROUND:
                     order.finished_round()
