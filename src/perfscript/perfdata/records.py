@@ -104,8 +104,10 @@ class _StridePredictor:
         np = self.np
         words, mask, end = self.words, self.mask, self.end
         stride = sum(pattern)
-        starts = np.array([sum(pattern[:i]) for i in range(period)], dtype=np.int64)
-        want = np.array([size << 48 for size in pattern], dtype=np.uint64)
+        starts = [sum(pattern[:i]) for i in range(period)]
+        # the headers of the i-th record of each period: every stride/8-th word
+        columns = [(at >> 3, np.uint64(size << 48)) for at, size in zip(starts, pattern)]
+        step = stride >> 3
         reps = self.FIRST_BLOCK // period
         guessed = []
         held = True
@@ -113,19 +115,23 @@ class _StridePredictor:
             reps = min(reps, (end - off) // stride)
             if reps * period < 16:
                 break
-            offs = (np.arange(off, off + reps * stride, stride, dtype=np.int64)[:, None]
-                    + starts).ravel()
-            ok = (words[offs >> 3].reshape(reps, period) & mask) == want
-            if ok.all():
-                guessed.append(offs)
+            first = off >> 3
+            good = reps * period
+            for i, (at, want) in enumerate(columns):
+                head = words[first + at:first + at + reps * step:step]
+                bad = (head & mask) != want
+                if bad.any():
+                    good = min(good, int(bad.argmax()) * period + i)
+            if good == reps * period:
+                guessed.append(self._offsets(off, reps, stride, starts))
                 off += reps * stride
                 reps = min(reps * 2, self.MAX_BLOCK // period)
                 continue
             held = False
-            good = int(np.argmin(ok.ravel()))
             if good >= 16 or guessed and good:
-                guessed.append(offs[:good])
-                off = int(offs[good])
+                offs = self._offsets(off, -(-good // period), stride, starts)[:good]
+                guessed.append(offs)
+                off = int(offs[-1]) + pattern[(good - 1) % period]
             break
         if not guessed:
             return None, off, self._failed()
@@ -133,6 +139,17 @@ class _StridePredictor:
         self.tail = guessed[-1][-8:].tolist()
         self.tail_end = off
         return guessed, off, 1 if held else _SPECULATE_EVERY
+
+    def _offsets(self, off, reps, stride, starts):
+        """The offsets of `reps` periods of records from `off` (filled a column at a
+        time: NumPy broadcasts over rows of two or four elements slowly)."""
+        np = self.np
+        period = len(starts)
+        out = np.empty(reps * period, dtype=np.int64)
+        for i, at in enumerate(starts):
+            out[i::period] = np.arange(off + at, off + at + reps * stride, stride,
+                                       dtype=np.int64)
+        return out
 
     def _failed(self):
         self.backoff = min(self.backoff * 2, 1 << 14)
