@@ -297,11 +297,10 @@ class BatchedOrder:
 
     def _times(self, o):
         """(types, evsel indices, times) of the records at offsets `o` (in file order);
-        time 0 for a record without one (perf's -1 included: perf delivers both at
-        once)."""
+        time 0 for a record without one."""
         session = self.session
         n = len(o)
-        if not n or (o & 7).any():
+        if not n or np.bitwise_or.reduce(o) & 7:
             types = np.zeros(n, dtype=np.int64)
             evidx = np.full(n, -1, dtype=np.int64)
             ts = np.zeros(n, dtype=np.uint64)
@@ -310,18 +309,18 @@ class BatchedOrder:
             session.nr_samples += int(np.count_nonzero(types == C.RECORD_SAMPLE))
             return types, evidx, ts
         words = self.words
-        types = words[o >> 3].view(self.u32)[::2].astype(np.int64)
+        heads = o >> 3
+        types = words[heads].view(self.u32)[::2].astype(np.int64)
         is_sample = types == C.RECORD_SAMPLE
         nsamples = int(np.count_nonzero(is_sample))
         session.nr_samples += nsamples
         if nsamples == n:
-            sample_pos, so = None, o
+            sample_pos, sample_heads = None, heads
         else:
             sample_pos = np.flatnonzero(is_sample)
-            so = o[sample_pos]
-        evsels = session.evsels
-        ev_s = evsels.sample_evsel_indices(words, so)
-        ts_s = self._sample_times(so, ev_s)
+            sample_heads = heads[sample_pos]
+        ev_s = session.evsels.sample_evsel_indices(words, sample_heads)
+        ts_s = self._sample_times(sample_heads, ev_s)
         if sample_pos is None:
             return types, ev_s, ts_s
         evidx = np.full(n, -1, dtype=np.int64)
@@ -332,24 +331,23 @@ class BatchedOrder:
             _, evidx[k], ts[k] = self._one(int(o[k]))
         return types, evidx, ts
 
-    def _sample_times(self, so, ev_s):
-        """The times of the samples at offsets `so` of evsels `ev_s` (0: none)."""
+    def _sample_times(self, heads, ev_s):
+        """The times of the samples whose headers are words `heads`, of evsels `ev_s`
+        (0: none)."""
         words = self.words
         evs = self.session.evsels.evsels
         places = {ev.time_pos for ev in evs}
         if len(places) == 1 and None not in places:
-            ts = words_at(words, (so + places.pop()) >> 3)
+            ts = words_at(words, heads + (places.pop() >> 3))
             if len(ev_s) and ev_s.min() < 0:
                 ts[ev_s < 0] = 0        # an id no attr claims: no event, no time
-        else:
-            ts = np.zeros(len(so), dtype=np.uint64)
-            for e in present_values(ev_s):
-                tpos = evs[e].time_pos if e >= 0 else None
-                if tpos is not None:
-                    sel = np.flatnonzero(ev_s == e)
-                    ts[sel] = words_at(words, (so[sel] + tpos) >> 3)
-        if len(ts) and ts.max() == U64_MAX:
-            ts[ts == U64_MAX] = 0
+            return ts
+        ts = np.zeros(len(heads), dtype=np.uint64)
+        for e in present_values(ev_s):
+            tpos = evs[e].time_pos if e >= 0 else None
+            if tpos is not None:
+                sel = np.flatnonzero(ev_s == e)
+                ts[sel] = words_at(words, heads[sel] + (tpos >> 3))
         return ts
 
     def _one(self, off):
@@ -388,6 +386,9 @@ class BatchedOrder:
         carried = np.uint64(q.max_timestamp)
         if n:
             upto = np.maximum.accumulate(ts)
+            if upto[-1] == U64_MAX:
+                ts[ts == U64_MAX] = 0       # perf's "no time": delivered when read
+                upto = np.maximum.accumulate(ts)
             q.max_timestamp = max(q.max_timestamp, int(upto[-1]))
         if markers and n:
             read = np.searchsorted(rounds, np.arange(markers), side="right")
