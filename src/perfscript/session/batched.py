@@ -216,6 +216,17 @@ def _common_columns(field, signed):
             "cpu": signed("cpu"), "pid": signed("pid"), "tid": signed("tid")}
 
 
+def _limits_below(limits, ts):
+    """For each time, how many of the sorted `limits` are below it (np.int64): a
+    comparison a limit when there are few (a binary search per time costs more)."""
+    if len(limits) > 3:
+        return np.searchsorted(limits, ts, side="left")
+    below = np.zeros(len(ts), dtype=np.int64)
+    for limit in limits.tolist():
+        below += ts > np.uint64(limit)
+    return below
+
+
 def present_values(small):
     """The distinct values of an array of small ints (event indices, -1 for none), in
     order: a count per value, much cheaper than sorting or hashing every row."""
@@ -404,11 +415,14 @@ class BatchedOrder:
         nmark = len(limits)
 
         all_ts = np.concatenate([self.q_ts, ts]) if nq else ts
-        release = np.searchsorted(limits, all_ts, side="left")
+        lowest = int(ts.min()) if n else 1
+        release = _limits_below(limits, all_ts)
         win_release = release[nq:]
         np.maximum(win_release, rounds, out=win_release)
-        group = 2 * release + 1
-        untimed = np.flatnonzero(ts == 0)
+        group = release
+        group *= 2
+        group += 1
+        untimed = np.flatnonzero(ts == 0) if lowest == 0 else np.zeros(0, dtype=np.int64)
         if len(untimed):
             group[nq + untimed] = 2 * rounds[untimed]
         top = 2 * nmark + 1                     # not released: stays queued
@@ -427,9 +441,9 @@ class BatchedOrder:
             last = all_ts[order[np.maximum(ends[g] - 1, 0)]]
             at = np.maximum.accumulate(np.where(has, np.arange(nmark), -1))
             after = np.where(at >= 0, last[np.maximum(at, 0)], last_flush)
-        if n:
-            before = np.concatenate([[last_flush], after[:markers]])[rounds]
-            late = ts < before
+        before_round = np.concatenate([[last_flush], after[:markers]])
+        if n and lowest < before_round.max():
+            late = ts < before_round[rounds]
             if len(untimed):
                 late[untimed] = False
             q.out_of_order += int(np.count_nonzero(late))
