@@ -105,7 +105,8 @@ class _StridePredictor:
         words, mask, end = self.words, self.mask, self.end
         stride = sum(pattern)
         starts = [sum(pattern[:i]) for i in range(period)]
-        # the headers of the i-th record of each period: every stride/8-th word
+        # the headers of the i-th record of each period: every stride/8-th word (whole
+        # columns: the records guessed end before `end`, which is within the buffer)
         columns = [(at >> 3, np.uint64(size << 48)) for at, size in zip(starts, pattern)]
         step = stride >> 3
         reps = self.FIRST_BLOCK // period
