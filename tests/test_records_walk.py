@@ -27,7 +27,7 @@ def _walk(path, batched):
     try:
         if batched:
             for item in w.stretches():
-                offs.extend(item if type(item) is list else [item[3]])
+                offs.extend([item[3]] if type(item) is tuple else item.tolist())
         else:
             for rec in w:
                 offs.append(rec[4])

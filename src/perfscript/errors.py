@@ -1,12 +1,7 @@
 """The one error type for bad input, so the CLI can print one located line."""
 
-import re
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _escape(match):
-    return "\\x%02x" % ord(match.group())
+# control characters, written as \xNN
+_ESCAPED = {c: "\\x%02x" % c for c in (*range(0x20), 0x7f)}
 
 
 class PerfDataError(Exception):
@@ -23,4 +18,4 @@ class PerfDataError(Exception):
         if self.offset is not None:
             where = "%s: offset %d (0x%x)" % (where, self.offset, self.offset)
         # what may quote bytes of the file: its control characters never break the line
-        return "%s: %s" % (where, _CONTROL.sub(_escape, str(self.what)))
+        return "%s: %s" % (where, str(self.what).translate(_ESCAPED))

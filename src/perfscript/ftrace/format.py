@@ -11,7 +11,8 @@ were read completely before the error.
 """
 
 import re
-from dataclasses import dataclass, field as dc_field
+
+from perfscript.value_types import fields_repr
 
 from . import lexer as lx
 from .cnum import strtoull, to_s32
@@ -59,33 +60,42 @@ def _number(text):
     return value
 
 
-@dataclass(slots=True, eq=False)
 class Field:
     """One field of a tracepoint record, with libtraceevent's classification.
 
     `is_string` is cleared by the Python-API decoder the first time a value of
     this field is not a printable string, exactly as perf clears the STRING flag
-    for the rest of the run.
+    for the rest of the run. `offset` and `size` are as libtraceevent keeps them:
+    32 bits (unsigned here: what perf would read as negative is far away).
     """
 
-    name: str
-    type: str
-    offset: int     # offset and size as libtraceevent keeps them: 32 bits
-    size: int       # (unsigned here: what perf would read as negative is far away)
-    is_signed: bool = False
-    is_array: bool = False
-    arraylen: int = 0
-    elementsize: int = 0
-    is_string: bool = False
-    is_dynamic: bool = False
-    is_relative: bool = False
-    is_pointer: bool = False
-    is_long: bool = False
-    is_flag: bool = False
-    is_symbolic: bool = False
+    __slots__ = ("name", "type", "offset", "size", "is_signed", "is_array", "arraylen",
+                 "elementsize", "is_string", "is_dynamic", "is_relative", "is_pointer",
+                 "is_long", "is_flag", "is_symbolic")
+
+    def __init__(self, name, type, offset, size, is_signed=False, is_array=False,
+                 arraylen=0, elementsize=0, is_string=False, is_dynamic=False,
+                 is_relative=False, is_pointer=False, is_long=False, is_flag=False,
+                 is_symbolic=False):
+        self.name = name
+        self.type = type
+        self.offset = offset
+        self.size = size
+        self.is_signed = is_signed
+        self.is_array = is_array
+        self.arraylen = arraylen
+        self.elementsize = elementsize
+        self.is_string = is_string
+        self.is_dynamic = is_dynamic
+        self.is_relative = is_relative
+        self.is_pointer = is_pointer
+        self.is_long = is_long
+        self.is_flag = is_flag
+        self.is_symbolic = is_symbolic
+
+    __repr__ = fields_repr
 
 
-@dataclass(slots=True, eq=False)
 class EventFormat:
     """A parsed format file.
 
@@ -94,22 +104,31 @@ class EventFormat:
     (both empty or partial when `failed`; `error` says why).
     """
 
-    system: str
-    name: str
-    id: int
-    common_fields: tuple = ()
-    fields: tuple = ()
-    print_fmt: str | None = None
-    print_args: tuple = ()
-    print_items: tuple = ()
-    failed: bool = False
-    error: str | None = None
-    warnings: tuple = ()
-    long_size: int = 8
-    big_endian: bool = False
-    is_ftrace: bool = False
-    is_bprint: bool = False
-    _by_name: tuple = dc_field(default=(), init=False, repr=False)
+    __slots__ = ("system", "name", "id", "common_fields", "fields", "print_fmt",
+                 "print_args", "print_items", "failed", "error", "warnings", "long_size",
+                 "big_endian", "is_ftrace", "is_bprint", "_by_name")
+
+    def __init__(self, system, name, id, common_fields=(), fields=(), print_fmt=None,
+                 print_args=(), print_items=(), failed=False, error=None, warnings=(),
+                 long_size=8, big_endian=False, is_ftrace=False, is_bprint=False):
+        self.system = system
+        self.name = name
+        self.id = id
+        self.common_fields = common_fields
+        self.fields = fields
+        self.print_fmt = print_fmt
+        self.print_args = print_args
+        self.print_items = print_items
+        self.failed = failed
+        self.error = error
+        self.warnings = warnings
+        self.long_size = long_size
+        self.big_endian = big_endian
+        self.is_ftrace = is_ftrace
+        self.is_bprint = is_bprint
+        self._by_name = ()
+
+    __repr__ = fields_repr
 
     @property
     def handler_name(self):

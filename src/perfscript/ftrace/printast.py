@@ -2,43 +2,19 @@
 
 Shapes follow what libtraceevent (perf 6.1) builds, so evaluating this tree the
 C way gives perf's output; see printfmt for how it is parsed. The classes behave as
-frozen dataclasses would (equal and hashed by type and fields, shown as
-`Atom(text='1', quote=None)`) but are written out: perfscript imports this module
-for every tracepoint file, and generating 18 dataclasses cost more than the rest of
-the ftrace package's imports.
+frozen dataclasses would (value_types.Frozen), each with its own `__init__`: formats
+build many of them.
 """
+
+from perfscript.value_types import Frozen
 
 _set = object.__setattr__
 
 
-class _Node:
+class _Node(Frozen):
     """Immutable; equal when of one type with equal fields."""
 
     __slots__ = ()
-
-    def __setattr__(self, name, value):
-        raise AttributeError("cannot assign to field %r" % name)
-
-    def __delattr__(self, name):
-        raise AttributeError("cannot delete field %r" % name)
-
-    def _values(self):
-        return tuple([getattr(self, name) for name in self.__slots__])
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self):
-        return hash(self._values())
-
-    def __repr__(self):
-        return "%s(%s)" % (type(self).__qualname__, ", ".join(
-            "%s=%r" % (name, getattr(self, name)) for name in self.__slots__))
-
-    def __reduce__(self):
-        return type(self), self._values()
 
 
 class Null(_Node):

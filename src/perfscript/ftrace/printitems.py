@@ -12,25 +12,29 @@ PARSE]" for it. We reproduce that scan, including its oddities:
 - %p takes perf's suffixes (S s F f, M m [R F], I i [4 6 S...], U, h [C D N]).
 """
 
-from dataclasses import dataclass
+from perfscript.value_types import Frozen
+
+_set = object.__setattr__
 
 TEXT, NUMBER, POINTER, STRING = "text", "number", "pointer", "string"
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
 
 
-@dataclass(frozen=True, slots=True)
-class PrintItem:
+class PrintItem(Frozen):
     """One piece of the output: literal text, or a conversion bound to an arg.
 
     spec is the conversion as written ('%08lx', cut to 31 chars); length is the
     h/l count (-2 hh, -1 h, 0, 1 l, 2 ll or L); width_arg is bound by '*'."""
 
-    kind: str
-    text: str
-    arg: object = None
-    width_arg: object = None
-    length: int = 0
+    __slots__ = ("kind", "text", "arg", "width_arg", "length")
+
+    def __init__(self, kind, text, arg=None, width_arg=None, length=0):
+        _set(self, "kind", kind)
+        _set(self, "text", text)
+        _set(self, "arg", arg)
+        _set(self, "width_arg", width_arg)
+        _set(self, "length", length)
 
 
 class _Scan:

@@ -9,7 +9,8 @@ drops that event, as perf does.
 """
 
 import re
-from dataclasses import dataclass, field as dc_field
+
+from perfscript.value_types import fields_repr
 
 from ..bounded_reader import BoundedReader
 from .cnum import atof, strtoull
@@ -21,7 +22,6 @@ _COMMIT_SIZE = re.compile(r"field:[^;\n]*\bcommit;\s*offset:\s*\d+;\s*size:\s*(\
 _CMDLINE = re.compile(r"\s*([+-]?\d+)\s+(\S{1,16})")
 
 
-@dataclass(slots=True, eq=False)
 class TracingData:
     """Decoded blob. `events` maps event id to EventFormat in file order (a
     FormatTable: each parsed on first use; a repeated ID keeps its first
@@ -31,18 +31,25 @@ class TracingData:
     header_page's `commit` field when present, as perf uses. In pipe mode the
     record's size is `size` rounded up to 8."""
 
-    version: str
-    big_endian: bool
-    long_size: int
-    page_size: int
-    header_page: str = ""
-    header_event: bytes = b""
-    events: FormatTable = dc_field(default_factory=FormatTable)
-    printk: dict = dc_field(default_factory=dict)
-    saved_cmdlines: dict = dc_field(default_factory=dict)
-    kallsyms: bytes = b""
-    unparsed: list = dc_field(default_factory=list)
-    size: int = 0
+    __slots__ = ("version", "big_endian", "long_size", "page_size", "header_page",
+                 "header_event", "events", "printk", "saved_cmdlines", "kallsyms",
+                 "unparsed", "size")
+
+    def __init__(self, version, big_endian, long_size, page_size):
+        self.version = version
+        self.big_endian = big_endian
+        self.long_size = long_size
+        self.page_size = page_size
+        self.header_page = ""
+        self.header_event = b""
+        self.events = FormatTable()
+        self.printk = {}
+        self.saved_cmdlines = {}
+        self.kallsyms = b""
+        self.unparsed = []
+        self.size = 0
+
+    __repr__ = fields_repr
 
     def find_event(self, system, name):
         """EventFormat by system and name, or None."""

@@ -13,13 +13,24 @@ limit on their own, as perf resolves the two parts separately.  Their cpumode is
 MISC_USER_UNWOUND: user space, and the frames perf expands into inlined functions.
 """
 
-from perfscript.perfdata.constants import CONTEXT_MAX, MISC_HYPERVISOR, MISC_KERNEL, MISC_USER
+from perfscript.perfdata.constants import (CONTEXT_MAX, MISC_HYPERVISOR, MISC_KERNEL,
+                                          MISC_USER, SAMPLE_CALLCHAIN, SAMPLE_REGS_USER,
+                                          SAMPLE_STACK_USER)
 
 CONTEXT_HV = (1 << 64) - 32
 CONTEXT_KERNEL = (1 << 64) - 128
 CONTEXT_USER = (1 << 64) - 512
 UNWOUND = 1 << 64
 MISC_USER_UNWOUND = 0x100 | MISC_USER     # not a recorded cpumode: an unwound user frame
+
+# what a sample holds when perf unwinds its user stack itself
+DWARF_SAMPLE = SAMPLE_CALLCHAIN | SAMPLE_REGS_USER | SAMPLE_STACK_USER
+
+
+def unwinds(attr):
+    """Whether perf unwinds this event's samples' user stacks (`--call-graph dwarf`)."""
+    return attr.sample_type & DWARF_SAMPLE == DWARF_SAMPLE
+
 
 # marker -> cpumode of the addresses after it; any other marker discards the chain
 CONTEXT_MODES = {

@@ -14,8 +14,6 @@ record instead of unpacking gigabytes of tiny records out of a few kilobytes.
 
 import struct
 
-import zstandard
-
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 
@@ -63,6 +61,7 @@ class Inflater:
         self.name = name
         self.endian = endian
         self._dobj = None
+        self._zstd_error = None
         self.bytes_in = 0       # compressed bytes fed so far, the whole stream
         self.bytes_out = 0      # and what they inflated to
 
@@ -75,7 +74,9 @@ class Inflater:
             raise PerfDataError(NO_FEATURE, name, where)
         payload = compressed_payload(typ, buf, off, size, self.endian, name, where)
         if self._dobj is None:
+            import zstandard        # compressed recordings only
             self._dobj = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
+            self._zstd_error = zstandard.ZstdError
         decompress = self._dobj.decompress
         room = mmap_len
         try:
@@ -96,7 +97,7 @@ class Inflater:
                             "than %d times their size (a decompression bomb)"
                             % (self.bytes_out, self.bytes_in, MAX_RATIO), name, where)
                     yield piece
-        except zstandard.ZstdError as e:
+        except self._zstd_error as e:
             raise PerfDataError("zstd decompression failed: %s" % e, name, where) from None
         if room == mmap_len:
             raise PerfDataError("COMPRESSED record decompresses to nothing", name, where)

@@ -1,7 +1,7 @@
 """Typed values of perf.data header feature sections (HOSTNAME, EVENT_DESC, CPU_TOPOLOGY...).
 
 One parser per feature id turns the section's bytes into plain Python values or frozen
-dataclasses. Sections come from the file's feature index or from pipe-mode HEADER_FEATURE
+value classes. Sections come from the file's feature index or from pipe-mode HEADER_FEATURE
 records; the caller finds them, this module only reads one section at a time.
 
 Every count and length is checked against the bytes of the section before it is used, so a
@@ -16,10 +16,10 @@ are not UTF-8 survive a round trip and can be written back exactly as perf print
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
 from perfscript.bounded_reader import BoundedReader
 from perfscript.errors import PerfDataError
+from perfscript.value_types import Frozen
 
 __all__ = [
     "FEATURE_NAMES", "FEATURE_IDS", "parse_feature", "feature_name",
@@ -94,20 +94,16 @@ def _text(raw) -> str:
 
 # --------------------------------------------------------------------------- values
 
-@dataclass(frozen=True)
-class NrCpus:
+class NrCpus(Frozen):
     """NRCPUS: CPUs the machine could have (max present + 1) and CPUs online when recorded."""
-    available: int
-    online: int
+
+    __slots__ = ("available", "online")
 
 
-@dataclass(frozen=True)
-class BuildIdEntry:
+class BuildIdEntry(Frozen):
     """One BUILD_ID table entry: which DSO had which build id, in which machine (pid)."""
-    pid: int
-    misc: int
-    build_id_hex: str
-    filename: str
+
+    __slots__ = ("pid", "misc", "build_id_hex", "filename")
 
     @property
     def cpumode(self) -> int:
@@ -119,85 +115,65 @@ class BuildIdEntry:
         return bytes.fromhex(self.build_id_hex)
 
 
-@dataclass(frozen=True)
-class EventDesc:
+class EventDesc(Frozen):
     """One EVENT_DESC entry: the attr exactly as recorded (decoded by the attr layer), the
     event's name as perf printed it on the command line, and its sample ids."""
-    attr_bytes: bytes
-    name: str
-    ids: tuple
+
+    __slots__ = ("attr_bytes", "name", "ids")
 
 
-@dataclass(frozen=True)
-class CpuTopologyEntry:
+class CpuTopologyEntry(Frozen):
     """Per-CPU ids of CPU_TOPOLOGY; die_id is None in files written before dies existed."""
-    core_id: int
-    socket_id: int
-    die_id: int | None = None
+
+    __slots__ = ("core_id", "socket_id", "die_id")
+    _defaults = {"die_id": None}
 
 
-@dataclass(frozen=True)
-class CpuTopology:
+class CpuTopology(Frozen):
     """CPU_TOPOLOGY. `cores` are the package (socket) sibling lists perf prints as
     "sibling sockets", `threads` the core sibling lists ("sibling threads"). Older perf
     wrote only those lists: `cpus` and `dies` are None when the section stops there."""
-    cores: tuple
-    threads: tuple
-    cpus: tuple | None = None
-    dies: tuple | None = None
+
+    __slots__ = ("cores", "threads", "cpus", "dies")
+    _defaults = {"cpus": None, "dies": None}
 
 
-@dataclass(frozen=True)
-class NumaNode:
+class NumaNode(Frozen):
     """One NUMA_TOPOLOGY node: memory in kB and its CPU list string (e.g. "0-3")."""
-    node: int
-    mem_total: int
-    mem_free: int
-    cpus: str
+
+    __slots__ = ("node", "mem_total", "mem_free", "cpus")
 
 
-@dataclass(frozen=True)
-class GroupDesc:
+class GroupDesc(Frozen):
     """One GROUP_DESC entry; name is "{anon_group}" for groups given without a name."""
-    name: str
-    leader_idx: int
-    nr_members: int
+
+    __slots__ = ("name", "leader_idx", "nr_members")
 
 
-@dataclass(frozen=True)
-class AuxtraceIndexEntry:
+class AuxtraceIndexEntry(Frozen):
     """Where one PERF_RECORD_AUXTRACE sits in the file (absolute offset and record size)."""
-    file_offset: int
-    size: int
+
+    __slots__ = ("file_offset", "size")
 
 
-@dataclass(frozen=True)
-class CacheLevel:
+class CacheLevel(Frozen):
     """One CACHE entry: geometry numbers and the sysfs strings (type, size like "32K",
     shared_cpu_list)."""
-    level: int
-    line_size: int
-    sets: int
-    ways: int
-    type: str
-    size: str
-    map: str
+
+    __slots__ = ("level", "line_size", "sets", "ways", "type", "size", "map")
 
 
-@dataclass(frozen=True)
-class SampleTime:
+class SampleTime(Frozen):
     """SAMPLE_TIME: first and last sample time in ns (0, 0 when perf did not compute them)."""
-    first: int
-    last: int
+
+    __slots__ = ("first", "last")
 
 
-@dataclass(frozen=True)
-class MemNode:
+class MemNode(Frozen):
     """One MEM_TOPOLOGY node: bit i of `bitmap` set = memory block i belongs to the node;
     `nbits` is the bitmap's recorded length in bits."""
-    node: int
-    nbits: int
-    bitmap: int
+
+    __slots__ = ("node", "nbits", "bitmap")
 
     @property
     def blocks(self) -> tuple:
@@ -211,63 +187,47 @@ class MemNode:
         return tuple(out)
 
 
-@dataclass(frozen=True)
-class MemTopology:
+class MemTopology(Frozen):
     """MEM_TOPOLOGY: memory block size in bytes and the nodes' block bitmaps."""
-    version: int
-    block_size: int
-    nodes: tuple
+
+    __slots__ = ("version", "block_size", "nodes")
 
 
-@dataclass(frozen=True)
-class Compressed:
+class Compressed(Frozen):
     """COMPRESSED: how PERF_RECORD_COMPRESSED payloads were made (type 1 = zstd)."""
-    version: int
-    type: int
-    level: int
-    ratio: int
-    mmap_len: int
+
+    __slots__ = ("version", "type", "level", "ratio", "mmap_len")
 
 
-@dataclass(frozen=True)
-class ClockData:
+class ClockData(Frozen):
     """CLOCK_DATA: one instant read on the wall clock and on the recording's clockid,
     which lets sample times be converted to time of day."""
-    version: int
-    clockid: int
-    wall_clock_ns: int
-    clockid_time_ns: int
+
+    __slots__ = ("version", "clockid", "wall_clock_ns", "clockid_time_ns")
 
 
-@dataclass(frozen=True)
-class HybridNode:
+class HybridNode(Frozen):
     """One HYBRID_TOPOLOGY entry: a core PMU (e.g. cpu_core) and the CPUs it covers."""
-    pmu_name: str
-    cpus: str
+
+    __slots__ = ("pmu_name", "cpus")
 
 
-@dataclass(frozen=True)
-class SchedDomain:
+class SchedDomain(Frozen):
     """One scheduler domain of a CPU; name is None before schedstat version 17."""
-    domain: int
-    name: str | None
-    cpumask: str
-    cpulist: str
+
+    __slots__ = ("domain", "name", "cpumask", "cpulist")
 
 
-@dataclass(frozen=True)
-class CpuDomains:
+class CpuDomains(Frozen):
     """The scheduler domains of one CPU."""
-    cpu: int
-    domains: tuple
+
+    __slots__ = ("cpu", "domains")
 
 
-@dataclass(frozen=True)
-class CpuDomainInfo:
+class CpuDomainInfo(Frozen):
     """CPU_DOMAIN_INFO (perf >= 6.18): /proc/schedstat's domain layout per CPU."""
-    schedstat_version: int
-    max_sched_domains: int
-    cpus: tuple
+
+    __slots__ = ("schedstat_version", "max_sched_domains", "cpus")
 
 
 # --------------------------------------------------------------------------- reading

@@ -63,51 +63,94 @@ class _StridePredictor:
     After a few records, guess that the next ones follow the same sizes, read all their
     headers at once with NumPy and keep the verified prefix: every kept header has the
     size that leads to the next, so the chain is exactly the one a record-by-record walk
-    follows. Guesses that keep failing are tried less and less often."""
+    follows. A guess that holds is followed at once by one twice as long; guesses that
+    keep failing are tried less and less often."""
 
-    BLOCK = 4096
+    FIRST_BLOCK = 4096
+    MAX_BLOCK = 1 << 16
 
     def __init__(self, buf, end, user_start):
         import numpy as np
         self.np = np
         self.words = np.frombuffer(buf, dtype="<u8", count=len(buf) // 8)
         self.end = end
-        self.user_start = user_start
+        if user_start & (user_start - 1):
+            raise ValueError("PERF_RECORD_USER_TYPE_START is a power of two")
+        # a header word masked to its size and the type bits a kernel record has clear
+        self.mask = np.uint64(0xFFFF << 48 | (0xFFFFFFFF & ~(user_start - 1)))
         self.backoff = _SPECULATE_EVERY
+        self.tail = []          # the last offsets of the last guess that held
+        self.tail_end = None    # the offset after them
 
     def extend(self, run, off):
-        """Append the offsets that follow the recent size pattern from `off`; return
-        (next offset, records to walk one by one before guessing again)."""
-        np = self.np
-        if len(run) < 8 or off & 7 or run[-8] & 7:
-            return off, self.backoff
-        recent = run[-8:] + [off]
+        """Guess the records from `off` on after `run`, the offsets walked one by one
+        since the last guess. Returns (arrays of the guessed offsets or None, the next
+        offset, the records to walk one by one before guessing again)."""
+        recent = run[-8:]
+        if len(recent) < 8 and (run[0] if run else off) == self.tail_end:
+            recent = (self.tail + run)[-8:]
+        if len(recent) < 8:
+            return None, off, self.backoff
+        recent.append(off)
         sizes = [b - a for a, b in zip(recent, recent[1:])]
         for period in (1, 2, 4):
             if all(sizes[i] == sizes[i - period] for i in range(period, 8)):
                 break
         else:
-            return off, self._failed()
-        pattern = np.array(sizes[8 - period:], dtype=np.int64)
-        reps = self.BLOCK // period
-        expect = np.tile(pattern, reps)
-        offs = off + np.concatenate(([0], np.cumsum(expect[:-1])))
-        fits = offs + expect <= self.end
-        if not fits.all():
-            n = int(np.argmin(fits))
-            offs, expect = offs[:n], expect[:n]
-        if not len(offs):
-            return off, self._failed()
-        head = self.words[offs >> 3]
-        ok = ((head >> np.uint64(48)).astype(np.int64) == expect) & \
-            ((head & np.uint64(0xFFFFFFFF)) < np.uint64(self.user_start))
-        good = len(ok) if ok.all() else int(np.argmin(ok))
-        if good < 16:
-            return off, self._failed()
-        run.extend(offs[:good].tolist())
+            return None, off, self._failed()
+        pattern = sizes[8 - period:]
+        if off & 7 or any(size & 7 for size in pattern):
+            return None, off, self._failed()       # headers must be whole words
+        np = self.np
+        words, mask, end = self.words, self.mask, self.end
+        stride = sum(pattern)
+        starts = [sum(pattern[:i]) for i in range(period)]
+        # the headers of the i-th record of each period: every stride/8-th word (whole
+        # columns: the records guessed end before `end`, which is within the buffer)
+        columns = [(at >> 3, np.uint64(size << 48)) for at, size in zip(starts, pattern)]
+        step = stride >> 3
+        reps = self.FIRST_BLOCK // period
+        guessed = []
+        held = True
+        while True:
+            reps = min(reps, (end - off) // stride)
+            if reps * period < 16:
+                break
+            first = off >> 3
+            good = reps * period
+            for i, (at, want) in enumerate(columns):
+                head = words[first + at:first + at + reps * step:step]
+                bad = (head & mask) != want
+                if bad.any():
+                    good = min(good, int(bad.argmax()) * period + i)
+            if good == reps * period:
+                guessed.append(self._offsets(off, reps, stride, starts))
+                off += reps * stride
+                reps = min(reps * 2, self.MAX_BLOCK // period)
+                continue
+            held = False
+            if good >= 16 or guessed and good:
+                offs = self._offsets(off, -(-good // period), stride, starts)[:good]
+                guessed.append(offs)
+                off = int(offs[-1]) + pattern[(good - 1) % period]
+            break
+        if not guessed:
+            return None, off, self._failed()
         self.backoff = _SPECULATE_EVERY
-        return int(offs[good - 1] + expect[good - 1]), 1 if good == len(ok) else \
-            _SPECULATE_EVERY
+        self.tail = guessed[-1][-8:].tolist()
+        self.tail_end = off
+        return guessed, off, 1 if held else _SPECULATE_EVERY
+
+    def _offsets(self, off, reps, stride, starts):
+        """The offsets of `reps` periods of records from `off` (filled a column at a
+        time: NumPy broadcasts over rows of two or four elements slowly)."""
+        np = self.np
+        period = len(starts)
+        out = np.empty(reps * period, dtype=np.int64)
+        for i, at in enumerate(starts):
+            out[i::period] = np.arange(off + at, off + at + reps * stride, stride,
+                                       dtype=np.int64)
+        return out
 
     def _failed(self):
         self.backoff = min(self.backoff * 2, 1 << 14)
@@ -181,14 +224,15 @@ class RecordWalker:
 
     def stretches(self):
         """For mapped, uncompressed file-mode input (no pipe-mode payloads between
-        records): runs of kernel records as lists of offsets, and every perf-synthesized
-        record on its own as (type, misc, size, offset).
+        records): runs of kernel records as np.int64 arrays of offsets, and every
+        perf-synthesized record on its own as a tuple (type, misc, size, offset).
 
         Batched consumers process a run with NumPy; the user records between runs keep
         their place in file order. Damage ends the walk after the records before it.
         The loop is the one serial part of reading a file, so its common step is three
         operations; the checks it skips are made once at the end.
         """
+        import numpy as np
         pd = self.pd
         buf = pd.source.buf
         off = pd.data_offset
@@ -196,8 +240,9 @@ class RecordWalker:
         unpack = self.header.unpack_from
         name = pd.name
         user_start = C.RECORD_USER_TYPE_START
-        run = []
+        run = []                # offsets walked one by one since the last guessed ones
         append = run.append
+        pieces = []             # the open run before those, as arrays
         error = None
         stride = _StridePredictor(buf, end, user_start) if self.endian == "<" else None
         countdown = _SPECULATE_EVERY
@@ -210,7 +255,13 @@ class RecordWalker:
                     countdown -= 1
                     if countdown or stride is None:
                         continue
-                    off, countdown = stride.extend(run, off)
+                    guessed, off, countdown = stride.extend(run, off)
+                    if guessed:
+                        if run:
+                            pieces.append(np.array(run, dtype=np.int64))
+                            run = []
+                            append = run.append
+                        pieces += guessed
                     continue
                 if size < 8:
                     error = PerfDataError("bad record header size %d (type %d)"
@@ -218,9 +269,9 @@ class RecordWalker:
                     break
                 if off + size > end:
                     break          # judged below
-                if run:
-                    self.count += len(run)
-                    yield run
+                if run or pieces:
+                    yield self._run_offsets(pieces, run)
+                    pieces = []
                     run = []
                     append = run.append
                 self.count += 1
@@ -234,7 +285,8 @@ class RecordWalker:
             pass                   # a header past the end of the file: judged below
         if error is None and off != end:
             # the record at `off` is cut short by the end of the data; when the fast
-            # step already took it, it is the last offset of the run
+            # step already took it, it is the last offset walked one by one (a guess
+            # takes only records that fit)
             if off > end:
                 off = run.pop()
             if end - off < 8:
@@ -247,11 +299,19 @@ class RecordWalker:
                 else:
                     error = PerfDataError("truncated record: type %d, size %d, only %d "
                                           "bytes left" % (typ, size, end - off), name, off)
-        self.count += len(run)
-        if run:
-            yield run
+        if run or pieces:
+            yield self._run_offsets(pieces, run)
         if error is not None:
             raise error
+
+    def _run_offsets(self, pieces, run):
+        """One run's offsets as a single array (and counted)."""
+        import numpy as np
+        if run:
+            pieces.append(np.array(run, dtype=np.int64))
+        offsets = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+        self.count += len(offsets)
+        return offsets
 
     # -------------------------------------------------------------- stream input
 

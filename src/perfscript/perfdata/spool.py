@@ -17,7 +17,6 @@ which delivers the records before the damage and reports it.
 import bisect
 import mmap
 import struct
-import tempfile
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
@@ -89,6 +88,7 @@ def spool(pd, mmap_len):
     off = pd.data_offset
     end = off + pd.data_size
     limit = MAX_EXPANSION * max(len(buf), 1 << 20)
+    import tempfile             # compressed recordings only
     out = tempfile.TemporaryFile(prefix="perfscript-unpacked-")
     written = 0
     segments = []           # (offset in the spool, file offset, from a COMPRESSED record)

@@ -34,14 +34,13 @@ sample whose address spaces, ip and callchain were met before replays them (samp
 
 from perfscript.names import branch_flags as BF
 from perfscript.perfdata import constants as C
-from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
+from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries, unwinds
 from perfscript.perfdata.attr import FLAG_COMM_EXEC
 from perfscript.script.call_path import CallPath
 from perfscript.script.db_lookups import Lookups
 from perfscript.script.thread_stack import ThreadStacks
 from perfscript.session.evsel import synthesized_name
 from perfscript.session.maps import LookupCache
-from perfscript.session.user_stack import unwinds
 from perfscript.symbols.symbol import Symbol
 
 U64 = 1 << 64

@@ -102,9 +102,11 @@ class ScriptEngine(Consumer):
         ctx_mod.perf_script_context = capsule
         self.globals["perf_script_context"] = capsule
         self._call_plain("trace_begin")
-        # --- db-export mode: perf reads perf_db_export_* after trace_begin (db_export.py)
-        from perfscript.script import db_export
-        self.db_export = db_export.setup(self)
+        # --- db-export mode: perf reads perf_db_export_* after trace_begin (db_export.py,
+        # imported by the scripts that set it)
+        if self.globals.get("perf_db_export_mode") is not None:
+            from perfscript.script import db_export
+            self.db_export = db_export.setup(self)
 
     def end(self):
         if self.db_export is not None:        # perf flushes its thread stacks first

@@ -11,7 +11,8 @@ computed for all the window's rounds by one sort:
 - so a record read in round a is released at the first marker j >= a with
   limit_j >= its time, after everything released earlier, in time order, ties in
   reading order;
-- a record without a time is delivered when read: after the releases of earlier markers.
+- a record without a time (or with perf's -1) is delivered when read: after the
+  releases of earlier markers.
 
 Records not yet released stay queued for the next window. This is exactly the order of
 `ordering.OrderedQueue`, including its count of records that arrive out of order
@@ -81,7 +82,7 @@ def packed(session):
 def words_at(words, idx):
     """The u64 words at indices `idx` of `words`, read within the buffer: a damaged record
     at its end may claim fields past it (parsing it in its place then rejects it)."""
-    return words[np.minimum(idx, len(words) - 1)]
+    return np.take(words, idx, mode="clip")
 
 class RecordBatch:
     """Records delivered together, in perf's order, all inside one buffer."""
@@ -215,6 +216,17 @@ def _common_columns(field, signed):
             "cpu": signed("cpu"), "pid": signed("pid"), "tid": signed("tid")}
 
 
+def _limits_below(limits, ts):
+    """For each time, how many of the sorted `limits` are below it (np.int64): a
+    comparison a limit when there are few (a binary search per time costs more)."""
+    if len(limits) > 3:
+        return np.searchsorted(limits, ts, side="left")
+    below = np.zeros(len(ts), dtype=np.int64)
+    for limit in limits.tolist():
+        below += ts > np.uint64(limit)
+    return below
+
+
 def present_values(small):
     """The distinct values of an array of small ints (event indices, -1 for none), in
     order: a count per value, much cheaper than sorting or hashing every row."""
@@ -241,13 +253,16 @@ class BatchedOrder:
         self.words = np.frombuffer(self.buf, dtype=np.dtype(session.endian + "u8"),
                                    count=len(self.buf) // 8)
         self.bytes = np.frombuffer(self.buf, dtype=np.uint8)
-        self.little = session.endian == "<"
+        # a record's type: its header's first u32, in the file's byte order
+        self.u32 = np.dtype(session.endian + "u4")
         self.queue = session.queue
         # queued from earlier windows, sorted by (time, reading order)
         self.q_ts = np.zeros(0, dtype=np.uint64)
         self.q_off = np.zeros(0, dtype=np.int64)
         self.q_evidx = np.zeros(0, dtype=np.int64)
-        self.runs = []            # (round index, offsets list) of the open window
+        self.q_types = np.zeros(0, dtype=np.int64)
+        self.runs = []            # offset arrays of the open window
+        self.run_rounds = []      # the round (markers before it in the window) of each
         self.markers = 0          # FINISHED_ROUND markers in the open window
         self.size = 0
         self.dropped = 0          # file bytes below this are handed back to the kernel
@@ -256,9 +271,11 @@ class BatchedOrder:
     # ------------------------------------------------------------ input
 
     def add_run(self, offsets):
-        self.runs.append((self.markers, offsets))
+        """A run of kernel records (np.int64 offsets, in file order)."""
+        self.runs.append(offsets)
+        self.run_rounds.append(self.markers)
         self.size += len(offsets)
-        self.read_upto = offsets[-1] + 1
+        self.read_upto = int(offsets[-1]) + 1
 
     def finished_round(self):
         self.markers += 1
@@ -276,50 +293,73 @@ class BatchedOrder:
         """Order the open window (before a synthesized record, or when it is large)."""
         if not self.runs and not self.markers:
             return
-        runs, markers = self.runs, self.markers
-        self.runs, self.markers, self.size = [], 0, 0
-        if runs:
-            offs = np.concatenate([np.asarray(r, dtype=np.int64) for _, r in runs])
-            rounds = np.repeat(np.array([a for a, _ in runs], dtype=np.int64),
-                               [len(r) for _, r in runs])
+        runs, run_rounds, markers = self.runs, self.run_rounds, self.markers
+        self.runs, self.run_rounds, self.markers, self.size = [], [], 0, 0
+        if len(runs) == 1:
+            offs = runs[0]
+            rounds = np.full(len(offs), run_rounds[0], dtype=np.int64)
+        elif runs:
+            offs = np.concatenate(runs)
+            rounds = np.repeat(np.array(run_rounds, dtype=np.int64),
+                               [len(r) for r in runs])
         else:
-            offs = np.zeros(0, dtype=np.int64)
-            rounds = np.zeros(0, dtype=np.int64)
+            offs = rounds = np.zeros(0, dtype=np.int64)
         self._order(offs, rounds, markers)
 
     def _times(self, o):
-        """(types, evsel indices, times) of the records at offsets `o` (0: no time)."""
+        """(types, evsel indices, times) of the records at offsets `o` (in file order);
+        time 0 for a record without one."""
         session = self.session
-        evsels = session.evsels
         n = len(o)
-        evidx = np.full(n, -1, dtype=np.int64)
-        ts = np.zeros(n, dtype=np.uint64)
-        if (o & 7).any():
+        if not n or np.bitwise_or.reduce(o) & 7:
             types = np.zeros(n, dtype=np.int64)
+            evidx = np.full(n, -1, dtype=np.int64)
+            ts = np.zeros(n, dtype=np.uint64)
             for k, off in enumerate(o.tolist()):
                 types[k], evidx[k], ts[k] = self._one(off)
             session.nr_samples += int(np.count_nonzero(types == C.RECORD_SAMPLE))
             return types, evidx, ts
         words = self.words
-        types = self._types_of(o)
+        heads = o >> 3
+        types = words[heads].view(self.u32)[::2].astype(np.int64)
         is_sample = types == C.RECORD_SAMPLE
-        session.nr_samples += int(np.count_nonzero(is_sample))
-        sample_pos = np.nonzero(is_sample)[0]
-        if len(sample_pos):
-            so = o[sample_pos]
-            ev_s = evsels.sample_evsel_indices(words, so)
-            evidx[sample_pos] = ev_s
-            for e in present_values(ev_s):
-                if e < 0:
-                    continue
-                tpos = evsels.evsels[e].time_pos
-                if tpos is None:
-                    continue
-                sel = sample_pos[ev_s == e]
-                ts[sel] = words_at(words, (o[sel] + tpos) >> 3)
-        for k in np.nonzero(~is_sample)[0].tolist():
+        nsamples = int(np.count_nonzero(is_sample))
+        session.nr_samples += nsamples
+        if nsamples == n:
+            sample_pos, sample_heads = None, heads
+        else:
+            sample_pos = np.flatnonzero(is_sample)
+            sample_heads = heads[sample_pos]
+        ev_s = session.evsels.sample_evsel_indices(words, sample_heads)
+        ts_s = self._sample_times(sample_heads, ev_s)
+        if sample_pos is None:
+            return types, ev_s, ts_s
+        evidx = np.full(n, -1, dtype=np.int64)
+        ts = np.zeros(n, dtype=np.uint64)
+        evidx[sample_pos] = ev_s
+        ts[sample_pos] = ts_s
+        for k in np.flatnonzero(~is_sample).tolist():
             _, evidx[k], ts[k] = self._one(int(o[k]))
         return types, evidx, ts
+
+    def _sample_times(self, heads, ev_s):
+        """The times of the samples whose headers are words `heads`, of evsels `ev_s`
+        (0: none)."""
+        words = self.words
+        evs = self.session.evsels.evsels
+        places = {ev.time_pos for ev in evs}
+        if len(places) == 1 and None not in places:
+            ts = words_at(words, heads + (places.pop() >> 3))
+            if len(ev_s) and ev_s.min() < 0:
+                ts[ev_s < 0] = 0        # an id no attr claims: no event, no time
+            return ts
+        ts = np.zeros(len(heads), dtype=np.uint64)
+        for e in present_values(ev_s):
+            tpos = evs[e].time_pos if e >= 0 else None
+            if tpos is not None:
+                sel = np.flatnonzero(ev_s == e)
+                ts[sel] = words_at(words, heads[sel] + (tpos >> 3))
+        return ts
 
     def _one(self, off):
         session = self.session
@@ -341,73 +381,119 @@ class BatchedOrder:
         return typ, (ev.index if ev is not None else -1), t
 
     def _order(self, offs, rounds, markers, final=False):
+        """Deliver what the window's markers (and with `final` the end) release, in
+        perf's order; queue the rest.
+
+        One stable sort on a key (group, time) does it: records released at marker j
+        form group 2j+1, records without a time read in round a group 2a, records not
+        released the last group, and ties keep reading order (the queue carried in was
+        read first, and is itself in (time, reading order))."""
         q = self.queue
         types, evidx, ts = self._times(offs)
-        timed = ts != 0
+        n = len(offs)
         nq = len(self.q_ts)
-        # this window's timed records, after the queue carried in (round -1)
-        tr = rounds[timed]
-        tts = ts[timed]
-        all_ts = np.concatenate([self.q_ts, tts])
-        all_off = np.concatenate([self.q_off, offs[timed]])
-        all_ev = np.concatenate([self.q_evidx, evidx[timed]])
-        all_round = np.concatenate([np.full(nq, -1, dtype=np.int64), tr])
 
-        # the largest time read up to each marker, and each marker's release limit
-        round_max = np.zeros(markers + 1, dtype=np.uint64)
-        if len(tts):
-            np.maximum.at(round_max, tr, tts)
-        seen_max = np.maximum.accumulate(np.maximum(round_max, np.uint64(q.max_timestamp)))
+        # the largest time read up to each marker; each marker's release limit
+        carried = np.uint64(q.max_timestamp)
+        if n:
+            upto = np.maximum.accumulate(ts)
+            if upto[-1] == U64_MAX:
+                ts[ts == U64_MAX] = 0       # perf's "no time": delivered when read
+                upto = np.maximum.accumulate(ts)
+            q.max_timestamp = max(q.max_timestamp, int(upto[-1]))
+        if markers and n:
+            read = np.searchsorted(rounds, np.arange(markers), side="right")
+            seen = np.maximum(np.where(read > 0, upto[read - 1], 0), carried)
+        elif markers:
+            seen = np.full(markers, carried, dtype=np.uint64)
         limits = np.empty(markers + (1 if final else 0), dtype=np.uint64)
         if markers:
             limits[0] = q.next_flush
-            limits[1:markers] = seen_max[:markers - 1]
+            limits[1:markers] = seen[:markers - 1]
         if final:
             limits[markers:] = U64_MAX
         nmark = len(limits)
-        release = np.maximum(np.searchsorted(limits, all_ts, side="left"),
-                             np.maximum(all_round, 0))
-        released = release < nmark
 
-        # delivery key (group, time, reading order): untimed records read in round a
-        # form group 2a, records released at marker j group 2j+1
-        r_idx = np.nonzero(released)[0]
-        u_idx = np.nonzero(~timed)[0]
-        group = np.concatenate([2 * release[r_idx] + 1, 2 * rounds[u_idx]])
-        key_ts = np.concatenate([all_ts[r_idx], np.zeros(len(u_idx), dtype=np.uint64)])
-        seq = np.concatenate([r_idx, len(all_ts) + u_idx])
-        order = np.lexsort((seq, key_ts, group))
-        d_off = np.concatenate([all_off[r_idx], offs[u_idx]])[order]
-        d_ev = np.concatenate([all_ev[r_idx], evidx[u_idx]])[order]
-        d_types = np.concatenate([self._types_of(all_off[r_idx]), types[u_idx]])[order]
-        d_group = group[order]
-        d_ts = key_ts[order]
+        all_ts = np.concatenate([self.q_ts, ts]) if nq else ts
+        lowest = int(ts.min()) if n else 1
+        release = _limits_below(limits, all_ts)
+        win_release = release[nq:]
+        np.maximum(win_release, rounds, out=win_release)
+        group = release
+        group *= 2
+        group += 1
+        untimed = np.flatnonzero(ts == 0) if lowest == 0 else np.zeros(0, dtype=np.int64)
+        if len(untimed):
+            group[nq + untimed] = 2 * rounds[untimed]
+        top = 2 * nmark + 1                     # not released: stays queued
+        order = self._sort(group, all_ts, untimed + nq, top)
+        counts = np.bincount(group, minlength=top + 1)
+        ends = np.cumsum(counts)
+        ndel = int(ends[top - 1])
 
-        # late records: read while the last released time was larger
-        if len(tts):
-            last_after = self._last_flush_after(d_group, d_ts, markers, q.last_flush)
-            before = np.concatenate([np.array([q.last_flush], dtype=np.uint64),
-                                     last_after])[tr]
-            q.out_of_order += int(np.count_nonzero(tts < before))
-            q.max_timestamp = max(q.max_timestamp, int(tts.max()))
-        rel = np.nonzero(d_group & 1)[0]
-        if len(rel):
-            q.last_flush = int(d_ts[rel[-1]])
+        # each marker's last released time (perf's last_flush after it), and the records
+        # read while the last released time was larger ("out of order")
+        last_flush = np.uint64(q.last_flush)
+        after = np.full(nmark, last_flush, dtype=np.uint64)
+        if ndel and nmark:
+            g = 2 * np.arange(nmark) + 1
+            has = counts[g] > 0
+            last = all_ts[order[np.maximum(ends[g] - 1, 0)]]
+            at = np.maximum.accumulate(np.where(has, np.arange(nmark), -1))
+            after = np.where(at >= 0, last[np.maximum(at, 0)], last_flush)
+        before_round = np.concatenate([[last_flush], after[:markers]])
+        if n and lowest < before_round.max():
+            late = ts < before_round[rounds]
+            if len(untimed):
+                late[untimed] = False
+            q.out_of_order += int(np.count_nonzero(late))
+        if nmark:
+            q.last_flush = int(after[-1])
         if markers:
-            q.next_flush = int(seen_max[markers - 1])
+            q.next_flush = int(seen[markers - 1])
 
-        keep = np.nonzero(~released)[0]
-        if len(keep):
-            keep = keep[np.lexsort((keep, all_ts[keep]))]
-        self.q_ts, self.q_off, self.q_evidx = all_ts[keep], all_off[keep], all_ev[keep]
+        all_off = np.concatenate([self.q_off, offs]) if nq else offs
+        all_ev = np.concatenate([self.q_evidx, evidx]) if nq else evidx
+        all_types = np.concatenate([self.q_types, types]) if nq else types
+        keep = order[ndel:]
+        self.q_ts, self.q_off = all_ts[keep], all_off[keep]
+        self.q_evidx, self.q_types = all_ev[keep], all_types[keep]
+        out = order[:ndel]
+        d_off, d_types, d_ev = all_off[out], all_types[out], all_ev[out]
 
-        if len(d_off) and self.session.time_slice is not None:
-            keep = (d_types != C.RECORD_SAMPLE) | slice_mask(self.session.time_slice, d_ts)
-            d_off, d_types, d_ev = d_off[keep], d_types[keep], d_ev[keep]
+        if ndel and self.session.time_slice is not None:
+            shown = (d_types != C.RECORD_SAMPLE) | slice_mask(self.session.time_slice,
+                                                              all_ts[out])
+            d_off, d_types, d_ev = d_off[shown], d_types[shown], d_ev[shown]
         if len(d_off):
             self.deliver_batch(RecordBatch(self.session, self.buf, self.words, self.bytes,
                                            d_off, d_types, d_ev))
         self._drop_done(int(self.q_off.min()) if len(self.q_off) else self.read_upto)
+
+    @staticmethod
+    def _sort(group, ts, untimed, top):
+        """Positions in (group, time, position) order: times without a group's bits as
+        one int64 key when they fit beside them, else a three-key sort."""
+        if not len(group):
+            return np.zeros(0, dtype=np.int64)
+        if len(untimed):
+            timed = np.ones(len(ts), dtype=bool)
+            timed[untimed] = False
+            low = int(ts[timed].min()) if timed.any() else 0
+        else:
+            low = int(ts.min())
+        span = int(ts.max()) - low
+        shift = span.bit_length()
+        if shift + top.bit_length() <= 63:
+            key = group << shift
+            rel = ts - np.uint64(low)
+            if len(untimed):
+                rel[untimed] = 0
+            key |= rel.view(np.int64)
+            return np.argsort(key, kind="stable")
+        key_ts = ts.copy()
+        key_ts[untimed] = 0
+        return np.lexsort((np.arange(len(ts)), key_ts, group))
 
     def _drop_done(self, low):
         """Let the kernel reclaim file pages every record of which has been delivered,
@@ -419,33 +505,3 @@ class BatchedOrder:
             except (OSError, ValueError, AttributeError):
                 return
             self.dropped = low
-
-    @staticmethod
-    def _last_flush_after(d_group, d_ts, markers, last0):
-        """last_flush after each marker j: the time of the last record it released."""
-        out = np.empty(markers + 1, dtype=np.uint64)
-        has = np.zeros(markers + 1, dtype=bool)
-        vals = np.zeros(markers + 1, dtype=np.uint64)
-        rel = np.nonzero(d_group & 1)[0]
-        if len(rel):
-            marker_of = (d_group[rel] - 1) // 2
-            ends = np.nonzero(np.diff(np.append(marker_of, -1)))[0]
-            m = marker_of[ends]
-            ok = m <= markers
-            has[m[ok]] = True
-            vals[m[ok]] = d_ts[rel][ends][ok]
-        last = np.uint64(last0)
-        for j, (h, v) in enumerate(zip(has.tolist(), vals.tolist())):
-            if h:
-                last = v
-            out[j] = last
-        return out
-
-    def _types_of(self, o):
-        if (o & 7).any():
-            unpack = self.session.header_struct.unpack_from
-            return np.array([unpack(self.buf, off)[0] for off in o.tolist()], dtype=np.int64)
-        w = self.words[o >> 3]
-        if self.little:
-            return (w & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        return (w >> np.uint64(32)).astype(np.int64)

@@ -148,29 +148,47 @@ class EvselTable:
             return "non matching read_format"
         return None
 
-    def sample_evsel_indices(self, words, offsets):
-        """Evsel index of each SAMPLE record at `offsets` (np.int64, 8-byte aligned) of a
+    def sample_evsel_indices(self, words, heads):
+        """Evsel index of each SAMPLE record whose header is word `heads` (np.int64) of a
         u64 view `words`; -1 for ids no attr claims."""
         import numpy as np
-        n = len(offsets)
+        n = len(heads)
         if self._single is not None:
             return np.full(n, self._single.index, dtype=np.int64)
         if self._id_off is None or not self.evsels:
             return np.full(n, -1, dtype=np.int64)
         if self._id_arrays is None:
-            keys = np.array(sorted(self.by_id), dtype=np.uint64)
-            vals = np.array([self.by_id[int(k)].index for k in keys.tolist()], dtype=np.int64)
-            self._id_arrays = (keys, vals)
-        keys, vals = self._id_arrays
-        ids = words_at(words, (offsets + self._id_off) >> 3)
-        if not len(keys):
-            out = np.full(n, -1, dtype=np.int64)
-        else:
+            self._id_arrays = self._id_lookup(np)
+        low, table, keys, vals = self._id_arrays
+        ids = words_at(words, heads + (self._id_off >> 3))
+        if table is not None:
+            # ids below the lowest wrap around and, like those above the highest, land
+            # on the table's last entry (-1)
+            out = table[np.minimum(ids - low, np.uint64(len(table) - 1))]
+        elif len(keys):
             pos = np.searchsorted(keys, ids)
-            pos[pos >= len(keys)] = 0
+            np.minimum(pos, len(keys) - 1, out=pos)
             out = np.where(keys[pos] == ids, vals[pos], -1)
-        out[ids == 0] = np.where(out[ids == 0] < 0, 0, out[ids == 0])
+        else:
+            out = np.full(n, -1, dtype=np.int64)
+        if n and out.min() < 0:
+            # an id no attr claims: none, but 0 (no id written) is the first event's
+            unknown = np.flatnonzero(out < 0)
+            out[unknown] = np.where(ids[unknown] == 0, 0, -1)
         return out
+
+    def _id_lookup(self, np):
+        """(lowest id, table of evsel indices by id - lowest or None, sorted ids, their
+        evsel indices): a table when the ids are close together (they usually are:
+        the kernel numbers an event's ids one after the other)."""
+        keys = np.array(sorted(self.by_id), dtype=np.uint64)
+        vals = np.array([self.by_id[k].index for k in keys.tolist()], dtype=np.int64)
+        if not len(keys) or int(keys[-1]) - int(keys[0]) >= 1 << 16:
+            return np.uint64(0), None, keys, vals
+        low = keys[0]
+        table = np.full(int(keys[-1] - low) + 2, -1, dtype=np.int64)
+        table[(keys - low).astype(np.int64)] = vals
+        return low, table, keys, vals
 
     def _update_lookup(self):
         self._id_arrays = None

@@ -7,7 +7,7 @@ import struct
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.attr import Attr
-from perfscript.perfdata.callchain import MISC_USER_UNWOUND, UNWOUND
+from perfscript.perfdata.callchain import MISC_USER_UNWOUND, UNWOUND, unwinds
 from perfscript.perfdata.compressed import mmap_len_of
 from perfscript.perfdata.container import PerfData
 from perfscript.perfdata.features import feature_name, parse_feature
@@ -21,7 +21,6 @@ from perfscript.session.evsel import EvselTable, synthesized_name
 from perfscript.session.maps import Map, Maps
 from perfscript.session.ordering import OrderedQueue, in_slice
 from perfscript.session.threads import ThreadTable
-from perfscript.session.user_stack import UserStacks, unwinds
 
 _KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
 _USER_MODES = (C.MISC_USER, C.MISC_GUEST_USER, MISC_USER_UNWOUND)
@@ -249,7 +248,7 @@ class Session:
         immediate = self._immediate
         try:
             for item in walker.stretches():
-                if type(item) is list:
+                if type(item) is not tuple:
                     order.add_run(item)
                 elif item[0] == C.RECORD_FINISHED_ROUND:
                     order.finished_round()
@@ -645,6 +644,8 @@ class Session:
         got = s.unwound
         if got is None:
             if self._user_stacks is None:
+                # the unwinder reads DWARF: imported by the recordings that need it
+                from perfscript.session.user_stack import UserStacks
                 self._user_stacks = UserStacks(self)
             user = self._user_stacks.frames(ev.attr, s, thread, self.unwind_depth)
             if user is None:

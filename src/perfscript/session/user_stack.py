@@ -7,17 +7,8 @@ knows the thread's maps and finds each map's file; symbols.dwarf_unwind walks th
 """
 
 from perfscript.names.regs import REG_NAMES, normalize_arch
-from perfscript.perfdata import constants as C
 from perfscript.symbols.cfi import CfiFile
 from perfscript.symbols.dwarf_unwind import DWARF_REG_NAMES, RIP, UnwindMap, unwind
-
-DWARF_SAMPLE = C.SAMPLE_CALLCHAIN | C.SAMPLE_REGS_USER | C.SAMPLE_STACK_USER
-
-
-def unwinds(attr):
-    """Whether perf unwinds this event's samples' user stacks."""
-    return attr.sample_type & DWARF_SAMPLE == DWARF_SAMPLE
-
 
 _PERF_REG_NUMBER = {name: bit for bit, name in REG_NAMES["x86"].items()}
 _REG_SLOTS = {}
