@@ -34,11 +34,9 @@ def check_owner(opts):
 
 
 def make_resolver(opts, text=False):
-    try:
-        from perfscript.symbols.resolver import SymbolResolver
-    except ImportError:
-        return None
-    return SymbolResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"],
+    """The symbol resolver of the command line's options, made when first used."""
+    from perfscript.session.lazy_resolver import LazyResolver
+    return LazyResolver(kallsyms=opts["kallsyms"], symfs=opts["symfs"],
                           demangle=opts.get("demangle", True),
                           demangle_kernel=opts.get("demangle_kernel", False),
                           show_kernel_path=text and opts.get("show_kernel_path", False),

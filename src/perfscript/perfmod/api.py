@@ -7,8 +7,9 @@ import sys
 
 from perfscript.errors import PerfDataError
 from perfscript.perfmod.delivery import ModuleConsumer
-from perfscript.perfmod.objects import thread
 from perfscript.perfmod.machine import elf_machine_of, is_64_bit_arch
+from perfscript.perfmod.objects import thread
+from perfscript.session.lazy_resolver import LazyResolver
 
 # upstream's session takes these from the environment when its keywords are not given
 # (`perf script SCRIPT.py` forwards its options this way)
@@ -123,7 +124,7 @@ class session:  # noqa: N801
         self._itrace = itrace
         self._data = data
         # a dso's `name` stays perf's name: callchain frames ask for the long one
-        resolver = _LazyResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux)
+        resolver = LazyResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux)
         self._tracedat = False
         try:
             if not data._pipe and _is_tracedat(data._open_path):
@@ -174,22 +175,6 @@ class session:  # noqa: N801
     @property
     def is_64_bit(self):
         return is_64_bit_arch(self._session)
-
-
-class _LazyResolver:
-    """The session's symbol resolver, made (and the symbols package imported) when the
-    first address is resolved: a script that reads no dso or symbol never pays for it."""
-
-    def __init__(self, **kwargs):
-        self._kwargs = kwargs
-        self._real = None
-
-    def __getattr__(self, name):
-        real = self._real
-        if real is None:
-            from perfscript.symbols.resolver import SymbolResolver
-            real = self._real = SymbolResolver(**self._kwargs)
-        return getattr(real, name)
 
 
 TRACEDAT_MAGIC = b"\x17\x08\x44tracing"
