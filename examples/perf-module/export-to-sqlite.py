@@ -524,9 +524,13 @@ def parse_args():
     ap.add_argument("database", help="the database to create")
     ap.add_argument("columns", nargs="?", default="all", choices=["all", "branches"],
                     help="'all' or 'branches' (fewer sample columns)")
-    ap.add_argument("tables", nargs="*", choices=["calls", "callchains"],
+    ap.add_argument("tables", nargs="*", metavar="calls|callchains",
                     help="'calls': calls table; 'callchains': call_paths table")
     args = ap.parse_args()
+    for word in args.tables:
+        # (perf's script took "pyside-version-1" too, to choose its Qt binding)
+        if word not in ("calls", "callchains", "pyside-version-1"):
+            ap.error("unknown argument %r: 'calls' or 'callchains' expected" % word)
     args.calls = "calls" in args.tables
     args.callchains = "callchains" in args.tables
     return args

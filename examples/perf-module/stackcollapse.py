@@ -24,6 +24,12 @@ import perf
 KERNEL_DSO = "[kernel.kallsyms]"
 
 
+def is_kernel(dso):
+    """Whether a frame's dso is the kernel: upstream's perf module names it by its
+    vmlinux path when it read one (perf script 6.1 always said "[kernel.kallsyms]")."""
+    return dso is not None and (dso == KERNEL_DSO or dso.endswith("/vmlinux"))
+
+
 def parse_args():
     ap = argparse.ArgumentParser(description="Fold call stacks, one line per stack.")
     ap.add_argument("-i", "--input", default="perf.data", help="input file (perf.data)")
@@ -65,7 +71,7 @@ class StackCollapse:
             paren = sym.find("(")
             if paren >= 0:
                 sym = sym[:paren]
-        if self.opts.annotate_kernel and dso == KERNEL_DSO:
+        if self.opts.annotate_kernel and is_kernel(dso):
             return sym + "_[k]"
         return sym
 
