@@ -353,3 +353,21 @@ def test_export_schema_is_perfs(perfscript, tmp_path):
                    if n != "calls"]
     perf_others = [e for e in perf_others if e[1] not in ("calls_view", "pcpid_idx", "pid_idx")]
     assert entries(db) == (perf_tables, perf_others)
+
+
+def test_runs_under_plain_python(perfscript, tmp_path):
+    """A script is an ordinary program: a python that finds perfscript's `perf` (the
+    directory `perfscript --perf-module-path` prints) runs it without perfscript."""
+    import subprocess
+    import sys
+    where = perfscript(["--perf-module-path"])
+    assert where.returncode == 0, where.stderr.decode()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [where.stdout.decode().strip()] + [p for p in [env.get("PYTHONPATH")] if p])
+    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, "syscall-counts.py"),
+                           "-i", os.path.join(RECORDINGS, "syscalls.data")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          cwd=str(tmp_path), timeout=300)
+    assert_prints(proc, read_maybe_xz(os.path.join(RECORDINGS, "expected",
+                                                   "syscalls.syscall-counts.out")))
