@@ -310,6 +310,23 @@ def test_export_tables_with_switches(perfscript, recordings_kallsyms, tmp_path):
     assert_tables_like(db, ref, ("context_switches",))
 
 
+def test_export_page_faults(perfscript, tmp_path):
+    """Samples whose data address is resolved too (page faults recorded with -d): their
+    to_dso_id, to_symbol_id and to_sym_offset. (perf's call paths include those of its
+    calls here, which need call_return.)"""
+    calls = os.path.join(RECORDINGS, "calls")
+    (xz,) = [f for f in os.listdir(calls) if f.startswith("kallsyms-")]
+    kallsyms = tmp_path / xz[:-3]
+    kallsyms.write_bytes(read_maybe_xz(os.path.join(calls, xz)))
+    db = export(perfscript, os.path.join(calls, "pf_threads.data"), str(kallsyms), tmp_path,
+                ["callchains"])
+    ref = reference_db(tmp_path, data("pf_threads.export-to-sqlite.sql").decode())
+    for table in ("selected_events", "machines", "threads", "comm_threads", "samples"):
+        assert rows(db, table) == rows(ref, table), table
+    for table, columns in KNOWN_COLUMNS.items():
+        assert rows(db, table, columns) == rows(ref, table, columns), table
+
+
 @needs_corpus
 @pytest.mark.xfail(reason="perfscript.perfmod has no call_return callback yet (session("
                    "call_return=...) fails: no perfscript.perfmod.call_returns), and the perf "

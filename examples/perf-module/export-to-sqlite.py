@@ -282,12 +282,15 @@ class Exporter:
                              (d64(start), d64(end), got))
         return got
 
-    def unknown_symbol(self, dso_id, addr):
+    def unknown_symbol(self, dso_id, addr, again=False):
         """perf's stand-in for a missing symbol: "unknown", zero-length at `addr`, found
-        again by later lookups of that address in the dso."""
+        again by later lookups of that address in the dso. `again`: made even if there
+        is one (perf looked the address up before the first was made); lookups keep
+        finding the first."""
         got = self.unknowns.get((dso_id, addr))
-        if got is None:
-            got = self.unknowns[(dso_id, addr)] = self.next_id("symbol")
+        if got is None or again:
+            got = self.next_id("symbol")
+            self.unknowns.setdefault((dso_id, addr), got)
             self.insert("symbols", (got, dso_id, d64(addr), d64(addr), 0, "unknown"))
         return got
 
@@ -295,7 +298,7 @@ class Exporter:
 
     def relative(self, pid, dso, ip):
         """ip as an address in its dso (perf's symbols are dso-relative), when a sample
-        of the process showed where the dso is mapped; None otherwise."""
+        of the process showed where the dso's code is mapped; None otherwise."""
         if is_anon(dso):
             return ip
         m = self.maps.get((pid, dso))
@@ -309,9 +312,9 @@ class Exporter:
         if dso is None:
             return 0, 0, 0
         dso_id = self.dso_id(dso, sample.dso_long_name, sample.dso_bid)
-        start, pgoff = sample.map_start, sample.map_pgoff
+        start = sample.map_start
         if start is not None:
-            self.maps[(pid, dso)] = (start, pgoff)
+            self.maps[(pid, dso)] = (start, sample.map_pgoff)
         name = sample.symbol
         if name is not None:
             return (dso_id, self.symbol_id(dso_id, name, sample.sym_start, sample.sym_end,
@@ -324,19 +327,55 @@ class Exporter:
         name = frame.symbol
         ip = frame.ip
         if name is not None and name != "[unknown]":
-            start = ip - (frame.sym_offset or 0)
-            rel = start if is_kernel(dso) else self.relative(pid, dso, start)
-            # (the symbol's end is known once a sample lands in it)
-            got = self.symbol_id(dso_id, name, start if rel is None else rel,
-                                 start if rel is None else rel, False)
-            if rel is None and got not in self.symbol_known:
-                self.unplaced.setdefault(got, (pid, dso, start))
-            return got
+            return self.named_symbol(dso_id, dso, name, ip - (frame.sym_offset or 0), pid)
         # no symbol at the frame's dso address: perf had one if it made an "unknown"
         # there before, else looked again by the absolute address, and made one there
         rel = self.relative(pid, dso, ip)
         got = self.unknowns.get((dso_id, rel)) if rel is not None else None
         return got if got is not None else self.unknown_symbol(dso_id, ip)
+
+    def named_symbol(self, dso_id, dso, name, start, pid):
+        """The id of a symbol met at an address (a callchain frame, a sampled data
+        address), `start` its absolute address; its end is known once a sample lands
+        in it."""
+        rel = start if is_kernel(dso) else self.relative(pid, dso, start)
+        at = start if rel is None else rel
+        got = self.symbol_id(dso_id, name, at, at, False)
+        if rel is None and got not in self.symbol_known:
+            self.unplaced.setdefault(got, (pid, dso, start))
+        return got
+
+    def addr_unknown(self, sample, pid):
+        """Where the sampled data address has no symbol: (its dso-relative address, the
+        "unknown" symbol already there or None), looked up before the ip's rows are
+        made, as perf resolves both first; None when it has a symbol or no dso."""
+        dso = sample.addr_dso
+        if dso is None or sample.addr_symbol is not None:
+            return None
+        addr = sample.sample_addr
+        # (a data address is made relative with the code's map, the one a sample showed:
+        # the same address of the dso in any process, if not the one perf computed)
+        rel = self.relative(pid, dso, addr)
+        rel = addr if rel is None else rel
+        dso_id = self.dso_ids.get(dso)
+        return rel, self.unknowns.get((dso_id, rel)) if dso_id is not None else None
+
+    def addr_location(self, sample, pid, unknown):
+        """(dso id, symbol id, offset) of the sampled data address, made as the ip's:
+        an "unknown" symbol where the dso has none (`unknown`: addr_unknown's)."""
+        dso = sample.addr_dso
+        if dso is None:
+            return 0, 0, 0
+        dso_id = self.dso_id(dso)
+        if unknown is None:
+            offset = sample.addr_sym_offset or 0
+            start = sample.sample_addr - offset
+            return dso_id, self.named_symbol(dso_id, dso, sample.addr_symbol, start,
+                                             pid), offset
+        rel, found = unknown
+        if found is not None:
+            return dso_id, found, 0
+        return dso_id, self.unknown_symbol(dso_id, rel, again=True), 0
 
     def path_node(self, frames, pid):
         """The exported call path node of frames given outermost first (the root for
@@ -386,19 +425,14 @@ class Exporter:
         pid, tid = sample.sample_pid, sample.sample_tid
         thread_id, comm_id = self.thread_ids(pid, tid)
         sample_id = self.next_id("sample")
+        addr_unknown = self.addr_unknown(sample, pid)
         dso_id, sym_id, offset = self.sample_location(sample, pid)
         call_path_id = 0
         if self.callchains:
             chain = sample.callchain
             if chain is not None:
                 call_path_id = self.path_node(reversed(chain), pid).db_id
-        to_dso_id = to_sym_id = to_offset = 0
-        addr_dso = sample.addr_dso
-        if addr_dso is not None:
-            to_dso_id = self.dso_id(addr_dso)
-            if sample.addr_symbol is not None:
-                to_sym_id = self.symbol_id(to_dso_id, sample.addr_symbol, 0, 0, False)
-                to_offset = sample.addr_sym_offset or 0
+        to_dso_id, to_sym_id, to_offset = self.addr_location(sample, pid, addr_unknown)
         flags = sample.flags or 0
         head = (sample_id, evsel_id, self.machine_id, thread_id, comm_id, dso_id, sym_id,
                 d64(offset), d64(sample.sample_ip), d64(sample.sample_time),
