@@ -9,7 +9,6 @@ from perfscript.perfdata.callchain import chain_entries
 from perfscript.perfmod.chains import branch_entry, branch_stack, callchain, callchain_node
 
 MAX_STACK = 127         # PERF_MAX_STACK_DEPTH: upstream resolves callchains this deep
-_KERNEL_MODES = (C.MISC_KERNEL, C.MISC_GUEST_KERNEL)
 
 
 class Location:
@@ -127,17 +126,6 @@ def brstack_of(ev):
     return got
 
 
-def _user_dso_address(session, thread, cpumode, ip):
-    m = session.find_map(thread, cpumode, ip)
-    if m is None:
-        return None
-    dso = session.dso_of(m, cpumode in _KERNEL_MODES)
-    if dso is None or getattr(dso, "kernel", False) or not m.filename.startswith("/"):
-        return None
-    dso.table                               # loading finds its files
-    return dso, dso.map_ip(ip, m.start, m.pgoff)
-
-
 def srccode_of(ev, addr=None):
     """(source file, line, that line's text) of an address (the sample's ip by
     default); (None, 0, None) without debug information, None when the sample's ip
@@ -146,7 +134,7 @@ def srccode_of(ev, addr=None):
     if sample_location(ev) is _NOWHERE:
         return None
     ip = s.ip if addr is None else addr
-    loc = _user_dso_address(session, thread, s.misc & C.MISC_CPUMODE_MASK, ip)
+    loc = session.user_file_address(thread, s.misc & C.MISC_CPUMODE_MASK, ip)
     if loc is None:
         return (None, 0, None)
     from perfscript.symbols.srcline import source_file_lines, srcline
@@ -166,7 +154,7 @@ def insn_of(ev):
     evsel, s, session, thread = _parts(ev)
     if not s.ip or s.ip >= session.kernel_start():
         return None
-    loc = _user_dso_address(session, thread, C.MISC_USER, s.ip)
+    loc = session.user_file_address(thread, C.MISC_USER, s.ip)
     if loc is None:
         return None
     from perfscript.symbols.code import insn_at

@@ -28,6 +28,28 @@ def _c_int(v):
     return v - (1 << 32) if v & 0x80000000 else v
 
 
+_NO_COLUMN = object()
+
+
+def _from_column(obj, name, column, may_miss=False):
+    """obj's value of attribute `name` from its delivery's column, `column` made per
+    event; the rows' class then answers later rows by a list lookup (no Python code; a
+    small check when some rows' events lack the attribute). _NO_COLUMN when the rows
+    are read one by one."""
+    cls = type(obj)
+    rows = cls._rows
+    if not rows.columnar:
+        return _NO_COLUMN
+    col = rows.column(column)
+    if col is None:
+        return _NO_COLUMN
+    if may_miss and MISSING in col:
+        setattr(cls, name, property(partial(_present, col, name)))
+        return _present(col, name, obj)
+    setattr(cls, name, property(col.__getitem__))
+    return col[obj]
+
+
 class _Column:
     """An attribute read for a delivery's rows at once by `column(ColumnRows)` (one
     event's rows; None: no column), or per row by `row(sample, evsel)`."""
@@ -42,15 +64,10 @@ class _Column:
     def __get__(self, obj, cls=None):
         if obj is None:
             return self
-        cls = type(obj)
-        rows = cls._rows
-        if rows.columnar:
-            col = rows.column(self.column)
-            if col is not None:
-                # later rows of this delivery: a list lookup, no Python code
-                setattr(cls, self.name, property(col.__getitem__))
-                return col[obj]
-        return self.row(*rows.sample_and_event(obj))
+        got = _from_column(obj, self.name, self.column)
+        if got is _NO_COLUMN:
+            got = self.row(*type(obj)._rows.sample_and_event(obj))
+        return got
 
 
 def _fixed(name, default):
@@ -268,17 +285,10 @@ class _Field:
     def __get__(self, obj, cls=None):
         if obj is None:
             return self
-        cls = type(obj)
-        rows = cls._rows
-        if rows.columnar:
-            col = rows.column(self._column)
-            if col is not None:
-                if MISSING in col:
-                    setattr(cls, self.name, property(partial(_present, col, self.name)))
-                    return _present(col, self.name, obj)
-                setattr(cls, self.name, property(col.__getitem__))
-                return col[obj]
-        s, ev = rows.sample_and_event(obj)
+        got = _from_column(obj, self.name, self._column, may_miss=True)
+        if got is not _NO_COLUMN:
+            return got
+        s, ev = type(obj)._rows.sample_and_event(obj)
         readers = self.readers.get(ev.index)
         if readers is None or s.buf is None:
             return _fallback(obj, self.name)

@@ -150,6 +150,8 @@ class TraceDatSource:
     def find_map(self, thread, cpumode, addr):
         return None
 
+    user_file_address = find_map
+
     def chain_of(self, ev, s, thread):
         return None
 

@@ -33,18 +33,6 @@ def make_capsule():
                         _CAPSULE_NAME, None)
 
 
-def _user_location(session, thread, cpumode, ip):
-    """(dso, map-relative address) of a user-space address with a dso file, or None."""
-    m = session.find_map(thread, cpumode, ip)
-    if m is None:
-        return None
-    dso = session.dso_of(m, cpumode in (C.MISC_KERNEL, C.MISC_GUEST_KERNEL))
-    if dso is None or getattr(dso, "kernel", False) or not m.filename.startswith("/"):
-        return None
-    dso.table                               # load it: finds its files
-    return dso, dso.map_ip(ip, m.start, m.pgoff)
-
-
 def sample_insn(engine):
     """perf_sample_insn: the bytes of the instruction at the sample's ip, or None."""
     got = engine.handled_sample()
@@ -55,7 +43,7 @@ def sample_insn(engine):
     ip = s.ip
     if ip >= session.kernel_start():
         return None
-    loc = _user_location(session, thread, C.MISC_USER, ip)
+    loc = session.user_file_address(thread, C.MISC_USER, ip)
     if loc is None:
         return None
     from perfscript.symbols.code import insn_at     # loaded when a script asks
@@ -68,7 +56,7 @@ def sample_srcline(engine):
     if got is None:
         return None
     s, thread = got
-    loc = _user_location(engine.session, thread, s.misc & C.MISC_CPUMODE_MASK, s.ip or 0)
+    loc = engine.session.user_file_address(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip or 0)
     if loc is None:
         return None
     from perfscript.symbols.srcline import srcline

@@ -594,6 +594,18 @@ class Session:
                     self.kernel_maps.insert(sm)
         return dso
 
+    def user_file_address(self, thread, cpumode, addr):
+        """(dso, map-relative address) of an address in a user-space file perf can read
+        code and line tables from (not the kernel, not anonymous memory), or None."""
+        m = self.find_map(thread, cpumode, addr)
+        if m is None:
+            return None
+        dso = self.dso_of(m, cpumode in _KERNEL_MODES)
+        if dso is None or getattr(dso, "kernel", False) or not m.filename.startswith("/"):
+            return None
+        dso.table                               # loading finds its files
+        return dso, dso.map_ip(addr, m.start, m.pgoff)
+
     def locate(self, thread, cpumode, addr):
         """(map, dso, symbol, symbol offset) for an address, or None without a map."""
         m = self.find_map(thread, cpumode, addr)
