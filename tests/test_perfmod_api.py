@@ -442,3 +442,37 @@ def test_bad_recording_under_perfscript_is_one_located_line(tmp_path):
                       "except OSError as e:\n    print('caught', type(e).__mro__[1].__name__)\n")
     got = _run([str(caught), str(cut)])
     assert got.returncode == 0 and got.stdout.strip().endswith("caught OSError")
+
+
+LEGACY_CODE = r"""from perf_trace_context import perf_sample_insn, perf_sample_srccode
+def process_event(param_dict):
+    ctx = perf_script_context
+    print(param_dict["sample"]["ip"], repr(perf_sample_insn(ctx)),
+          repr(perf_sample_srccode(ctx)))
+"""
+MODULE_CODE = r"""import sys, perf
+def sample(ev):
+    code = ev.srccode()
+    print(ev.sample_ip, repr(ev.insn()), repr((None, 0, None) if code is None else code))
+perf.session(perf.data(sys.argv[1]), sample=sample, kallsyms=sys.argv[2]).process_events()
+"""
+
+
+def test_insn_and_srccode_as_perf_legacy_context_functions(tmp_path, recordings_kallsyms):
+    """callchain.data's samples of dd, dash, libc, ld.so (debug files installed) and the
+    kernel: insn() and srccode() give what perf 6.1's perf_sample_insn/srccode give (an
+    unresolved ip: None from the module, (None, 0, None) from perf's)."""
+    import shutil
+    from conftest import script_env
+    if shutil.which("perf", path=script_env()["PATH"]) is None:
+        pytest.skip("perf is not installed")
+    (tmp_path / "legacy.py").write_text(LEGACY_CODE)
+    (tmp_path / "module.py").write_text(MODULE_CODE)
+    data = str(REC / "callchain.data")
+    ref = subprocess.run(["perf", "script", "--kallsyms", recordings_kallsyms, "-i", data,
+                          "-s", "legacy.py"], cwd=tmp_path, env=script_env(),
+                         capture_output=True, text=True)
+    got = _run([str(tmp_path / "module.py"), data, recordings_kallsyms], cwd=tmp_path)
+    assert got.returncode == ref.returncode == 0, got.stderr[-2000:]
+    assert "/usr/include" in ref.stdout or ".c', " in ref.stdout    # some lines have source
+    assert got.stdout.splitlines() == ref.stdout.splitlines()
