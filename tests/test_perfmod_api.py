@@ -327,7 +327,15 @@ def test_script_kind(tmp_path):
     old.write_text(LEGACY_SRC)
     assert script_kind(str(new)) == STANDALONE
     assert script_kind(str(old)) == HANDLERS
-    for name in ("syscall-counts.py", "stackcollapse.py", "export-to-sqlite.py"):
+    bound = tmp_path / "bound.py"       # handlers bound at module level, as flamegraph.py
+    bound.write_text("class C:\n    def process_event(self, d):\n        pass\n"
+                     "if __name__ == '__main__':\n    process_event = C().process_event\n")
+    assert script_kind(str(bound)) == HANDLERS
+    plain = tmp_path / "plain.py"       # neither: a plain program, run standalone
+    plain.write_text("import sys\nprint(sys.argv[1:])\n")
+    assert script_kind(str(plain)) == STANDALONE
+    for name in ("syscall-counts.py", "stackcollapse.py", "export-to-sqlite.py",
+                 "flamegraph.py", "sched-migration.py", "stat-cpi.py"):
         path = Path("/usr/lib/perf-core/scripts/python") / name
         if path.exists():
             assert script_kind(str(path)) == HANDLERS
@@ -347,6 +355,12 @@ def test_perfscript_runs_both_kinds(tmp_path):
     assert got.stdout == "137 None __main__\n"
     got = _run(["-i", str(REC / "sched.data"), str(old)])       # a handler script: as -s
     assert got.returncode == 0 and got.stdout == "legacy done\n"
+    plain = tmp_path / "plain.py"
+    plain.write_text("import sys\nprint(sys.argv[1:])\n")
+    got = _run([str(plain), "a", "-b"])
+    assert got.returncode == 0 and got.stdout == "['a', '-b']\n"
+    got = _run(["-s", str(plain), "-i", str(REC / "sched.data")])  # -s: perf's way
+    assert got.returncode == 0 and got.stdout == "[]\n"
 
 
 def test_symbol_options_reach_the_script_through_the_environment(tmp_path):

@@ -13,7 +13,8 @@ standalone script given with -s runs standalone.
 import os
 
 from perfscript.cli.exits import UsageError
-from perfscript.perfmod.runner import HANDLERS, STANDALONE, run_standalone, script_kind
+from perfscript.perfmod.runner import (HANDLERS, STANDALONE, imports_perf, run_standalone,
+                                      script_kind)
 
 # options forwarded to a standalone script (opts key -> environment variable)
 FORWARDED = (("vmlinux", "PERF_SYMBOL_VMLINUX"), ("kallsyms", "PERF_SYMBOL_KALLSYMS"),
@@ -28,7 +29,8 @@ def wanted(opts):
     without -s becomes opts["script"]."""
     script = opts.get("script")
     if script:
-        return script_kind(script) == STANDALONE
+        # -s means a handler script, unless the script uses the perf module itself
+        return script_kind(script) == STANDALONE and imports_perf(script)
     args = opts["script_args"]
     if not args or not args[0].endswith(".py") or not os.path.isfile(args[0]):
         return False

@@ -9,8 +9,9 @@ interpreter as `__main__` (so pdb, the virtualenv and its packages all work), wi
 The two kinds are told apart from the script's syntax tree, without running it: a
 standalone script imports the module `perf`; a handler script defines perf script's
 callbacks (trace_begin, process_event, sys__event handlers...), which are called by
-name, and does not import `perf` (perf 6.1's own `perf` binding is for live counting,
-which handler scripts do not use); both may define `process_event`.
+name, or imports its helpers, and does not import `perf` (perf 6.1's own `perf` binding
+is for live counting, which handler scripts do not use); both may define
+`process_event`. A script of neither kind is a plain program, run standalone.
 """
 
 import ast
@@ -46,19 +47,68 @@ def _uses_session(tree):
     return False
 
 
+_HANDLER_NAMES = {"trace_begin", "trace_end", "trace_unhandled", "process_event",
+                  "context_switch", "auxtrace_error", "throttle", "unthrottle"}
+
+
+def _module_level(body):
+    """The statements run at module level, those inside if/try/with blocks included
+    (flamegraph.py binds its handlers under `if __name__ == "__main__":`)."""
+    for node in body:
+        yield node
+        if isinstance(node, (ast.If, ast.With, ast.Try)):
+            for part in ("body", "orelse", "finalbody"):
+                yield from _module_level(getattr(node, part, ()) or ())
+            for handler in getattr(node, "handlers", ()) or ():
+                yield from _module_level(handler.body)
+
+
+def _defines_handlers(tree):
+    """Whether the script defines a function perf script calls by name: its fixed
+    callbacks, `sys__event` tracepoint handlers, `stat__*` and db-export `*_table`."""
+    for node in _module_level(tree.body):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = [node.name]
+        elif isinstance(node, ast.Assign):      # process_event = cli.process_event
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        else:
+            continue
+        for name in names:
+            if name in _HANDLER_NAMES or name.endswith("_table") or \
+                    ("__" in name.strip("_") and not name.startswith("_")):
+                return True
+    return False
+
+
 def script_kind(path):
     """STANDALONE, HANDLERS, or None when the file cannot be read or parsed (the caller
     then treats it as perf would). A script that imports `perf` is standalone when it
-    makes a perf.session or imports none of perf script's helper modules."""
+    makes a perf.session or imports none of perf script's helper modules; one that does
+    not import `perf` is a handler script when it defines perf script's callbacks or
+    imports its helpers, else a plain program (upstream runs those standalone too)."""
     try:
         with open(path, "rb") as f:
             tree = ast.parse(f.read(), path)
     except (OSError, SyntaxError, ValueError):
         return None
     modules = set(_imported_modules(tree))
-    if "perf" in modules and (_uses_session(tree) or not modules & _LEGACY_MODULES):
-        return STANDALONE
-    return HANDLERS
+    if "perf" in modules:
+        if _uses_session(tree) or not modules & _LEGACY_MODULES:
+            return STANDALONE
+        return HANDLERS
+    if modules & _LEGACY_MODULES or _defines_handlers(tree):
+        return HANDLERS
+    return STANDALONE
+
+
+def imports_perf(path):
+    """Whether the script imports the module `perf` (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return "perf" in set(_imported_modules(tree))
 
 
 def install_module():
