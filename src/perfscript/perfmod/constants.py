@@ -1,6 +1,7 @@
 """The numeric constants the `perf` module exports, under upstream's names."""
 
 from perfscript.perfdata import constants as _C
+from perfscript.script import thread_stack as _thread_stack
 
 TYPE_HARDWARE = _C.TYPE_HARDWARE
 TYPE_SOFTWARE = _C.TYPE_SOFTWARE
@@ -81,8 +82,8 @@ RECORD_STAT_ROUND = _C.RECORD_STAT_ROUND
 RECORD_MISC_SWITCH_OUT = _C.MISC_SWITCH_OUT
 
 # thread-stack's call_return flags
-CALL_RETURN_NO_CALL = 1 << 0
-CALL_RETURN_NO_RETURN = 1 << 1
-CALL_RETURN_NON_CALL = 1 << 2
+CALL_RETURN_NO_CALL = _thread_stack.NO_CALL
+CALL_RETURN_NO_RETURN = _thread_stack.NO_RETURN
+CALL_RETURN_NON_CALL = _thread_stack.NON_CALL
 
 __all__ = [name for name in dir() if name[:1].isupper() and not name.startswith("_")]
