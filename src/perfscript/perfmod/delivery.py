@@ -140,7 +140,7 @@ class ModuleConsumer(Consumer):
             return
         got = self._record_rows
         if got is None or len(got[0].samples) >= RECORD_CHUNK:
-            rows = RecordRows(self.session, RECORD_CHUNK)
+            rows = RecordRows(self.session)
             got = self._record_rows = (rows, rows_class(self.events_cls(), rows))
         rows, cls = got
         rows.samples.append(s)

@@ -1,7 +1,7 @@
 """The `perf` module's small objects read from a recording: `perf.evsel` (an event of
 the file) and `perf.thread` (a task the session knows)."""
 
-from perfscript.perfmod.live import LIVE_ONLY, live_only
+from perfscript.perfmod.live import live_only
 
 
 class evsel:  # noqa: N801 - upstream's names
@@ -104,5 +104,3 @@ class thread:  # noqa: N801
     def __repr__(self):
         return "<perf.thread %d/%d %s>" % (self._th.pid, self._th.tid, self._th.comm)
 
-
-__all__ = ["evsel", "thread", "LIVE_ONLY"]

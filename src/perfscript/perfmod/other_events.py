@@ -158,5 +158,3 @@ lost_event = _record_event("lost_event", "PERF_RECORD_LOST.", (("id", "id"), ("l
 throttle_event = _record_event("throttle_event", "PERF_RECORD_THROTTLE / UNTHROTTLE.", (
     ("time", "time"), ("id", "id"), ("stream_id", "stream_id")))
 read_event = _record_event("read_event", "PERF_RECORD_READ.", (("pid", "pid"), ("tid", "tid")))
-
-STAT_TYPES = (C.RECORD_STAT, C.RECORD_STAT_ROUND)

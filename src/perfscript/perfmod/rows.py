@@ -76,13 +76,12 @@ class RecordRows:
 
     columnar = False
 
-    __slots__ = ("session", "samples", "events", "full")
+    __slots__ = ("session", "samples", "events")
 
-    def __init__(self, session, limit):
+    def __init__(self, session):
         self.session = session
         self.samples = []
         self.events = []
-        self.full = limit
 
     def sample(self, i):
         return self.samples[i]
@@ -107,7 +106,6 @@ class BatchRows:
         self.n = len(kinds)
         self._order = None
         self._where = None
-        self._arrays = {}
 
     def __len__(self):
         return self.n
@@ -130,24 +128,6 @@ class BatchRows:
         which, local = self._where_of()
         part = self.parts[which[i]][0]
         return part.sample(local[i]), part.ev
-
-    def column_array(self, name):
-        """pid or tid of every row as an int64 array (-1 when absent), kept."""
-        got = self._arrays.get(name)
-        if got is None:
-            if len(self.parts) == 1:
-                got = self.parts[0][0].ids(name)
-            else:
-                got = np.empty(self.n, dtype=np.int64)
-                for part, pos in self.parts:
-                    got[pos] = part.ids(name)
-            self._arrays[name] = got
-        return got
-
-    def part_of(self, i):
-        """(ColumnRows, its row number) of row i."""
-        which, local = self._where_of()
-        return self.parts[which[i]][0], local[i]
 
     def column(self, fn):
         """The rows' values, `fn(ColumnRows)` per event put in batch order; None when
@@ -186,16 +166,12 @@ class ColumnRows:
         self._signed = signed
         self._parsed = {}
         self._raw = None
-        self._ids = {}
         self._heads = {}
 
     def __len__(self):
         return self.n
 
     # ------------------------------------------------------------ fixed fields
-
-    def has(self, name):
-        return name in self._field.slots
 
     def u64(self, name, default):
         """The field's values (a list), `default` for each row without it."""
@@ -211,18 +187,6 @@ class ColumnRows:
         if name not in self._field.slots:
             return [default] * self.n
         return (self._field(name) & np.uint64(0xFFFFFFFF)).tolist()
-
-    def ids(self, name):
-        """pid or tid as an int64 array (-1 when absent), kept."""
-        got = self._ids.get(name)
-        if got is None:
-            got = self._ids[name] = self._signed(name)
-        return got
-
-    def misc(self):
-        return self.batch.misc_column(self.sel, self.little).tolist()
-
-    # ------------------------------------------------------------ whole rows
 
     def sample(self, i):
         """Row i parsed in full (once)."""

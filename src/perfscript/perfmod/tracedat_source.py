@@ -74,9 +74,6 @@ class _Part:
     def s32(self, name):
         return self.source.pids[self.sel].tolist()
 
-    def ids(self, name):
-        return self.source.pids[self.sel]
-
     def u32(self, name, default):
         if name == "cpu":
             return self.source.cpus[self.sel].tolist()
