@@ -15,7 +15,6 @@ from collections import deque
 
 import numpy as np
 
-from perfscript.ftrace.batch_decode import BatchDecoder
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.sample import Sample
 from perfscript.perfmod.objects import evsel as pyevsel_cls
