@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from perfscript.frames.columns import np_array, str_array
+from perfscript.frames.display import TraceDisplay
 from perfscript.frames.extras import require
 
 pa = require("pyarrow")
@@ -99,7 +100,7 @@ def unique_event_names(names, tags):
     return out
 
 
-class Tables:
+class Tables(TraceDisplay):
     """What a recording's tables offer beyond `event_names`, `table()`, `header` and
     `counts()` (each kind of file, perf.data or trace.dat, provides those four)."""
 
