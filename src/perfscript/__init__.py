@@ -3,8 +3,17 @@
 Reads perf.data recordings without perf and runs scripts written for `perf script -s`.
 """
 
+from __future__ import annotations
+
 import os as _os
 import sys as _sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable
+
+    from perfscript.frames.tables import Tables
 
 __version__ = "0.1.0"
 
@@ -16,7 +25,37 @@ if "numpy" not in _sys.modules:
     _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 
-def open(path, progress=None):   # noqa: A001 - perfscript.open, like io.open
-    """A recording's events as columnar tables: see `perfscript.frames`."""
+def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io.open
+         progress: bool | Callable[[int, int], object] | None = None) -> Tables:
+    """Open a recording to read its events as typed columnar tables, one per event.
+
+    `path` is a perf.data (a file or pipe mode, compressed or not) or a trace-cmd
+    trace.dat (versions 6 and 7), told apart by the file's first bytes. Opening reads
+    only the header; the records are read once, by the first call that needs them
+    (`counts()`, `table()`, `sql()`…). `progress=True` shows a bar while they are read
+    (tqdm or rich when installed, else a line on stderr); a callable gets
+    `progress(done, total)` instead. Close the trace, or use it as a context manager.
+
+    Needs pyarrow (`pip install 'perfscript[arrow]'`); `.sql()` needs DuckDB (`[sql]`),
+    `.to_pandas()` pandas (`[pandas]`), `.to_polars()` polars (`[polars]`);
+    `[frames]` installs all four. A missing one raises an error naming its extra.
+
+    Example::
+
+        import perfscript
+        with perfscript.open("perf.data") as t:
+            t                                    # events and sample counts
+            t.event_names                        # ['sched:sched_switch', 'cpu-clock', ...]
+            t.counts()                           # {event name: samples}
+            t.header["hostname"], t.header["first_time"]
+            sw = t.table("sched:sched_switch")   # pyarrow.Table: time, cpu, pid, tid,
+                                                 # comm, ..., then the tracepoint's fields
+            t.to_pandas("sched:sched_switch")    # or t.to_polars(...)
+            t.view_names()                       # {SQL view: event}
+            t.sql("SELECT prev_comm, count(*) AS n FROM sched__sched_switch "
+                  "GROUP BY 1 ORDER BY n DESC").fetchall()
+
+    The columns and the SQL view names are described in docs/frames.md.
+    """
     from perfscript.frames import open as _open
     return _open(path, progress=progress)

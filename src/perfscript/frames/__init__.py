@@ -7,7 +7,8 @@
         t.sql("SELECT prev_comm, count(*) FROM sched__sched_switch GROUP BY 1")
 
 Needs pyarrow (and duckdb / pandas / polars for those conversions):
-`pip install perfscript[frames]`. See docs/frames.md.
+`pip install 'perfscript[frames]'` (or only what you use: `[arrow]`, `[sql]`,
+`[pandas]`, `[polars]`). See docs/frames.md.
 
 >>> import perfscript
 >>> t = perfscript.open("examples/sched.data")
@@ -20,7 +21,8 @@ Needs pyarrow (and duckdb / pandas / polars for those conversions):
 
 
 def open(path, progress=None):   # noqa: A001
-    """Open a recording (perf.data or trace-cmd's trace.dat) for columnar access."""
+    """Open a recording (perf.data or trace-cmd's trace.dat) for columnar access: see
+    `perfscript.open`, which this is."""
     from perfscript.frames.trace import open as open_trace
     return open_trace(path, progress=progress)
 

@@ -20,7 +20,6 @@ its thread state; this consumer turns the samples into columns:
 import struct
 
 import numpy as np
-import pyarrow as pa
 
 from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
@@ -29,6 +28,9 @@ from perfscript.frames.columns import TypedDecoder
 from perfscript.session.batch_delivery import ColumnarDelivery, segment_threads
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
+from perfscript.frames.extras import require
+
+pa = require("pyarrow")
 
 # sample_type bits laid out at fixed positions (then RAW): these go column-wise
 _FIXED_BITS = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME

@@ -19,9 +19,11 @@ over whole columns; Python runs once per distinct string, not per row.
 """
 
 import numpy as np
-import pyarrow as pa
 
 from perfscript.ftrace.format import in_reach as _in_reach
+from perfscript.frames.extras import require
+
+pa = require("pyarrow")
 
 SAMPLE_NAMES = ("seq", "time", "timestamp", "cpu", "pid", "tid", "comm", "period", "ip",
                 "addr", "callchain")

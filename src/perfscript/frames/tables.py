@@ -6,9 +6,12 @@ import hashlib
 import re
 
 import numpy as np
-import pyarrow as pa
 
 from perfscript.frames.columns import np_array, str_array
+from perfscript.frames.display import TraceDisplay
+from perfscript.frames.extras import require
+
+pa = require("pyarrow")
 
 # the longest export file name before its extension: with `.parquet` (or `.csv`,
 # `.jsonl`) within the 255 bytes a file name may have
@@ -97,7 +100,7 @@ def unique_event_names(names, tags):
     return out
 
 
-class Tables:
+class Tables(TraceDisplay):
     """What a recording's tables offer beyond `event_names`, `table()`, `header` and
     `counts()` (each kind of file, perf.data or trace.dat, provides those four)."""
 
@@ -128,7 +131,7 @@ class Tables:
         for name in self.event_names:
             t = self.table(name).column("time")
             if len(t) and t.null_count < len(t):
-                import pyarrow.compute as pc
+                pc = require("pyarrow.compute")
                 mm = pc.min_max(t).as_py()
                 first = mm["min"] if first is None else min(first, mm["min"])
                 last = mm["max"] if last is None else max(last, mm["max"])
@@ -139,10 +142,11 @@ class Tables:
         return {name: self.table(name) for name in self.event_names}
 
     def to_pandas(self, name):
+        require("pandas", "to_pandas()")
         return self.table(name).to_pandas()
 
     def to_polars(self, name):
-        import polars as pl
+        pl = require("polars", "to_polars()")
         return pl.from_arrow(self.table(name))
 
     def view_names(self):
@@ -154,7 +158,7 @@ class Tables:
     def duckdb(self):
         """A DuckDB connection with one view per event (see `view_names`)."""
         if self._con is None:
-            import duckdb
+            duckdb = require("duckdb", "SQL over the tables")
             con = duckdb.connect()
             for view, name in self.view_names().items():
                 con.register(view, self.table(name))

@@ -1,11 +1,22 @@
 """`perfscript.open()`: a recording as one typed table per event."""
 
+from __future__ import annotations
+
 import builtins
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Union
 
 from perfscript.frames.collect import Collector
+from perfscript.frames.progress import reporter
 from perfscript.frames.tables import Tables, build_table, unique_event_names
 from perfscript.perfdata.features import FEATURE_IDS
+
+# what `progress=` takes: True for a bar, or a callable(done, total)
+Progress = Union[bool, Callable[[int, int], object], None]
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class Trace(Tables):
@@ -13,15 +24,23 @@ class Trace(Tables):
 
     The records are read once, on the first call that needs them (counts, table, sql…);
     the header and event names need no pass over the data.
+
+    >>> t = Trace("examples/sched.data")
+    >>> t.event_names
+    ['sched:sched_switch', 'sched:sched_process_exec', 'sched:sched_process_exit']
+    >>> t.counts()["sched:sched_switch"]
+    11
+    >>> t.close()
     """
 
-    def __init__(self, path, progress=None, symbols=True):
+    def __init__(self, path: str | os.PathLike[str], progress: Progress = None,
+                 symbols: bool = True) -> None:
         from perfscript.session.session import Session
         self.path = path
         self.session = Session(path)
         self._collector = None
         self._tables = {}
-        self.progress = progress
+        self.progress = reporter(progress, "reading %s" % os.path.basename(str(path)))
         self.symbols = symbols      # resolve callchain frames to symbol and dso
         self._names = None
         self._by_name = None
@@ -51,15 +70,18 @@ class Trace(Tables):
 
     # ------------------------------------------------------------ header
 
+    def _is_read(self):
+        return self._collector is not None
+
     @property
-    def event_names(self):
+    def event_names(self) -> list[str]:
         """Event names in the recording's order (perf's names: `sched:sched_switch`,
         `cpu-clock`…; a name an earlier event has gets `#` and the event's index)."""
         self._index()
         return list(self._names)
 
     @property
-    def header(self):
+    def header(self) -> dict[str, Any]:
         """What the file's header says: hostname, os_release, arch, nrcpus_online,
         nrcpus_available, perf_version, cpu_desc, cmdline, total_mem_kb, and the time
         range of the samples (first_time, last_time in ns; None without times)."""
@@ -92,20 +114,25 @@ class Trace(Tables):
     def _load(self):
         if self._collector is None:
             col = Collector(self.session, self.progress, symbols=self.symbols)
-            self.session.process(col)
+            try:
+                self.session.process(col)
+            finally:
+                if hasattr(self.progress, "close"):
+                    self.progress.close()
             self._collector = col
         return self._collector
 
-    def counts(self):
+    def counts(self) -> dict[str, int]:
         """{event name: number of samples}, what `perf script` prints per event."""
         col = self._load()
         return {name: col.events[ev.index].count for name, ev in self._index().items()}
 
     @property
-    def warnings(self):
+    def warnings(self) -> list[str]:
+        """What perf would have warned about while reading (lost samples, …)."""
         return list(self.session.warnings)
 
-    def table(self, name):
+    def table(self, name: str) -> pa.Table:
         """The samples of event `name` as a pyarrow.Table (see docs/frames.md for columns)."""
         t = self._tables.get(name)
         if t is None:
@@ -118,7 +145,7 @@ class Trace(Tables):
         return t
 
 
-def is_tracedat(path):
+def is_tracedat(path: str | os.PathLike[str]) -> bool:
     """Whether `path` is a regular file starting with trace-cmd's magic."""
     from perfscript.tracedat.file import MAGIC
     if not os.path.isfile(path):
@@ -127,11 +154,13 @@ def is_tracedat(path):
         return f.read(len(MAGIC)) == MAGIC
 
 
-def open(path, progress=None):   # noqa: A001 - perfscript.open, like io.open
-    """Open a recording for columnar access: a perf.data (file or pipe mode, compressed
-    or not) or a trace-cmd trace.dat (versions 6 and 7), told apart by the file's magic.
-    Use as a context manager or call `.close()`."""
+def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io.open
+         progress: Progress = None) -> Tables:
+    """`perfscript.open()` (its docstring tells more): a Trace for a perf.data (file or
+    pipe mode, compressed or not), a TraceDatTables for a trace-cmd trace.dat (versions
+    6 and 7), told apart by the file's magic."""
     if is_tracedat(path):
         from perfscript.frames.tracecmd import TraceDatTables
-        return TraceDatTables(path, progress=progress)
+        return TraceDatTables(path, progress=reporter(
+            progress, "reading %s" % os.path.basename(str(path))))
     return Trace(path, progress=progress)

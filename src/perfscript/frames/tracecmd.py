@@ -78,6 +78,9 @@ class TraceDatTables(Tables):
     def _close_source(self):
         self.tdat.close()
 
+    def _is_read(self):
+        return self._events is not None
+
     def _intern(self, comm):
         i = self._comm_ids.get(comm)
         if i is None:

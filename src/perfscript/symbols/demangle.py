@@ -4,13 +4,17 @@ without parameter lists, else OCaml's ``caml`` names.
 Debian's perf links libiberty statically and calls ``cplus_demangle(name, 0)`` (no
 ``DMGL_PARAMS``): ``_Z4workRSt6vectorIlSaIlEEi`` shows as ``work``, Rust legacy names lose their
 hash, v0 names come out as ``<crate::T>::f``.  binutils' shared ``libbfd`` exports the same
-libiberty function, so we call it through ctypes; without it we fall back to libstdc++'s
-``__cxa_demangle`` with the parameter list cut off (C++ only).
+libiberty function, so we call it through ctypes. Without binutils we fall back to
+libstdc++'s ``__cxa_demangle`` and make its text what libiberty prints without
+``DMGL_PARAMS`` (no parameter list and no return type, except for thunks, which keep
+their parameters; Rust legacy names without their hash and with their escapes decoded).
+Rust v0 (``_R``) names need libbfd: without it they stay mangled.
 """
 
 import ctypes
 import ctypes.util
 import functools
+import re
 
 _BFD_NAMES = ("libbfd-2.40-system.so",)
 
@@ -114,8 +118,86 @@ def cplus_demangle(name):
         status = ctypes.c_int(0)
         text = _take(_cxa(raw, None, None, ctypes.byref(status)))
         if text is not None and status.value == 0:
-            return _strip_params(text)
+            return _without_params(name, text)
     return None
+
+
+# the special names whose function libiberty prints with its parameters, params or not
+_THUNKS = ("non-virtual thunk to ", "virtual thunk to ", "covariant return thunk to ")
+
+
+def _without_params(name, text):
+    """``__cxa_demangle``'s full text as ``cplus_demangle(name, 0)`` gives it."""
+    if text.startswith(_THUNKS):
+        return text
+    text = _strip_return_type(_strip_params(text))
+    rust = _rust_legacy(text)
+    return text if rust is None else rust
+
+
+def _strip_return_type(text):
+    """``void f<int>`` -> ``f<int>``: a template function's return type goes before its
+    name; libiberty prints it only with the parameters. Spaces inside brackets and in
+    an operator's name (``operator new``, ``operator unsigned long``) are the name's."""
+    depth = 0
+    cut = -1
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in "<([{":
+            depth += 1
+        elif c in ">)]}":
+            depth -= 1
+        elif depth == 0:
+            if c == " ":
+                cut = i
+            elif text.startswith("operator", i) and (i == 0 or not text[i - 1].isalnum()
+                                                       and text[i - 1] != "_"):
+                break
+        i += 1
+    if cut < 0 or text.startswith(("vtable for ", "VTT for ", "typeinfo ", "guard variable",
+                                   "construction vtable", "reference temporary",
+                                   "transaction clone", "TLS ")):
+        return text
+    return text[cut + 1:]
+
+
+_RUST_HASH = re.compile(r"h[0-9a-f]{16}")
+_RUST_ESCAPES = {"SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">", "LP": "(",
+                 "RP": ")", "C": ","}
+_RUST_ESCAPE = re.compile(r"\$([A-Za-z]+|u[0-9a-f]{1,6})\$")
+
+
+def _rust_legacy(text):
+    """A Rust legacy name as libiberty prints it (``a::b::h<16 hex>`` from a C++
+    demangler: the hash dropped, ``$LT$``/``$u7b$``/``..`` decoded), or None when
+    ``text`` is not one (libiberty wants 5 distinct digits in the hash)."""
+    parts = text.split("::")
+    if len(parts) < 2 or not _RUST_HASH.fullmatch(parts[-1]) or len(set(parts[-1][1:])) < 5:
+        return None
+    out = []
+    for part in parts[:-1]:
+        if part.startswith("_$"):
+            part = part[1:]
+        pieces = []
+        pos = 0
+        for m in _RUST_ESCAPE.finditer(part):
+            pieces.append(part[pos:m.start()])
+            code = m.group(1)
+            if code.startswith("u") and code not in _RUST_ESCAPES:
+                pieces.append(chr(int(code[1:], 16)))
+            elif code in _RUST_ESCAPES:
+                pieces.append(_RUST_ESCAPES[code])
+            else:
+                return None
+            pos = m.end()
+        pieces.append(part[pos:])
+        part = "".join(pieces)
+        if "$" in part:
+            return None
+        out.append(part.replace("..", "::"))
+    return "::".join(out)
 
 
 def _hexval(c):
