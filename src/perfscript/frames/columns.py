@@ -23,8 +23,11 @@ import pyarrow as pa
 
 from perfscript.ftrace.format import in_reach as _in_reach
 
-SAMPLE_NAMES = ("seq", "time", "timestamp", "cpu", "pid", "tid", "comm", "period", "ip",
-                "addr", "callchain")
+# the columns that are not the event's payload, before a payload field would meet one
+# of them (frames.tables.sample_column_names); the payload's fields keep their names
+SAMPLE_NAMES = tuple("sample_" + n for n in (
+    "seq", "time", "timestamp", "wall_time", "cpu", "pid", "tid", "comm", "period", "ip",
+    "addr", "callchain"))
 _INT_SIZES = (1, 2, 4, 8)
 
 
