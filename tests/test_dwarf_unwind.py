@@ -113,6 +113,6 @@ def test_frames_table_has_perfs_frames(recording):
     with open(os.path.join(EXPECTED, recording + ".text.out"), "rb") as f:
         expected = _text_frames(f.read())
     trace = perfscript.open(os.path.join(DWARF, recording + ".data"))
-    chains = trace.table(trace.event_names[0]).column("callchain").to_pylist()
+    chains = trace.table(trace.event_names[0]).column("sample_callchain").to_pylist()
     got = [[fr["sym"] or "[unknown]" for fr in chain] for chain in chains]
     assert got == expected

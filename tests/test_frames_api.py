@@ -50,13 +50,13 @@ def test_real_types():
         assert exit_.schema.field("ret").type == pa.int64()
         enter = t.table("raw_syscalls:sys_enter")
         assert enter.schema.field("args").type == pa.list_(pa.uint64(), 6)
-        assert pa.types.is_dictionary(enter.schema.field("comm").type)
+        assert pa.types.is_dictionary(enter.schema.field("sample_comm").type)
     with perfscript.open(_case("sched_messaging")) as t:
         sw = t.table("sched:sched_switch")
         assert sw.schema.field("prev_pid").type == pa.int32()
         assert pa.types.is_dictionary(sw.schema.field("prev_comm").type)
         wk = t.table("sched:sched_wakeup")
-        # the event's own pid/comm keep their names; the sample's are prefixed
+        # the event's own pid/comm keep their names; the sample's are sample_*
         assert {"pid", "comm", "sample_pid", "sample_comm"} <= set(wk.column_names)
 
 
@@ -88,8 +88,8 @@ def test_callchains_and_non_tracepoints():
     with perfscript.open(_case("cpu_clock_callchain")) as t:
         (name,) = [n for n in t.event_names if t.counts()[n]][:1]
         tb = t.table(name)
-        assert "callchain" in tb.column_names and "ip" in tb.column_names
-        chains = tb.column("callchain").to_pylist()
+        assert "sample_callchain" in tb.column_names and "sample_ip" in tb.column_names
+        chains = tb.column("sample_callchain").to_pylist()
         assert any(chains) and all(f["ip"] < (1 << 64) - 4095 for c in chains for f in c)
         assert any(f["sym"] and f["dso"] for c in chains for f in c)
 

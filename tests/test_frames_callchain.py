@@ -76,9 +76,9 @@ def test_frames_are_what_perf_gives(case):
     with perfscript.open(data) as t:
         for name in t.event_names:
             tb = t.table(name)
-            if "callchain" not in tb.column_names:
+            if "sample_callchain" not in tb.column_names:
                 continue
-            got = tb.sort_by("seq").column("callchain").to_pylist()
+            got = tb.sort_by("sample_seq").column("sample_callchain").to_pylist()
             exp = by_event.get(name, [])
             assert len(got) == len(exp), name
             for g, w in zip(got, exp):
@@ -94,10 +94,10 @@ def test_frames_without_symbols():
     from perfscript.frames.trace import Trace
     with Trace(data, symbols=False) as t:
         tb = t.table("cpu-clock")
-        chains = tb.column("callchain").to_pylist()
+        chains = tb.column("sample_callchain").to_pylist()
         assert any(chains)
         assert all(f["sym"] is None for c in chains for f in c)
     with perfscript.open(data) as t:
-        rows = t.sql("SELECT f.dso, count(*) FROM (SELECT unnest(callchain) AS f "
+        rows = t.sql("SELECT f.dso, count(*) FROM (SELECT unnest(sample_callchain) AS f "
                      "FROM cpu_clock) GROUP BY 1 ORDER BY 2 DESC").fetchall()
         assert rows and rows[0][1] > 0

@@ -40,7 +40,7 @@ def test_text_columns_are_what_perf_prints(data):
             ec = t._collector.events[ev.index]
             if ec.decoder is None or not ec.decoder.texts:
                 continue
-            tb = t.table(name).sort_by("seq")
+            tb = t.table(name).sort_by("sample_seq")
             marker = " %s: " % name
             lines = [ln.split(marker, 1)[1] for ln in ref if marker in ln]
             assert len(lines) == tb.num_rows

@@ -58,8 +58,8 @@ def rows_in_order(t):
     out = []
     for name in t.event_names:
         for row in t.table(name).to_pylist():
-            comm = row.get("sample_comm", row["comm"])
-            out.append((row["seq"], comm, row["tid"], row["cpu"], row["time"],
+            out.append((row["sample_seq"], row["sample_comm"], row["sample_tid"],
+                        row["sample_cpu"], row["sample_time"],
                         name.split(":", 1)[1], row))
     out.sort(key=lambda r: r[0])
     return out
@@ -79,8 +79,8 @@ def test_rows_are_the_report_lines(dat, report):
         assert {n.split(":", 1)[1]: k for n, k in counts.items()} == per_event
         assert sum(counts.values()) == len(want) and t.warnings == []
         for (*_, ev, row), w in zip(rows, want):
-            assert row["pid" if "sample_pid" not in row else "sample_pid"] == -1
-            assert row["period" if "sample_period" not in row else "sample_period"] == 1
+            assert row["sample_pid"] == -1
+            assert row["sample_period"] == 1
             assert row["common_pid"] == int(w[1])
             _check_body(ev, row, w[5])
 
@@ -122,12 +122,13 @@ def test_types_text_columns_and_header():
         sw = t.table("sched:sched_switch")
         types = {f.name: str(f.type) for f in sw.schema}
         assert types["prev_pid"] == "int32" and types["prev_state"] == "int64"
-        assert types["common_type"] == "uint16" and types["time"] == "int64"
+        assert types["common_type"] == "uint16" and types["sample_time"] == "int64"
         assert types["prev_comm"].startswith("dictionary<values=string")
         # flags text from the print_fmt, as for perf.data
         assert set(sw["prev_state_str"].to_pylist()) >= {"S", "D", "R"}
         assert [c for c in sw.column_names[:8]] == [
-            "seq", "time", "timestamp", "cpu", "pid", "tid", "comm", "period"]
+            "sample_seq", "sample_time", "sample_timestamp", "sample_cpu", "sample_pid",
+            "sample_tid", "sample_comm", "sample_period"]
         h = t.header
         assert (h["format"], h["file_version"], h["cpus"], h["page_size"], h["long_size"]) \
             == ("trace.dat", 6, 2, 4096, 8)
@@ -135,7 +136,7 @@ def test_types_text_columns_and_header():
             "vm", "x86_64", "local", "ns")
         assert h["events"] == t.event_names and h["events"][0] == "ftrace:print"
         assert h["first_time"] == 4480879080840
-        assert h["last_time"] == max(max(t.table(n)["time"].to_pylist())
+        assert h["last_time"] == max(max(t.table(n)["sample_time"].to_pylist())
                                      for n in t.event_names)
         assert t.view_names()["sched__sched_switch"] == "sched:sched_switch"
 
@@ -163,7 +164,7 @@ def test_cli_export_and_sql(perfscript, tmp_path):
             tb = pq.read_table(tmp_path / "out" / info["file"])
             assert info["rows"] == t.counts()[name] == tb.num_rows
             assert tb.to_pylist() == t.table(name).to_pylist()
-    p = perfscript(["sql", "-i", dat, "--csv", "SELECT count(*) AS n, min(seq) AS s "
+    p = perfscript(["sql", "-i", dat, "--csv", "SELECT count(*) AS n, min(sample_seq) AS s "
                     "FROM sched__sched_process_exec"])
     assert p.returncode == 0 and p.stdout == b"n,s\n3,0\n", p.stderr
 

@@ -39,7 +39,8 @@ def _export_parser():
     p.add_argument("-o", "--output", required=True, help="directory to write into")
     p.add_argument("--format", choices=sorted(FORMATS), default="parquet")
     p.add_argument("-e", "--event", action="append", default=None,
-                   help="only this event (perf's name or its view name; repeatable)")
+                   help="only this event (perf's name, with or without its modifiers, or "
+                        "its view name; repeatable)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return p
 
@@ -93,10 +94,10 @@ def export(trace, outdir, fmt="parquet", events=None):
     if events:
         wanted = []
         for e in events:
-            name = views.get(e, e)
-            if name not in trace.event_names:
-                raise UsageError("no event %r in %s" % (e, trace.path))
-            wanted.append(name)
+            try:
+                wanted.append(trace.event_name(e))
+            except KeyError as err:
+                raise UsageError(err.args[0]) from None
     view_of = {ev: v for v, ev in views.items()}
     stems = file_stems(views)
     written = {}
@@ -146,6 +147,48 @@ def _written(path, write):
         if not type(e).__module__.startswith(("duckdb", "_duckdb")):
             raise
         raise OSError(errno.EIO, str(e).splitlines()[0], path) from None
+
+
+def result_rows(rel):
+    """(column names, rows) of a DuckDB relation, with every value at full precision:
+    DuckDB's Python values cut TIMESTAMP_NS to microseconds (datetime), so times with
+    nanoseconds are read through Arrow and written out with all nine digits."""
+    table = rel.fetch_arrow_table()
+    columns = []
+    for col in table.columns:
+        typ = col.type
+        if _pa_types().is_timestamp(typ) and typ.unit == "ns":
+            columns.append([None if v is None else _ns_timestamp(v, typ.tz)
+                            for v in _integers(col)])
+        else:
+            columns.append(col.to_pylist())
+    return list(table.column_names), list(zip(*columns)) if columns else []
+
+
+def _pa_types():
+    import pyarrow as pa
+    return pa.types
+
+
+def _integers(col):
+    """The int64 values (ns) of a timestamp column, None for nulls."""
+    import pyarrow as pa
+    return pa.chunked_array([c.view(pa.int64()) for c in col.chunks], pa.int64()).to_pylist()
+
+
+def _ns_timestamp(ns, tz):
+    """`YYYY-MM-DD HH:MM:SS.nnnnnnnnn` (plus the UTC offset when `tz` is set) of ns
+    since the epoch, as Python prints a datetime, with nanoseconds."""
+    import datetime
+    secs, frac = divmod(ns, 1000000000)
+    if tz:
+        from zoneinfo import ZoneInfo
+        zone = datetime.timezone.utc if tz in ("UTC", "Etc/UTC") else ZoneInfo(tz)
+        dt = datetime.datetime.fromtimestamp(secs, zone)
+        off = dt.strftime("%z")
+        return "%s.%09d%s:%s" % (dt.strftime("%Y-%m-%d %H:%M:%S"), frac, off[:3], off[3:])
+    dt = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=secs)
+    return "%s.%09d" % (dt.strftime("%Y-%m-%d %H:%M:%S"), frac)
 
 
 def _cell(v):
@@ -206,8 +249,7 @@ def _run(argv):
         rel = t.sql(opts.query)
         if rel is None:
             return 0
-        names = list(rel.columns)
-        rows = rel.fetchall()
+        names, rows = result_rows(rel)
         if opts.csv:
             import csv
             w = csv.writer(sys.stdout, lineterminator="\n")

@@ -38,7 +38,25 @@ _FIXED_BITS = (C.SAMPLE_IDENTIFIER | C.SAMPLE_IP | C.SAMPLE_TID | C.SAMPLE_TIME
                | C.SAMPLE_PERIOD)
 _U32 = np.uint64(0xFFFFFFFF)
 _FLUSH_ROWS = 1 << 16
+_SW_DUMMY = 9           # PERF_COUNT_SW_DUMMY
 HEADER = ("seq", "time", "cpu", "pid", "tid", "comm", "period", "ip", "addr")
+
+
+def is_side_band(ev):
+    """Whether `ev` is a dummy event: perf adds one (`dummy:HG`, `dummy:u`…) to carry
+    side-band records (COMM, MMAP…), and the kernel never samples it; perf report
+    leaves it out too (its empty events)."""
+    return ev.attr.type == C.TYPE_SOFTWARE and ev.attr.config == _SW_DUMMY
+
+
+def wall_clock_offset(session):
+    """ns to add to a sample time for the time of day (UTC), from the recording's
+    CLOCK_DATA (what perf record writes with -k/--clockid); None without it."""
+    from perfscript.perfdata.features import FEATURE_IDS
+    clock = session.features.get(FEATURE_IDS["CLOCK_DATA"])
+    if clock is None:
+        return None
+    return clock.wall_clock_ns - clock.clockid_time_ns
 
 
 class EventColumns:
@@ -436,19 +454,19 @@ class Frames:
         return len(self.ip) - 1
 
     def table(self):
-        """The frames as one Arrow struct array (ip, sym, sym_off, dso)."""
+        """The frames as one Arrow struct array (ip, sym, sym_off, dso). `sym` and `dso`
+        are plain strings, not dictionary-encoded: polars' list operations on a list of
+        structs do not take categoricals (`list.join` of the syms fails)."""
         from perfscript.frames.columns import np_array, str_array
         n = len(self.ip)
 
         def texts(vals):
-            valid = np.array([v is not None for v in vals], dtype=bool)
             arr = str_array([v or "" for v in vals])
-            uniq = arr.dictionary_encode()
+            valid = np.array([v is not None for v in vals], dtype=bool)
             if valid.all():
-                return uniq
-            return pa.DictionaryArray.from_arrays(
-                pa.Array.from_buffers(pa.int32(), n, [pa.py_buffer(np.packbits(
-                    valid, bitorder="little")), uniq.indices.buffers()[1]]), uniq.dictionary)
+                return arr
+            return pa.Array.from_buffers(pa.string(), n, [pa.py_buffer(np.packbits(
+                valid, bitorder="little"))] + arr.buffers()[1:])
         offs = np.array([o if o is not None else 0 for o in self.sym_off], np.uint64)
         has_off = np.array([o is not None for o in self.sym_off], dtype=bool)
         off_arr = np_array(offs)
@@ -458,7 +476,3 @@ class Frames:
         return pa.StructArray.from_arrays(
             [np_array(np.array(self.ip, np.uint64)), texts(self.sym), off_arr,
              texts(self.dso)], names=["ip", "sym", "sym_off", "dso"])
-
-
-def comm_dictionary(comms):
-    return pa.array(comms, pa.string())

@@ -25,8 +25,11 @@ from perfscript.frames.extras import require
 
 pa = require("pyarrow")
 
-SAMPLE_NAMES = ("seq", "time", "timestamp", "cpu", "pid", "tid", "comm", "period", "ip",
-                "addr", "callchain")
+# the columns that are not the event's payload, before a payload field would meet one
+# of them (frames.tables.sample_column_names); the payload's fields keep their names
+SAMPLE_NAMES = tuple("sample_" + n for n in (
+    "seq", "time", "timestamp", "wall_time", "cpu", "pid", "tid", "comm", "period", "ip",
+    "addr", "callchain"))
 _INT_SIZES = (1, 2, 4, 8)
 
 

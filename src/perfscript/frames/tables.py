@@ -100,6 +100,51 @@ def unique_event_names(names, tags):
     return out
 
 
+# perf's event modifiers (`cycles:ukpp`, `cpu-clock:ppp`, `dummy:HG`), as its parser
+# accepts them after the last `:`
+_MODIFIERS = re.compile(r":[ukhIGHpPSDWeb]+$")
+
+
+def base_name(name, tracepoint=False):
+    """An event's name without perf's modifiers: `cpu-clock:ppp` → `cpu-clock`; a
+    tracepoint's `system:event` is all name (only a third part can be modifiers)."""
+    if tracepoint and name.count(":") < 2:
+        return name
+    m = _MODIFIERS.search(name)
+    return name[:m.start()] if m else name
+
+
+def resolve_event(name, formats, views, where=""):
+    """The one event of `formats` ({event: tracepoint format or None}) that `name`
+    means: perf's name exactly (`name#N` for a repeated one), else the SQL view
+    (`raw_syscalls__sys_enter`, in any case, as DuckDB reads it), else the one event
+    whose name without its modifiers is `name` (`cpu-clock` for `cpu-clock:ppp`).
+    Several such events, or none, is a KeyError listing the candidates."""
+    if name in formats:
+        return name
+    by_view = {v.lower(): e for v, e in views.items()}
+    if name.lower() in by_view:
+        return by_view[name.lower()]
+    found = [e for e, fmt in formats.items()
+             if base_name(e.split("#")[0], fmt is not None) == name]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise KeyError("event %r is ambiguous in %s: it may be %s"
+                       % (name, where, ", ".join(found)))
+    raise KeyError("no event %r in %s (events: %s; views: %s)"
+                   % (name, where, ", ".join(formats) or "none",
+                      ", ".join(views) or "none"))
+
+
+def sql_table(table):
+    """The table as its SQL view shows it: without the duration column (DuckDB makes it
+    an INTERVAL of microseconds); `sample_time` and `sample_wall_time` keep the ns."""
+    if table.num_columns > 2 and pa.types.is_duration(table.schema.field(2).type):
+        return table.remove_column(2)       # build_table's third column
+    return table
+
+
 class Tables(TraceDisplay):
     """What a recording's tables offer beyond `event_names`, `table()`, `header` and
     `counts()` (each kind of file, perf.data or trace.dat, provides those four)."""
@@ -129,7 +174,7 @@ class Tables(TraceDisplay):
         """(first, last) time over every table (None, None without times)."""
         first = last = None
         for name in self.event_names:
-            t = self.table(name).column("time")
+            t = self.table(name).column(1)     # the sample's time (build_table's order)
             if len(t) and t.null_count < len(t):
                 pc = require("pyarrow.compute")
                 mm = pc.min_max(t).as_py()
@@ -140,6 +185,11 @@ class Tables(TraceDisplay):
     def tables(self):
         """{event name: table} for every event."""
         return {name: self.table(name) for name in self.event_names}
+
+    def event_name(self, name):
+        """The event `name` means (see `resolve_event`): perf's name, the name without
+        its modifiers, or the SQL view; a KeyError listing the candidates otherwise."""
+        return resolve_event(name, self._formats(), self.view_names(), self.path)
 
     def to_pandas(self, name):
         require("pandas", "to_pandas()")
@@ -156,12 +206,14 @@ class Tables(TraceDisplay):
 
     @property
     def duckdb(self):
-        """A DuckDB connection with one view per event (see `view_names`)."""
+        """A DuckDB connection with one view per event (see `view_names`). A view has
+        its table's columns but the duration (`sample_timestamp`): DuckDB's INTERVAL
+        keeps microseconds, and `sample_time` has the nanoseconds."""
         if self._con is None:
             duckdb = require("duckdb", "SQL over the tables")
             con = duckdb.connect()
             for view, name in self.view_names().items():
-                con.register(view, self.table(name))
+                con.register(view, sql_table(self.table(name)))
             self._con = con
         return self._con
 
@@ -172,11 +224,33 @@ class Tables(TraceDisplay):
 
 
 def _column_name(name, taken):
-    return "sample_" + name if name in taken else name
+    """`sample_<name>`, one more `sample_` while a payload field has that name: the
+    payload's fields keep their names, and a bare name is always the payload's."""
+    name = "sample_" + name
+    while name in taken:
+        name = "sample_" + name
+    return name
 
 
-def build_table(ec, comms, frames=None):
-    """The pyarrow.Table of one event's collected chunks."""
+def _time_views(t, typ, shift=0):
+    """The int64 ns column `t` as Arrow type `typ` (duration, timestamp), plus `shift`
+    ns (no pyarrow.compute: Array.cast would import it, 40 ms)."""
+    out = []
+    for c in t.chunks:
+        if shift:
+            v = np.frombuffer(c.buffers()[1], np.int64, len(c), c.offset) + np.int64(shift)
+            buffers = [c.buffers()[0], pa.py_buffer(v)]
+            c = pa.Array.from_buffers(pa.int64(), len(c), buffers, c.null_count)
+        out.append(pa.Array.from_buffers(typ, len(c), c.buffers(), c.null_count, c.offset))
+    return pa.chunked_array(out, typ)
+
+
+WALL_TIME = pa.timestamp("ns", tz="UTC")
+
+
+def build_table(ec, comms, frames=None, wall_offset=None):
+    """The pyarrow.Table of one event's collected chunks. `wall_offset`: ns to add to a
+    sample time for the wall clock's time (the recording's CLOCK_DATA), or None."""
     chunks = ec.chunks
     dec = ec.decoder
     field_names = []
@@ -201,16 +275,12 @@ def build_table(ec, comms, frames=None):
         t = pa.chunked_array([np_array(c["time"].view(np.int64)) for c in chunks],
                              pa.int64())
     else:
-        t = pa.nulls(ec.count, pa.int64())
+        t = pa.chunked_array([pa.nulls(ec.count, pa.int64())], pa.int64())
     names += [_column_name("time", taken), _column_name("timestamp", taken)]
-    # the same buffers as timestamps (Array.cast would import pyarrow.compute: 40 ms)
-    if ec.has_time:
-        ts = pa.chunked_array([pa.Array.from_buffers(pa.timestamp("ns"), len(c),
-                                                     c.buffers()) for c in t.chunks],
-                              pa.timestamp("ns"))
-    else:
-        ts = pa.nulls(ec.count, pa.timestamp("ns"))
-    arrays += [t, ts]
+    arrays += [t, _time_views(t, pa.duration("ns"))]
+    if wall_offset is not None:
+        names.append(_column_name("wall_time", taken))
+        arrays.append(_time_views(t, WALL_TIME, wall_offset))
     for key in ("cpu", "pid", "tid"):
         names.append(_column_name(key, taken))
         arrays.append(cat(key, np.int32))

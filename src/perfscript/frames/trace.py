@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
 
-from perfscript.frames.collect import Collector
+from perfscript.frames.collect import Collector, is_side_band, wall_clock_offset
 from perfscript.frames.progress import reporter
 from perfscript.frames.tables import Tables, build_table, unique_event_names
 from perfscript.perfdata.features import FEATURE_IDS
@@ -53,11 +53,11 @@ class Trace(Tables):
             # events a stream announced without naming them (no tracing data came, or a
             # HEADER_ATTR in a file's data) get perf's names
             self.session.name_events()
-            evsels = self.session.evsels
+            evsels = [ev for ev in self.session.evsels if not is_side_band(ev)]
             names = unique_event_names([ev.name for ev in evsels],
                                        [ev.index for ev in evsels])
             self._names = names
-            self._by_name = dict(zip(names, self.session.evsels))
+            self._by_name = dict(zip(names, evsels))
         return self._by_name
 
     def _close_source(self):
@@ -133,15 +133,19 @@ class Trace(Tables):
         return list(self.session.warnings)
 
     def table(self, name: str) -> pa.Table:
-        """The samples of event `name` as a pyarrow.Table (see docs/frames.md for columns)."""
+        """The samples of event `name` as a pyarrow.Table (see docs/frames.md for
+        columns). `name`: perf's (`cpu-clock:ppp`), without modifiers (`cpu-clock`)
+        or the SQL view (`cpu_clock`); see `event_name`."""
         t = self._tables.get(name)
         if t is None:
-            ev = self._index().get(name)
-            if ev is None:
-                raise KeyError("no event %r in %s (events: %s)"
-                               % (name, self.path, ", ".join(self._names)))
+            name = self.event_name(name)
+            t = self._tables.get(name)
+        if t is None:
+            ev = self._index()[name]
             col = self._load()
-            t = self._tables[name] = build_table(col.events[ev.index], col.comms, col.frames)
+            t = self._tables[name] = build_table(col.events[ev.index], col.comms,
+                                                 col.frames,
+                                                 wall_clock_offset(self.session))
         return t
 
 

@@ -248,12 +248,12 @@ class TraceDatTables(Tables):
         return {name: rows.count for name, rows in self._load().items()}
 
     def table(self, name):
-        """The records of event `name` as a pyarrow.Table (see docs/frames.md)."""
+        """The records of event `name` as a pyarrow.Table (see docs/frames.md); `name`:
+        `system:event` or the SQL view (`system__event`), see `event_name`."""
         t = self._tables.get(name)
         if t is None:
-            rows = self._load().get(name)
-            if rows is None:
-                raise KeyError("no event %r in %s (events: %s)"
-                               % (name, self.path, ", ".join(self._events)))
-            t = self._tables[name] = build_table(rows, self._comms)
+            name = self.event_name(name)
+            t = self._tables.get(name)
+        if t is None:
+            t = self._tables[name] = build_table(self._load()[name], self._comms)
         return t
