@@ -3,7 +3,7 @@
 import os
 
 from perfscript.cli.exits import Aborted, Refused, UsageError
-from perfscript.cli.installed import find_script
+from perfscript.cli.installed import find_script, missing_script_hint
 from perfscript.cli.recording import (end_of_filter, end_of_run, header_options, make_filter,
                                       make_resolver, reads_sorted, say_verbose, stderr_line)
 from perfscript.errors import PerfDataError
@@ -53,6 +53,10 @@ def run(opts):
         perf_stdout.close()
         return 0
     script = find_script(opts["script"])
+    if not os.access(script, os.R_OK):
+        hint = missing_script_hint(opts["script"])
+        if hint is not None:
+            raise Refused(hint)
     dump = None
     if opts["dump_raw_trace"]:
         from perfscript.output.raw_dump import RawDump
