@@ -2,7 +2,10 @@
 
     perfscript [perf script's options]     cli/options.py, then cli/text.py (no -s),
                                            cli/script.py (-s), cli/gen.py (-g), -l
-    perfscript report ...                  cli/report.py (trace-cmd report's text)
+    perfscript record|report NAME ...      cli/conventions.py (perf's shipped scripts)
+    perfscript NAME ...                    cli/conventions.py (record | report)
+    perfscript tracecmd-report ...         cli/report.py (trace-cmd report's text; also
+                                           `perfscript report` with no NAME)
     perfscript export ... / sql ...        cli/tables.py
 
 Every command returns its exit status; what it raises is said on stderr and turned into
@@ -37,9 +40,11 @@ def main(argv=None):
         # names from the recording that are not UTF-8 (surrogate escapes in str) print
         # as the bytes they were, in every command and in scripts' print()
         sys.stdout.reconfigure(errors="surrogateescape")
-    if argv and argv[0] == "report":
+    if argv and (argv[0] == "tracecmd-report"
+                 or argv[0] == "report" and (len(argv) == 1 or argv[1].startswith("-"))):
+        # `report` without a script name is trace-cmd report, as before perf's names
         from perfscript.cli import report
-        return run(report.main, argv[1:], "perfscript report", broken_pipe=0)
+        return run(report.main, argv[1:], "perfscript " + argv[0], broken_pipe=0)
     if argv and argv[0] in TABLE_COMMANDS:
         from perfscript.cli import tables
         return run(tables.main, argv, "perfscript " + argv[0])
@@ -55,6 +60,29 @@ def _readable_file(path):
         return False
     return os.access(path, os.R_OK) and not (stat.S_ISCHR(st.st_mode)
                                                or stat.S_ISBLK(st.st_mode))
+
+
+def _perf_script_names(opts):
+    """perf's `record NAME`, `report NAME` and `NAME` forms; None when the words are none
+    of them (then they are the arguments of a script file, or unknown)."""
+    from perfscript.cli import conventions
+    from perfscript.cli.installed import find_script
+    args = opts["script_args"]
+    if len(args) > 1 and conventions.is_subcommand(args[0], "record"):
+        return conventions.record(args[1:], system_wide=opts["all_cpus"])
+    if len(args) > 1 and conventions.is_subcommand(args[0], "report"):
+        return conventions.report(args[1:])
+    status = conventions.live(args, system_wide=opts["all_cpus"])
+    if status is not None:
+        return status
+    name = args[0]
+    if "." in name.rsplit("/", 1)[-1]:
+        found = find_script(name)       # perf's find_script: NAME.py here or in perf's tree
+        if os.access(found, os.R_OK):
+            opts["script"], opts["script_args"] = found, args[1:]
+            return None
+    raise UsageError("Couldn't find script `%s'\n\n See 'perfscript -l' for available "
+                     "scripts." % name)
 
 
 def perf_script(argv):
@@ -80,6 +108,10 @@ def perf_script(argv):
     if opts.get("list"):            # perf lists as it reads -l, before anything else
         from perfscript.cli.installed import list_scripts
         return list_scripts()
+    if opts["script_args"] and not opts["script"]:
+        status = _perf_script_names(opts)
+        if status is not None:
+            return status
     if opts["dump_unsorted_raw_trace"]:
         opts["dump_raw_trace"] = True
     for name in (opts["vmlinux"], opts["kallsyms"]):        # symbol__validate_sym_arguments
