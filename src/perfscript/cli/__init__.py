@@ -85,6 +85,31 @@ def _perf_script_names(opts):
                      "scripts." % name)
 
 
+# options that change nothing trace-cmd report's text would show
+_TRACEDAT_HARMLESS = {"input", "force", "verbose", "cache", "pager", "quiet", "script_args",
+                      "deferred_refusals", "perf_module_path", "demangle", "inline"}
+
+
+def _tracedat_input(opts):
+    """A trace-cmd trace.dat given to perf script's command: its text is trace-cmd
+    report's; anything else is said in one line, naming what reads the file."""
+    from perfscript.cli import report
+    from perfscript.cli.options import defaults
+    path = opts["input"]
+    if opts["script"] or opts["gen_script"]:
+        raise Refused("perfscript: %s: is a trace-cmd trace.dat: perf script's handler "
+                      "scripts (-s, -g) read perf.data; a script for the `perf` module reads "
+                      "it (perfscript SCRIPT.py -i %s), and `perfscript tracecmd-report -i %s` "
+                      "prints it" % (path, path, path), status=1)
+    base = defaults()
+    for key, value in opts.items():
+        if key not in _TRACEDAT_HARMLESS and value != base.get(key) and key != "list":
+            raise Refused("perfscript: %s: is a trace-cmd trace.dat: option '--%s' shapes "
+                          "perf script's text; `perfscript tracecmd-report -i %s` prints "
+                          "trace-cmd report's" % (path, key.replace("_", "-"), path), status=1)
+    return report.main(["-i", path])
+
+
 def perf_script(argv):
     """perf script's command line: text output, -s, -g python or -l."""
     from perfscript.cli.options import USAGE, default_input, parse_args
@@ -122,6 +147,9 @@ def perf_script(argv):
                       "to --reltime or --deltatime.")
     if not opts["input"]:
         opts["input"] = default_input()
+    from perfscript.cli.input_format import TRACE_DAT, sniff
+    if sniff(opts["input"]) == TRACE_DAT:
+        return _tracedat_input(opts)
     check_owner(opts)
     if opts.get("gen_script"):
         from perfscript.cli import gen
