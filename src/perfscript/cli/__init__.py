@@ -110,14 +110,25 @@ def _tracedat_input(opts):
     return report.main(["-i", path])
 
 
+def _paged(opts, command):
+    """`command()` with its stdout through perf's pager on a terminal: perf pages its
+    text, -g's words and its help, never a script's output."""
+    from perfscript.cli import pager
+    paging = pager.start(opts)
+    try:
+        return command()
+    finally:
+        if paging is not None:
+            paging.finish()
+
+
 def perf_script(argv):
     """perf script's command line: text output, -s, -g python or -l."""
     from perfscript.cli.options import USAGE, default_input, parse_args
     from perfscript.cli.recording import check_owner
     opts = parse_args(argv)
     if opts.get("help"):
-        sys.stdout.write(USAGE)
-        return 0
+        return _paged(opts, lambda: sys.stdout.write(USAGE) and 0)
     if opts.get("version"):
         sys.stdout.write("perfscript %s\n" % __version__)
         return 0
@@ -153,12 +164,10 @@ def perf_script(argv):
     check_owner(opts)
     if opts.get("gen_script"):
         from perfscript.cli import gen
-        return gen.run(opts)
+        return _paged(opts, lambda: gen.run(opts))
     if not opts["script"]:
-        if opts["script_args"]:
-            raise UsageError("unknown argument '%s'" % opts["script_args"][0])
         from perfscript.cli import text
-        return text.run(opts, argv)
+        return _paged(opts, lambda: text.run(opts, argv))
     from perfscript.cli import script
     script.refuse_text_only(opts)
     return script.run(opts)

@@ -178,6 +178,8 @@ OPTIONS = (
     Option(None, "show-on-off-events", BOOL, "show_on_off_events"),
     # perfscript's own, after perf's
     Option(None, "cache", BOOL, "cache", own=True),
+    Option("q", "quiet", BOOL, "quiet", own=True),
+    Option(None, "pager", BOOL, "pager", own=True),
 )
 
 _BY_SHORT = {o.short: o for o in OPTIONS if o.short}
@@ -187,7 +189,7 @@ _TAKES_NO_VALUE = (BOOL, INCR, NOARG)
 def defaults():
     """The opts dict before any option: perf's defaults."""
     opts = {o.key: False if o.kind == BOOL else None for o in OPTIONS}
-    opts.update(script_args=[], fields=[], verbose=0, demangle=True, inline=True, cache=True,
+    opts.update(script_args=[], fields=[], verbose=0, demangle=True, inline=True, cache=True, pager=True,
                 deferred_refusals=[], perf_module_path=False)
     return opts
 
