@@ -7,6 +7,7 @@
     perfscript tracecmd-report ...         cli/report.py (trace-cmd report's text; also
                                            `perfscript report` with no NAME)
     perfscript export ... / sql ...        cli/tables.py
+    perfscript tables ...                  cli/tables.py (each event's table: rows, columns)
 
 Every command returns its exit status; what it raises is said on stderr and turned into
 perf's status in one place, cli/exits.py.
@@ -45,6 +46,9 @@ def main(argv=None):
         # `report` without a script name is trace-cmd report, as before perf's names
         from perfscript.cli import report
         return run(report.main, argv[1:], "perfscript " + argv[0], broken_pipe=0)
+    if argv and argv[0] == "tables":
+        from perfscript.cli import tables
+        return run(tables.count_rows, argv[1:], "perfscript tables")
     if argv and argv[0] in TABLE_COMMANDS:
         from perfscript.cli import tables
         return run(tables.main, argv, "perfscript " + argv[0])
