@@ -173,9 +173,9 @@ def test_every_option_is_known():
     longs = [o.long for o in OPTIONS]
     assert len(longs) == len(set(longs))
     assert sorted(o.long for o in OPTIONS if not o.own) == sorted(PERF_LONG_OPTIONS)
-    assert [o.long for o in OPTIONS if o.own] == ["cache"]
+    assert [o.long for o in OPTIONS if o.own] == ["cache", "quiet", "pager"]
     assert all(o.own for o in OPTIONS[len(PERF_LONG_OPTIONS):])
-    assert {o.short for o in OPTIONS if o.short} == set("DvLlsgidkGFaSCcIf")
+    assert {o.short for o in OPTIONS if o.short} == set("DvLlsgidkGFaSCcIfq")
 
 
 def test_list_stops_reading():

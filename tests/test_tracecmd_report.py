@@ -67,7 +67,8 @@ def test_default_input_and_help(perfscript, tmp_path):
     p = perfscript(["report"], cwd=tmp_path)
     assert p.returncode == 0 and p.stdout.startswith(b"cpus=2\n")
     p = perfscript(["report", "-h"])
-    assert p.returncode == 0 and b"usage: perfscript report" in p.stdout
+    assert p.returncode == 0 and b"usage: perfscript tracecmd-report" in p.stdout
+    assert b"or: perfscript report [-i FILE]" in p.stdout
     p = perfscript(["report", "--bogus"])
     assert p.returncode == 2 and b"unknown argument" in p.stderr
 

@@ -2,8 +2,12 @@
 
     perfscript [perf script's options]     cli/options.py, then cli/text.py (no -s),
                                            cli/script.py (-s), cli/gen.py (-g), -l
-    perfscript report ...                  cli/report.py (trace-cmd report's text)
+    perfscript record|report NAME ...      cli/conventions.py (perf's shipped scripts)
+    perfscript NAME ...                    cli/conventions.py (record | report)
+    perfscript tracecmd-report ...         cli/report.py (trace-cmd report's text; also
+                                           `perfscript report` with no NAME)
     perfscript export ... / sql ...        cli/tables.py
+    perfscript tables ...                  cli/tables.py (each event's table: rows, columns)
 
 Every command returns its exit status; what it raises is said on stderr and turned into
 perf's status in one place, cli/exits.py.
@@ -37,9 +41,14 @@ def main(argv=None):
         # names from the recording that are not UTF-8 (surrogate escapes in str) print
         # as the bytes they were, in every command and in scripts' print()
         sys.stdout.reconfigure(errors="surrogateescape")
-    if argv and argv[0] == "report":
+    if argv and (argv[0] == "tracecmd-report"
+                 or argv[0] == "report" and (len(argv) == 1 or argv[1].startswith("-"))):
+        # `report` without a script name is trace-cmd report, as before perf's names
         from perfscript.cli import report
-        return run(report.main, argv[1:], "perfscript report", broken_pipe=0)
+        return run(report.main, argv[1:], "perfscript " + argv[0], broken_pipe=0)
+    if argv and argv[0] == "tables":
+        from perfscript.cli import tables
+        return run(tables.count_rows, argv[1:], "perfscript tables")
     if argv and argv[0] in TABLE_COMMANDS:
         from perfscript.cli import tables
         return run(tables.main, argv, "perfscript " + argv[0])
@@ -57,14 +66,73 @@ def _readable_file(path):
                                                or stat.S_ISBLK(st.st_mode))
 
 
+def _perf_script_names(opts):
+    """perf's `record NAME`, `report NAME` and `NAME` forms; None when the words are none
+    of them (then they are the arguments of a script file, or unknown)."""
+    from perfscript.cli import conventions
+    from perfscript.cli.installed import find_script
+    args = opts["script_args"]
+    if len(args) > 1 and conventions.is_subcommand(args[0], "record"):
+        return conventions.record(args[1:], system_wide=opts["all_cpus"])
+    if len(args) > 1 and conventions.is_subcommand(args[0], "report"):
+        return conventions.report(args[1:])
+    status = conventions.live(args, system_wide=opts["all_cpus"])
+    if status is not None:
+        return status
+    name = args[0]
+    if "." in name.rsplit("/", 1)[-1]:
+        found = find_script(name)       # perf's find_script: NAME.py here or in perf's tree
+        if os.access(found, os.R_OK):
+            opts["script"], opts["script_args"] = found, args[1:]
+            return None
+    raise UsageError("Couldn't find script `%s'\n\n See 'perfscript -l' for available "
+                     "scripts." % name)
+
+
+# options that change nothing trace-cmd report's text would show
+_TRACEDAT_HARMLESS = {"input", "force", "verbose", "cache", "pager", "quiet", "script_args",
+                      "deferred_refusals", "perf_module_path", "demangle", "inline"}
+
+
+def _tracedat_input(opts):
+    """A trace-cmd trace.dat given to perf script's command: its text is trace-cmd
+    report's; anything else is said in one line, naming what reads the file."""
+    from perfscript.cli import report
+    from perfscript.cli.options import defaults
+    path = opts["input"]
+    if opts["script"] or opts["gen_script"]:
+        raise Refused("perfscript: %s: is a trace-cmd trace.dat: perf script's handler "
+                      "scripts (-s, -g) read perf.data; a script for the `perf` module reads "
+                      "it (perfscript SCRIPT.py -i %s), and `perfscript tracecmd-report -i %s` "
+                      "prints it" % (path, path, path), status=1)
+    base = defaults()
+    for key, value in opts.items():
+        if key not in _TRACEDAT_HARMLESS and value != base.get(key) and key != "list":
+            raise Refused("perfscript: %s: is a trace-cmd trace.dat: option '--%s' shapes "
+                          "perf script's text; `perfscript tracecmd-report -i %s` prints "
+                          "trace-cmd report's" % (path, key.replace("_", "-"), path), status=1)
+    return report.main(["-i", path])
+
+
+def _paged(opts, command):
+    """`command()` with its stdout through perf's pager on a terminal: perf pages its
+    text, -g's words and its help, never a script's output."""
+    from perfscript.cli import pager
+    paging = pager.start(opts)
+    try:
+        return command()
+    finally:
+        if paging is not None:
+            paging.finish()
+
+
 def perf_script(argv):
     """perf script's command line: text output, -s, -g python or -l."""
     from perfscript.cli.options import USAGE, default_input, parse_args
     from perfscript.cli.recording import check_owner
     opts = parse_args(argv)
     if opts.get("help"):
-        sys.stdout.write(USAGE)
-        return 0
+        return _paged(opts, lambda: sys.stdout.write(USAGE) and 0)
     if opts.get("version"):
         sys.stdout.write("perfscript %s\n" % __version__)
         return 0
@@ -80,6 +148,10 @@ def perf_script(argv):
     if opts.get("list"):            # perf lists as it reads -l, before anything else
         from perfscript.cli.installed import list_scripts
         return list_scripts()
+    if opts["script_args"] and not opts["script"]:
+        status = _perf_script_names(opts)
+        if status is not None:
+            return status
     if opts["dump_unsorted_raw_trace"]:
         opts["dump_raw_trace"] = True
     for name in (opts["vmlinux"], opts["kallsyms"]):        # symbol__validate_sym_arguments
@@ -90,15 +162,16 @@ def perf_script(argv):
                       "to --reltime or --deltatime.")
     if not opts["input"]:
         opts["input"] = default_input()
+    from perfscript.cli.input_format import TRACE_DAT, sniff
+    if sniff(opts["input"]) == TRACE_DAT:
+        return _tracedat_input(opts)
     check_owner(opts)
     if opts.get("gen_script"):
         from perfscript.cli import gen
-        return gen.run(opts)
+        return _paged(opts, lambda: gen.run(opts))
     if not opts["script"]:
-        if opts["script_args"]:
-            raise UsageError("unknown argument '%s'" % opts["script_args"][0])
         from perfscript.cli import text
-        return text.run(opts, argv)
+        return _paged(opts, lambda: text.run(opts, argv))
     from perfscript.cli import script
     script.refuse_text_only(opts)
     return script.run(opts)

@@ -1,23 +1,40 @@
-"""perf's installed scripts: where `-s NAME` looks when NAME is not a file, and what
-`-l` lists (the record/report script pairs)."""
+"""perf's installed scripts: where `-s NAME` looks when NAME is not a file, the
+record/report shell scripts of `perfscript record|report NAME` and `perfscript NAME`
+(scripts/LANG/bin/NAME-record, NAME-report), and what `-l` lists.
+
+perf looks under its exec path: $PERF_EXEC_PATH when set, else where it was installed;
+perfscript looks in $PERF_EXEC_PATH when set, else in perf's usual install locations."""
 
 import os
 import sys
 
 from perfscript.cli.exits import UsageError
+from perfscript.cli.perf_scripts import PERF_PYTHON_SCRIPTS, is_perf_script_name
 
 # perf's installed script trees, for `-s name` lookups perf itself would satisfy
 PERF_EXEC_DIRS = ("/usr/lib/perf-core", "/usr/libexec/perf-core", "/usr/local/libexec/perf-core")
 
+RECORD_SUFFIX = "-record"
+REPORT_SUFFIX = "-report"
 
-def _exec_dirs():
-    """$PERF_EXEC_PATH first, then perf's install locations."""
-    bases = []
+
+def exec_dirs():
+    """$PERF_EXEC_PATH alone when set (as perf), else perf's install locations."""
     env = os.environ.get("PERF_EXEC_PATH")
-    if env:
-        bases.append(env)
-    bases.extend(PERF_EXEC_DIRS)
-    return bases
+    return [env] if env else list(PERF_EXEC_DIRS)
+
+
+def exec_base():
+    """The exec path whose scripts/ directory perfscript uses (the first that exists)."""
+    for base in exec_dirs():
+        if os.path.isdir(os.path.join(base, "scripts")):
+            return base
+    return None
+
+
+def where_looked():
+    """Where scripts are looked up, said in one phrase."""
+    return ", ".join(os.path.join(b, "scripts") for b in exec_dirs())
 
 
 def find_script(spec):
@@ -32,14 +49,46 @@ def find_script(spec):
             raise UsageError("perl scripts are not supported: perfscript runs Python scripts")
     if os.access(spec, os.R_OK):
         return spec
-    for base in _exec_dirs():
+    for base in exec_dirs():
         cand = os.path.join(base, "scripts", "python", spec)
         if os.access(cand, os.R_OK):
             return cand
     return spec
 
 
-def _describe(path):
+def missing_script_hint(spec):
+    """For a script that was not found: one line saying why when it is one of perf's own
+    (perf's scripts directory is not installed), else None."""
+    if "/" in spec or not is_perf_script_name(spec) or exec_base() is not None:
+        return None
+    return ("perfscript: %s is one of perf's scripts, and perf's scripts are not installed "
+            "(looked in %s): install them (Debian: linux-perf) or set PERF_EXEC_PATH"
+            % (spec, where_looked()))
+
+
+def bin_script(name, suffix):
+    """perf's get_script_path: scripts/LANG/bin/NAME+suffix under the exec path, or None."""
+    base = exec_base()
+    if base is None:
+        return None
+    scripts = os.path.join(base, "scripts")
+    for lang in _listdir(scripts):
+        bindir = os.path.join(scripts, lang, "bin")
+        for entry in _listdir(bindir):
+            if entry == name + suffix:
+                return os.path.join(bindir, entry)
+    return None
+
+
+def _listdir(path):
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def script_info(path):
+    """A report script's `# description:` and `# args:` lines, as perf reads them."""
     desc, args = "", ""
     try:
         with open(path, "r", errors="replace") as f:
@@ -57,25 +106,32 @@ def _describe(path):
     return desc, args
 
 
+def _line(name, args, desc):
+    shown = name + (" " + args if args else "")
+    return "  %-36s %s\n" % (shown, desc)
+
+
 def list_scripts():
-    """`perf script -l`: perf's listing, in the directory order perf reads (readdir order)."""
+    """`perf script -l`: perf's listing, in the directory order perf reads (readdir
+    order). Without perf's scripts directory: perf 6.1's Python scripts by name, and
+    where they were looked for (on stderr)."""
     out = sys.stdout
     out.write("List of available trace scripts:\n")
-    for base in _exec_dirs():
-        scripts = os.path.join(base, "scripts")
-        if not os.path.isdir(scripts):
-            continue
-        for lang in os.listdir(scripts):
-            bindir = os.path.join(scripts, lang, "bin")
-            if not os.path.isdir(bindir):
-                continue
-            for name in os.listdir(bindir):
-                if not name.endswith("-report"):
-                    continue
-                desc, args = _describe(os.path.join(bindir, name))
-                shown = name[:-len("-report")]
-                if args:
-                    shown += " " + args
-                out.write("  %-36s %s\n" % (shown, desc))
-        break
+    base = exec_base()
+    if base is None:
+        for name, args, desc in PERF_PYTHON_SCRIPTS:
+            out.write(_line(name, args, desc))
+        out.flush()
+        sys.stderr.write("perfscript: perf's scripts are not installed (looked in %s): the "
+                         "names above are perf 6.1's Python scripts; install perf's scripts "
+                         "(Debian: linux-perf) or set PERF_EXEC_PATH to run them\n"
+                         % where_looked())
+        return 0
+    scripts = os.path.join(base, "scripts")
+    for lang in _listdir(scripts):
+        bindir = os.path.join(scripts, lang, "bin")
+        for name in _listdir(bindir):
+            if name.endswith(REPORT_SUFFIX):
+                desc, args = script_info(os.path.join(bindir, name))
+                out.write(_line(name[:-len(REPORT_SUFFIX)], args, desc))
     return 0

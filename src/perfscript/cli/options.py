@@ -14,20 +14,28 @@ from typing import NamedTuple
 from perfscript.cli.exits import UsageError
 
 USAGE = """\
-usage: perfscript [-i FILE] [OPTIONS]                 (perf script's text output)
-   or: perfscript [-i FILE] -s SCRIPT [SCRIPT ARGS...]
+usage: perfscript [<options>]                          (perf script's text output)
+   or: perfscript [<options>] -s <script> [script-args]
+   or: perfscript [<options>] record <script> [<record-options>] <command>
+   or: perfscript [<options>] report <script> [script-args]
+   or: perfscript [<options>] <script> [<record-options>] <command>
+   or: perfscript [<options>] <top-script> [script-args]
+   or: perfscript tracecmd-report [-i trace.dat]       (trace-cmd report's output)
    or: perfscript export -i FILE -o DIR --format parquet|csv|jsonl
    or: perfscript sql -i FILE "SELECT ..."
-   or: perfscript report -i trace.dat            (trace-cmd report's output)
+   or: perfscript tables -i FILE                       (each event's rows and columns)
 
 Run a script written for `perf script -s` on a perf.data recording, without perf.
+record/report/<script> run perf's shipped scripts/*/bin/<script>-record|-report as perf
+does (recording needs perf); they and -s <name> are looked up in $PERF_EXEC_PATH/scripts
+when it is set, else in /usr/lib/perf-core/scripts (and perf's other install places).
 perf script's options, as perf 6.1 reads them (unambiguous prefixes, --no-NAME):
 
   -i, --input FILE      recording to read (default: perf.data; '-' reads stdin)
   -s, --script SCRIPT   Python script (also python:SCRIPT / py:SCRIPT); a bare name is
                         also looked up among perf's installed scripts
   -g, --gen-script python   write perf's skeleton script perf-script.py for the recording
-  -l, --list            list perf's installed scripts
+  -l, --list            list available scripts (perf's; without them, perf 6.1's names)
   -F, --fields LIST     fields to print ([type:][+-]comm,tid,pid,time,cpu,event,trace,
                         ip,sym,symoff,dso,addr,period,misc,tod,flags,callindent,iregs,
                         uregs,data_src,weight,ins_lat,phys_addr,data_page_size,
@@ -67,6 +75,9 @@ perf script's options, as perf 6.1 reads them (unambiguous prefixes, --no-NAME):
   -I, --show-info       with --header: every header feature in full
   -f, --force           read a recording another user owns
   -v, --verbose         perf's diagnostics on stderr
+  -q, --quiet           no warnings on stderr (perfscript's own)
+      --no-pager        no pager (on a terminal the text goes through $PERF_PAGER,
+                        $PAGER or less, as perf's does)
   -a, --all-cpus        accepted (a perf script record option)
   -h, --help            show this help and exit
       --version         show the version and exit
@@ -178,6 +189,8 @@ OPTIONS = (
     Option(None, "show-on-off-events", BOOL, "show_on_off_events"),
     # perfscript's own, after perf's
     Option(None, "cache", BOOL, "cache", own=True),
+    Option("q", "quiet", BOOL, "quiet", own=True),
+    Option(None, "pager", BOOL, "pager", own=True),
 )
 
 _BY_SHORT = {o.short: o for o in OPTIONS if o.short}
@@ -187,7 +200,7 @@ _TAKES_NO_VALUE = (BOOL, INCR, NOARG)
 def defaults():
     """The opts dict before any option: perf's defaults."""
     opts = {o.key: False if o.kind == BOOL else None for o in OPTIONS}
-    opts.update(script_args=[], fields=[], verbose=0, demangle=True, inline=True, cache=True,
+    opts.update(script_args=[], fields=[], verbose=0, demangle=True, inline=True, cache=True, pager=True,
                 deferred_refusals=[], perf_module_path=False)
     return opts
 

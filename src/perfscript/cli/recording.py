@@ -18,6 +18,15 @@ def stderr_line(text):
     sys.stderr.write(text + "\n")
 
 
+def _silent(text):
+    pass
+
+
+def warner(opts):
+    """Where the session's warnings go: stderr, or nowhere with -q/--quiet."""
+    return _silent if opts.get("quiet") else stderr_line
+
+
 def check_owner(opts):
     """perf reads a recording owned by root or by the user running it, else only with
     -f/--force (a pipe, `-`, always)."""
@@ -119,13 +128,15 @@ def end_of_filter(sample_filter):
         stderr_line("Misordered timestamps: %d" % sample_filter.order_check.misordered)
 
 
-def end_of_run(session, error=None):
-    """After the last event: the session's warnings, then the error that cut the
-    recording short (raised, so it is said last)."""
-    for w in session.warnings:
-        sys.stderr.write("Warning: %s\n" % w)
-    for w in session.finish_warnings():
-        sys.stderr.write(w)
+def end_of_run(session, error=None, quiet=False):
+    """After the last event: the session's warnings (not with -q), then the error that
+    cut the recording short (raised, so it is said last)."""
+    warnings = session.finish_warnings()
+    if not quiet:
+        for w in session.warnings:
+            sys.stderr.write("Warning: %s\n" % w)
+        for w in warnings:
+            sys.stderr.write(w)
     if error is not None:
         sys.stdout.flush()
         raise error

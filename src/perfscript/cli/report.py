@@ -1,4 +1,5 @@
-"""`perfscript report`: trace-cmd report's text for a trace.dat file, without trace-cmd."""
+"""`perfscript tracecmd-report` (and `perfscript report` given no script name): trace-cmd
+report's text for a trace.dat file, without trace-cmd."""
 
 import sys
 
@@ -6,7 +7,8 @@ from perfscript.cli.exits import REPORT_USAGE, UsageError, silence_stdout
 from perfscript.errors import PerfDataError
 
 USAGE = """\
-usage: perfscript report [-i FILE]
+usage: perfscript tracecmd-report [-i FILE]
+   or: perfscript report [-i FILE]
 
 Print what `trace-cmd report` prints for a trace-cmd trace.dat file (versions 6 and 7).
 
@@ -48,6 +50,10 @@ def main(argv):
     if path is None:
         sys.stdout.write(USAGE)
         return 0
+    from perfscript.cli.input_format import PERF_DATA, sniff
+    if sniff(path) == PERF_DATA:
+        raise PerfDataError("is a perf.data recording, not a trace-cmd trace.dat: "
+                            "`perfscript -i %s` prints it" % path, path)
     from perfscript.output.tracecmd_report import report
     from perfscript.tracedat import open_tracedat
     out = sys.stdout.buffer

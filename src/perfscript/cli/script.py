@@ -3,9 +3,9 @@
 import os
 
 from perfscript.cli.exits import Aborted, Refused, UsageError
-from perfscript.cli.installed import find_script
+from perfscript.cli.installed import find_script, missing_script_hint
 from perfscript.cli.recording import (end_of_filter, end_of_run, header_options, make_filter,
-                                      make_resolver, reads_sorted, say_verbose, stderr_line)
+                                      make_resolver, reads_sorted, say_verbose, warner)
 from perfscript.errors import PerfDataError
 from perfscript.output.c_stdout import CStdout
 from perfscript.script.engine import ScriptEngine
@@ -42,7 +42,7 @@ def refuse_text_only(opts):
 def run(opts):
     """Run the script over the recording; returns the exit status."""
     path = opts["input"] or "perf.data"
-    session = Session(path, make_resolver(opts), warn=stderr_line)
+    session = Session(path, make_resolver(opts), warn=warner(opts))
     if opts.get("max_stack") is not None:
         session.unwind_depth = opts["max_stack"]    # perf's scripting_max_stack
     session.inline = opts.get("inline", True)
@@ -53,6 +53,10 @@ def run(opts):
         perf_stdout.close()
         return 0
     script = find_script(opts["script"])
+    if not os.access(script, os.R_OK):
+        hint = missing_script_hint(opts["script"])
+        if hint is not None:
+            raise Refused(hint)
     dump = None
     if opts["dump_raw_trace"]:
         from perfscript.output.raw_dump import RawDump
@@ -99,7 +103,7 @@ def run(opts):
     if sample_filter is not None:
         end_of_filter(sample_filter)
     perf_stdout.close()
-    end_of_run(session, error)
+    end_of_run(session, error, quiet=opts["quiet"])
     return 0
 
 

@@ -20,7 +20,7 @@ from perfscript.perfmod.runner import (HANDLERS, STANDALONE, imports_perf, run_s
 FORWARDED = (("vmlinux", "PERF_SYMBOL_VMLINUX"), ("kallsyms", "PERF_SYMBOL_KALLSYMS"),
              ("symfs", "PERF_SYMBOL_SYMFS"), ("itrace", "PERF_ITRACE"))
 # options that change nothing a standalone script does, accepted
-_HARMLESS = {"input", "force", "verbose", "cache", "script", "script_args",
+_HARMLESS = {"input", "force", "verbose", "cache", "pager", "script", "script_args",
              "deferred_refusals", "perf_module_path", "fields", "demangle", "inline"}
 
 

@@ -274,10 +274,10 @@ def main(argv):
         raise
 
 
-def count_rows(argv):
-    """`python -m perfscript.frames -i FILE`: decode every event of a recording into Arrow
-    tables and print each event's rows and columns (the bench's columnar row)."""
-    ap = argparse.ArgumentParser(prog="python -m perfscript.frames",
+def count_rows(argv, prog="perfscript tables"):
+    """`perfscript tables -i FILE`: decode every event of a recording into Arrow tables
+    and print each event's rows and columns (the bench's columnar row)."""
+    ap = argparse.ArgumentParser(prog=prog,
                                  description=count_rows.__doc__)
     ap.add_argument("-i", "--input", default="perf.data")
     ap.add_argument("--time", action="store_true", help="print the seconds taken")

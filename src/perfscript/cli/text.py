@@ -5,7 +5,7 @@ import sys
 from perfscript.cli import parallel_text
 from perfscript.cli.exits import USAGE, Refused
 from perfscript.cli.recording import (end_of_filter, end_of_run, header_options, make_filter,
-                                      make_resolver, reads_sorted, say_verbose, stderr_line)
+                                      make_resolver, reads_sorted, say_verbose, warner)
 from perfscript.errors import PerfDataError
 from perfscript.output.fields import TOD, FieldsError, OutputSpec
 from perfscript.output.text import (FEAT_CLOCK_DATA, MAX_STACK, TextOptions, TextPrinter,
@@ -24,7 +24,7 @@ def run(opts, argv=None):
             spec.parse(text)
         except FieldsError as e:
             raise Refused(str(e), USAGE) from None  # perf: an option callback failed
-    for w in spec.warnings:
+    for w in () if opts["quiet"] else spec.warnings:
         sys.stderr.write("%s\n" % w)
     topts = TextOptions(ns=opts["ns"], use_callchain=not opts["hide_call_graph"],
                         max_stack=MAX_STACK if opts["max_stack"] is None else opts["max_stack"],
@@ -46,7 +46,7 @@ def run(opts, argv=None):
         status = _in_slices(argv, path, jobs, out)
         if status is not None:
             return status
-    session = Session(path, make_resolver(opts, text=True), warn=stderr_line)
+    session = Session(path, make_resolver(opts, text=True), warn=warner(opts))
     session.time_slice = parallel_text.worker_slice()
     say_verbose(opts, session)
     if opts.get("max_stack") is not None:
@@ -86,7 +86,7 @@ def run(opts, argv=None):
     if opts["per_event_dump"]:
         printer.close()
     end_of_filter(sfilter)
-    end_of_run(session, error)
+    end_of_run(session, error, quiet=opts["quiet"])
     if session.slice_crossed:
         return parallel_text.CROSSED
     return 0

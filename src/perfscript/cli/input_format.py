@@ -1,0 +1,26 @@
+"""What kind of file a command was given, by its magic: a perf.data recording or a
+trace-cmd trace.dat, so that each command can say which command reads the other."""
+
+from perfscript.perfdata.container import MAGIC, MAGIC_SWAPPED, MAGIC_V1
+from perfscript.tracedat.file import MAGIC as TRACEDAT_MAGIC
+
+PERF_DATA = "perf.data"
+TRACE_DAT = "trace.dat"
+
+
+def sniff(path):
+    """PERF_DATA, TRACE_DAT or None (unknown, unreadable, stdin or a pipe: not consumed)."""
+    if path in (None, "-"):
+        return None
+    try:
+        with open(path, "rb") as f:
+            if not f.seekable():
+                return None
+            head = f.read(len(TRACEDAT_MAGIC))
+    except OSError:
+        return None
+    if head.startswith(TRACEDAT_MAGIC):
+        return TRACE_DAT
+    if head[:8] in (MAGIC, MAGIC_SWAPPED, MAGIC_V1):
+        return PERF_DATA
+    return None
