@@ -1,5 +1,5 @@
 """`perfscript export` and `perfscript sql`: a recording's events as files, or a query
-(and `python -m perfscript.frames`, the bench's count of every event's rows).
+(and `perfscript tables`, the bench's count of every event's rows).
 
     perfscript export -i perf.data -o DIR [--format parquet|csv|jsonl] [-e EVENT]...
     perfscript sql -i perf.data [--csv] "SELECT ..."
@@ -22,6 +22,7 @@ import sys
 import time
 
 from perfscript.cli.exits import ERROR, Refused, UsageError
+from perfscript.frames.extras import MissingExtra
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
 
@@ -264,6 +265,8 @@ def main(argv):
     """`perfscript export ...` / `perfscript sql ...` (argv[0] names the command)."""
     try:
         return _run(argv)
+    except MissingExtra as e:        # its message names the extra to install
+        raise Refused("perfscript %s: %s" % (argv[0], e), ERROR) from None
     except ImportError as e:
         raise Refused("perfscript %s: %s (install perfscript[frames])" % (argv[0], e),
                       ERROR) from None
