@@ -38,6 +38,8 @@ def test_chain_count_past_the_end():
 
 
 class _RawLayout:
+    sample_type = 1 | 2 | 1024      # PERF_SAMPLE_IP | TID | RAW
+
     class fixed:
         size = 16           # ip, pid/tid: then the raw data's size
 

@@ -205,63 +205,23 @@ class ColumnRows:
     def raw_extent(self):
         """(start, size) int64 arrays of the rows' PERF_SAMPLE_RAW payloads, or None when
         the payload does not sit right after the fixed fields (or the callchain) or a
-        record is damaged."""
+        record is damaged (RecordBatch.raw_extent)."""
         if self._raw is None:
             self._raw = self._find_raw() or False
         return self._raw or None
 
     def _find_raw(self):
-        layout = self.ev.layout
-        st = layout.sample_type
-        if not st & C.SAMPLE_RAW or st & C.SAMPLE_READ:
+        if self.ev.layout.sample_type & C.SAMPLE_READ:
             return None
-        batch, o, little = self.batch, self.offs, self.little
-        if st & C.SAMPLE_CALLCHAIN:
-            try:
-                start, nr = batch.chain_extent(o, layout, little)
-            except Exception:
-                return None
-            size_at = start + 8 * nr
-        else:
-            size_at = o + 8 + layout.fixed.size
-        rec_end = o + batch._record_sizes(o, little).astype(np.int64)
-        if (size_at + 4 > rec_end).any():
-            return None
-        words = batch.word_at(size_at >> 3)
-        low_half = (size_at & 7) == 0
-        if little:
-            sizes = np.where(low_half, words & np.uint64(0xFFFFFFFF), words >> np.uint64(32))
-        else:
-            sizes = np.where(low_half, words >> np.uint64(32), words & np.uint64(0xFFFFFFFF))
-        sizes = sizes.astype(np.int64)
-        start = size_at + 4
-        if (start + sizes > rec_end).any():
-            return None
-        return start, sizes
+        return self.batch.raw_extent(self.offs, self.ev.layout, self.little)
 
     def _payload_heads(self, width):
-        """(n, width) uint8: the first `width` bytes of each row's payload (rows are
-        at least that long), gathered as whole u64 words when the payloads share their
-        alignment (they do: records are 8-byte aligned)."""
+        """(n, width) uint8: the first `width` bytes of each row's payload, kept per
+        width (one gather for every field of the event)."""
         got = self._heads.get(width)
-        if got is not None:
-            return got
-        start, sizes = self.raw_extent()
-        n = self.n
-        words = self.batch.words
-        r = start & 7
-        if n and (r == r[0]).all():
-            r0 = int(r[0])
-            nw = (r0 + width + 7) // 8
-            widx = (start >> 3)[:, None] + np.arange(nw, dtype=np.int64)
-            np.minimum(widx, len(words) - 1, out=widx)
-            heads = words[widx].view(np.uint8).reshape(n, 8 * nw)[:, r0:r0 + width]
-            heads = np.ascontiguousarray(heads)
-        else:
-            idx = start[:, None] + np.arange(width, dtype=np.int64)
-            heads = self.batch.bytes[idx]
-        self._heads[width] = heads
-        return heads
+        if got is None:
+            got = self._heads[width] = self.batch.payload_heads(self.raw_extent()[0], width)
+        return got
 
     def field_column(self, readers, name):
         """Every row's value of tracepoint field `name` (None: no column here)."""

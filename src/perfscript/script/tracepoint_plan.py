@@ -70,7 +70,6 @@ class TracepointPlan:
         sc = batch.sample_columns(sel, self.ev.layout, self.little)
         if sc is None:
             return None     # a damaged record: the per-record path reports it
-        words = batch.words
         n = len(sel)
         t = sc["time"]
         if t is not None:
@@ -90,12 +89,7 @@ class TracepointPlan:
             # own bytes, instead of every row being gathered at the claimed width
             return None
         if width:
-            # payloads start 4 bytes into a u64 word: gather whole words, then cut
-            nw = (4 + width + 7) // 8
-            widx = ((start - 4) >> 3)[:, None] + np.arange(nw, dtype=np.int64)
-            np.minimum(widx, len(words) - 1, out=widx)
-            fixed = words[widx].view(np.uint8).reshape(n, 8 * nw)[:, 4:4 + width]
-            fixed = np.ascontiguousarray(fixed)
+            fixed = batch.payload_heads(start, width)
         else:
             fixed = np.zeros((n, 0), dtype=np.uint8)
         raws = None

@@ -157,14 +157,52 @@ class RecordBatch:
         None), cpu, pid, tid (int64, -1 when absent) and raw_start/raw_size; None if a
         record is damaged (the per-record path then reports it)."""
         o, base, field, signed = self._fixed(sel, layout, little)
-        raw_word = layout.fixed.size // 8
-        sw = self.word_at(base + raw_word)
-        sizes = ((sw & np.uint64(0xFFFFFFFF)) if little else (sw >> np.uint64(32))
-                 ).astype(np.int64)
-        start = o + 8 + 8 * raw_word + 4
-        if (start + sizes > o + self._record_sizes(o, little).astype(np.int64)).any():
+        extent = self.raw_extent(o, layout, little)
+        if extent is None:
             return None
-        return dict(_common_columns(field, signed), raw_start=start, raw_size=sizes)
+        return dict(_common_columns(field, signed), raw_start=extent[0], raw_size=extent[1])
+
+    def raw_extent(self, o, layout, little):
+        """(first byte, size) int64 arrays of the PERF_SAMPLE_RAW payloads of the samples
+        at offsets `o` (one layout, the payload right after the fixed fields or after the
+        callchain); None if a record is damaged (its size word or payload past its end,
+        its chain overrunning it)."""
+        if layout.sample_type & C.SAMPLE_CALLCHAIN:
+            try:
+                start, nr = self.chain_extent(o, layout, little)
+            except PerfDataError:
+                return None
+            size_at = start + 8 * nr
+        else:
+            size_at = o + 8 + layout.fixed.size
+        rec_end = o + self._record_sizes(o, little).astype(np.int64)
+        if (size_at + 4 > rec_end).any():
+            return None
+        words = self.word_at(size_at >> 3)
+        first_half = (size_at & 7) == 0
+        low, high = words & np.uint64(0xFFFFFFFF), words >> np.uint64(32)
+        sizes = np.where(first_half, low, high) if little else np.where(first_half, high, low)
+        sizes = sizes.astype(np.int64)
+        start = size_at + 4
+        if (start + sizes > rec_end).any():
+            return None
+        return start, sizes
+
+    def payload_heads(self, start, width):
+        """(n, width) uint8: the first `width` bytes at each offset of `start` (payloads
+        at least that long), gathered as whole u64 words when they share their alignment
+        (payloads of one layout do), else byte by byte."""
+        n = len(start)
+        r = start & 7
+        if n and (r == r[0]).all():
+            r0 = int(r[0])
+            nw = (r0 + width + 7) // 8
+            widx = (start >> 3)[:, None] + np.arange(nw, dtype=np.int64)
+            np.minimum(widx, len(self.words) - 1, out=widx)
+            heads = self.words[widx].view(np.uint8).reshape(n, 8 * nw)[:, r0:r0 + width]
+            return np.ascontiguousarray(heads)
+        idx = start[:, None] + np.arange(width, dtype=np.int64)
+        return self.bytes[idx]
 
     def chain_columns(self, sel, layout, little):
         """For samples `sel` of one layout whose only variable part is the callchain:
