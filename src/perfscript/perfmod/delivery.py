@@ -25,6 +25,10 @@ RECORD_CHUNK = 4096     # samples per class on the sample-by-sample path
 _SWITCHES = frozenset((C.RECORD_SWITCH, C.RECORD_SWITCH_CPU_WIDE))
 
 
+def _ignore(buf, off, size, misc, where):
+    """No sample callback: samples are not even parsed."""
+
+
 class ModuleConsumer(Consumer):
     """Calls a `perf.session`'s callbacks."""
 
@@ -133,6 +137,23 @@ class ModuleConsumer(Consumer):
         deque(map(self.sample_cb, map(cls, range(a, b))), 0)
 
     # ------------------------------------------------------------ samples one by one
+
+    def sample_handler(self, ev):
+        """Samples not read in batches are parsed and handed over without the thread
+        lookup the general path makes for each (upstream's session makes a sample's
+        thread only when something of it is resolved, as the batches do); READ samples
+        take the general path, which splits them per counter."""
+        if self.sample_cb is None:
+            return _ignore
+        if ev.layout.sample_type & C.SAMPLE_READ:
+            return None
+        parse = ev.layout.parse
+        name = self.session.name
+        sample = self.sample
+
+        def handle(buf, off, size, misc, where):
+            sample(ev, parse(buf, off, size, misc, name, where), None)
+        return handle
 
     def sample(self, ev, s, thread):
         cb = self.sample_cb

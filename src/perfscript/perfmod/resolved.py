@@ -57,15 +57,11 @@ def _c_int(v):
 
 def sample_location(ev):
     """The sample ip's Location (kept on the parsed sample: one lookup per sample)."""
-    evsel, s, session, thread = _parts(ev)
-    loc = getattr(s, "_perfmod_loc", None)
+    loc = getattr(type(ev)._rows.sample(ev), "_perfmod_loc", None)
     if loc is None:
+        evsel, s, session, thread = _parts(ev)
         found = session.locate(thread, s.misc & C.MISC_CPUMODE_MASK, s.ip)
-        loc = Location(found) if found is not None else _NOWHERE
-        try:
-            s._perfmod_loc = loc
-        except AttributeError:
-            pass
+        loc = s._perfmod_loc = Location(found) if found is not None else _NOWHERE
     return loc
 
 
@@ -86,10 +82,10 @@ def callchain_of(ev):
     none or perf's resolution fails. A frame's dso is its long name (upstream's session
     shows kernel paths), "[unknown]" like its symbol when unresolved. Kept on the
     parsed sample: the same object on every access."""
-    evsel, s, session, thread = _parts(ev)
-    got = getattr(s, "_perfmod_chain", False)
+    got = getattr(type(ev)._rows.sample(ev), "_perfmod_chain", False)
     if got is not False:
         return got
+    evsel, s, session, thread = _parts(ev)
     got = None
     if s.callchain is not None:
         ips = session.chain_of(evsel, s, thread)
@@ -114,12 +110,12 @@ def _node(session, thread, cpumode, ip):
 def brstack_of(ev):
     """The sample's branch stack (empty when it recorded none), or None when the event
     records none; the same object on every access."""
-    evsel, s, session, thread = _parts(ev)
+    s = type(ev)._rows.sample(ev)
     got = getattr(s, "_perfmod_brstack", False)
     if got is False:
         got = None
         if s.branch_stack is not None:
-            big_endian = session.endian == ">"
+            big_endian = type(ev)._rows.session.endian == ">"
             got = branch_stack([branch_entry.from_raw(frm, to, flags, big_endian)
                                 for frm, to, flags in s.branch_stack])
         s._perfmod_brstack = got

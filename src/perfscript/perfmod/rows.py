@@ -64,11 +64,15 @@ class FieldReaders:
             self._column_decoders[name] = dec
         return dec
 
-    def row_value(self, raw, name):
-        """One payload's value of field `name`."""
-        if self._row_decoder is None:
-            self._row_decoder = make_field_decoder(_AllFields(self.fmt), self.big_endian)
-        return self._row_decoder(raw)[self._index[name]]
+    def row_value(self, s, name):
+        """Field `name` of one parsed sample, its payload decoded once (kept on it)."""
+        values = getattr(s, "_perfmod_fields", None)
+        if values is None:
+            if self._row_decoder is None:
+                self._row_decoder = make_field_decoder(_AllFields(self.fmt), self.big_endian)
+            values = s._perfmod_fields = self._row_decoder(s.buf[s.raw_off:s.raw_off
+                                                                 + s.raw_size])
+        return values[self._index[name]]
 
 
 class RecordRows:

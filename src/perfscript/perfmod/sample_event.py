@@ -2,12 +2,13 @@
 
 A script's callback gets one object per sample, so making one must cost almost nothing:
 an event object is an int, its row in the rows it came with (perfmod/rows.py), and its
-class says which rows those are. The classes are made per event (its tracepoint fields,
-its evsel) and per delivery of rows (`rows_class`), a few per batch of thousands.
+class says which rows those are. One class holds the session's events' attributes
+(`events_class`: evsel, every tracepoint field name) and one more is made per delivery
+of rows (`rows_class`), one per batch of thousands.
 
-An attribute with a column (the fixed sample fields, the payload, tracepoint fields) is
-a `_Column` on the event's class: the first row that asks reads every row's value, and
-the rows' class then answers with a C-level list lookup. The others (what the sample
+An attribute with a column (evsel, the fixed sample fields, the payload, tracepoint
+fields) is a descriptor on the events' class: the first row that asks reads every row's
+value, and the rows' class then answers with a C-level list lookup. The others (what the sample
 resolves to, its callchain, its branch stack) are properties computed per access from
 the parsed row. Tracepoint fields win over the other attributes, as upstream's lookup
 tries the fields first.
@@ -292,7 +293,7 @@ class _Field:
         readers = self.readers.get(ev.index)
         if readers is None or s.buf is None:
             return _fallback(obj, self.name)
-        return readers.row_value(s.buf[s.raw_off:s.raw_off + s.raw_size], self.name)
+        return readers.row_value(s, self.name)
 
 
 def _present(col, name, obj):
@@ -309,32 +310,17 @@ def _fallback(obj, name):
     raise AttributeError("'perf.sample_event' object has no attribute '%s'" % name)
 
 
-class _Evsel:
-    """`evsel`: per row, the perf.evsel of its event."""
-
-    __slots__ = ("pyevsels",)
-
-    def __init__(self, pyevsels):
-        self.pyevsels = pyevsels        # evsel index -> perf.evsel
-
-    def __get__(self, obj, cls=None):
-        if obj is None:
-            return self
-        cls = type(obj)
-        rows = cls._rows
-        pyevsels = self.pyevsels
-        if rows.columnar:
-            col = rows.column(lambda part: [pyevsels[part.ev.index]] * len(part))
-            setattr(cls, "evsel", property(col.__getitem__))
-            return col[obj]
-        return pyevsels[rows.sample_and_event(obj)[1].index]
-
-
 def events_class(pyevsels, readers):
     """The class of the sample objects of a set of events: `pyevsels` maps each event's
     index to its perf.evsel, `readers` each tracepoint event's index to its fields."""
-    ns = {"__slots__": (), "evsel": _Evsel(pyevsels), "__module__": "perf",
-          "__qualname__": "sample_event"}
+    def evsel_column(part):
+        return [pyevsels[part.ev.index]] * len(part)
+
+    def evsel_row(s, ev):
+        return pyevsels[ev.index]
+
+    ns = {"__slots__": (), "evsel": _Column("evsel", evsel_column, evsel_row),
+          "__module__": "perf", "__qualname__": "sample_event"}
     fields = {}
     for index, r in readers.items():
         for name in r.names:

@@ -61,6 +61,7 @@ class _Part:
         self.ev = ev
         self.sel = sel
         self.n = len(sel)
+        self._parsed = {}
 
     def __len__(self):
         return self.n
@@ -102,6 +103,12 @@ class _Part:
         return dec.decode(fixed, raws, sizes)[0]
 
     def sample(self, i):
+        s = self._parsed.get(i)
+        if s is None:
+            s = self._parsed[i] = self._make_sample(i)
+        return s
+
+    def _make_sample(self, i):
         src = self.source
         k = int(self.sel[i])
         s = Sample()
