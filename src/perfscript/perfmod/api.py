@@ -76,6 +76,9 @@ class data:  # noqa: N801 - upstream's names
     __repr__ = __str__
 
 
+_Data = data         # perf.session's first argument is named `data` too
+
+
 def _unreadable(path):
     """Why `path` cannot be read (strerror text), or None."""
     try:
@@ -99,7 +102,7 @@ class session:  # noqa: N801
 
     def __init__(self, data, sample=None, stat=None, context_switch=None, call_return=None,
                  itrace=None, vmlinux=None, kallsyms=None, symfs=None):
-        if not isinstance(data, globals()["data"]):
+        if not isinstance(data, _Data):
             raise TypeError("argument 1 must be perf.data, not %s" % type(data).__name__)
         self._sample = _callable_or_none("sample", sample)
         self._stat = _callable_or_none("stat", stat)
@@ -121,8 +124,7 @@ class session:  # noqa: N801
             if parse_itrace_options(itrace):
                 sys.stderr.write("Bad Instruction Tracing options '%s'\n" % itrace)
                 raise ValueError("Failed to parse itrace options")
-        self._itrace = itrace
-        self._data = data
+        self._data = data               # keeps a dup'ed pipe open while the session reads
         # a dso's `name` stays perf's name: callchain frames ask for the long one
         resolver = LazyResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux)
         self._tracedat = False

@@ -25,6 +25,15 @@ IMPORTABLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "impor
 _LEGACY_MODULES = {"perf_trace_context", "Core", "Util", "EventClass", "SchedGui"}
 
 
+def _syntax_tree(path):
+    """The script's syntax tree, or None when it cannot be read or parsed."""
+    try:
+        with open(path, "rb") as f:
+            return ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
 def _imported_modules(tree):
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -86,10 +95,8 @@ def script_kind(path):
     makes a perf.session or imports none of perf script's helper modules; one that does
     not import `perf` is a handler script when it defines perf script's callbacks or
     imports its helpers, else a plain program (upstream runs those standalone too)."""
-    try:
-        with open(path, "rb") as f:
-            tree = ast.parse(f.read(), path)
-    except (OSError, SyntaxError, ValueError):
+    tree = _syntax_tree(path)
+    if tree is None:
         return None
     modules = set(_imported_modules(tree))
     if "perf" in modules:
@@ -103,12 +110,8 @@ def script_kind(path):
 
 def imports_perf(path):
     """Whether the script imports the module `perf` (False when it cannot be read)."""
-    try:
-        with open(path, "rb") as f:
-            tree = ast.parse(f.read(), path)
-    except (OSError, SyntaxError, ValueError):
-        return False
-    return "perf" in set(_imported_modules(tree))
+    tree = _syntax_tree(path)
+    return tree is not None and "perf" in set(_imported_modules(tree))
 
 
 def install_module():
