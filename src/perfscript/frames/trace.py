@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
@@ -149,20 +148,12 @@ class Trace(Tables):
         return t
 
 
-def is_tracedat(path: str | os.PathLike[str]) -> bool:
-    """Whether `path` is a regular file starting with trace-cmd's magic."""
-    from perfscript.tracedat.file import MAGIC
-    if not os.path.isfile(path):
-        return False
-    with builtins.open(path, "rb") as f:
-        return f.read(len(MAGIC)) == MAGIC
-
-
 def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io.open
          progress: Progress = None) -> Tables:
     """`perfscript.open()` (its docstring tells more): a Trace for a perf.data (file or
     pipe mode, compressed or not), a TraceDatTables for a trace-cmd trace.dat (versions
     6 and 7), told apart by the file's magic."""
+    from perfscript.tracedat.file import is_tracedat
     if is_tracedat(path):
         from perfscript.frames.tracecmd import TraceDatTables
         return TraceDatTables(path, progress=reporter(

@@ -129,7 +129,8 @@ class session:  # noqa: N801
         resolver = LazyResolver(kallsyms=kallsyms, symfs=symfs, vmlinux=vmlinux)
         self._tracedat = False
         try:
-            if not data._pipe and _is_tracedat(data._open_path):
+            from perfscript.tracedat.file import is_tracedat
+            if not data._pipe and is_tracedat(data._open_path):
                 from perfscript.perfmod.tracedat_source import TraceDatSource
                 self._session = TraceDatSource(data._open_path)
                 self._tracedat = True
@@ -177,17 +178,6 @@ class session:  # noqa: N801
     @property
     def is_64_bit(self):
         return is_64_bit_arch(self._session)
-
-
-TRACEDAT_MAGIC = b"\x17\x08\x44tracing"
-
-
-def _is_tracedat(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(len(TRACEDAT_MAGIC)) == TRACEDAT_MAGIC
-    except OSError:
-        return False
 
 
 def _warn(text):

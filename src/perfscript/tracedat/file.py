@@ -14,6 +14,18 @@ from .reader import TraceDatError, trace_reader
 from .sections import Decompressor, read_section
 
 MAGIC = b"\x17\x08\x44tracing"
+
+
+def is_tracedat(path):
+    """Whether `path` is a regular file starting with trace-cmd's magic (a pipe or a
+    device is not read: its bytes would be lost to the reader)."""
+    if not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
 SECTIONED_VERSION = 7
 # clocks whose timestamps are nanoseconds (trace-cmd then prints secs.usecs)
 _NSEC_CLOCKS = ("local", "global", "uptime", "perf", "tai", "tsc2nsec")
