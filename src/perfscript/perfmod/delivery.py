@@ -129,7 +129,7 @@ class ModuleConsumer(Consumer):
             parts.append((ColumnRows(self.session, batch, ev, sel, self.little), at))
         if damaged:
             return None
-        return BatchRows(self.session, parts, kinds)
+        return BatchRows(self.session, parts, len(kinds))
 
     def _run(self, rows, cls, a, b):
         """Call the callback for rows a..b. (A sample's thread is made when something of

@@ -98,16 +98,15 @@ MISSING = object()       # a column's value for rows whose event lacks the attri
 
 
 class BatchRows:
-    """The samples of one batch delivered column-wise, in batch order: row i is the
-    `local[i]`-th sample of event `kinds[i]`'s ColumnRows."""
+    """The samples of one batch delivered column-wise, in batch order: each event's
+    ColumnRows with the row numbers of its samples."""
 
     columnar = True
 
-    def __init__(self, session, parts, kinds):
+    def __init__(self, session, parts, n):
         self.session = session
         self.parts = parts          # [(ColumnRows, row numbers of its samples)], by event
-        self.kinds = kinds          # the event index of each row
-        self.n = len(kinds)
+        self.n = n
         self._order = None
         self._where = None
 

@@ -208,7 +208,7 @@ class TraceDatSource:
                 parts.append((_Part(self, by_index[index], rows_sel[at]), at))
             if self._cls is None:
                 self._cls = events_class(self.pyevsels, self.readers)
-            rows = BatchRows(self, parts, kinds)
+            rows = BatchRows(self, parts, len(kinds))
             cls = rows_class(self._cls, rows)
             deque(map(sample_cb, map(cls, range(len(kinds)))), 0)
 
