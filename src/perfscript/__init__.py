@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from perfscript.frames.tables import Tables
 
@@ -26,7 +26,9 @@ if "numpy" not in _sys.modules:
 
 
 def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io.open
-         progress: bool | Callable[[int, int], object] | None = None) -> Tables:
+         progress: bool | Callable[[int, int], object] | None = None,
+         events: Iterable[str] | None = None, kallsyms: str | None = None,
+         vmlinux: str | None = None, symfs: str | None = None) -> Tables:
     """Open a recording to read its events as typed columnar tables, one per event.
 
     `path` is a perf.data (a file or pipe mode, compressed or not) or a trace-cmd
@@ -35,6 +37,12 @@ def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io
     (`counts()`, `table()`, `sql()`…). `progress=True` shows a bar while they are read
     (tqdm or rich when installed, else a line on stderr); a callable gets
     `progress(done, total)` instead. Close the trace, or use it as a context manager.
+
+    `events=["sched:sched_switch", ...]` reads only those events (any of their names:
+    perf's, without modifiers, or the SQL view); the others' samples are skipped
+    unparsed, so a big recording reads faster and holds less. `kallsyms=`, `vmlinux=`
+    and `symfs=` are perf's options of those names, for resolving callchain frames of a
+    recording made on another machine.
 
     Needs pyarrow (`pip install 'perfscript[arrow]'`); `.sql()` needs DuckDB (`[sql]`),
     `.to_pandas()` pandas (`[pandas]`), `.to_polars()` polars (`[polars]`);
@@ -54,8 +62,15 @@ def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io
             t.view_names()                       # {SQL view: event}
             t.sql("SELECT prev_comm, count(*) AS n FROM sched__sched_switch "
                   "GROUP BY 1 ORDER BY n DESC").fetchall()
+            t.derived_names()                    # ['threads', 'processes', ...]
+            t.derived("sched_slices")            # tables derived from the events,
+            t.sql("SELECT * FROM syscalls")      # also as SQL views
+            for batch in t.batches("sched:sched_switch"):   # pyarrow.RecordBatch
+                ...                              # without holding the whole table
 
-    The columns and the SQL view names are described in docs/frames.md.
+    The columns and the SQL view names are described in docs/frames.md, the derived
+    tables in docs/derived/README.md.
     """
     from perfscript.frames import open as _open
-    return _open(path, progress=progress)
+    return _open(path, progress=progress, events=events, kallsyms=kallsyms,
+                 vmlinux=vmlinux, symfs=symfs)

@@ -20,11 +20,11 @@ Needs pyarrow (and duckdb / pandas / polars for those conversions):
 """
 
 
-def open(path, progress=None):   # noqa: A001
+def open(path, progress=None, **options):   # noqa: A001
     """Open a recording (perf.data or trace-cmd's trace.dat) for columnar access: see
     `perfscript.open`, which this is."""
     from perfscript.frames.trace import open as open_trace
-    return open_trace(path, progress=progress)
+    return open_trace(path, progress=progress, **options)
 
 
 __all__ = ["open"]

@@ -25,6 +25,7 @@ from perfscript.errors import PerfDataError
 from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
 from perfscript.frames.columns import TypedDecoder
+from perfscript.frames.task_log import TASK_RECORDS, TaskLog
 from perfscript.session.batch_delivery import ColumnarDelivery, segment_threads
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
@@ -73,6 +74,8 @@ class EventColumns:
         self.has_callchain = bool(st & C.SAMPLE_CALLCHAIN)
         self.has_raw = bool(st & C.SAMPLE_RAW)
         self.decoder = None
+        self.stacks = None     # the pass's Stacks (collect.Frames), for stack ids
+        self.sink = None       # callable(self, chunk) taking the chunks as they are made
         fmt = ev.tp_format
         if ev.is_tracepoint and fmt is not None and self.has_raw and session.tracing:
             self.decoder = TypedDecoder(fmt, session.tracing.big_endian)
@@ -138,6 +141,7 @@ class EventColumns:
             np.cumsum(lens, out=offsets[1:])
             flat = [f for c in chain for f in c]
             chunk["chain"] = (offsets, np.array(flat, dtype=np.int32))
+            chunk["stack"] = self.stacks.ids_of(chain)
         if self.decoder is not None:
             raws = self.l_raw
             sizes = np.fromiter(map(len, raws), np.int64, n)
@@ -145,8 +149,15 @@ class EventColumns:
             np.cumsum(sizes[:-1], out=starts[1:])
             blob = np.frombuffer(b"".join(raws) + bytes(8), dtype=np.uint8)
             chunk["fields"] = self.decoder.decode(blob, starts, sizes)
-        self.chunks.append(chunk)
+        self.add_chunk(chunk)
         self._reset_lists()
+
+    def add_chunk(self, chunk):
+        """Keep a chunk, or hand it to the sink (frames.stream) when there is one."""
+        if self.sink is not None:
+            self.sink(self, chunk)
+        else:
+            self.chunks.append(chunk)
 
     # ------------------------------------------------------------ column-wise input
 
@@ -214,19 +225,25 @@ class EventColumns:
 class Collector(Consumer):
     """The session consumer of the columnar pass."""
 
-    def __init__(self, session, progress=None, symbols=True):
+    sideband_types = TASK_RECORDS
+
+    def __init__(self, session, progress=None, symbols=True, wanted=None,
+                 symbol_options=None):
         self.session = session
+        self.wanted = wanted        # evsel indices to collect (None: all)
+        self.sink = None            # given to each EventColumns (frames.stream)
         self.progress = progress
         self.total = len(session.pd.source.buf) if progress and session.pd.source.buf else 0
         self.events = {}            # evsel index -> EventColumns
         self.comm_ids = {}
         self.comms = []
         self._columnar = None
-        self.frames = Frames(session, symbols)
+        self.frames = Frames(session, symbols, symbol_options)
         self._batches = _BatchColumns(self)
         self.in_batch = False
         self.seq = 0              # position of the record being delivered
         self.little = session.endian == "<"
+        self.task_log = TaskLog(session.threads)
 
     def intern(self, comm):
         i = self.comm_ids.get(comm)
@@ -239,9 +256,21 @@ class Collector(Consumer):
         ec = self.events.get(ev.index)
         if ec is None:
             ec = self.events[ev.index] = EventColumns(ev, self.session)
+            ec.stacks = self.frames.stacks
+            ec.sink = self.sink
         return ec
 
     # the session's per-record path
+    def sample_handler(self, ev):
+        if self.wanted is None or ev.index in self.wanted:
+            return None
+        return self._skip
+
+    def _skip(self, buf, off, size, misc, where):
+        """A sample of an event not asked for: not even parsed."""
+        if not self.in_batch:
+            self.seq += 1
+
     def sample(self, ev, s, thread):
         ec = self.columns_of(ev)
         chain = None
@@ -252,6 +281,9 @@ class Collector(Consumer):
         ec.add_sample(s, self.intern(thread.comm), self.seq, chain)
         if not self.in_batch:
             self.seq += 1
+
+    def sideband(self, record):
+        self.task_log.record(record)
 
     def columnar_mask(self):
         evs = self.session.evsels.evsels
@@ -278,6 +310,16 @@ class Collector(Consumer):
             self.columns_of(ev)
 
 
+class _Skipped:
+    """The plan of a batch's samples of an event not asked for: covered (so not
+    delivered record by record) and dropped."""
+
+    chain_columnar = False
+
+
+SKIPPED = _Skipped()
+
+
 class _BatchColumns(ColumnarDelivery):
     """A Collector's batches: an event's plan is its EventColumns (when columnar), its
     columns a chunk, which gets its comm ids and frame ids segment by segment."""
@@ -295,7 +337,10 @@ class _BatchColumns(ColumnarDelivery):
         self.tid_all = np.empty(n, dtype=np.int32)
         self.pid_all = np.empty(n, dtype=np.int32)
         self.comm_all = np.empty(n, dtype=np.int32)
+        self.skipped = np.zeros(n, dtype=bool) if c.wanted is not None else None
         for rows in self.deliver_batch(batch):
+            if rows.plan is SKIPPED:
+                continue
             chunk = rows.cols
             chunk["comm"] = self.comm_all[rows.sel]
             if rows.plan.chain_columnar:
@@ -306,7 +351,8 @@ class _BatchColumns(ColumnarDelivery):
                 np.cumsum(lens, out=offsets[1:])
                 flat = [f for c in chains for f in c]
                 chunk["chain"] = (offsets, np.array(flat, dtype=np.int32))
-            rows.plan.chunks.append(chunk)
+                chunk["stack"] = c.frames.stacks.ids_of(chains)
+            rows.plan.add_chunk(chunk)
 
     def deliver_records(self, batch, ks):
         c = self.collector
@@ -317,9 +363,15 @@ class _BatchColumns(ColumnarDelivery):
             deliver(k)
 
     def event_plan(self, ev):
+        wanted = self.collector.wanted
+        if wanted is not None and ev.index not in wanted:
+            return SKIPPED
         return self.collector.events[ev.index] if self.columnar[ev.index] else None
 
     def event_columns(self, batch, ev, ec, sel):
+        if ec is SKIPPED:
+            self.skipped[sel] = True
+            return {}
         chunk = ec.gather(batch, sel, self.collector.little, self.seq0)
         self.tid_all[sel] = chunk["tid"]
         self.pid_all[sel] = chunk["pid"]
@@ -334,6 +386,8 @@ class _BatchColumns(ColumnarDelivery):
         # comms: one lookup per distinct tid of the segment, every event's rows together
         lo, hi = np.searchsorted(self.covered, [s, e]).tolist()
         pos = self.covered[lo:hi]
+        if self.skipped is not None:
+            pos = pos[~self.skipped[pos]]
         uniq, _, inv = segment_threads(self.session.threads, self.tid_all[pos],
                                        self.pid_all[pos], inverse=True)
         table = self.session.threads.threads
@@ -374,13 +428,15 @@ class Frames:
     thread's maps at that moment; the symbol layer finds the symbol once per distinct
     (map, ip). A chain is a list of indices into this table."""
 
-    def __init__(self, session, symbols=True):
+    def __init__(self, session, symbols=True, symbol_options=None):
         self.session = session
         self.symbols = symbols      # False: frames keep their maps' dso, no symbols
+        self.symbol_options = symbol_options or {}   # SymbolResolver's kallsyms=...
         self.ids = {}
         self.chains = LookupCache()
         self.raw_chains = LookupCache()   # the column-wise path's: by the raw chain bytes
         self.ip, self.sym, self.sym_off, self.dso = [], [], [], []
+        self.stacks = Stacks()
 
     def chain(self, ips, thread):
         """The frame indices of a chain; the same chain in the same address spaces has
@@ -401,7 +457,7 @@ class Frames:
         session = self.session
         if session.resolver is None:
             from perfscript.symbols.resolver import SymbolResolver
-            session.resolver = SymbolResolver()
+            session.resolver = SymbolResolver(**self.symbol_options)
 
     def _chain(self, ips, thread):
         session = self.session
@@ -476,3 +532,54 @@ class Frames:
         return pa.StructArray.from_arrays(
             [np_array(np.array(self.ip, np.uint64)), texts(self.sym), off_arr,
              texts(self.dso)], names=["ip", "sym", "sym_off", "dso"])
+
+
+class Stacks:
+    """The distinct chains of a pass as a tree of callsites: a callsite is a frame
+    reached from its parent callsite (None at the outermost frame), and a chain's stack
+    id is the callsite of its innermost frame, so chains sharing their outer frames
+    share those callsites (a flame graph's nodes)."""
+
+    def __init__(self):
+        self.of_chain = {}          # chain (frame ids, innermost first) -> stack id
+        self.of_node = {}           # (parent callsite, frame id) -> callsite
+        self.parent, self.frame, self.depth = [], [], []
+
+    def id_of(self, chain):
+        got = self.of_chain.get(chain)
+        if got is not None:
+            return got
+        if not chain:
+            return -1
+        parent = None
+        of_node = self.of_node
+        for depth, frame in enumerate(reversed(chain)):
+            key = (parent, frame)
+            node = of_node.get(key)
+            if node is None:
+                node = of_node[key] = len(self.frame)
+                self.parent.append(parent)
+                self.frame.append(frame)
+                self.depth.append(depth)
+            parent = node
+        self.of_chain[chain] = parent
+        return parent
+
+    def ids_of(self, chains):
+        """The stack ids of a list of chains (-1 for an empty one) as int32."""
+        get = self.of_chain.get
+        ids = [get(c) for c in chains]
+        if None in ids:
+            ids = [self.id_of(c) if i is None else i for c, i in zip(chains, ids)]
+        return np.array(ids, dtype=np.int32)
+
+    def table(self):
+        """stack_id, parent_id (null at the root), frame_id, depth (0: outermost)."""
+        from perfscript.frames.columns import np_array
+        n = len(self.frame)
+        return pa.table({
+            "stack_id": pa.array(np.arange(n, dtype=np.int32)),
+            "parent_id": pa.array(self.parent, pa.int32()),
+            "frame_id": np_array(np.array(self.frame, np.int32)),
+            "depth": np_array(np.array(self.depth, np.int32)),
+        })

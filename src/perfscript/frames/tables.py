@@ -150,6 +150,8 @@ class Tables(TraceDisplay):
     `counts()` (each kind of file, perf.data or trace.dat, provides those four)."""
 
     _con = None
+    _derived = None
+    has_task_records = False     # a perf.data's: `task_log()` (frames.derived.tasks)
 
     def __enter__(self):
         return self
@@ -169,6 +171,12 @@ class Tables(TraceDisplay):
     def _formats(self):
         """{event name: its tracepoint format, or None}."""
         raise NotImplementedError
+
+    def _all_formats(self):
+        """{event name: format} of every event of the recording, also those not read
+        (`events=`): the views are named over all of them, so a view's name does not
+        depend on which events were asked for."""
+        return self._formats()
 
     def _time_range(self):
         """(first, last) time over every table (None, None without times)."""
@@ -191,6 +199,31 @@ class Tables(TraceDisplay):
         its modifiers, or the SQL view; a KeyError listing the candidates otherwise."""
         return resolve_event(name, self._formats(), self.view_names(), self.path)
 
+    def derived_names(self) -> list[str]:
+        """The derived tables this recording can give (see `derived`), in the order
+        docs/derived/README.md lists them."""
+        from perfscript.frames import derived
+        return [n for n in derived.DERIVED if derived.available(n, self)]
+
+    def derived(self, name: str) -> pa.Table:
+        """Derived table `name` (`threads`, `processes`, `sched_slices`,
+        `thread_states`, `syscalls`, `stacks`, `frames`: docs/derived/README.md), made on
+        first use and kept. Raises `frames.derived.NotRecorded`, saying what to record,
+        when the recording lacks its events.
+
+        >>> import perfscript
+        >>> t = perfscript.open("examples/sched.data")
+        >>> t.derived("processes").column("comm").to_pylist()[:3]
+        ['swapper', 'sh', 'ls']
+        """
+        from perfscript.frames import derived
+        if self._derived is None:
+            self._derived = {}
+        t = self._derived.get(name)
+        if t is None:
+            t = self._derived[name] = derived.build(name, self)
+        return t
+
     def to_pandas(self, name):
         require("pandas", "to_pandas()")
         return self.table(name).to_pandas()
@@ -202,18 +235,27 @@ class Tables(TraceDisplay):
     def view_names(self):
         """{SQL view name: event name}, one view per event (see `unique_view_names`:
         `sched__sched_switch`, `cpu_clock`; `_2`… after a name an earlier event has)."""
-        return unique_view_names(self._formats())
+        views = unique_view_names(self._all_formats())
+        keep = self._formats()
+        return {v: e for v, e in views.items() if e in keep}
 
     @property
     def duckdb(self):
-        """A DuckDB connection with one view per event (see `view_names`). A view has
-        its table's columns but the duration (`sample_timestamp`): DuckDB's INTERVAL
-        keeps microseconds, and `sample_time` has the nanoseconds."""
+        """A DuckDB connection with one view per event (see `view_names`) and one per
+        derived table the recording can give (`derived_names`; an event's view of the
+        same name wins). An event's view has its table's columns but the duration
+        (`sample_timestamp`): DuckDB's INTERVAL keeps microseconds, and `sample_time`
+        has the nanoseconds."""
         if self._con is None:
             duckdb = require("duckdb", "SQL over the tables")
             con = duckdb.connect()
-            for view, name in self.view_names().items():
+            views = self.view_names()
+            for view, name in views.items():
                 con.register(view, sql_table(self.table(name)))
+            taken = {v.lower() for v in views}
+            for name in self.derived_names():
+                if name not in taken:       # an event's view keeps its name
+                    con.register(name, self.derived(name))
             self._con = con
         return self._con
 
@@ -246,6 +288,16 @@ def _time_views(t, typ, shift=0):
 
 
 WALL_TIME = pa.timestamp("ns", tz="UTC")
+
+
+def _nulls_where(values, missing):
+    """An Arrow array of the NumPy `values`, null where a value is `missing`."""
+    valid = values != missing
+    if valid.all():
+        return np_array(values)
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values),
+                                 [bitmap, np_array(values).buffers()[1]])
 
 
 def build_table(ec, comms, frames=None, wall_offset=None):
@@ -308,6 +360,11 @@ def build_table(ec, comms, frames=None, wall_offset=None):
                                                   frames_table.take(np_array(flat))))
         names.append(_column_name("callchain", taken))
         arrays.append(pa.chunked_array(parts, pa.list_(frames_table.type)))
+        names.append(_column_name("stack_id", taken))
+        arrays.append(pa.chunked_array(
+            [_nulls_where(c["stack"] if "stack" in c else
+                          np.full(len(c["time"]), -1, np.int32), -1) for c in chunks],
+            pa.int32()))
     for i, (fname, ftype) in enumerate(zip(field_names, field_types)):
         parts = [c["fields"][i] for c in chunks if "fields" in c]
         arr = pa.chunked_array(parts, ftype)

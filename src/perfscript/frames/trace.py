@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
 from perfscript.frames.collect import Collector, is_side_band, wall_clock_offset
 from perfscript.frames.progress import reporter
-from perfscript.frames.tables import Tables, build_table, unique_event_names
+from perfscript.frames.tables import (Tables, build_table, resolve_event,
+                                     unique_event_names, unique_view_names)
 from perfscript.perfdata.features import FEATURE_IDS
 
 # what `progress=` takes: True for a bar, or a callable(done, total)
@@ -33,7 +34,8 @@ class Trace(Tables):
     """
 
     def __init__(self, path: str | os.PathLike[str], progress: Progress = None,
-                 symbols: bool = True) -> None:
+                 symbols: bool = True, events: Iterable[str] | None = None,
+                 symbol_options: dict[str, str] | None = None) -> None:
         from perfscript.session.session import Session
         self.path = path
         self.session = Session(path)
@@ -41,12 +43,20 @@ class Trace(Tables):
         self._tables = {}
         self.progress = reporter(progress, "reading %s" % os.path.basename(str(path)))
         self.symbols = symbols      # resolve callchain frames to symbol and dso
+        self.symbol_options = symbol_options or {}    # kallsyms=, vmlinux=, symfs=
+        self._wanted = list(events) if events is not None else None
+        if isinstance(events, str):
+            raise TypeError("events= takes a list of event names, not one string")
         self._names = None
         self._by_name = None
+        self._all = None
+        if self._wanted is not None and not self.session.pd.pipe:
+            self._index()           # an unknown name fails here, before any reading
 
-    def _index(self):
-        """Event names, once known: a pipe-mode file announces its events in the data."""
-        if self._names is None:
+    def _all_events(self):
+        """{name: evsel} of every event but the dummies, once their names are known:
+        a pipe-mode file announces its events in the data."""
+        if self._all is None:
             if self.session.pd.pipe:
                 self._load()
             # events a stream announced without naming them (no tracing data came, or a
@@ -55,8 +65,26 @@ class Trace(Tables):
             evsels = [ev for ev in self.session.evsels if not is_side_band(ev)]
             names = unique_event_names([ev.name for ev in evsels],
                                        [ev.index for ev in evsels])
-            self._names = names
-            self._by_name = dict(zip(names, evsels))
+            self._all = dict(zip(names, evsels))
+        return self._all
+
+    def _all_formats(self):
+        return {n: ev.tp_format for n, ev in self._all_events().items()}
+
+    def _index(self):
+        """{name: evsel} of the events this trace reads: all, or those `events=` named
+        (in the recording's order)."""
+        if self._by_name is None:
+            every = self._all_events()
+            if self._wanted is None:
+                chosen = every
+            else:
+                formats = self._all_formats()
+                views = unique_view_names(formats)
+                keep = {resolve_event(n, formats, views, self.path) for n in self._wanted}
+                chosen = {n: ev for n, ev in every.items() if n in keep}
+            self._names = list(chosen)
+            self._by_name = chosen
         return self._by_name
 
     def _close_source(self):
@@ -112,7 +140,11 @@ class Trace(Tables):
 
     def _load(self):
         if self._collector is None:
-            col = Collector(self.session, self.progress, symbols=self.symbols)
+            wanted = None
+            if self._wanted is not None and not self.session.pd.pipe:
+                wanted = {ev.index for ev in self._index().values()}
+            col = Collector(self.session, self.progress, symbols=self.symbols,
+                            wanted=wanted, symbol_options=self.symbol_options)
             try:
                 self.session.process(col)
             finally:
@@ -131,6 +163,26 @@ class Trace(Tables):
         """What perf would have warned about while reading (lost samples, …)."""
         return list(self.session.warnings)
 
+    has_task_records = True
+
+    def task_log(self):
+        """The pass's threads and their FORK/EXIT times (frames.task_log.TaskLog)."""
+        return self._load().task_log
+
+    def callchain_events(self) -> list[str]:
+        """The events whose samples have callchains."""
+        from perfscript.perfdata import constants as C
+        return [n for n, ev in self._index().items()
+                if ev.attr.sample_type & C.SAMPLE_CALLCHAIN]
+
+    def stack_tables(self):
+        """(stacks, frames) tables of the pass (frames.derived.stacks)."""
+        import pyarrow as pa
+        fr = self._load().frames
+        frame_table = pa.Table.from_struct_array(fr.table())
+        ids = pa.array(range(frame_table.num_rows), pa.int32())
+        return fr.stacks.table(), frame_table.add_column(0, "frame_id", ids)
+
     def table(self, name: str) -> pa.Table:
         """The samples of event `name` as a pyarrow.Table (see docs/frames.md for
         columns). `name`: perf's (`cpu-clock:ppp`), without modifiers (`cpu-clock`)
@@ -143,13 +195,38 @@ class Trace(Tables):
             ev = self._index()[name]
             col = self._load()
             t = self._tables[name] = build_table(col.events[ev.index], col.comms,
-                                                 col.frames,
-                                                 wall_clock_offset(self.session))
+                                                 col.frames, self.wall_offset())
         return t
+
+    def wall_offset(self) -> int | None:
+        """ns from the recording's clock to the time of day (its CLOCK_DATA), or None."""
+        return wall_clock_offset(self.session)
+
+    def batches(self, name: str, rows: int = 65536,
+                columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """Event `name`'s rows as pyarrow.RecordBatches of at most `rows` rows, made
+        while the recording is read (in a thread of their own) and not kept: a table
+        bigger than memory goes through in pieces. The batches have `table(name)`'s
+        schema (`columns`: only those). A trace already read slices its table.
+
+        >>> t = Trace("examples/sched.data")
+        >>> sum(b.num_rows for b in t.batches("sched:sched_switch", rows=4))
+        11
+        """
+        from perfscript.frames.stream import iter_batches
+        return iter_batches(self, name, rows, columns)
+
+    def scan_polars(self, name: str):
+        """Event `name` as a polars LazyFrame over `batches` (polars >= 1.14): the
+        columns a query selects are the only ones built, a `head()` stops the read."""
+        from perfscript.frames.stream import scan_polars
+        return scan_polars(self, name)
 
 
 def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io.open
-         progress: Progress = None) -> Tables:
+         progress: Progress = None, events: Iterable[str] | None = None,
+         kallsyms: str | None = None, vmlinux: str | None = None,
+         symfs: str | None = None) -> Tables:
     """`perfscript.open()` (its docstring tells more): a Trace for a perf.data (file or
     pipe mode, compressed or not), a TraceDatTables for a trace-cmd trace.dat (versions
     6 and 7), told apart by the file's magic."""
@@ -157,5 +234,7 @@ def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io
     if is_tracedat(path):
         from perfscript.frames.tracecmd import TraceDatTables
         return TraceDatTables(path, progress=reporter(
-            progress, "reading %s" % os.path.basename(str(path))))
-    return Trace(path, progress=progress)
+            progress, "reading %s" % os.path.basename(str(path))), events=events)
+    options = {k: v for k, v in (("kallsyms", kallsyms), ("vmlinux", vmlinux),
+                                 ("symfs", symfs)) if v is not None}
+    return Trace(path, progress=progress, events=events, symbol_options=options)

@@ -12,7 +12,8 @@ plugins learn from earlier records, "<idle>" for pid 0, "<...>" when unknown).
 import numpy as np
 
 from perfscript.frames.columns import TypedDecoder
-from perfscript.frames.tables import Tables, build_table, unique_event_names
+from perfscript.frames.tables import (Tables, build_table, resolve_event,
+                                     unique_event_names, unique_view_names)
 from perfscript.tracedat import open_tracedat
 from perfscript.tracedat.arrays import record_arrays
 from perfscript.tracedat.pagewalk import read_uint
@@ -64,7 +65,11 @@ def _numbers(arr):
 class TraceDatTables(Tables):
     """A trace.dat's events as columnar tables (see docs/frames.md)."""
 
-    def __init__(self, path, progress=None):
+    def __init__(self, path, progress=None, events=None):
+        if isinstance(events, str):
+            raise TypeError("events= takes a list of event names, not one string")
+        self._wanted = list(events) if events is not None else None
+        self._chosen = None
         self.path = path
         self.progress = progress
         self.tdat = open_tracedat(path)
@@ -200,15 +205,32 @@ class TraceDatTables(Tables):
 
     # ------------------------------------------------------------ the API
 
+    def _read_events(self):
+        """{name: rows} of the events read: all, or those `events=` named. (All are
+        decoded: the comms of every record depend on the sched events' fields.)"""
+        if self._chosen is None:
+            every = self._load()
+            if self._wanted is None:
+                self._chosen = every
+            else:
+                formats = self._all_formats()
+                views = unique_view_names(formats)
+                keep = {resolve_event(n, formats, views, self.path) for n in self._wanted}
+                self._chosen = {n: rows for n, rows in every.items() if n in keep}
+        return self._chosen
+
     @property
     def event_names(self):
         """The events that have records, in the order of their formats in the file
         (`sched:sched_switch`, `ftrace:print`…; a name an earlier event has gets `#`
         and its format id)."""
-        return list(self._load())
+        return list(self._read_events())
+
+    def _all_formats(self):
+        return {name: rows.event for name, rows in self._load().items()}
 
     def _formats(self):
-        return {name: rows.event for name, rows in self._load().items()}
+        return {name: rows.event for name, rows in self._read_events().items()}
 
     @property
     def header(self):
@@ -245,7 +267,7 @@ class TraceDatTables(Tables):
 
     def counts(self):
         """{event name: records}: the lines `trace-cmd report` prints per event."""
-        return {name: rows.count for name, rows in self._load().items()}
+        return {name: rows.count for name, rows in self._read_events().items()}
 
     def table(self, name):
         """The records of event `name` as a pyarrow.Table (see docs/frames.md); `name`:
