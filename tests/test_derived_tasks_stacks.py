@@ -183,3 +183,35 @@ def test_threads_on_the_corpus():
         assert ours == perf_tasks(p.stdout), path
         checked += 1
     assert checked >= 5
+
+
+def doc_sql(marker):
+    """The ```sql block after `marker` in docs/derived/README.md."""
+    with open(os.path.join(HERE, "..", "docs", "derived", "README.md")) as f:
+        text = f.read()
+    rest = text[text.index(marker):]
+    start = rest.index("```sql\n") + len("```sql\n")
+    return rest[start:rest.index("```", start)]
+
+
+def test_docs_stackcollapse_query_is_perfs(recordings_kallsyms):
+    pytest.importorskip("duckdb")
+    query = doc_sql("Worked example: perf's `stackcollapse.py`")
+    with perfscript.open(os.path.join(RECORDINGS, "callchain.data"),
+                         kallsyms=recordings_kallsyms) as t:
+        got = ["%s %d" % row for row in t.sql(query).fetchall()]
+    with open(os.path.join(RECORDINGS, "expected", "callchain.stackcollapse.out")) as f:
+        expected = f.read().splitlines()
+    assert sorted(got) == expected
+
+
+def test_docs_processes_query_runs():
+    pytest.importorskip("duckdb")
+    with open(os.path.join(HERE, "..", "docs", "derived", "README.md")) as f:
+        text = f.read()
+    start = text.index('t.sql("""SELECT pid, comm, threads')
+    query = text[start + len('t.sql("""'):text.index('""")', start)]
+    with perfscript.open(os.path.join(DERIVED, "tasks.data")) as t:
+        rows = t.sql(query).fetchall()
+    assert sorted(r[1] for r in rows) == ["tasks", "true"]
+    assert all(r[3] > 0 for r in rows)

@@ -2,6 +2,7 @@
 (and `perfscript tables`, the bench's count of every event's rows).
 
     perfscript export -i perf.data -o DIR [--format parquet|csv|jsonl] [-e EVENT]...
+                      [--derived]
     perfscript sql -i perf.data [--csv] "SELECT ..."
 
 (-i may also name a trace-cmd trace.dat.)
@@ -10,8 +11,10 @@ export writes one file per event, named after its SQL view (`sched__sched_switch
 `cpu_clock.parquet`…; distinct for every recording, see frames.tables.unique_view_names),
 with the columns of `perfscript.open(...).table(event)` (see docs/frames.md), plus
 `header.json` (the recording's header and, per event, its file, view, rows and columns)
-and one `event<TAB>file` line per event on stdout. sql runs one DuckDB query over the
-event views and prints the result as aligned text (or CSV with --csv).
+and one `event<TAB>file` line per event on stdout; `--derived` adds the derived tables
+(frames.derived) under DIR/derived/. sql runs one DuckDB query over the event views and
+the derived tables' and prints the result as aligned text (or CSV with --csv). Both take
+perf's --kallsyms, -k/--vmlinux and --symfs for callchain frames.
 """
 
 import argparse
@@ -42,8 +45,24 @@ def _export_parser():
     p.add_argument("-e", "--event", action="append", default=None,
                    help="only this event (perf's name, with or without its modifiers, or "
                         "its view name; repeatable)")
+    p.add_argument("--derived", action="store_true",
+                   help="also write the derived tables the recording can give (threads, "
+                        "processes, sched_slices, syscalls, stacks...) into DIR/derived/")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    _symbol_options(p)
     return p
+
+
+def _symbol_options(p):
+    """perf's options for resolving callchain frames of a recording from elsewhere."""
+    p.add_argument("-k", "--vmlinux", help="vmlinux pathname")
+    p.add_argument("--kallsyms", help="kallsyms pathname")
+    p.add_argument("--symfs", help="look for files with symbols relative to this directory")
+
+
+def _open_options(opts):
+    return {k: getattr(opts, k) for k in ("kallsyms", "vmlinux", "symfs")
+            if getattr(opts, k, None) is not None}
 
 
 def _sql_parser():
@@ -53,6 +72,7 @@ def _sql_parser():
     p.add_argument("--views", action="store_true", help="list the views and their events")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("query", nargs="?", help="the query (views: see --views)")
+    _symbol_options(p)
     return p
 
 
@@ -80,14 +100,16 @@ class Progress:
             sys.stderr.flush()
 
 
-def export(trace, outdir, fmt="parquet", events=None):
+def export(trace, outdir, fmt="parquet", events=None, derived=False):
     """Write the events' tables into `outdir`; returns {event: file path}.
 
     Each event's file is its view name (`Tables.view_names`: distinct, ASCII letters,
     digits and `_`; cut and hashed when too long for a file name, `file_stems`) plus
     the format's extension: always a name of its own inside `outdir`, never
-    `header.json`. A file that cannot be written is an OSError naming it (cli.exits
-    says it in one line)."""
+    `header.json`. `derived`: also each derived table the recording can give, as
+    `derived/<name>.<ext>` (a directory of its own: no event's file can be called so).
+    A file that cannot be written is an OSError naming it (cli.exits says it in one
+    line)."""
     from perfscript.frames.tables import file_stems
     _written(outdir, lambda: os.makedirs(outdir, exist_ok=True))
     views = trace.view_names()
@@ -106,20 +128,48 @@ def export(trace, outdir, fmt="parquet", events=None):
     for name in wanted:
         table = trace.table(name)
         path = os.path.join(outdir, stems[view_of[name]] + FORMATS[fmt])
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-            _written(path, lambda: pq.write_table(table, path))
-        else:
-            con = trace.duckdb
-            opt = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT json"
-            _written(path, lambda: _copy(con, view_of[name], path, opt))
+        _write_table(trace, table, view_of[name], path, fmt)
         written[name] = path
         meta["events"][name] = {"file": os.path.basename(path), "view": view_of[name],
                                 "rows": table.num_rows,
                                 "columns": [[f.name, str(f.type)] for f in table.schema]}
+    if derived:
+        meta["derived"] = {}
+        names = trace.derived_names()
+        if names:
+            sub = os.path.join(outdir, "derived")
+            _written(sub, lambda: os.makedirs(sub, exist_ok=True))
+        for name in names:
+            table = trace.derived(name)
+            path = os.path.join(outdir, "derived", name + FORMATS[fmt])
+            _write_table(trace, table, None, path, fmt)
+            written["derived:" + name] = path
+            meta["derived"][name] = {"file": "derived/" + os.path.basename(path),
+                                     "rows": table.num_rows,
+                                     "columns": [[f.name, str(f.type)]
+                                                 for f in table.schema]}
     path = os.path.join(outdir, "header.json")
     _written(path, lambda: _write_json(path, meta))
     return written
+
+
+def _write_table(trace, table, view, path, fmt):
+    """One table into `path`: Parquet with its Arrow types, CSV / JSON lines as DuckDB
+    writes its view (`view`: the event's; None: the table registered for the copy)."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+        _written(path, lambda: pq.write_table(table, path))
+        return
+    con = trace.duckdb
+    opt = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT json"
+    if view is None:
+        view = "perfscript_export_table"
+        con.register(view, table)
+    try:
+        _written(path, lambda: _copy(con, view, path, opt))
+    finally:
+        if view == "perfscript_export_table":
+            con.unregister(view)
 
 
 def _copy(con, view, path, opt):
@@ -226,10 +276,10 @@ def _run(argv):
     if cmd == "export":
         opts = _export_parser().parse_args(args)
         prog = Progress("reading %s" % opts.input, not opts.quiet)
-        with open_trace(opts.input, progress=prog) as t:
+        with _opened(open_trace, opts, prog, opts.event) as t:
             t.counts()
             prog.done()
-            written = export(t, opts.output, opts.format, opts.event)
+            written = export(t, opts.output, opts.format, opts.event, opts.derived)
             for w in t.warnings:
                 sys.stderr.write("Warning: %s\n" % w)
         for name, path in written.items():
@@ -239,10 +289,15 @@ def _run(argv):
     if not opts.query and not opts.views:
         raise UsageError("give a query (or --views)")
     prog = Progress("reading %s" % opts.input, not opts.quiet)
-    with open_trace(opts.input, progress=prog) as t:
+    with _opened(open_trace, opts, prog) as t:
         if opts.views:
             for view, ev in t.view_names().items():
                 sys.stdout.write("%s\t%s\t%d rows\n" % (view, ev, t.counts()[ev]))
+            taken = {v.lower() for v in t.view_names()}
+            for name in t.derived_names():
+                if name not in taken:
+                    sys.stdout.write("%s\t(derived)\t%d rows\n"
+                                     % (name, t.derived(name).num_rows))
             if not opts.query:
                 return 0
         t.counts()
@@ -259,6 +314,16 @@ def _run(argv):
         else:
             print_table(names, rows, sys.stdout)
     return 0
+
+
+def _opened(open_trace, opts, progress, events=None):
+    """The recording of `-i`, reading only `events` (-e) when given: a name it lacks
+    is a usage error listing its events."""
+    try:
+        return open_trace(opts.input, progress=progress, events=events,
+                          **_open_options(opts))
+    except KeyError as e:
+        raise UsageError(e.args[0]) from None
 
 
 def main(argv):

@@ -114,7 +114,7 @@ def scan_polars(trace, name):
     try:
         from polars.io.plugins import register_io_source
     except ImportError:
-        raise ImportError("scan_polars() needs polars >= 1.14 (polars.io.plugins); "
+        raise ImportError("scan_polars() needs polars >= 1.20 (polars.io.plugins); "
                           "this is polars %s" % pl.__version__) from None
     name = trace.event_name(name)
 

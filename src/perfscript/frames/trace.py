@@ -217,7 +217,7 @@ class Trace(Tables):
         return iter_batches(self, name, rows, columns)
 
     def scan_polars(self, name: str):
-        """Event `name` as a polars LazyFrame over `batches` (polars >= 1.14): the
+        """Event `name` as a polars LazyFrame over `batches` (polars >= 1.20): the
         columns a query selects are the only ones built, a `head()` stops the read."""
         from perfscript.frames.stream import scan_polars
         return scan_polars(self, name)
