@@ -26,7 +26,7 @@ from perfscript.perfdata import constants as C
 from perfscript.perfdata.callchain import MISC_USER_UNWOUND, chain_entries
 from perfscript.frames.columns import TypedDecoder
 from perfscript.frames.task_log import TASK_RECORDS, TaskLog
-from perfscript.session.batch_delivery import ColumnarDelivery, segment_threads
+from perfscript.session.batch_delivery import SKIPPED, ColumnarDelivery, segment_threads
 from perfscript.session.consumer import Consumer
 from perfscript.session.maps import LookupCache, space_key
 from perfscript.frames.extras import require
@@ -262,9 +262,9 @@ class Collector(Consumer):
 
     # the session's per-record path
     def sample_handler(self, ev):
-        if self.wanted is None or ev.index in self.wanted:
-            return None
-        return self._skip
+        if self.wanted is not None and ev.index not in self.wanted:
+            return self._skip
+        return None
 
     def _skip(self, buf, off, size, misc, where):
         """A sample of an event not asked for: not even parsed."""
@@ -310,16 +310,6 @@ class Collector(Consumer):
             self.columns_of(ev)
 
 
-class _Skipped:
-    """The plan of a batch's samples of an event not asked for: covered (so not
-    delivered record by record) and dropped."""
-
-    chain_columnar = False
-
-
-SKIPPED = _Skipped()
-
-
 class _BatchColumns(ColumnarDelivery):
     """A Collector's batches: an event's plan is its EventColumns (when columnar), its
     columns a chunk, which gets its comm ids and frame ids segment by segment."""
@@ -337,10 +327,7 @@ class _BatchColumns(ColumnarDelivery):
         self.tid_all = np.empty(n, dtype=np.int32)
         self.pid_all = np.empty(n, dtype=np.int32)
         self.comm_all = np.empty(n, dtype=np.int32)
-        self.skipped = np.zeros(n, dtype=bool) if c.wanted is not None else None
         for rows in self.deliver_batch(batch):
-            if rows.plan is SKIPPED:
-                continue
             chunk = rows.cols
             chunk["comm"] = self.comm_all[rows.sel]
             if rows.plan.chain_columnar:
@@ -369,9 +356,6 @@ class _BatchColumns(ColumnarDelivery):
         return self.collector.events[ev.index] if self.columnar[ev.index] else None
 
     def event_columns(self, batch, ev, ec, sel):
-        if ec is SKIPPED:
-            self.skipped[sel] = True
-            return {}
         chunk = ec.gather(batch, sel, self.collector.little, self.seq0)
         self.tid_all[sel] = chunk["tid"]
         self.pid_all[sel] = chunk["pid"]
@@ -386,8 +370,6 @@ class _BatchColumns(ColumnarDelivery):
         # comms: one lookup per distinct tid of the segment, every event's rows together
         lo, hi = np.searchsorted(self.covered, [s, e]).tolist()
         pos = self.covered[lo:hi]
-        if self.skipped is not None:
-            pos = pos[~self.skipped[pos]]
         uniq, _, inv = segment_threads(self.session.threads, self.tid_all[pos],
                                        self.pid_all[pos], inverse=True)
         table = self.session.threads.threads

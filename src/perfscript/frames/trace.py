@@ -35,10 +35,11 @@ class Trace(Tables):
 
     def __init__(self, path: str | os.PathLike[str], progress: Progress = None,
                  symbols: bool = True, events: Iterable[str] | None = None,
-                 symbol_options: dict[str, str] | None = None) -> None:
+                 symbol_options: dict[str, str] | None = None, chunk=None) -> None:
         from perfscript.session.session import Session
         self.path = path
         self.session = Session(path)
+        self.chunk = chunk          # session.chunk_plan.Chunk: only its samples
         self._collector = None
         self._tables = {}
         self.progress = reporter(progress, "reading %s" % os.path.basename(str(path)))
@@ -145,6 +146,10 @@ class Trace(Tables):
                 wanted = {ev.index for ev in self._index().values()}
             col = Collector(self.session, self.progress, symbols=self.symbols,
                             wanted=wanted, symbol_options=self.symbol_options)
+            if self.chunk is not None:
+                chunk = self.chunk
+                self.session.limit_to(chunk.start, chunk.end, chunk.replay())
+                col.seq = chunk.seq0
             try:
                 self.session.process(col)
             finally:

@@ -7,7 +7,8 @@ state each sample sees is the one perf has at that sample:
 
 - selection: per event with samples in the batch, the consumer says whether it takes
   them column-wise (`event_plan`) and reads their columns (`event_columns`; None sends
-  them the per-record way, e.g. a damaged record the per-record path must report);
+  them the per-record way, e.g. a damaged record the per-record path must report), or
+  drops them unread (SKIPPED: an event not asked for);
 - segments: the batch is cut after every record that changes a comm (COMM/FORK/EXIT)
   and, for consumers that look up callchains, an address space (MMAP/MMAP2), and where
   the consumer asks (`extra_cuts`). Within a segment the comms and maps are fixed, so
@@ -46,6 +47,17 @@ class EventRows:
         self.cols = cols        # the consumer's, from event_columns
 
 
+class _Skipped:
+    """The plan of samples a consumer drops unread (`event_plan` says which): covered,
+    so never delivered record by record, and in no segment."""
+
+    def __repr__(self):
+        return "SKIPPED"
+
+
+SKIPPED = _Skipped()
+
+
 class ColumnarDelivery:
     """`deliver_batch` for a consumer; subclasses give the consumer's parts."""
 
@@ -56,8 +68,10 @@ class ColumnarDelivery:
     # ------------------------------------------------------------ the consumer's parts
 
     def event_plan(self, ev):
-        """How this batch's samples of `ev` go column-wise; None: record by record."""
+        """How this batch's samples of `ev` go column-wise; None: record by record;
+        SKIPPED: dropped unread."""
         return None
+
 
     def event_columns(self, batch, ev, plan, sel):
         """The columns of the samples at `sel` (one event), or None: record by record."""
@@ -89,13 +103,14 @@ class ColumnarDelivery:
     # ------------------------------------------------------------ the skeleton
 
     def deliver_batch(self, batch):
-        """Deliver a batch; returns the EventRows it delivered column-wise."""
+        """Deliver a batch; returns the EventRows it delivered column-wise (SKIPPED
+        ones left out)."""
         plans = self.select(batch)
         if plans:
             self.deliver_segments(batch, plans)
         else:
             self.deliver_records(batch, range(len(batch)))
-        return plans
+        return [rows for rows in plans if rows.plan is not SKIPPED]
 
     def select(self, batch):
         """EventRows of the events whose samples go column-wise, in event order."""
@@ -111,6 +126,9 @@ class ColumnarDelivery:
             if plan is None:
                 continue
             sel = sample_pos[sample_ev == e]
+            if plan is SKIPPED:
+                plans.append(EventRows(ev, SKIPPED, sel, None))
+                continue
             cols = self.event_columns(batch, ev, plan, sel)
             if cols is not None:
                 plans.append(EventRows(ev, plan, sel, cols))
@@ -119,6 +137,8 @@ class ColumnarDelivery:
     def deliver_segments(self, batch, plans):
         """Cut the batch into segments and deliver each, `plans` column-wise."""
         n = len(batch)
+        skipped = [rows for rows in plans if rows.plan is SKIPPED]
+        plans = [rows for rows in plans if rows.plan is not SKIPPED]
         changers = COMM_CHANGERS
         if any(self.uses_maps(rows.plan) for rows in plans):
             changers = COMM_CHANGERS + MAP_CHANGERS
@@ -129,6 +149,8 @@ class ColumnarDelivery:
         for rows in plans:
             covered[rows.sel] = True
         self.covered = np.flatnonzero(covered)
+        for rows in skipped:
+            covered[rows.sel] = True
         rest = np.flatnonzero(~covered)
         try:
             for s, e in zip(bounds, bounds[1:]):

@@ -344,7 +344,7 @@ class BatchedOrder:
             offs = rounds = np.zeros(0, dtype=np.int64)
         self._order(offs, rounds, markers)
 
-    def _times(self, o):
+    def record_times(self, o):
         """(types, evsel indices, times) of the records at offsets `o` (in file order);
         time 0 for a record without one."""
         session = self.session
@@ -427,7 +427,7 @@ class BatchedOrder:
         released the last group, and ties keep reading order (the queue carried in was
         read first, and is itself in (time, reading order))."""
         q = self.queue
-        types, evidx, ts = self._times(offs)
+        types, evidx, ts = self.record_times(offs)
         n = len(offs)
         nq = len(self.q_ts)
 

@@ -63,6 +63,7 @@ class Session:
         self.event_updates = {}
         self._read_last = {}      # sample id -> last PERF_SAMPLE_READ value
         self.header_struct = struct.Struct(self.endian + "IHH")
+        self._replay = ()           # records delivered before the data (limit_to)
         for ea in self.pd.attrs:
             self.evsels.add(ea.attr, ea.ids)
         if self.pd.attrs_offset is not None:
@@ -163,6 +164,20 @@ class Session:
 
     # ------------------------------------------------------------ processing
 
+    def limit_to(self, start, end, replay=()):
+        """Read only the data section's bytes [start, end) (a chunk of
+        session.chunk_plan, between two clean cuts), after delivering the records at
+        `replay` ((file offset, evsel index) pairs, in order: the side-band records
+        before `start`, in perf's order), so the chunk's records meet the state the
+        whole file's records before them leave."""
+        pd = self.pd
+        if not pd.data_offset <= start <= end <= pd.data_offset + pd.data_size:
+            raise ValueError("bytes %d..%d are not in %s's data section (%d..%d)"
+                             % (start, end, self.name, pd.data_offset,
+                                pd.data_offset + pd.data_size))
+        pd.data_offset, pd.data_size = start, end - start
+        self._replay = replay
+
     def process(self, consumer, batched=True, ordered=True, observer=None):
         """Feed every record to `consumer` (a session.consumer.Consumer) in perf's order;
         call its `end()` when the input ends, also on a PerfDataError, which is then
@@ -184,6 +199,8 @@ class Session:
         if observer is not None:
             self._observe(observer)
         try:
+            for off, evidx in self._replay:
+                self.deliver_at(self.pd.source.buf, off, evidx)
             if not ordered or observer is not None:
                 self._process_records(walker, ordered)
             elif batched and can_batch(self):
