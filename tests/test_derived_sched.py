@@ -17,6 +17,7 @@ import pytest
 pytest.importorskip("pyarrow")
 
 import perfscript  # noqa: E402
+from perfscript.frames import derived  # noqa: E402
 from perfscript.frames.derived import NotRecorded, sched  # noqa: E402
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
@@ -234,6 +235,10 @@ def test_latency(opened):
 def test_columns_and_order(opened):
     t = opened(os.path.join(DATA, "wakeup.data"))
     slices, states = sched.sched_slices(t), sched.thread_states(t)
+    # as the registry gives them
+    assert derived.available("sched_slices", t) and derived.available("thread_states", t)
+    assert derived.build("sched_slices", t).equals(slices)
+    assert derived.build("thread_states", t).equals(states)
     assert [(f.name, str(f.type)) for f in slices.schema] == [
         ("start_time", "int64"), ("end_time", "int64"), ("duration", "int64"),
         ("cpu", "int32"), ("tid", "int32"), ("pid", "int32"),
