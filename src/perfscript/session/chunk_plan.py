@@ -14,9 +14,11 @@ record but the samples) and how many records come before each cut. A chunk [star
 end) between two clean cuts then decodes alone (`Session.limit_to`): the side-band
 records before `start` are applied first, in perf's order, then only the chunk's bytes
 are read. Its rows are the ones the whole file's pass gives for its samples, with the
-same `sample_seq`. Records perf delivers at once, out of the time order (no time, or
-perf's own records other than FINISHED_ROUND), end where cuts can begin: none is cut
-after one.
+same `sample_seq`. perf delivers some records as soon as it reads them, out of the
+time order (kernel records without a time, its own records other than FINISHED_ROUND):
+such a record read in the round after a marker would come before records of the
+round before it, so that marker is no cut. (By the next marker perf has delivered
+every record older than the cut: the whole round before it.)
 """
 
 import numpy as np
@@ -121,9 +123,9 @@ def clean_cuts(session):
     session.queue = None
     order = BatchedOrder(session, None)
     walker = RecordWalker(session.pd, session.features)
-    marks, lows, highs = [], [], []
+    marks, lows, highs, tainted = [], [], [], []
     low, high = _NO_TIME, np.uint64(0)
-    barrier = 0         # no cut before this offset
+    taint = False       # the open round has a record perf delivers as soon as read
     for item in walker.stretches():
         if type(item) is not tuple:
             _, _, ts = order.record_times(item)
@@ -131,27 +133,29 @@ def clean_cuts(session):
             t = ts[timed]
             if len(t):
                 low, high = min(low, t.min()), max(high, t.max())
-            if len(t) < len(ts):
-                barrier = int(item[np.flatnonzero(~timed)[-1]]) + 1
+            taint = taint or len(t) < len(ts)
         elif item[0] == C.RECORD_FINISHED_ROUND:
             marks.append(item[3] + item[2])
             lows.append(low)
             highs.append(high)
-            low, high = _NO_TIME, np.uint64(0)
+            tainted.append(taint)
+            low, high, taint = _NO_TIME, np.uint64(0), False
         else:
-            barrier = item[3] + 1
+            taint = True
     if walker.trailing_garbage or session.pd.truncated_data is not None:
         return []
     if not marks:
         return []
     lows.append(low)
+    tainted.append(taint)
     lows = np.array(lows, dtype=np.uint64)
     highs = np.array(highs, dtype=np.uint64)
     before = np.maximum.accumulate(highs)                  # up to each marker
     after = np.minimum.accumulate(lows[::-1])[::-1][1:]    # from each marker on
-    marks = np.array(marks, dtype=np.int64)
-    ok = (before < after) & (marks > barrier)
-    return marks[ok].tolist()
+    # the records before a marker are all delivered by the next one: a record read
+    # in between and delivered at once would come before some of them
+    ok = (before < after) & ~np.array(tainted[1:], dtype=bool)
+    return np.array(marks, dtype=np.int64)[ok].tolist()
 
 
 def plan_chunks(path, chunk_bytes=DEFAULT_CHUNK_BYTES):
