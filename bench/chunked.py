@@ -1,0 +1,110 @@
+"""One big recording's tables through the chunk planner, with 1 and with 2 worker
+processes: wall and CPU time, the speed-up, and each worker's peak RSS against its
+chunk's size (issue 15's "one big file on many workers").
+
+    .venv/bin/python bench/chunked.py                  # bench/data/big.data (recorded
+                                                       # the first time, ~2.2 GB, root)
+    .venv/bin/python bench/chunked.py --data X.data --chunk-mb 256 --workers 1 2
+
+The recording, when absent:
+
+    perf record -q -m 256 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit \\
+        -e sched:sched_switch -e 'cpu-clock/period=1000000,call-graph=fp/' \\
+        --max-size=2200M -o bench/data/big.data -- \\
+        sh -c 'while :; do ls -R /usr/lib >/dev/null; done'
+
+(syscalls and switches with callchains on a 1 ms cpu-clock: ~2.2 GB, ~20M samples.)
+
+Each chunk is decoded in a fresh worker process (max_tasks_per_child=1), which builds
+every event's table and sends back only its row count, its CPU time and its peak RSS
+(getrusage), so the figures are the decoding's, not the transfer's.
+"""
+
+import argparse
+import concurrent.futures
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIG = os.path.join(HERE, "data", "big.data")
+RECORD = ["perf", "record", "-q", "-m", "256", "-e", "raw_syscalls:sys_enter", "-e",
+          "raw_syscalls:sys_exit", "-e", "sched:sched_switch", "-e",
+          "cpu-clock/period=1000000,call-graph=fp/", "--max-size=2200M", "-o", BIG, "--",
+          "sh", "-c", "while :; do ls -R /usr/lib >/dev/null; done"]
+
+
+def _status(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def decode(chunk):
+    """In a worker: every event's table of the chunk; (rows, cpu s, peak RSS bytes,
+    RSS before reading). The peak is reset first: a process forked from one that had
+    touched the mapped file would start with that peak (getrusage's ru_maxrss too)."""
+    from perfscript.frames.chunks import read_chunk
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")                 # reset VmHWM to the current RSS
+    before = _status("VmRSS")
+    t0 = time.process_time()
+    rows = sum(t.num_rows for t in read_chunk(chunk).values())
+    cpu = time.process_time() - t0
+    return rows, cpu, _status("VmHWM"), before
+
+
+def run(chunks, workers):
+    ctx = multiprocessing.get_context("forkserver")
+    t0 = time.perf_counter()
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx,
+                                                max_tasks_per_child=1) as pool:
+        out = list(pool.map(decode, chunks))
+    return time.perf_counter() - t0, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default=BIG)
+    ap.add_argument("--chunk-mb", type=int, default=256)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    opts = ap.parse_args()
+    if not os.path.exists(opts.data):
+        if opts.data != BIG:
+            sys.exit("no %s" % opts.data)
+        print("recording %s (about 4 minutes)" % BIG, flush=True)
+        subprocess.run(RECORD, check=False)
+    from perfscript.frames.chunks import plan_chunks
+    size = os.path.getsize(opts.data)
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    chunks = plan_chunks(opts.data, opts.chunk_mb << 20)
+    plan_wall, plan_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print("%s: %.2f GB, %d chunks of ~%d MB; planning %.2f s wall, %.2f s CPU"
+          % (opts.data, size / 1e9, len(chunks), opts.chunk_mb, plan_wall, plan_cpu))
+    walls = {}
+    for workers in opts.workers:
+        wall, out = run(chunks, workers)
+        walls[workers] = wall + plan_wall
+        rows = sum(o[0] for o in out)
+        cpu = sum(o[1] for o in out)
+        print("%d worker(s): %.2f s wall (with planning: %.2f s), %.2f s CPU in "
+              "workers, %d rows" % (workers, wall, wall + plan_wall, cpu, rows))
+        for c, (r, cpu_c, peak, before) in zip(chunks, out):
+            print("  chunk %d: %4d MB, %9d rows, %6.2f s CPU, RSS %4d MB before, peak "
+                  "%5d MB = before + %.2f x chunk" % (c.index, c.size >> 20, r, cpu_c,
+                                                       before >> 20, peak >> 20,
+                                                       (peak - before) / c.size))
+    if 1 in walls and len(walls) > 1:
+        for w, t in walls.items():
+            if w != 1:
+                print("speed-up 1 -> %d workers (planning included): %.2fx"
+                      % (w, walls[1] / t))
+
+
+if __name__ == "__main__":
+    main()
