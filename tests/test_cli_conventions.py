@@ -176,8 +176,7 @@ def test_text_of_a_tracedat_is_tracecmd_report(perfscript):
 
 @pytest.mark.parametrize("extra, says", [
     (["--ns"], "option '--ns'"),
-    (["-s", "x.py"], "tracecmd-report"),
-    (["-g", "python"], "(-s, -g) read perf.data")])
+    (["-g", "python"], "perfscript tables -i")])       # -s runs: test_tracedat_scripts.py
 def test_other_uses_of_a_tracedat_say_what_reads_it(extra, says, perfscript):
     path = os.path.join(TRACEDAT, "v6.dat")
     p = perfscript(["-i", path] + extra)

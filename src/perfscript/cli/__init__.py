@@ -95,16 +95,22 @@ _TRACEDAT_HARMLESS = {"input", "force", "verbose", "cache", "pager", "quiet", "s
 
 
 def _tracedat_input(opts):
-    """A trace-cmd trace.dat given to perf script's command: its text is trace-cmd
-    report's; anything else is said in one line, naming what reads the file."""
+    """A trace-cmd trace.dat given to perf script's command: -s runs the script on its
+    records; its text is trace-cmd report's; anything else is said in one line, naming
+    what reads the file."""
     from perfscript.cli import report
     from perfscript.cli.options import defaults
     path = opts["input"]
-    if opts["script"] or opts["gen_script"]:
-        raise Refused("perfscript: %s: is a trace-cmd trace.dat: perf script's handler "
-                      "scripts (-s, -g) read perf.data; a script for the `perf` module reads "
-                      "it (perfscript SCRIPT.py -i %s), and `perfscript tracecmd-report -i %s` "
-                      "prints it" % (path, path, path), status=1)
+    if opts["script"]:
+        from perfscript.cli import script
+        script.refuse_text_only(opts)
+        script.refuse_on_tracedat(opts)
+        return script.run(opts, tracedat=True)
+    if opts["gen_script"]:
+        raise Refused("perfscript: %s: is a trace-cmd trace.dat: -g writes a handler per "
+                      "format of a perf.data's tracing data, a trace.dat holds every format "
+                      "of its machine (`perfscript tables -i %s` lists its events)"
+                      % (path, path), status=1)
     base = defaults()
     for key, value in opts.items():
         if key not in _TRACEDAT_HARMLESS and value != base.get(key) and key != "list":

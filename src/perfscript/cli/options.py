@@ -25,7 +25,8 @@ usage: perfscript [<options>]                          (perf script's text outpu
    or: perfscript sql -i FILE "SELECT ..."
    or: perfscript tables -i FILE                       (each event's rows and columns)
 
-Run a script written for `perf script -s` on a perf.data recording, without perf.
+Run a script written for `perf script -s` on a perf.data recording (or on a trace-cmd
+trace.dat: its tracepoint records), without perf.
 record/report/<script> run perf's shipped scripts/*/bin/<script>-record|-report as perf
 does (recording needs perf); they and -s <name> are looked up in $PERF_EXEC_PATH/scripts
 when it is set, else in /usr/lib/perf-core/scripts (and perf's other install places).
