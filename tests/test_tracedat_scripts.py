@@ -7,20 +7,21 @@ tracepoints.data (perf record) and tracepoints.dat (tracefs + trace-cmd extract)
 what perf 6.1 printed for the perf.data (README.md there). Where a script's output does
 not depend on time (the two files' clocks differ) perfscript prints on the trace.dat
 what perf printed on the perf.data. On every trace.dat at hand, each legacy script
-prints what its perf-module port (examples/perf-module/, checked against perf
-elsewhere) prints on the same file."""
+prints what its perf-module port (the bundled ones, src/perfscript/exec_path/scripts/
+python/, checked against perf in test_perfmod_scripts.py) prints on the same file."""
 
 import collections
 import os
 
 import pytest
 
+from perfscript.bundled import EXEC_PATH
 from conftest import CORPUS, RECORDINGS, TESTS, first_difference, read_maybe_xz
 
 HERE = os.path.join(RECORDINGS, "tracedat")
 TDAT = os.path.join(HERE, "tracepoints.dat")
 PERF_SCRIPTS = "/usr/lib/perf-core/scripts/python"
-PORTS = os.path.join(os.path.dirname(TESTS), "examples", "perf-module")
+PORTS = os.path.join(EXEC_PATH, "scripts", "python")     # the ports perfscript bundles
 
 needs_perf_scripts = pytest.mark.skipif(not os.path.isdir(PERF_SCRIPTS),
                                         reason="perf's scripts are not installed")

@@ -89,6 +89,18 @@ def _perf_script_names(opts):
                      "scripts." % name)
 
 
+def _bundled_script(opts):
+    """-s NAME that neither the path nor perf's scripts have, but perfscript's own do:
+    that script (a `perf` module port of perf's, which runs standalone)."""
+    from perfscript.cli.installed import find_script, is_bundled
+    try:
+        found = find_script(opts["script"])
+    except UsageError:
+        return                      # (a perl script: said where the script is run)
+    if is_bundled(found):
+        opts["script"] = found
+
+
 # options that change nothing trace-cmd report's text would show
 _TRACEDAT_HARMLESS = {"input", "force", "verbose", "cache", "pager", "quiet", "script_args",
                       "deferred_refusals", "perf_module_path", "demangle", "inline"}
@@ -147,6 +159,8 @@ def perf_script(argv):
         sys.stdout.write(IMPORTABLE_DIR + "\n")
         return 0
     from perfscript.cli import standalone
+    if opts["script"]:
+        _bundled_script(opts)
     if standalone.wanted(opts):
         return standalone.run(opts)
     if opts["deferred_refusals"]:
@@ -158,6 +172,8 @@ def perf_script(argv):
         status = _perf_script_names(opts)
         if status is not None:
             return status
+        if standalone.wanted(opts):         # NAME.py found among perfscript's own
+            return standalone.run(opts)
     if opts["dump_unsorted_raw_trace"]:
         opts["dump_raw_trace"] = True
     for name in (opts["vmlinux"], opts["kallsyms"]):        # symbol__validate_sym_arguments
