@@ -71,7 +71,7 @@ class RecordColumns(NamedTuple):
 class TraceDatSession:
     """A trace.dat opened for reading as a Session reads a perf.data."""
 
-    def __init__(self, path, warn=None):
+    def __init__(self, path):
         self.path = self.name = path
         self.tdat = open_tracedat(path)
         meta = self.tdat.meta
