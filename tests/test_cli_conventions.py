@@ -139,16 +139,19 @@ def test_unknown_name(exec_tree, perfscript):
 # ------------------------------------------------------------ without perf's scripts
 
 def test_list_without_perfs_directory(perfscript, tmp_path):
+    """perfscript's ports (test_bundled_scripts.py), said to be theirs on stderr."""
     p = perfscript(["-l"], env={"PERF_EXEC_PATH": str(tmp_path / "none")})
     out, err = p.stdout.decode(), p.stderr.decode()
     assert p.returncode == 0
     assert out.startswith("List of available trace scripts:\n")
     assert "  syscall-counts [comm]                system-wide syscall counts\n" in out
     assert err.count("\n") == 1 and str(tmp_path / "none" / "scripts") in err, err
+    assert "perfscript's ports" in err and "sched-migration" in err
 
 
 def test_perf_script_name_without_perfs_directory(perfscript, tmp_path):
-    p = perfscript(["-i", os.path.join(RECORDINGS, "syscalls.data"), "-s", "syscall-counts.py"],
+    """One of perf's scripts perfscript has no port of (its ports run: test_bundled_scripts)."""
+    p = perfscript(["-i", os.path.join(RECORDINGS, "sched.data"), "-s", "sched-migration.py"],
                    env={"PERF_EXEC_PATH": str(tmp_path / "none")})
     err = p.stderr.decode()
     assert p.returncode == 255 and err.count("\n") == 1, err
@@ -176,8 +179,7 @@ def test_text_of_a_tracedat_is_tracecmd_report(perfscript):
 
 @pytest.mark.parametrize("extra, says", [
     (["--ns"], "option '--ns'"),
-    (["-s", "x.py"], "tracecmd-report"),
-    (["-g", "python"], "(-s, -g) read perf.data")])
+    (["-g", "python"], "perfscript tables -i")])       # -s runs: test_tracedat_scripts.py
 def test_other_uses_of_a_tracedat_say_what_reads_it(extra, says, perfscript):
     path = os.path.join(TRACEDAT, "v6.dat")
     p = perfscript(["-i", path] + extra)

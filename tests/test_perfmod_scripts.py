@@ -1,5 +1,5 @@
-"""The standalone counterparts of perf 6.1's shipped scripts (examples/perf-module/,
-written for the `perf` module) print what perf's scripts printed on the same recordings:
+"""The standalone counterparts of perf 6.1's shipped scripts (perfscript's bundled
+ports, src/perfscript/exec_path/scripts/python/, written for the `perf` module) print what perf's scripts printed on the same recordings:
 perf's outputs stored by the conformance corpus (../shared/corpus, skipped when absent)
 and the ones stored in tests/data/ (tests/data/perf-module/README.md says how they were
 made)."""
@@ -11,10 +11,11 @@ import sqlite3
 
 import pytest
 
+from perfscript.bundled import EXEC_PATH
 from conftest import CORPUS, RECORDINGS, TESTS, first_difference, read_maybe_xz
 
 REPO = os.path.dirname(TESTS)
-EXAMPLES = os.path.join(REPO, "examples", "perf-module")
+PORTS = os.path.join(EXEC_PATH, "scripts", "python")     # the ports perfscript bundles
 DATA = os.path.join(TESTS, "data", "perf-module")
 CASES = os.path.join(CORPUS, "cases")
 PERF_SCRIPTS = "/usr/lib/perf-core/scripts/python/"
@@ -26,7 +27,7 @@ needs_corpus = pytest.mark.skipif(not os.path.isdir(CASES),
 
 def run_script(perfscript, script, recording, args=(), kallsyms=None, cwd=None):
     env = {KALLSYMS_ENV: kallsyms} if kallsyms else {}
-    return perfscript([os.path.join(EXAMPLES, script), "-i", recording] + list(args),
+    return perfscript([os.path.join(PORTS, script), "-i", recording] + list(args),
                       env=env, cwd=cwd)
 
 
@@ -63,7 +64,7 @@ def corpus_script_checks():
                 if script is None:
                     continue
                 script = os.path.basename(script)
-                if not os.path.exists(os.path.join(EXAMPLES, script)):
+                if not os.path.exists(os.path.join(PORTS, script)):
                     continue
                 args = words[words.index(PERF_SCRIPTS + script) + 1:]
                 if args[:1] == ["--"]:
@@ -119,7 +120,7 @@ def recording_checks():
         if not c["script"].startswith("perf:") or c["rc"] != 0:
             continue
         script = c["script"][len("perf:"):]
-        if not os.path.exists(os.path.join(EXAMPLES, script)):
+        if not os.path.exists(os.path.join(PORTS, script)):
             continue
         args = [a for a in c["args"] if a != "--"]
         out.append(pytest.param(c["recording"], script, args, c["expected"],
@@ -132,7 +133,7 @@ def test_recording_checks(perfscript, recordings_kallsyms, recording, script, ar
                           expected, stdin):
     path = os.path.join(RECORDINGS, recording)
     if stdin:
-        proc = perfscript([os.path.join(EXAMPLES, script), "-i", "-"] + args, stdin=path,
+        proc = perfscript([os.path.join(PORTS, script), "-i", "-"] + args, stdin=path,
                           env={KALLSYMS_ENV: recordings_kallsyms})
     else:
         proc = run_script(perfscript, script, path, args, recordings_kallsyms)
@@ -384,7 +385,7 @@ def test_runs_under_plain_python(perfscript, tmp_path):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [where.stdout.decode().strip()] + [p for p in [env.get("PYTHONPATH")] if p])
-    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, "syscall-counts.py"),
+    proc = subprocess.run([sys.executable, os.path.join(PORTS, "syscall-counts.py"),
                            "-i", os.path.join(RECORDINGS, "syscalls.data")],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                           cwd=str(tmp_path), timeout=300)

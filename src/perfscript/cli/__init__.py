@@ -89,22 +89,40 @@ def _perf_script_names(opts):
                      "scripts." % name)
 
 
+def _bundled_script(opts):
+    """-s NAME that neither the path nor perf's scripts have, but perfscript's own do:
+    that script (a `perf` module port of perf's, which runs standalone)."""
+    from perfscript.cli.installed import find_script, is_bundled
+    try:
+        found = find_script(opts["script"])
+    except UsageError:
+        return                      # (a perl script: said where the script is run)
+    if is_bundled(found):
+        opts["script"] = found
+
+
 # options that change nothing trace-cmd report's text would show
 _TRACEDAT_HARMLESS = {"input", "force", "verbose", "cache", "pager", "quiet", "script_args",
                       "deferred_refusals", "perf_module_path", "demangle", "inline"}
 
 
 def _tracedat_input(opts):
-    """A trace-cmd trace.dat given to perf script's command: its text is trace-cmd
-    report's; anything else is said in one line, naming what reads the file."""
+    """A trace-cmd trace.dat given to perf script's command: -s runs the script on its
+    records; its text is trace-cmd report's; anything else is said in one line, naming
+    what reads the file."""
     from perfscript.cli import report
     from perfscript.cli.options import defaults
     path = opts["input"]
-    if opts["script"] or opts["gen_script"]:
-        raise Refused("perfscript: %s: is a trace-cmd trace.dat: perf script's handler "
-                      "scripts (-s, -g) read perf.data; a script for the `perf` module reads "
-                      "it (perfscript SCRIPT.py -i %s), and `perfscript tracecmd-report -i %s` "
-                      "prints it" % (path, path, path), status=1)
+    if opts["script"]:
+        from perfscript.cli import script
+        script.refuse_text_only(opts)
+        script.refuse_on_tracedat(opts)
+        return script.run(opts, tracedat=True)
+    if opts["gen_script"]:
+        raise Refused("perfscript: %s: is a trace-cmd trace.dat: -g writes a handler per "
+                      "format of a perf.data's tracing data, a trace.dat holds every format "
+                      "of its machine (`perfscript tables -i %s` lists its events)"
+                      % (path, path), status=1)
     base = defaults()
     for key, value in opts.items():
         if key not in _TRACEDAT_HARMLESS and value != base.get(key) and key != "list":
@@ -141,6 +159,8 @@ def perf_script(argv):
         sys.stdout.write(IMPORTABLE_DIR + "\n")
         return 0
     from perfscript.cli import standalone
+    if opts["script"]:
+        _bundled_script(opts)
     if standalone.wanted(opts):
         return standalone.run(opts)
     if opts["deferred_refusals"]:
@@ -152,6 +172,8 @@ def perf_script(argv):
         status = _perf_script_names(opts)
         if status is not None:
             return status
+        if standalone.wanted(opts):         # NAME.py found among perfscript's own
+            return standalone.run(opts)
     if opts["dump_unsorted_raw_trace"]:
         opts["dump_raw_trace"] = True
     for name in (opts["vmlinux"], opts["kallsyms"]):        # symbol__validate_sym_arguments

@@ -7,7 +7,10 @@
 perf runs the record/report shell scripts of its exec path with /bin/sh, with
 PERF_EXEC_PATH set; each calls `perf record` or `perf script`. perfscript runs the same
 shell scripts, with a `perf` first on PATH that answers `perf script ...` with perfscript
-and hands anything else (`perf record`) to the real perf, which recording needs.
+and hands anything else (`perf record`) to the real perf, which recording needs. A NAME
+perf's scripts do not have (or perf's scripts not installed) is looked up among
+perfscript's own (perfscript.bundled: ports of perf's scripts to the `perf` module, with
+shell scripts that take perf's arguments), run the same way with PERF_EXEC_PATH theirs.
 """
 
 import os
@@ -20,8 +23,8 @@ import tempfile
 
 import perfscript
 from perfscript.cli.exits import Refused, UsageError
-from perfscript.cli.installed import (RECORD_SUFFIX, REPORT_SUFFIX, bin_script, exec_base,
-                                      where_looked)
+from perfscript.cli.installed import (RECORD_SUFFIX, REPORT_SUFFIX, bin_script,
+                                      exec_path_of, where_looked)
 
 # perf record's options that take a value in the next word (perf 6.1 `perf record -h`):
 # what perf's have_cmd must skip to see whether a command was given
@@ -72,7 +75,8 @@ def record(argv, system_wide=False):
     _need_perf("record")
     if not system_wide and not has_command(args):
         system_wide = True
-    return _run([["/bin/sh", path] + (["-a"] if system_wide else []) + args])
+    return _run([["/bin/sh", path] + (["-a"] if system_wide else []) + args],
+                exec_path_of(path))
 
 
 def report(argv):
@@ -83,7 +87,7 @@ def report(argv):
     if path is None:
         raise Refused("perfscript: no report script '%s' (looked in %s; see 'perfscript -l' "
                       "for listing)" % (name, where_looked()))
-    return _run([["/bin/sh", path] + args])
+    return _run([["/bin/sh", path] + args], exec_path_of(path))
 
 
 def live(argv, system_wide=False):
@@ -107,7 +111,7 @@ def live(argv, system_wide=False):
     recorder = (["/bin/sh", rec] + (["-a"] if system_wide else []) + ["-q", "-o", "-"]
                 + argv[rep_args + 1:])
     reporter = ["/bin/sh", rep] + argv[1:rep_args + 1] + ["-i", "-"]
-    return _run([recorder, reporter])
+    return _run([recorder, reporter], exec_path_of(rep))
 
 
 def _required_args(report_path):
@@ -123,12 +127,13 @@ def _need_perf(what):
                       "FILE`" % what)
 
 
-def _run(pipeline):
-    """Run the shell scripts (one, or a record | report pair) with perf's environment;
-    their exit status (the last one's) is the command's."""
+def _run(pipeline, exec_path):
+    """Run the shell scripts (one, or a record | report pair) with perf's environment
+    (PERF_EXEC_PATH: the exec path they are in); their exit status (the last one's) is
+    the command's."""
     sys.stdout.flush()
     with tempfile.TemporaryDirectory(prefix="perfscript-perf-") as shim_dir:
-        env = _environment(shim_dir)
+        env = _environment(shim_dir, exec_path)
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)    # ^C stops the recorder
         try:
             procs = []
@@ -152,10 +157,10 @@ def _default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _environment(shim_dir):
+def _environment(shim_dir, exec_path):
     """perf's: PERF_EXEC_PATH set; and `perf` on PATH answering `perf script`."""
     env = dict(os.environ)
-    env["PERF_EXEC_PATH"] = exec_base()
+    env["PERF_EXEC_PATH"] = exec_path
     real = shutil.which("perf")
     fallback = ("exec %s \"$@\"" % shlex.quote(real) if real else
                 "echo \"perfscript: 'perf $1' needs perf, which is not installed\" >&2; exit 127")

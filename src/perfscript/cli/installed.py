@@ -3,13 +3,16 @@ record/report shell scripts of `perfscript record|report NAME` and `perfscript N
 (scripts/LANG/bin/NAME-record, NAME-report), and what `-l` lists.
 
 perf looks under its exec path: $PERF_EXEC_PATH when set, else where it was installed;
-perfscript looks in $PERF_EXEC_PATH when set, else in perf's usual install locations."""
+perfscript looks in $PERF_EXEC_PATH when set, else in perf's usual install locations,
+then, for a name perf's scripts do not have, among its own ports of perf's scripts
+(perfscript.bundled: an exec path of the same layout, in the package)."""
 
 import os
 import sys
 
+from perfscript.bundled import EXEC_PATH as BUNDLED_EXEC_PATH
 from perfscript.cli.exits import UsageError
-from perfscript.cli.perf_scripts import PERF_PYTHON_SCRIPTS, is_perf_script_name
+from perfscript.cli.perf_scripts import PERF_SCRIPT_NAMES, is_perf_script_name, script_name
 
 # perf's installed script trees, for `-s name` lookups perf itself would satisfy
 PERF_EXEC_DIRS = ("/usr/lib/perf-core", "/usr/libexec/perf-core", "/usr/local/libexec/perf-core")
@@ -34,11 +37,28 @@ def exec_base():
 
 def where_looked():
     """Where scripts are looked up, said in one phrase."""
+    return ", ".join(os.path.join(b, "scripts") for b in exec_dirs() + [BUNDLED_EXEC_PATH])
+
+
+def where_perfs_looked():
+    """Where perf's own scripts are looked up, said in one phrase."""
     return ", ".join(os.path.join(b, "scripts") for b in exec_dirs())
 
 
+def is_bundled(path):
+    """Whether `path` is one of perfscript's own scripts."""
+    return os.path.abspath(path).startswith(os.path.join(BUNDLED_EXEC_PATH, "scripts") + os.sep)
+
+
+def exec_path_of(path):
+    """The exec path a record/report shell script belongs to (BASE/scripts/LANG/bin/NAME):
+    what its PERF_EXEC_PATH must be."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(path))))
+
+
 def find_script(spec):
-    """Resolve `-s` the way perf does: language prefix, then the path, then perf's tree."""
+    """Resolve `-s` the way perf does: language prefix, then the path, then perf's tree;
+    then perfscript's own (its ports of perf's scripts)."""
     lang, sep, rest = spec.partition(":")
     if sep and lang.lower() in ("python", "py"):
         spec = rest
@@ -49,7 +69,7 @@ def find_script(spec):
             raise UsageError("perl scripts are not supported: perfscript runs Python scripts")
     if os.access(spec, os.R_OK):
         return spec
-    for base in exec_dirs():
+    for base in exec_dirs() + [BUNDLED_EXEC_PATH]:
         cand = os.path.join(base, "scripts", "python", spec)
         if os.access(cand, os.R_OK):
             return cand
@@ -58,25 +78,27 @@ def find_script(spec):
 
 def missing_script_hint(spec):
     """For a script that was not found: one line saying why when it is one of perf's own
-    (perf's scripts directory is not installed), else None."""
+    (perf's scripts directory is not installed, and perfscript has no port of it), else
+    None."""
     if "/" in spec or not is_perf_script_name(spec) or exec_base() is not None:
         return None
     return ("perfscript: %s is one of perf's scripts, and perf's scripts are not installed "
             "(looked in %s): install them (Debian: linux-perf) or set PERF_EXEC_PATH"
-            % (spec, where_looked()))
+            % (spec, where_perfs_looked()))
 
 
 def bin_script(name, suffix):
-    """perf's get_script_path: scripts/LANG/bin/NAME+suffix under the exec path, or None."""
-    base = exec_base()
-    if base is None:
-        return None
-    scripts = os.path.join(base, "scripts")
-    for lang in _listdir(scripts):
-        bindir = os.path.join(scripts, lang, "bin")
-        for entry in _listdir(bindir):
-            if entry == name + suffix:
-                return os.path.join(bindir, entry)
+    """perf's get_script_path: scripts/LANG/bin/NAME+suffix under perf's exec path, else
+    under perfscript's own, or None."""
+    for base in (exec_base(), BUNDLED_EXEC_PATH):
+        if base is None:
+            continue
+        scripts = os.path.join(base, "scripts")
+        for lang in _listdir(scripts):
+            bindir = os.path.join(scripts, lang, "bin")
+            for entry in _listdir(bindir):
+                if entry == name + suffix:
+                    return os.path.join(bindir, entry)
     return None
 
 
@@ -113,19 +135,26 @@ def _line(name, args, desc):
 
 def list_scripts():
     """`perf script -l`: perf's listing, in the directory order perf reads (readdir
-    order). Without perf's scripts directory: perf 6.1's Python scripts by name, and
-    where they were looked for (on stderr)."""
+    order). Without perf's scripts directory: perfscript's ports of perf's scripts, and
+    (on stderr) that they are, where perf's were looked for and which of perf's have no
+    port."""
     out = sys.stdout
     out.write("List of available trace scripts:\n")
     base = exec_base()
     if base is None:
-        for name, args, desc in PERF_PYTHON_SCRIPTS:
-            out.write(_line(name, args, desc))
+        ours = os.path.join(BUNDLED_EXEC_PATH, "scripts", "python")
+        bindir = os.path.join(ours, "bin")
+        for name in sorted(_listdir(bindir)):
+            if name.endswith(REPORT_SUFFIX):
+                desc, args = script_info(os.path.join(bindir, name))
+                out.write(_line(name[:-len(REPORT_SUFFIX)], args, desc))
+        ported = {script_name(f) for f in _listdir(ours) if f.endswith(".py")}
         out.flush()
         sys.stderr.write("perfscript: perf's scripts are not installed (looked in %s): the "
-                         "names above are perf 6.1's Python scripts; install perf's scripts "
-                         "(Debian: linux-perf) or set PERF_EXEC_PATH to run them\n"
-                         % where_looked())
+                         "scripts above are perfscript's ports of them (%s); the others (%s) "
+                         "need perf's: install them (Debian: linux-perf) or set "
+                         "PERF_EXEC_PATH\n" % (where_perfs_looked(), ours,
+                                                ", ".join(sorted(PERF_SCRIPT_NAMES - ported))))
         return 0
     scripts = os.path.join(base, "scripts")
     for lang in _listdir(scripts):

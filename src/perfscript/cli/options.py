@@ -25,17 +25,19 @@ usage: perfscript [<options>]                          (perf script's text outpu
    or: perfscript sql -i FILE "SELECT ..."
    or: perfscript tables -i FILE                       (each event's rows and columns)
 
-Run a script written for `perf script -s` on a perf.data recording, without perf.
+Run a script written for `perf script -s` on a perf.data recording (or on a trace-cmd
+trace.dat: its tracepoint records), without perf.
 record/report/<script> run perf's shipped scripts/*/bin/<script>-record|-report as perf
 does (recording needs perf); they and -s <name> are looked up in $PERF_EXEC_PATH/scripts
-when it is set, else in /usr/lib/perf-core/scripts (and perf's other install places).
+when it is set, else in /usr/lib/perf-core/scripts (and perf's other install places),
+then among perfscript's bundled ports of perf's scripts (perf's own win).
 perf script's options, as perf 6.1 reads them (unambiguous prefixes, --no-NAME):
 
   -i, --input FILE      recording to read (default: perf.data; '-' reads stdin)
   -s, --script SCRIPT   Python script (also python:SCRIPT / py:SCRIPT); a bare name is
                         also looked up among perf's installed scripts
   -g, --gen-script python   write perf's skeleton script perf-script.py for the recording
-  -l, --list            list available scripts (perf's; without them, perf 6.1's names)
+  -l, --list            list available scripts (perf's; without them, perfscript's ports)
   -F, --fields LIST     fields to print ([type:][+-]comm,tid,pid,time,cpu,event,trace,
                         ip,sym,symoff,dso,addr,period,misc,tod,flags,callindent,iregs,
                         uregs,data_src,weight,ins_lat,phys_addr,data_page_size,

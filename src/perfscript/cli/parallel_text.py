@@ -79,14 +79,12 @@ def plan(session, jobs):
     """Slice boundaries [(lo, hi), ...] over the recording's sample times (the SAMPLE_TIME
     feature), or None when the file cannot be split: an event without time stamps, no
     sample time range, a pipe."""
-    from perfscript.cli.recording import FEAT_SAMPLE_TIME
     from perfscript.perfdata import constants as C
     if jobs < 2 or not session.evsels:
         return None
     if any(not ev.attr.sample_type & C.SAMPLE_TIME for ev in session.evsels):
         return None
-    st = session.features.get(FEAT_SAMPLE_TIME)
-    first, last = getattr(st, "first", 0), getattr(st, "last", 0)
+    first, last = session.sample_time()
     if not first or last <= first + jobs:
         return None
     cuts = [first + (last - first) * k // jobs for k in range(1, jobs)]

@@ -11,8 +11,6 @@ from perfscript.session.filters import (EventSwitch, FilterError, OrderCheck, Sa
                                         SymbolSelection, find_switch_event, parse_cpu_list,
                                         parse_int_list, parse_str_list, parse_time_ranges)
 
-FEAT_SAMPLE_TIME = 21
-
 
 def stderr_line(text):
     sys.stderr.write(text + "\n")
@@ -100,10 +98,7 @@ def make_filter(opts, session, on_resolve=None):
     nr = getattr(session.features.get(C.FEAT_NRCPUS), "available", None)
     cpus = parse_cpu_list(cpu, nr)
     try:
-        first = last = 0
-        st = session.features.get(FEAT_SAMPLE_TIME)
-        if st is not None:
-            first, last = getattr(st, "first", 0), getattr(st, "last", 0)
+        first, last = session.sample_time()
         ranges = parse_time_ranges(opts.get("time"), first, last)
         switch = None
         if opts.get("switch_on") is not None or opts.get("switch_off") is not None:

@@ -1,4 +1,6 @@
-"""`perfscript -s SCRIPT`: run a script written for `perf script -s` on the recording."""
+"""`perfscript -s SCRIPT`: run a script written for `perf script -s` on the recording, a
+perf.data or a trace-cmd trace.dat (session/tracedat.py: its records are tracepoint
+samples, handled as a perf.data's samples of the same tracepoints are)."""
 
 import os
 
@@ -12,6 +14,7 @@ from perfscript.script.engine import ScriptEngine
 from perfscript.script.failures import HandlerFailed, ScriptError
 from perfscript.session.filters import FilterError
 from perfscript.session.session import Session
+from perfscript.session.tracedat import TraceDatSession
 
 # options that only shape perf's text output: the script engine does not apply them yet
 _TEXT_ONLY = (("ns", "--ns"),
@@ -39,17 +42,55 @@ def refuse_text_only(opts):
         raise UsageError("option '-F' is not supported with -s yet")
 
 
-def run(opts):
-    """Run the script over the recording; returns the exit status."""
+# what -s does with a trace.dat as with a perf.data: the task, cpu, time and event
+# filters, the callchain options (a trace.dat has none: every callchain is empty) and
+# the options of every command
+_TRACEDAT_APPLIES = frozenset((
+    "input", "force", "verbose", "quiet", "cache", "pager", "script", "script_args",
+    "deferred_refusals", "all_cpus", "pid", "tid", "comms", "cpu", "time", "switch_on",
+    "switch_off", "show_on_off_events", "debug_mode", "hide_call_graph", "max_stack"))
+_NO_ADDRESSES = "its records have no ip, maps or callchains to resolve"
+_TRACEDAT_LACKS = {
+    "header": "it has no perf.data header (`perfscript tracecmd-report` prints its own)",
+    "header_only": "it has no perf.data header (`perfscript tracecmd-report` prints its own)",
+    "show_info": "it has no perf.data header (`perfscript tracecmd-report` prints its own)",
+    "dump_raw_trace": "it has no perf records to dump",
+    "dump_unsorted_raw_trace": "it has no perf records to dump",
+    "per_event_dump": "it writes perf script's text per event (`perfscript tracecmd-report` "
+                      "prints a trace.dat's)",
+    "symbols": "its records have no ip to match", "dsos": "its records have no ip to match",
+    "addr_range": "its records have no ip to match",
+}
+
+
+def refuse_on_tracedat(opts):
+    """Options -s cannot apply to a trace.dat, which records what perf's tracepoint
+    samples carry minus ip, maps, callchains and the header: refused, one line each."""
+    from perfscript.cli.options import defaults
+    base = defaults()
+    for key, value in opts.items():
+        if key in _TRACEDAT_APPLIES or value == base.get(key):
+            continue
+        raise Refused("perfscript: option '--%s' does not apply to a trace-cmd trace.dat "
+                      "(%s): %s" % (key.replace("_", "-"), opts["input"],
+                                    _TRACEDAT_LACKS.get(key, _NO_ADDRESSES)), status=1)
+
+
+def run(opts, tracedat=False):
+    """Run the script over the recording (a trace.dat when `tracedat`); returns the exit
+    status."""
     path = opts["input"] or "perf.data"
-    session = Session(path, make_resolver(opts), warn=warner(opts))
+    if tracedat:
+        session = TraceDatSession(path)
+    else:
+        session = Session(path, make_resolver(opts), warn=warner(opts))
     if opts.get("max_stack") is not None:
         session.unwind_depth = opts["max_stack"]    # perf's scripting_max_stack
     session.inline = opts.get("inline", True)
     session.full_source_path = bool(opts.get("full_source_path"))
     say_verbose(opts, session)
     perf_stdout = CStdout()
-    if header_options(opts, session, perf_stdout):
+    if not tracedat and header_options(opts, session, perf_stdout):
         perf_stdout.close()
         return 0
     script = find_script(opts["script"])

@@ -147,7 +147,7 @@ class session:  # noqa: N801
         processing and propagates from here."""
         s = self._session
         if self._tracedat:
-            s.process(self._sample)     # trace.dat: tracepoint records only
+            s.deliver(self._sample)     # trace.dat: tracepoint records only
             return
         consumer = ModuleConsumer(s, self._sample, self._stat, self._switch)
         if self._call_return is not None:

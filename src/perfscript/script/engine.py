@@ -8,6 +8,7 @@ import sys
 import types
 from operator import length_hint
 
+from perfscript.bundled import EXEC_PATH
 from perfscript.ftrace.decode import make_field_decoder
 from perfscript.ftrace.symbols import SymbolWalker
 from perfscript.errors import PerfDataError
@@ -21,8 +22,6 @@ from perfscript.script.sample_dict import SampleDicts
 from perfscript.session.consumer import Consumer
 from perfscript.session.stat_records import STAT_RECORDS
 
-EXEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                         "exec_path")
 NSEC_PER_SEC = 1000000000
 _INT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 

@@ -162,6 +162,11 @@ class Session:
     def arch(self):
         return self.features.get(C.FEAT_ARCH)
 
+    def sample_time(self):
+        """(first, last) sample time of HEADER_SAMPLE_TIME; (0, 0) when the file has none."""
+        st = self.features.get(C.FEAT_SAMPLE_TIME)
+        return (getattr(st, "first", 0), getattr(st, "last", 0)) if st is not None else (0, 0)
+
     # ------------------------------------------------------------ processing
 
     def limit_to(self, start, end, replay=()):
