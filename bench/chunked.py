@@ -15,9 +15,10 @@ The recording, when absent:
 
 (syscalls and switches with callchains on a 1 ms cpu-clock: ~2.2 GB, ~20M samples.)
 
-Each chunk is decoded in a fresh worker process (max_tasks_per_child=1), which builds
-every event's table and sends back only its row count, its CPU time and its peak RSS
-(getrusage), so the figures are the decoding's, not the transfer's.
+One pool of workers plans (indexes the chunks) and then decodes them; a worker builds
+every event's table of its chunk and sends back only its row count, its CPU time and
+its peak RSS (VmHWM, reset before each chunk), so the figures are the decoding's, not
+the transfer's. The baseline is `perfscript.open(FILE).tables()` in one process.
 """
 
 import argparse
@@ -58,13 +59,48 @@ def decode(chunk):
     return rows, cpu, _status("VmHWM"), before
 
 
-def run(chunks, workers):
+def _timed(call):
+    """In a worker: (f(x), CPU seconds) for call = (f, x)."""
+    f, x = call
+    t0 = time.process_time()
+    out = f(x)
+    return out, time.process_time() - t0
+
+
+def run(path, chunk_bytes, workers):
+    """(planning s, decoding s, planning CPU s, chunks, per-chunk results) with one
+    pool of `workers` processes for both (the planning's indexing runs in it)."""
+    from perfscript.frames.chunks import plan_chunks
     ctx = multiprocessing.get_context("forkserver")
-    t0 = time.perf_counter()
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx,
-                                                max_tasks_per_child=1) as pool:
+    plan_cpu = []
+
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        def timed_map(f, xs):
+            out = list(pool.map(_timed, [(f, x) for x in xs]))
+            plan_cpu.extend(c for _, c in out)
+            return [r for r, _ in out]
+        pool.submit(int).result()       # the workers exist before the clock starts
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        chunks = plan_chunks(path, chunk_bytes, map=timed_map)
+        t1 = time.perf_counter()
+        plan_cpu.append(time.process_time() - c0)
         out = list(pool.map(decode, chunks))
-    return time.perf_counter() - t0, out
+        t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, sum(plan_cpu), chunks, out
+
+
+def one_process(path):
+    """(wall s, CPU s) of perfscript.open(path)'s tables in one fresh process, after
+    its imports: the baseline without chunks."""
+    code = ("import sys, time, perfscript, perfscript.frames.trace\n"
+            "t0 = time.perf_counter(); c0 = time.process_time()\n"
+            "t = perfscript.open(sys.argv[1]); n = sum(x.num_rows for x in "
+            "t.tables().values())\n"
+            "print(time.perf_counter() - t0, time.process_time() - c0, n)")
+    out = subprocess.check_output([sys.executable, "-c", code, path], text=True)
+    wall, cpu, rows = out.split()
+    return float(wall), float(cpu), int(rows)
 
 
 def main():
@@ -78,31 +114,29 @@ def main():
             sys.exit("no %s" % opts.data)
         print("recording %s (about 4 minutes)" % BIG, flush=True)
         subprocess.run(RECORD, check=False)
-    from perfscript.frames.chunks import plan_chunks
     size = os.path.getsize(opts.data)
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    chunks = plan_chunks(opts.data, opts.chunk_mb << 20)
-    plan_wall, plan_cpu = time.perf_counter() - t0, time.process_time() - c0
-    print("%s: %.2f GB, %d chunks of ~%d MB; planning %.2f s wall, %.2f s CPU"
-          % (opts.data, size / 1e9, len(chunks), opts.chunk_mb, plan_wall, plan_cpu))
+    print("%s: %.2f GB, chunks of ~%d MB" % (opts.data, size / 1e9, opts.chunk_mb))
+    wall0, cpu0, rows0 = one_process(opts.data)
+    print("one process, no chunks: %.2f s wall, %.2f s CPU, %d rows" % (wall0, cpu0, rows0))
     walls = {}
     for workers in opts.workers:
-        wall, out = run(chunks, workers)
-        walls[workers] = wall + plan_wall
+        plan, wall, plan_cpu, chunks, out = run(opts.data, opts.chunk_mb << 20, workers)
+        walls[workers] = plan + wall
         rows = sum(o[0] for o in out)
         cpu = sum(o[1] for o in out)
-        print("%d worker(s): %.2f s wall (with planning: %.2f s), %.2f s CPU in "
-              "workers, %d rows" % (workers, wall, wall + plan_wall, cpu, rows))
+        print("%d worker(s): %d chunks; planning %.2f s wall (%.2f s CPU), decoding %.2f s "
+              "wall (%.2f s CPU in workers); %.2f s wall in all; %d rows"
+              % (workers, len(chunks), plan, plan_cpu, wall, cpu, plan + wall, rows))
         for c, (r, cpu_c, peak, before) in zip(chunks, out):
             print("  chunk %d: %4d MB, %9d rows, %6.2f s CPU, RSS %4d MB before, peak "
                   "%5d MB = before + %.2f x chunk" % (c.index, c.size >> 20, r, cpu_c,
                                                        before >> 20, peak >> 20,
                                                        (peak - before) / c.size))
+        print("  vs one process: %.2fx" % (wall0 / (plan + wall)))
     if 1 in walls and len(walls) > 1:
         for w, t in walls.items():
             if w != 1:
-                print("speed-up 1 -> %d workers (planning included): %.2fx"
+                print("speed-up 1 -> %d workers (planning and decoding): %.2fx"
                       % (w, walls[1] / t))
 
 

@@ -93,3 +93,39 @@ def test_files_without_cuts_are_one_chunk(name):
     parts = [read_chunk(c) for c in chunks]
     for ev, table in full.items():
         assert sum((rows(p[ev]) for p in parts), []) == rows(table)
+
+
+def test_a_candidate_that_is_no_record_is_dropped(monkeypatch):
+    """A word in a payload can read like a FINISHED_ROUND header: the walk of the chunk
+    before does not end there, so the cut goes and the rows stay right."""
+    from perfscript.session import chunk_plan
+    real = chunk_plan._marker_after
+    calls = []
+
+    def off_by_eight(session, off, end):
+        cut = real(session, off, end)
+        calls.append(cut)
+        return cut + 8 if cut is not None and len(calls) == 2 else cut
+    monkeypatch.setattr(chunk_plan, "_marker_after", off_by_eight)
+    chunks = plan_chunks(CHUNKS, 20000)
+    bogus = calls[1] + 8
+    assert bogus not in [c.start for c in chunks]
+    full = whole(CHUNKS)
+    parts = [read_chunk(c) for c in chunks]
+    for name, table in full.items():
+        assert sum((rows(p[name]) for p in parts), []) == rows(table), name
+
+
+def test_cuts_that_are_not_clean_are_dropped():
+    from perfscript.session.chunk_plan import ChunkIndex, _bad_cuts
+
+    def ix(low, high, tainted=False, exact=True):
+        i = ChunkIndex()
+        i.low, i.high, i.head_tainted, i.exact = low, high, tainted, exact
+        return i
+    assert _bad_cuts([ix(1, 5), ix(6, 9), ix(10, 12)]) == []
+    assert _bad_cuts([ix(1, 7), ix(6, 9), ix(10, 12)]) == [1]      # times overlap
+    assert _bad_cuts([ix(1, 5), ix(6, 9, tainted=True), ix(10, 12)]) == [1]
+    assert _bad_cuts([ix(1, 5, exact=False), ix(6, 9), ix(10, 12)]) == [1]
+    assert _bad_cuts([ix(1, 5), ix(None, None), ix(10, 12)]) == []  # no timed record
+    assert _bad_cuts([ix(1, 11), ix(6, 9), ix(10, 12)]) == [1, 2]   # later chunk older

@@ -57,22 +57,19 @@ def read_chunk(chunk, events=None, **options):
 
 def read_tables(path, events=None, workers=None, chunk_bytes=DEFAULT_CHUNK_BYTES,
                 **options):
-    """{event: pyarrow.Table} of the whole file, its chunks read by `workers` processes
-    (default: the CPUs this process may use), in file order."""
-    chunks = plan_chunks(path, chunk_bytes)
+    """{event: pyarrow.Table} of the whole file, its chunks planned and read by
+    `workers` processes (default: the CPUs this process may use), in file order."""
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    workers = max(1, min(workers, len(chunks)))
     read = functools.partial(read_chunk, events=events, **options)
-    if workers == 1:
-        parts = [read(c) for c in chunks]
-    else:
-        import concurrent.futures
-        import multiprocessing
-        ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            parts = list(pool.map(read, chunks))
-    return concat_parts(parts)
+    if workers <= 1:
+        return concat_parts([read(c) for c in plan_chunks(path, chunk_bytes)])
+    import concurrent.futures
+    import multiprocessing
+    ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        chunks = plan_chunks(path, chunk_bytes, map=pool.map)
+        return concat_parts(list(pool.map(read, chunks)))
 
 
 def concat_parts(parts):

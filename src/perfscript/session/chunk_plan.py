@@ -4,22 +4,34 @@ A mapped, uncompressed perf.data in file mode is a run of rounds (perf writes a
 FINISHED_ROUND after each pass over its ring buffers). perf delivers records in time
 order, holding a round's records back until the next marker, so records of
 neighbouring rounds interleave. A marker is a clean cut when every timed record before
-it is older than every timed record after it: then perf delivers all the records
-before the cut before any after it, and the ones after see the state (threads, comms,
+it is older than every timed record after it, and the round after it has no record
+perf delivers as soon as it reads it (no time, or perf's own records other than
+FINISHED_ROUND: such a record would come before records of the round before the
+marker, which perf releases at the next one). Then perf delivers all the records
+before the cut before any after it, and those after see the state (threads, comms,
 maps) the ones before left.
 
-Planning reads the file twice, without decoding a sample: once for the times around
-the markers (`clean_cuts`), once in perf's order for the side-band records (every
-record but the samples) and how many records come before each cut. A chunk [start,
-end) between two clean cuts then decodes alone (`Session.limit_to`): the side-band
-records before `start` are applied first, in perf's order, then only the chunk's bytes
-are read. Its rows are the ones the whole file's pass gives for its samples, with the
-same `sample_seq`. perf delivers some records as soon as it reads them, out of the
-time order (kernel records without a time, its own records other than FINISHED_ROUND):
-such a record read in the round after a marker would come before records of the
-round before it, so that marker is no cut. (By the next marker perf has delivered
-every record older than the cut: the whole round before it.)
+Planning decodes no sample, and its one serial part reads a few KB:
+1. cut: from each multiple of the chunk size, the next 8-byte word that reads as a
+   FINISHED_ROUND record's header (a NumPy search) is a candidate;
+2. index (`index_chunk`, one call per chunk, in parallel when given a pool's `map`):
+   each chunk is walked and put in perf's order alone, giving its records' count, its
+   side-band records (all but samples) in delivery order, its time range and whether
+   its first round has a record delivered at once. A walk that does not end exactly at
+   the chunk's end shows a candidate that was no record (a payload that looked like
+   one); the first chunk starts at the data section, so by induction every cut kept is
+   a record boundary;
+3. check: a cut that is not clean, or that the walk before it did not end at, is
+   dropped and the chunks around it are indexed again as one.
+
+A chunk [start, end) then decodes alone (`Session.limit_to`): the side-band records of
+the chunks before it are applied first, in perf's order, then only its bytes are read,
+its ordering starting empty (perf holds nothing from before a clean cut once it
+reaches the chunk's records). Its rows are the ones the whole file's pass gives for its
+samples, with the same `sample_seq`.
 """
+
+import struct
 
 import numpy as np
 
@@ -75,124 +87,170 @@ class Chunk:
                                                   self.start, self.end)
 
 
-class _SidebandIndex:
-    """The planner's consumer of the ordered pass: per cut, how many records perf
-    delivers before it, and the side-band records in delivery order."""
+class ChunkIndex:
+    """What indexing one chunk found (see the module's docstring, step 2)."""
 
-    sideband_types = frozenset()
+    __slots__ = ("count", "side_offsets", "side_evsels", "low", "high", "head_tainted",
+                 "exact")
 
-    def __init__(self, cuts):
-        self.cuts = np.array(cuts, dtype=np.int64)
-        self.before = np.zeros(len(cuts), dtype=np.int64)
-        self.offsets, self.evsels = [], []
-
-    def prepare_evsel(self, ev):
-        pass
-
-    def sample_handler(self, ev):
-        return None
-
-    def feature(self, feat, value):
-        pass
+    def __init__(self):
+        self.count = 0              # records perf delivers from the chunk
+        self.side_offsets, self.side_evsels = [], []
+        self.low, self.high = None, None    # its timed records' first and last time
+        self.head_tainted = False   # its first round has a record delivered at once
+        self.exact = True           # its walk ended exactly at its end
 
     def deliver_batch(self, batch):
-        offs = batch.offs
-        self.before += np.searchsorted(np.sort(offs), self.cuts)
+        self.count += len(batch)
         side = batch.types != C.RECORD_SAMPLE
         if side.any():
-            self.offsets.append(offs[side])
-            self.evsels.append(batch.evidx[side])
-
-    def end(self):
-        pass
+            self.side_offsets.append(batch.offs[side])
+            self.side_evsels.append(batch.evidx[side])
 
     def sideband(self):
-        if not self.offsets:
+        if not self.side_offsets:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return np.concatenate(self.offsets), np.concatenate(self.evsels)
+        return np.concatenate(self.side_offsets), np.concatenate(self.side_evsels)
+
+    def __getstate__(self):
+        offsets, evsels = self.sideband()
+        return (self.count, offsets, evsels, self.low, self.high, self.head_tainted,
+                self.exact)
+
+    def __setstate__(self, state):
+        (self.count, offsets, evsels, self.low, self.high, self.head_tainted,
+         self.exact) = state
+        self.side_offsets, self.side_evsels = [offsets], [evsels]
 
 
-def clean_cuts(session):
-    """File offsets after FINISHED_ROUND markers where the recording can be cut (see
-    the module's docstring), ascending; none for input that is not batched (pipe
-    mode, compressed, unaligned)."""
+def index_chunk(chunk):
+    """Step 2 for one chunk: a ChunkIndex (picklable, for worker processes)."""
+    from perfscript.errors import PerfDataError
     from perfscript.perfdata.records import RecordWalker
-    from perfscript.session.batched import BatchedOrder, can_batch
-    if not can_batch(session):
-        return []
-    session.queue = None
-    order = BatchedOrder(session, None)
-    walker = RecordWalker(session.pd, session.features)
-    marks, lows, highs, tainted = [], [], [], []
-    low, high = _NO_TIME, np.uint64(0)
-    taint = False       # the open round has a record perf delivers as soon as read
-    for item in walker.stretches():
-        if type(item) is not tuple:
-            _, _, ts = order.record_times(item)
-            timed = (ts != 0) & (ts != _NO_TIME)
-            t = ts[timed]
-            if len(t):
-                low, high = min(low, t.min()), max(high, t.max())
-            taint = taint or len(t) < len(ts)
-        elif item[0] == C.RECORD_FINISHED_ROUND:
-            marks.append(item[3] + item[2])
-            lows.append(low)
-            highs.append(high)
-            tainted.append(taint)
-            low, high, taint = _NO_TIME, np.uint64(0), False
-        else:
-            taint = True
-    if walker.trailing_garbage or session.pd.truncated_data is not None:
-        return []
-    if not marks:
-        return []
-    lows.append(low)
-    tainted.append(taint)
-    lows = np.array(lows, dtype=np.uint64)
-    highs = np.array(highs, dtype=np.uint64)
-    before = np.maximum.accumulate(highs)                  # up to each marker
-    after = np.minimum.accumulate(lows[::-1])[::-1][1:]    # from each marker on
-    # the records before a marker are all delivered by the next one: a record read
-    # in between and delivered at once would come before some of them
-    ok = (before < after) & ~np.array(tainted[1:], dtype=bool)
-    return np.array(marks, dtype=np.int64)[ok].tolist()
+    from perfscript.session.batched import BatchedOrder
+    from perfscript.session.ordering import OrderedQueue
+    from perfscript.session.session import Session
+    index = ChunkIndex()
+    session = Session(chunk.path)
+    try:
+        session.limit_to(chunk.start, chunk.end)
+        session.queue = OrderedQueue()
+        order = BatchedOrder(session, index.deliver_batch)
+        walker = RecordWalker(session.pd, session.features)
+        low, high = _NO_TIME, np.uint64(0)
+        head = True         # before the chunk's first marker
+        try:
+            for item in walker.stretches():
+                if type(item) is not tuple:
+                    _, _, ts = order.record_times(item)
+                    timed = (ts != 0) & (ts != _NO_TIME)
+                    t = ts[timed]
+                    if len(t):
+                        low, high = min(low, t.min()), max(high, t.max())
+                    if head and len(t) < len(ts):
+                        index.head_tainted = True
+                    order.add_run(item)
+                elif item[0] == C.RECORD_FINISHED_ROUND:
+                    head = False
+                    order.finished_round()
+                else:
+                    index.head_tainted = index.head_tainted or head
+                    order.flush_window()
+            order.drain()
+        except PerfDataError:
+            index.exact = False
+        if walker.trailing_garbage or session.pd.truncated_data is not None:
+            index.exact = False
+        if high:
+            index.low, index.high = int(low), int(high)
+    finally:
+        _close(session)
+    return index
 
 
-def plan_chunks(path, chunk_bytes=DEFAULT_CHUNK_BYTES):
+def _marker_after(session, off, end):
+    """The offset after the first 8-aligned word at or after `off` (before `end`) that
+    reads as a FINISHED_ROUND record's header, or None."""
+    buf = session.pd.source.buf
+    head = np.frombuffer(struct.pack(session.endian + "IHH", C.RECORD_FINISHED_ROUND, 0,
+                                     8), np.uint64)[0]
+    off += (-(off - session.pd.data_offset)) % 8
+    step = 1 << 13
+    while off < end:
+        stop = min(end, off + step * 8)
+        words = np.frombuffer(buf, np.uint64, (stop - off) // 8, off)
+        hit = np.flatnonzero(words == head)
+        if len(hit):
+            return off + 8 * int(hit[0]) + 8
+        off = stop
+        step *= 2
+    return None
+
+
+def plan_chunks(path, chunk_bytes=DEFAULT_CHUNK_BYTES, map=map):  # noqa: A002
     """The chunks of recording `path`, each about `chunk_bytes` of its data section or
-    more (a chunk ends at the first clean cut past that size), in file order; one
-    chunk for the whole data section when the file has no clean cut there (pipe mode,
-    compressed, few rounds)."""
+    more, in file order, ready to decode (`seq0` and the replay set). `map` runs the
+    per-chunk indexing (the builtin: in this process; a pool's map: in its workers).
+    One chunk for the whole data section when the file cannot be cut (pipe mode,
+    compressed, no clean cut)."""
+    from perfscript.session.batched import can_batch
     from perfscript.session.session import Session
     session = Session(path)
     try:
         pd = session.pd
         data_start, data_end = pd.data_offset, pd.data_offset + pd.data_size
         bounds = [data_start]
-        if not pd.pipe and pd.data_size > chunk_bytes:
-            for cut in clean_cuts(session):
-                if cut - bounds[-1] >= chunk_bytes and cut < data_end:
-                    bounds.append(cut)
+        if not pd.pipe and pd.data_size > chunk_bytes and can_batch(session):
+            target = data_start + chunk_bytes
+            while target < data_end:
+                cut = _marker_after(session, target, data_end)
+                if cut is None or cut >= data_end:
+                    break
+                bounds.append(cut)
+                target = cut + chunk_bytes
     finally:
         _close(session)
     bounds.append(data_end)
     if len(bounds) == 2:
         return [Chunk(str(path), 0, 1, data_start, data_end)]
-    session = Session(path)
-    index = _SidebandIndex(bounds[1:-1])
-    try:
-        session.process(index)
-    finally:
-        _close(session)
-    offsets, evsels = index.sideband()
-    seq0 = [0] + index.before.tolist()
-    count = len(bounds) - 1
+    spans = list(zip(bounds, bounds[1:]))
+    indexes = list(map(index_chunk, [Chunk(str(path), 0, 1, a, b) for a, b in spans]))
+    while True:
+        bad = _bad_cuts(indexes)
+        if not bad:
+            break
+        k = bad[0]                  # merge chunks k-1 and k, index the merged one
+        spans[k - 1:k + 1] = [(spans[k - 1][0], spans[k][1])]
+        indexes[k - 1:k + 1] = [index_chunk(Chunk(str(path), 0, 1, *spans[k - 1]))]
+    count = len(spans)
     chunks = []
-    for i, (a, b) in enumerate(zip(bounds, bounds[1:])):
-        before = offsets < a
-        chunks.append(Chunk(str(path), i, count, a, b, seq0[i], offsets[before],
-                            evsels[before]))
+    seq0 = 0
+    offsets, evsels = [], []
+    for i, ((a, b), ix) in enumerate(zip(spans, indexes)):
+        chunks.append(Chunk(str(path), i, count, a, b, seq0,
+                            np.concatenate(offsets) if offsets else (),
+                            np.concatenate(evsels) if evsels else ()))
+        seq0 += ix.count
+        o, e = ix.sideband()
+        offsets.append(o)
+        evsels.append(e)
     return chunks
+
+
+def _bad_cuts(indexes):
+    """The cuts (k: between chunks k-1 and k) that are not clean, or not proven record
+    boundaries (the walk of chunk k-1 did not end there), ascending."""
+    bad = []
+    highest = None
+    for k, ix in enumerate(indexes):
+        if k:
+            after = [j.low for j in indexes[k:] if j.low is not None]
+            clean = highest is None or not after or highest < min(after)
+            if not (indexes[k - 1].exact and clean and not ix.head_tainted):
+                bad.append(k)
+        if ix.high is not None:
+            highest = ix.high if highest is None else max(highest, ix.high)
+    return bad
 
 
 def _close(session):
