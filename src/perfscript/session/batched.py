@@ -61,6 +61,17 @@ def keep_freed_memory():
 _memory_kept = False
 
 
+def release_freed_memory():
+    """Hand the memory freed so far back to the kernel (glibc's malloc_trim), for a
+    process that goes on to other work after a pass: what keep_freed_memory kept for
+    the pass's next windows would otherwise stay in its resident set."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass        # not glibc
+
+
 def can_batch(session):
     """Batching needs a mapped, uncompressed, file-mode data section, 8-byte aligned."""
     pd = session.pd

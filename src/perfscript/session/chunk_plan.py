@@ -127,11 +127,12 @@ def index_chunk(chunk):
     """Step 2 for one chunk: a ChunkIndex (picklable, for worker processes)."""
     from perfscript.errors import PerfDataError
     from perfscript.perfdata.records import RecordWalker
-    from perfscript.session.batched import BatchedOrder
+    from perfscript.session.batched import BatchedOrder, release_freed_memory
     from perfscript.session.ordering import OrderedQueue
     from perfscript.session.session import Session
     index = ChunkIndex()
     session = Session(chunk.path)
+    order = None
     try:
         session.limit_to(chunk.start, chunk.end)
         session.queue = OrderedQueue()
@@ -165,6 +166,8 @@ def index_chunk(chunk):
             index.low, index.high = int(low), int(high)
     finally:
         _close(session)
+        del session, order
+        release_freed_memory()      # a worker decodes chunks next
     return index
 
 
