@@ -135,12 +135,11 @@ def export(trace, outdir, fmt="parquet", events=None, derived=False):
                                 "columns": [[f.name, str(f.type)] for f in table.schema]}
     if derived:
         meta["derived"] = {}
-        names = trace.derived_names()
-        if names:
+        tables = trace.derived_tables()
+        if tables:
             sub = os.path.join(outdir, "derived")
             _written(sub, lambda: os.makedirs(sub, exist_ok=True))
-        for name in names:
-            table = trace.derived(name)
+        for name, table in tables.items():
             path = os.path.join(outdir, "derived", name + FORMATS[fmt])
             _write_table(trace, table, None, path, fmt)
             written["derived:" + name] = path
@@ -160,7 +159,7 @@ def _write_table(trace, table, view, path, fmt):
         import pyarrow.parquet as pq
         _written(path, lambda: pq.write_table(table, path))
         return
-    con = trace.duckdb
+    con = trace.event_views()
     opt = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT json"
     if view is None:
         view = "perfscript_export_table"
@@ -294,10 +293,9 @@ def _run(argv):
             for view, ev in t.view_names().items():
                 sys.stdout.write("%s\t%s\t%d rows\n" % (view, ev, t.counts()[ev]))
             taken = {v.lower() for v in t.view_names()}
-            for name in t.derived_names():
+            for name, table in t.derived_tables().items():
                 if name not in taken:
-                    sys.stdout.write("%s\t(derived)\t%d rows\n"
-                                     % (name, t.derived(name).num_rows))
+                    sys.stdout.write("%s\t(derived)\t%d rows\n" % (name, table.num_rows))
             if not opts.query:
                 return 0
         t.counts()

@@ -17,6 +17,7 @@ pa = require("pyarrow")
 # `.jsonl`) within the 255 bytes a file name may have
 FILE_STEM_MAX = 240
 _NOT_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]+")
+_WORD = re.compile(r"[0-9a-z_]+")
 
 
 def view_name(name, tp_format=None):
@@ -151,6 +152,7 @@ class Tables(TraceDisplay):
 
     _con = None
     _derived = None
+    _derived_views = frozenset()
     has_task_records = False     # a perf.data's: `task_log()` (frames.derived.tasks)
 
     def __enter__(self):
@@ -205,6 +207,18 @@ class Tables(TraceDisplay):
         from perfscript.frames import derived
         return [n for n in derived.DERIVED if derived.available(n, self)]
 
+    def derived_tables(self) -> dict[str, pa.Table]:
+        """{name: table} of every derived table this recording gives (those whose
+        events lack a field they need left out)."""
+        from perfscript.frames.derived import NotRecorded
+        out = {}
+        for name in self.derived_names():
+            try:
+                out[name] = self.derived(name)
+            except NotRecorded:
+                pass
+        return out
+
     def derived(self, name: str) -> pa.Table:
         """Derived table `name` (`threads`, `processes`, `sched_slices`,
         `thread_states`, `syscalls`, `stacks`, `frames`: docs/derived/README.md), made on
@@ -246,23 +260,49 @@ class Tables(TraceDisplay):
         same name wins). An event's view has its table's columns but the duration
         (`sample_timestamp`): DuckDB's INTERVAL keeps microseconds, and `sample_time`
         has the nanoseconds."""
+        con = self.event_views()
+        for name in self.derived_names():
+            self._register_derived(name)
+        return con
+
+    def _register_derived(self, name):
+        """Derived table `name` as a view of the connection, unless an event's view
+        has the name or the recording cannot give it (NotRecorded)."""
+        from perfscript.frames.derived import NotRecorded
+        con = self._con
+        if name.lower() in {v.lower() for v in self.view_names()}:
+            return      # an event's view keeps its name
+        if name in self._derived_views:
+            return
+        try:
+            table = self.derived(name)
+        except NotRecorded:
+            return
+        con.register(name, table)
+        self._derived_views.add(name)
+
+    def event_views(self):
+        """The DuckDB connection with the event views, without making a derived table
+        (those are added as `sql` queries name them, or all by `duckdb`)."""
         if self._con is None:
             duckdb = require("duckdb", "SQL over the tables")
             con = duckdb.connect()
-            views = self.view_names()
-            for view, name in views.items():
+            for view, name in self.view_names().items():
                 con.register(view, sql_table(self.table(name)))
-            taken = {v.lower() for v in views}
-            for name in self.derived_names():
-                if name not in taken:       # an event's view keeps its name
-                    con.register(name, self.derived(name))
             self._con = con
+            self._derived_views = set()
         return self._con
 
     def sql(self, query):
-        """Run SQL over the event views; returns a DuckDB relation (`.fetchall()`,
-        `.df()`, `.arrow()`, `.pl()`, `.show()`)."""
-        return self.duckdb.sql(query)
+        """Run SQL over the event views and the derived tables it names (made on first
+        use); returns a DuckDB relation (`.fetchall()`, `.df()`, `.arrow()`, `.pl()`,
+        `.show()`)."""
+        con = self.event_views()
+        words = set(_WORD.findall(query.lower()))
+        for name in self.derived_names():
+            if name in words:
+                self._register_derived(name)
+        return con.sql(query)
 
 
 def _column_name(name, taken):

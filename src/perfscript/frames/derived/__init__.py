@@ -31,6 +31,27 @@ class NotRecorded(LookupError):
     record (`perf record -e ...`)."""
 
 
+def has_fields(table, ints=(), texts=()):
+    """Whether `table` has the integer columns `ints` and the string columns `texts`:
+    a derived table reads its events' fields by name and kind, and an event of another
+    kernel (or a damaged format) may have them otherwise."""
+    import pyarrow as pa
+    schema = table.schema
+    for names, ok in ((ints, pa.types.is_integer), (texts, _is_text)):
+        for n in names:
+            i = schema.get_field_index(n)
+            if i < 0 or not ok(schema.field(i).type):
+                return False
+    return True
+
+
+def _is_text(typ):
+    import pyarrow as pa
+    if pa.types.is_dictionary(typ):
+        typ = typ.value_type
+    return pa.types.is_string(typ) or pa.types.is_large_string(typ)
+
+
 def build(name, source):
     """Derived table `name` of `source` (a Tables), as a pyarrow.Table."""
     try:
@@ -39,7 +60,15 @@ def build(name, source):
         raise KeyError("no derived table %r (derived tables: %s)"
                        % (name, ", ".join(DERIVED))) from None
     mod = importlib.import_module("perfscript.frames.derived." + module)
-    return getattr(mod, func)(source)
+    try:
+        return getattr(mod, func)(source)
+    except KeyError as e:
+        # a column the table is made from is not in this recording's event (another
+        # kernel's format, a format without the print_fmt its text column comes from)
+        if "does not exist in schema" not in str(e):
+            raise
+        raise NotRecorded("%s: the recording's events lack a field it is made from (%s)"
+                          % (name, str(e).strip("'\""))) from None
 
 
 def available(name, source):

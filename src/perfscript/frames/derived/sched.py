@@ -13,7 +13,7 @@ says what each column means and where perf's tools count differently.
 import numpy as np
 
 from perfscript.frames.columns import np_array, str_array
-from perfscript.frames.derived import NotRecorded
+from perfscript.frames.derived import NotRecorded, has_fields
 from perfscript.frames.extras import require
 
 pa = require("pyarrow")
@@ -120,6 +120,12 @@ class _Switches:
         if SWITCH not in source.event_names:
             raise NotRecorded("%s needs %s: record with %s" % (table_name, SWITCH, _RECORD))
         t = source.table(SWITCH)
+        if not has_fields(t, ints=("prev_pid", "next_pid", "next_prio"),
+                          texts=("prev_comm", "next_comm", "prev_state_str")):
+            raise NotRecorded("%s needs %s's prev_pid, next_pid, next_prio, prev_comm, "
+                              "next_comm and prev_state (with its print_fmt's state "
+                              "letters): this recording's format has other fields"
+                              % (table_name, SWITCH))
         cpu = _column(t, "sample_cpu", np.int32)
         if (cpu < 0).any():
             raise NotRecorded("%s needs the CPU of each %s sample: record with perf "
@@ -228,7 +234,11 @@ def _wakeups(source):
     sched_wakeup then repeats it), else sched_wakeup; and sched_wakeup_new."""
     names = source.event_names
     first = WAKING if WAKING in names else WAKEUP
-    return [source.table(n) for n in (first, WAKEUP_NEW) if n in names]
+    tables = [source.table(n) for n in (first, WAKEUP_NEW) if n in names]
+    if not all(has_fields(t, ints=("pid",), texts=("comm",)) for t in tables):
+        raise NotRecorded("thread_states needs the wakeups' pid and comm: this "
+                          "recording's format has other fields")
+    return tables
 
 
 def thread_states(source):

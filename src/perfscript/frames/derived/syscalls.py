@@ -11,7 +11,7 @@ import errno
 import numpy as np
 
 from perfscript.frames.columns import np_array, str_array
-from perfscript.frames.derived import NotRecorded
+from perfscript.frames.derived import NotRecorded, has_fields
 from perfscript.frames.extras import require
 from perfscript.names import syscalls as syscall_names
 
@@ -102,6 +102,16 @@ def _codes(chunks, texts):
     return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
 
+def _six_integers(table, name):
+    """Whether column `name` is raw_syscalls' `unsigned long args[6]`."""
+    i = table.schema.get_field_index(name)
+    if i < 0:
+        return False
+    typ = table.schema.field(i).type
+    return (pa.types.is_fixed_size_list(typ) and typ.list_size == 6
+            and pa.types.is_integer(typ.value_type))
+
+
 class _Side:
     """The enter (or the exit) events of the syscalls, every table of that side one after
     the other, as NumPy arrays; comms are indices into the shared list `texts`."""
@@ -112,8 +122,13 @@ class _Side:
             t = source.table(name)
             nr = next((f for f in ("id", "__syscall_nr", "nr") if f in t.column_names),
                       None)
-            if nr is not None and (payload is None or payload in t.column_names):
-                tables.append((t, nr))
+            if nr is None or not has_fields(t, ints=(nr,)):
+                continue
+            if payload == "ret" and not has_fields(t, ints=("ret",)):
+                continue
+            if payload == "args" and not _six_integers(t, "args"):
+                continue
+            tables.append((t, nr))
 
         def chunks(column):
             return [c for t, _ in tables for c in t.column(column).chunks]
