@@ -211,6 +211,17 @@ def test_views_span_all_files(fleet):
         assert rows.column("sample_callchain").null_count == rows.num_rows
 
 
+def test_pipe_mode_host(fleet):
+    """A pipe-mode recording's header comes with its data: its host is known before
+    the tables are read (perfscript.open's header) and in the dataset."""
+    root, _ = fleet
+    pipe = os.path.join(RECORDINGS, "pipe.data")
+    with perfscript.open(pipe) as t:
+        host = t.header["hostname"]
+    assert host
+    assert perfscript.open_dataset(root).files[pipe]["host"] == host
+
+
 def test_sql_command_over_a_dataset(fleet, perfscript):
     root, _ = fleet
     ds = perfscript_open_dataset(root)

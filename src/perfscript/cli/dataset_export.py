@@ -92,7 +92,7 @@ class Report:
         views = summary.manifest.views()
         rows = sum(ev["rows"] for members in views.values() for _, _, ev in members)
         sys.stderr.write("dataset %s: %d inputs: %d converted, %d unchanged, %d failed%s; "
-                         "%d files, %d events, %d rows (%.1f s)\n" % (
+                         "%d files, %d events, %d rows (%.1f s, %.1f s CPU)\n" % (
                              self.root, sum(1 for o in summary.outcomes
                                             if o.status != "removed"),
                              summary.count("converted"), summary.count("unchanged"),
@@ -100,7 +100,7 @@ class Report:
                              ", %d removed" % summary.count("removed")
                              if summary.count("removed") else "",
                              len(summary.manifest.files), len(views), rows,
-                             summary.seconds))
+                             summary.seconds, summary.cpu_seconds))
 
 
 def _what(outcome):

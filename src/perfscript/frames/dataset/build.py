@@ -64,14 +64,21 @@ class Outcome:
 
 class Summary:
     """A run's outcomes (`outcomes`, one per input, and per file pruned), the
-    manifest it left, and the `-e` names no converted input had (`unmatched`)."""
+    manifest it left, the `-e` names no converted input had (`unmatched`), its wall
+    time (`seconds`) and CPU time (`cpu_seconds`: this process's and its workers')."""
 
-    def __init__(self, root, outcomes, manifest, unmatched, seconds):
+    def __init__(self, root, outcomes, manifest, unmatched, seconds, own_cpu, worker_cpu):
         self.root = root
         self.outcomes = outcomes
         self.manifest = manifest
         self.unmatched = unmatched
         self.seconds = seconds
+        self.own_cpu = own_cpu              # this process's CPU seconds
+        self.worker_cpu = worker_cpu        # {worker pid: its CPU seconds}
+
+    @property
+    def cpu_seconds(self):
+        return self.own_cpu + sum(self.worker_cpu.values())
 
     def count(self, status):
         return sum(1 for o in self.outcomes if o.status == status)
@@ -167,6 +174,7 @@ class _Run:
         self.dirty = set()          # partition directories written since the checkpoint
         self.chunked = {}           # source -> [first result, {index: result}, failed]
         self.matched = set()
+        self.cpu = {}               # worker pid -> its CPU seconds at its last result
         self.converted = 0
         self.last_checkpoint = time.monotonic()
 
@@ -204,6 +212,8 @@ class _Run:
 
     def take(self, res, task):
         """A worker's result; returns the chunk tasks it asks for."""
+        if "pid" in res:
+            self.cpu[res["pid"]] = max(self.cpu.get(res["pid"], 0.0), res["cpu"])
         source = res["source"]
         self.matched.update(res.get("matched", ()))
         status = res["status"]
@@ -273,26 +283,39 @@ def _run_serial(run, tasks):
 def _run_pool(run, tasks, jobs):
     import multiprocessing
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["perfscript.frames.dataset.convert"])
     pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=ctx)
+    broken = concurrent.futures.process.BrokenProcessPool
+    pending = {}
+
+    def submit(function, task):
+        try:
+            pending[pool.submit(function, task)] = task
+        except broken:
+            take(task, None)
+
+    def take(task, future):
+        try:
+            res = future.result() if future is not None else None
+        except broken:
+            res = None
+        if res is None:
+            res = {"source": task["source"], "status": "failed",
+                   "error": "%s: a worker process died converting it (killed, or out "
+                            "of memory)" % task["source"]}
+            if "chunk" in task:
+                res["chunk"] = task["chunk"].index
+        for sub in run.take(res, task):
+            submit(convert_chunk, sub)
+
     try:
-        pending = {pool.submit(convert_input, t): t for t in tasks}
+        for task in tasks:
+            submit(convert_input, task)
         while pending:
             done, _ = concurrent.futures.wait(
                 pending, timeout=CHECKPOINT_SECONDS,
                 return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
-                task = pending.pop(future)
-                try:
-                    res = future.result()
-                except concurrent.futures.process.BrokenProcessPool:
-                    res = {"source": task["source"], "status": "failed",
-                           "error": "%s: a worker process died converting it (killed, "
-                                    "or out of memory)" % task["source"]}
-                    if "chunk" in task:
-                        res["chunk"] = task["chunk"].index
-                for sub in run.take(res, task):
-                    pending[pool.submit(convert_chunk, sub)] = sub
+                take(pending.pop(future), future)
             run.checkpoint()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -307,6 +330,7 @@ def write_dataset(root, inputs, jobs=None, events=None, symbol_options=None, pru
     takes them. `report(outcome, done, total)` is called as each input is done.
     Returns a Summary."""
     t0 = time.perf_counter()
+    cpu0 = os.times()
     root = os.path.abspath(os.fspath(root))
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     symbol_options = {k: v for k, v in (symbol_options or {}).items() if v is not None}
@@ -349,6 +373,9 @@ def write_dataset(root, inputs, jobs=None, events=None, symbol_options=None, pru
             run.checkpoint(force=True)
         sweep(root, manifest.parts())
         unmatched = [n for n in events or () if run.converted and n not in run.matched]
-        return Summary(root, run.outcomes, manifest, unmatched, time.perf_counter() - t0)
+        cpu1 = os.times()
+        workers = {pid: cpu for pid, cpu in run.cpu.items() if pid != os.getpid()}
+        return Summary(root, run.outcomes, manifest, unmatched, time.perf_counter() - t0,
+                       cpu1.user + cpu1.system - cpu0.user - cpu0.system, workers)
     finally:
         os.close(lock)

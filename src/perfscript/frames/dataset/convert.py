@@ -24,8 +24,10 @@ from perfscript.frames.dataset import layout
 from perfscript.frames.dataset.manifest import encode_schema
 from perfscript.frames.dataset.schema import SOURCE_COLUMNS
 from perfscript.frames.extras import MissingExtra, require
+from perfscript.frames.trace import Trace
 from perfscript.frames.trace import open as open_trace
 from perfscript.session.input_format import PERF_DATA, sniff
+from perfscript.symbols.kallsyms import read_kallsyms
 
 pa = require("pyarrow")
 pq = require("pyarrow.parquet")
@@ -87,6 +89,26 @@ def _header(trace):
     return {k: v for k, v in trace.header.items() if k not in ("path", "events")}
 
 
+_kallsyms_texts = {}
+
+
+def _kallsyms_once(path):
+    """A kallsyms file's bytes, read once by this worker: perf reads /proc/kallsyms once
+    a run, and a worker's recordings are one export's (reading it is ~60 ms a file)."""
+    text = _kallsyms_texts.get(path)
+    if text is None:
+        text = _kallsyms_texts[path] = read_kallsyms(path)
+    return text
+
+
+def _open(source, kind, events, symbol_options):
+    """The recording's tables: a perf.data's with the worker's kallsyms reader."""
+    if kind != PERF_DATA:
+        return open_trace(source, events=events, **symbol_options)
+    return Trace(source, events=events,
+                 symbol_options=dict(symbol_options, kallsyms_reader=_kallsyms_once))
+
+
 def _present(path, wanted):
     """(the recording's names of the events of `wanted` it has, the names of `wanted`
     it has): `wanted` may use any of an event's names."""
@@ -130,6 +152,14 @@ def remove_parts(root, parts):
             pass
 
 
+def _done(out, status, t0):
+    """A task's result: with the seconds it took and this process's CPU time so far
+    (the parent adds up its workers' last figures)."""
+    times = os.times()
+    return dict(out, status=status, seconds=time.perf_counter() - t0, pid=os.getpid(),
+                cpu=times.user + times.system)
+
+
 def convert_input(task):
     """Hash one input and, unless the dataset has it already with that hash and
     settings, convert it (or, for a perf.data bigger than `chunk_bytes` that has clean
@@ -149,7 +179,7 @@ def convert_input(task):
         known = task["known"]
         if known is not None and known["hash"] == source_id \
                 and known["settings"] == task["settings"]:
-            return dict(out, status="unchanged", seconds=time.perf_counter() - t0)
+            return _done(out, "unchanged", t0)
         fid = layout.file_id(source, source_id)
         kind = sniff(source) or "unknown"
         out.update(id=fid, kind=kind, settings=task["settings"])
@@ -160,16 +190,15 @@ def convert_input(task):
             from perfscript.frames.chunks import plan_chunks
             chunks = plan_chunks(source, task["chunk_bytes"])
             if len(chunks) > 1:
-                return dict(out, status="chunked", chunks=chunks, events=events,
-                            seconds=time.perf_counter() - t0)
-        with open_trace(source, events=events, **task["symbol_options"]) as trace:
+                return _done(dict(out, chunks=chunks, events=events), "chunked", t0)
+        with _open(source, kind, events, task["symbol_options"]) as trace:
             out.update(_write_events(trace, task["root"], source, source_id, fid, None))
-        return dict(out, status="converted", chunks=1, seconds=time.perf_counter() - t0)
+        return _done(dict(out, chunks=1), "converted", t0)
     except MissingExtra:
         raise
     except Exception as e:   # noqa: B902 - any input's failure is that input's alone
         out["error"], out["offset"] = describe(e, source)
-        return dict(out, status="failed", seconds=time.perf_counter() - t0)
+        return _done(out, "failed", t0)
 
 
 def convert_chunk(task):
@@ -183,9 +212,9 @@ def convert_chunk(task):
         with open_chunk(chunk, events=task["events"], **task["symbol_options"]) as trace:
             out.update(_write_events(trace, task["root"], task["source"], task["hash"],
                                      task["id"], chunk.index))
-        return dict(out, status="converted", seconds=time.perf_counter() - t0)
+        return _done(out, "converted", t0)
     except MissingExtra:
         raise
     except Exception as e:   # noqa: B902 - any input's failure is that input's alone
         out["error"], out["offset"] = describe(e, task["source"])
-        return dict(out, status="failed", seconds=time.perf_counter() - t0)
+        return _done(out, "failed", t0)

@@ -71,11 +71,15 @@ class Manifest:
         if doc.get("version") != VERSION:
             raise DatasetError("%s: dataset version %r; this perfscript reads version %d"
                                % (path, doc.get("version"), VERSION))
-        schemas = doc.get("schemas", [])
-        files = doc.get("files", {})
-        for entry in files.values():
-            for ev in entry["events"].values():
-                ev["schema"] = schemas[ev["schema"]]
+        try:
+            schemas = doc["schemas"]
+            files = doc["files"]
+            for entry in files.values():
+                for ev in entry["events"].values():
+                    ev["schema"] = schemas[ev["schema"]]
+        except (KeyError, IndexError, TypeError, AttributeError) as e:
+            raise DatasetError("%s: a damaged manifest (%s: %s)"
+                               % (path, type(e).__name__, e)) from None
         return cls(root, files)
 
     def parts(self):

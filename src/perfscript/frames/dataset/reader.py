@@ -38,12 +38,12 @@ def _parquet(paths):
 
 class Dataset:
     """The recordings of a dataset directory (see docs/datasets.md) as one table per
-    event, in Arrow or through DuckDB.
+    event, in Arrow or through DuckDB::
 
-    >>> ds = open_dataset("fleet.ds")                        # doctest: +SKIP
-    >>> ds.views                    # {view: event}          # doctest: +SKIP
-    >>> ds.table("sched:sched_switch")   # every file's rows, source_* columns last
-    >>> ds.sql("SELECT source_host, count(*) FROM sched__sched_switch GROUP BY 1")
+        ds = Dataset("fleet.ds")
+        ds.views                            # {view: event}
+        ds.table("sched:sched_switch")      # every file's rows, source_* columns last
+        ds.sql("SELECT source_host, count(*) FROM sched__sched_switch GROUP BY 1")
     """
 
     def __init__(self, root):
