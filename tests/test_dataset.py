@@ -293,6 +293,28 @@ def test_unchanged_inputs_are_not_converted_again(tmp_path):
     assert list(manifest(root)["files"][inputs[0]]["events"]) == ["sched:sched_switch"]
 
 
+def test_checksum_reads_what_size_and_mtime_call_unchanged(tmp_path):
+    """Size and mtime as the manifest's: unchanged without reading (as git and rsync
+    judge); --checksum hashes anyway and finds the new bytes."""
+    (path,) = copies(tmp_path, [SCHED])
+    root = tmp_path / "ds"
+    assert run_export(["--dataset", root, path]).returncode == 0
+    host = manifest(root)["files"][path]["host"].encode()
+    st = os.stat(path)
+    data = open(path, "rb").read()
+    assert data.count(host + b"\0") == 1     # the HOSTNAME feature's string
+    other = bytes([host[0] ^ 0x20]) + host[1:]
+    with open(path, "wb") as f:          # same size, other bytes, same mtime
+        f.write(data.replace(host + b"\0", other + b"\0"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    p = run_export(["--dataset", root, path])
+    assert p.returncode == 0 and " 0 converted, 1 unchanged" in p.stderr.decode()
+    p = run_export(["--dataset", root, "--checksum", path])
+    assert p.returncode == 0 and " 1 converted, 0 unchanged" in p.stderr.decode()
+    assert manifest(root)["files"][path]["hash"] == blake(path)
+    assert manifest(root)["files"][path]["host"] == other.decode()
+
+
 def test_removed_inputs_stay_unless_pruned(tmp_path):
     inputs = copies(tmp_path)
     root = tmp_path / "ds"
@@ -556,6 +578,13 @@ def test_not_a_dataset_directory(tmp_path):
     assert os.listdir(tmp_path / "home") == ["notes.txt"]
     with pytest.raises(DatasetError):
         perfscript.open_dataset(tmp_path / "home")
+    from perfscript.cli import main
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["sql", "-i", str(tmp_path / "home"), "SELECT 1"]) == 1
+    assert err.getvalue() == ("perfscript sql: %s: a directory, and no dataset (it has no "
+                              "manifest: perfscript export --dataset makes one)\n"
+                              % (tmp_path / "home"))
 
 
 def test_one_export_at_a_time(tmp_path):

@@ -313,9 +313,12 @@ def _run(argv):
     opts = _sql_parser().parse_args(args)
     if not opts.query and not opts.views:
         raise UsageError("give a query (or --views)")
-    from perfscript.frames.dataset import is_dataset
+    from perfscript.frames.dataset import DatasetError, is_dataset
     if is_dataset(opts.input):
         return _query_dataset(opts)
+    if os.path.isdir(opts.input):
+        raise DatasetError("%s: a directory, and no dataset (it has no manifest: "
+                           "perfscript export --dataset makes one)" % opts.input)
     prog = Progress("reading %s" % opts.input, not opts.quiet)
     with _opened(open_trace, opts, prog) as t:
         if opts.views:
