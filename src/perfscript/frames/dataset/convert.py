@@ -180,7 +180,7 @@ def convert_input(task):
         if known is not None and known["hash"] == source_id \
                 and known["settings"] == task["settings"]:
             return _done(out, "unchanged", t0)
-        fid = layout.file_id(source, source_id)
+        fid = layout.file_id(source, source_id, task["settings"])
         kind = sniff(source) or "unknown"
         out.update(id=fid, kind=kind, settings=task["settings"])
         events = task["events"]

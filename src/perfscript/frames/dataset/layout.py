@@ -6,9 +6,9 @@ gets there whole.
     DIR/event=<view>/<file id>-<chunk>.parquet   ... of one chunk of a big recording
     DIR/event=<view>/.<name>.<pid>.<n>.tmp    a part being written (never a `.parquet`)
 
-A file id is 16 hex digits of a BLAKE2b hash of the input's absolute path and content
-hash: a changed input gets new part names, so its old parts stay until the manifest
-that drops them is in place. Every file is written under a temporary name in its own
+A file id is 16 hex digits of a BLAKE2b hash of the input's absolute path, content hash
+and conversion settings: an input converted again gets new part names, so its old parts
+stay until the manifest that drops them is in place. Every file is written under a temporary name in its own
 directory, fsync'ed, then renamed: a reader never meets half of one, and readers that
 skip names starting with `.` or `_` (Spark, Hive, DuckDB's `*.parquet` globs) never
 meet the temporaries or the manifest.
@@ -16,6 +16,7 @@ meet the temporaries or the manifest.
 
 import hashlib
 import itertools
+import json
 import os
 import re
 
@@ -47,9 +48,9 @@ def partition_dir(view):
     return "%s=%s" % (PARTITION_KEY, view)
 
 
-def part_path(view, file_id, chunk=None):
+def part_path(view, fid, chunk=None):
     """A part's path relative to the dataset: `event=<view>/<id>[-<chunk>].parquet`."""
-    name = file_id if chunk is None else "%s-%04d" % (file_id, chunk)
+    name = fid if chunk is None else "%s-%04d" % (fid, chunk)
     return "%s/%s.parquet" % (partition_dir(view), name)
 
 
@@ -64,11 +65,13 @@ def content_hash(path):
             h.update(block)
 
 
-def file_id(source_file, source_hash):
-    """The name an input's parts get: new for new content, distinct for two paths of
-    the same content (each row says which path it came from)."""
+def file_id(source_file, source_hash, settings):
+    """The name an input's parts get: one conversion's (path, content, settings), so a
+    part is never rewritten in place, and two paths of the same content get two (each
+    row says which path it came from)."""
     h = hashlib.blake2b(digest_size=8)
-    h.update(os.fsencode(source_file) + b"\0" + source_hash.encode("ascii"))
+    h.update(os.fsencode(source_file) + b"\0" + source_hash.encode("ascii") + b"\0"
+             + json.dumps(settings, sort_keys=True).encode())
     return h.hexdigest()
 
 
