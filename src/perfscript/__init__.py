@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Iterable
 
+    from perfscript.frames.dataset.reader import Dataset
     from perfscript.frames.tables import Tables
 
 __version__ = "0.1.0"
@@ -76,7 +77,7 @@ def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io
                  vmlinux=vmlinux, symfs=symfs)
 
 
-def open_dataset(path: str | os.PathLike[str]):
+def open_dataset(path: str | os.PathLike[str]) -> Dataset:
     """Open a dataset of many recordings, as `perfscript export --dataset DIR ...`
     writes it: one Hive-partitioned Parquet dataset (`DIR/event=<view>/*.parquet`),
     each row with its `source_file`, `source_host` and `source_id`.
