@@ -86,13 +86,15 @@ EXPORT = """
 import json, sys
 from perfscript.frames.dataset.build import write_dataset
 s = write_dataset(sys.argv[1], [sys.argv[3]], jobs=int(sys.argv[2]))
-print(json.dumps({"failed": len(s.failed), "workers": sorted(s.worker_cpu.values())}))
+print(json.dumps({"failed": len(s.failed), "workers": sorted(s.worker_cpu.values()),
+                  "busy": sum(o.seconds for o in s.outcomes)}))
 """
 
 
 def export(scratch, jobs, fresh=True):
     """One export of the fleet into a dataset: (wall, CPU of the process (from its
-    start) and its workers, status, the CPU of its busiest process)."""
+    start) and its workers, status, the CPU of its busiest process, the seconds its
+    conversions took added up over the workers, the workers' CPU)."""
     import json
     ds = os.path.join(scratch, "fleet.ds")
     if fresh:
@@ -104,7 +106,9 @@ def export(scratch, jobs, fresh=True):
         figures = json.loads(out.read().decode() or "{}")
     if status != 0 or figures.get("failed"):
         raise SystemExit("export -j %d failed (%d): %r" % (jobs, status, figures))
-    return wall, own + sum(figures["workers"]), status, max([own] + figures["workers"])
+    workers = sum(figures["workers"]) if figures["workers"] else own
+    return wall, own + sum(figures["workers"]), status, max([own] + figures["workers"]), \
+        figures["busy"], workers
 
 
 def burn(scratch, jobs):
@@ -218,10 +222,13 @@ def main():
         print("the machine now: two processes run %.2fx as fast as one"
               % (best["machine-1"][0] / best["machine-2"][0]))
     if "dataset-1" in best and "dataset-2" in best:
-        (w1, c1, _), (w2, c2, busiest) = best["dataset-1"], best["dataset-2"]
+        (w1, c1, *_), (w2, c2, busiest, busy, workers) = best["dataset-1"], best["dataset-2"]
         print("speed-up 1 -> 2 workers: %.2fx wall; CPU %.1f s -> %.1f s; on two idle "
               "cores, by the busiest process's CPU (%.1f s): %.2fx"
               % (w1 / w2, c1, c2, busiest, c1 / busiest))
+        print("with 2 workers, conversions ran %.1f s (both workers' added up) for %.1f s "
+              "of their CPU: each had %.0f%% of a core" % (busy, workers,
+                                                          100 * workers / busy))
     if "sql-dataset" in best:
         for other in ("sql-per-file-api", "sql-per-file-cli"):
             if other in best:
