@@ -444,6 +444,56 @@ def test_a_crash_mid_write(tmp_path, crash_at):
     assert visible_parts(root) == visible_parts(clean)
 
 
+# sitecustomize.py for the export's processes: a worker (not the command's own process)
+# writing a part of sched.data kills itself with the part half written
+WORKER_DIES = """
+import os
+from perfscript.frames.dataset import convert
+real = convert._write_parquet
+def dies(table, path):
+    real(table, path)
+    if os.getpid() != int(os.environ["DATASET_TEST_MAIN"]) and table.num_rows \\
+            and table.column("source_file")[0].as_py().endswith("/sched.data"):
+        with open(path, "r+b") as f:
+            f.truncate(os.path.getsize(path) // 2)
+        os.kill(os.getpid(), 9)
+convert._write_parquet = dies
+"""
+
+
+def test_a_worker_killed_mid_write(tmp_path):
+    """A worker killed writing a part, whenever it converts one recording: that input
+    fails saying so, those converting beside it are run again and convert, the manifest
+    names only whole parts, the command exits 1; the next run completes the dataset."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(WORKER_DIES)
+    inputs = copies(tmp_path)
+    root = tmp_path / "ds"
+    env = script_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(hook), env.get("PYTHONPATH", "")])
+    code = ("import os, sys; os.environ['DATASET_TEST_MAIN'] = str(os.getpid()); "
+            "from perfscript.cli import main; sys.exit(main(sys.argv[1:]))")
+    p = subprocess.run([sys.executable, "-c", code, "export", "--dataset", str(root),
+                        "-j", "2"] + inputs, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=600)
+    err = p.stderr.decode()
+    assert p.returncode == 1, err
+    sched = [f for f in inputs if f.endswith("/sched.data")][0]
+    assert "perfscript: %s: a worker process died converting it (killed, or out of " \
+        "memory)" % sched in err.splitlines()
+    assert err.splitlines()[-1] == "perfscript export: 1 of %d inputs failed: %s" \
+        % (len(inputs), sched)
+    assert sorted(manifest(root)["files"]) == sorted(set(inputs) - {sched})
+    # the half-written parts are swept once the pool is down: what is left is whole
+    assert not temporaries(root)
+    assert set(visible_parts(root)) == check_consistent(root)
+    p = run_export(["--dataset", root, "-j", "2"] + inputs)
+    assert p.returncode == 0, p.stderr
+    assert not temporaries(root)
+    assert sorted(manifest(root)["files"]) == sorted(inputs)
+
+
 def test_killed_while_workers_write(tmp_path):
     """SIGKILL to the whole export (two workers) at some moment: the manifest names only
     whole parts; the next run completes the dataset."""

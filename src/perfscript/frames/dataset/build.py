@@ -11,9 +11,11 @@ once):
    settings (events, symbol options, perfscript's version) is unchanged without being
    read (`checksum=True` reads it anyway); otherwise a worker hashes it (BLAKE2b), and
    converts it unless the hash is the manifest's;
-3. workers convert the inputs, biggest first; a perf.data bigger than `chunk_bytes`
-   with clean cuts (session.chunk_plan) is converted chunk by chunk, its chunks
-   spread over the workers like files;
+3. workers convert the inputs, biggest first, one at a time each; a perf.data bigger
+   than `chunk_bytes` with clean cuts (session.chunk_plan) is converted chunk by chunk,
+   its chunks spread over the workers like files; when a worker dies (killed, out of
+   memory), the tasks that were running are run again one at a time, and the one whose
+   worker dies again is that input's failure;
 4. every few seconds, and at the end, the partition directories written are fsync'ed
    and the manifest replaced (manifest.py); the parts of files reconverted or removed
    are deleted after the manifest that drops them is in place.
@@ -27,6 +29,7 @@ dataset that are not among this run's inputs are removed from it (not when an in
 was missing: a mistyped directory must not empty the dataset).
 """
 
+import collections
 import concurrent.futures
 import fcntl
 import os
@@ -280,45 +283,71 @@ def _run_serial(run, tasks):
         run.checkpoint()
 
 
-def _run_pool(run, tasks, jobs):
-    import multiprocessing
-    ctx = multiprocessing.get_context("forkserver")
-    pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=ctx)
-    broken = concurrent.futures.process.BrokenProcessPool
-    pending = {}
+class _Workers:
+    """The worker processes, handed at most one task each at a time: when one dies
+    (killed, out of memory), the tasks that were running are known, and are run again
+    one at a time in a new pool: the one whose worker dies again is the failure, the
+    others convert."""
 
-    def submit(function, task):
+    def __init__(self, run, tasks, jobs):
+        self.run = run
+        self.jobs = jobs
+        self.queue = collections.deque((convert_input, t) for t in tasks)
+        self.running = {}
+        self.pool = None
+
+    def _new_pool(self):
+        import multiprocessing
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            self.jobs, mp_context=multiprocessing.get_context("forkserver"))
+
+    def _take(self, res, task):
+        for sub in self.run.take(res, task):
+            self.queue.appendleft((convert_chunk, sub))     # a started file's chunks first
+
+    def run_all(self):
+        self._new_pool()
         try:
-            pending[pool.submit(function, task)] = task
-        except broken:
-            take(task, None)
+            while self.queue or self.running:
+                while self.queue and len(self.running) < self.jobs:
+                    function, task = self.queue.popleft()
+                    self.running[self.pool.submit(function, task)] = (function, task)
+                done, _ = concurrent.futures.wait(
+                    self.running, timeout=CHECKPOINT_SECONDS,
+                    return_when=concurrent.futures.FIRST_COMPLETED)
+                died = []
+                for future in done:
+                    entry = self.running.pop(future)
+                    try:
+                        res = future.result()
+                    except concurrent.futures.process.BrokenProcessPool:
+                        died.append(entry)
+                        continue
+                    self._take(res, entry[1])
+                if died:
+                    suspects = died + list(self.running.values())
+                    self.running.clear()
+                    self._isolate(suspects)
+                self.run.checkpoint()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def take(task, future):
-        try:
-            res = future.result() if future is not None else None
-        except broken:
-            res = None
-        if res is None:
-            res = {"source": task["source"], "status": "failed",
-                   "error": "%s: a worker process died converting it (killed, or out "
-                            "of memory)" % task["source"]}
-            if "chunk" in task:
-                res["chunk"] = task["chunk"].index
-        for sub in run.take(res, task):
-            submit(convert_chunk, sub)
-
-    try:
-        for task in tasks:
-            submit(convert_input, task)
-        while pending:
-            done, _ = concurrent.futures.wait(
-                pending, timeout=CHECKPOINT_SECONDS,
-                return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                take(pending.pop(future), future)
-            run.checkpoint()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    def _isolate(self, suspects):
+        """Run the tasks that were running when a worker died, one at a time."""
+        self._new_pool()
+        for function, task in suspects:
+            try:
+                res = self.pool.submit(function, task).result()
+            except concurrent.futures.process.BrokenProcessPool:
+                res = {"source": task["source"], "status": "failed",
+                       "error": "%s: a worker process died converting it (killed, or out "
+                                "of memory)" % task["source"]}
+                if "chunk" in task:
+                    res["chunk"] = task["chunk"].index
+                self._new_pool()
+            self._take(res, task)
 
 
 def write_dataset(root, inputs, jobs=None, events=None, symbol_options=None, prune=False,
@@ -366,7 +395,7 @@ def write_dataset(root, inputs, jobs=None, events=None, symbol_options=None, pru
             if jobs == 1 or not tasks or len(tasks) == 1 and tasks[0]["size"] <= chunk_bytes:
                 _run_serial(run, tasks)
             else:
-                _run_pool(run, tasks, jobs)
+                _Workers(run, tasks, jobs).run_all()
             for source in pruned:
                 run.removed_file(source)
         finally:
