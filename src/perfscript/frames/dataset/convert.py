@@ -27,7 +27,6 @@ from perfscript.frames.extras import MissingExtra, require
 from perfscript.frames.trace import Trace
 from perfscript.frames.trace import open as open_trace
 from perfscript.session.input_format import PERF_DATA, sniff
-from perfscript.symbols.kallsyms import read_kallsyms
 
 pa = require("pyarrow")
 pq = require("pyarrow.parquet")
@@ -97,6 +96,7 @@ def _kallsyms_once(path):
     a run, and a worker's recordings are one export's (reading it is ~60 ms a file)."""
     text = _kallsyms_texts.get(path)
     if text is None:
+        from perfscript.symbols.kallsyms import read_kallsyms   # callchain files only
         text = _kallsyms_texts[path] = read_kallsyms(path)
     return text
 
