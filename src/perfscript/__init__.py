@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Iterable
 
+    from perfscript.frames.dataset.reader import Dataset
     from perfscript.frames.tables import Tables
 
 __version__ = "0.1.0"
@@ -74,3 +75,24 @@ def open(path: str | os.PathLike[str],   # noqa: A001 - perfscript.open, like io
     from perfscript.frames import open as _open
     return _open(path, progress=progress, events=events, kallsyms=kallsyms,
                  vmlinux=vmlinux, symfs=symfs)
+
+
+def open_dataset(path: str | os.PathLike[str]) -> Dataset:
+    """Open a dataset of many recordings, as `perfscript export --dataset DIR ...`
+    writes it: one Hive-partitioned Parquet dataset (`DIR/event=<view>/*.parquet`),
+    each row with its `source_file`, `source_host` and `source_id`.
+
+    Example::
+
+        import perfscript
+        with perfscript.open_dataset("fleet.ds") as ds:
+            ds.views                             # {SQL view: event}, as a recording's
+            ds.files                             # the manifest: {path: hash, host, ...}
+            ds.table("sched:sched_switch")       # pyarrow.Table of every file's rows
+            ds.table("cpu_clock", files=["/data/host1.data"])
+            ds.sql("SELECT source_host, count(*) FROM sched__sched_switch GROUP BY 1")
+
+    The schema across files and the directory's layout: docs/datasets.md.
+    """
+    from perfscript.frames.dataset import open_dataset as _open_dataset
+    return _open_dataset(path)

@@ -184,7 +184,7 @@ def perf_script(argv):
                       "to --reltime or --deltatime.")
     if not opts["input"]:
         opts["input"] = default_input()
-    from perfscript.cli.input_format import TRACE_DAT, sniff
+    from perfscript.session.input_format import TRACE_DAT, sniff
     if sniff(opts["input"]) == TRACE_DAT:
         return _tracedat_input(opts)
     check_owner(opts)

@@ -50,7 +50,7 @@ def main(argv):
     if path is None:
         sys.stdout.write(USAGE)
         return 0
-    from perfscript.cli.input_format import PERF_DATA, sniff
+    from perfscript.session.input_format import PERF_DATA, sniff
     if sniff(path) == PERF_DATA:
         raise PerfDataError("is a perf.data recording, not a trace-cmd trace.dat: "
                             "`perfscript -i %s` prints it" % path, path)

@@ -3,7 +3,9 @@
 
     perfscript export -i perf.data -o DIR [--format parquet|csv|jsonl] [-e EVENT]...
                       [--derived]
+    perfscript export --dataset DIR [-j N] [-e EVENT]... INPUT...   (cli/dataset_export.py)
     perfscript sql -i perf.data [--csv] "SELECT ..."
+    perfscript sql -i DATASET_DIR [--csv] "SELECT ..."
 
 (-i may also name a trace-cmd trace.dat.)
 
@@ -14,7 +16,8 @@ with the columns of `perfscript.open(...).table(event)` (see docs/frames.md), pl
 and one `event<TAB>file` line per event on stdout; `--derived` adds the derived tables
 (frames.derived) under DIR/derived/. sql runs one DuckDB query over the event views and
 the derived tables' and prints the result as aligned text (or CSV with --csv). Both take
-perf's --kallsyms, -k/--vmlinux and --symfs for callchain frames.
+perf's --kallsyms, -k/--vmlinux and --symfs for callchain frames. A dataset of many
+recordings (`--dataset`, and sql over one) is cli/dataset_export.py's.
 """
 
 import argparse
@@ -38,10 +41,28 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _export_parser():
-    p = _Parser(prog="perfscript export", description="one file per event of a recording")
-    p.add_argument("-i", "--input", default="perf.data", help="recording (perf.data or trace.dat)")
-    p.add_argument("-o", "--output", required=True, help="directory to write into")
+    p = _Parser(prog="perfscript export", description="one file per event of a recording, "
+                "or one Parquet dataset of many (--dataset)")
+    p.add_argument("-i", "--input", help="recording (perf.data or trace.dat; default "
+                   "perf.data; with --dataset: one more input)")
+    p.add_argument("-o", "--output", help="directory to write into (one recording)")
     p.add_argument("--format", choices=sorted(FORMATS), default="parquet")
+    p.add_argument("inputs", nargs="*", metavar="INPUT",
+                   help="with --dataset: recordings, directories (searched for them) or "
+                        "globs")
+    p.add_argument("--dataset", metavar="DIR",
+                   help="write the INPUTs into one Hive-partitioned Parquet dataset in DIR "
+                        "(DIR/event=VIEW/*.parquet), skipping those it has unchanged")
+    p.add_argument("-j", "--jobs", type=int, metavar="N",
+                   help="with --dataset: worker processes (default: the CPUs available)")
+    p.add_argument("--prune", action="store_true",
+                   help="with --dataset: remove the dataset's files that are not INPUTs")
+    p.add_argument("--checksum", action="store_true",
+                   help="with --dataset: hash every input, even those whose size and "
+                        "mtime are the dataset's")
+    p.add_argument("--chunk-size", metavar="SIZE",
+                   help="with --dataset: convert a perf.data bigger than SIZE (bytes, or "
+                        "with K, M, G; default 256M) in chunks of about that size")
     p.add_argument("-e", "--event", action="append", default=None,
                    help="only this event (perf's name, with or without its modifiers, or "
                         "its view name; repeatable)")
@@ -273,7 +294,11 @@ def _run(argv):
     from perfscript.frames.trace import open as open_trace
     cmd, args = argv[0], argv[1:]
     if cmd == "export":
-        opts = _export_parser().parse_args(args)
+        opts = _export_parser().parse_intermixed_args(args)
+        if opts.dataset is not None:
+            from perfscript.cli import dataset_export
+            return dataset_export.run(opts)
+        _one_recording(opts)
         prog = Progress("reading %s" % opts.input, not opts.quiet)
         with _opened(open_trace, opts, prog, opts.event) as t:
             t.counts()
@@ -287,6 +312,12 @@ def _run(argv):
     opts = _sql_parser().parse_args(args)
     if not opts.query and not opts.views:
         raise UsageError("give a query (or --views)")
+    from perfscript.frames.dataset import DatasetError, is_dataset
+    if is_dataset(opts.input):
+        return _query_dataset(opts)
+    if os.path.isdir(opts.input):
+        raise DatasetError("%s: a directory, and no dataset (it has no manifest: "
+                           "perfscript export --dataset makes one)" % opts.input)
     prog = Progress("reading %s" % opts.input, not opts.quiet)
     with _opened(open_trace, opts, prog) as t:
         if opts.views:
@@ -300,18 +331,60 @@ def _run(argv):
                 return 0
         t.counts()
         prog.done()
-        rel = t.sql(opts.query)
-        if rel is None:
-            return 0
-        names, rows = result_rows(rel)
-        if opts.csv:
-            import csv
-            w = csv.writer(sys.stdout, lineterminator="\n")
-            w.writerow(names)
-            w.writerows([[("" if v is None else v) for v in r] for r in rows])
-        else:
-            print_table(names, rows, sys.stdout)
+        _print_result(t.sql(opts.query), opts.csv)
     return 0
+
+
+def _print_result(rel, as_csv):
+    """A query's result on stdout: an aligned text table, or CSV."""
+    if rel is None:
+        return
+    names, rows = result_rows(rel)
+    if as_csv:
+        import csv
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(names)
+        w.writerows([[("" if v is None else v) for v in r] for r in rows])
+    else:
+        print_table(names, rows, sys.stdout)
+
+
+def _query_dataset(opts):
+    """`perfscript sql -i DATASET_DIR`: the views and the query span every recording
+    of the dataset (frames.dataset)."""
+    from perfscript.frames.dataset import open_dataset
+    for key in ("kallsyms", "vmlinux", "symfs"):
+        if getattr(opts, key) is not None:
+            raise UsageError("option '--%s': a dataset's callchain frames were resolved "
+                             "when it was exported" % key)
+    with open_dataset(opts.input) as ds:
+        if opts.views:
+            counts = ds.view_counts()
+            for view, event in ds.views.items():
+                sys.stdout.write("%s\t%s\t%d rows\n" % (view, event, counts[view]))
+            if not opts.query:
+                return 0
+        _print_result(ds.sql(opts.query), opts.csv)
+    return 0
+
+
+_DATASET_ONLY = (("jobs", "-j"), ("prune", "--prune"), ("checksum", "--checksum"),
+                 ("chunk_size", "--chunk-size"))
+
+
+def _one_recording(opts):
+    """The checks of `export -i FILE -o DIR` (argparse made them before --dataset)."""
+    if opts.output is None:
+        raise UsageError("the following arguments are required: -o/--output")
+    if opts.inputs:
+        raise UsageError("unrecognized arguments: %s (several recordings go into one "
+                         "dataset: --dataset DIR INPUT...)" % " ".join(opts.inputs))
+    for key, flag in _DATASET_ONLY:
+        if getattr(opts, key) not in (None, False):
+            raise UsageError("option '%s' is for --dataset: one recording is exported "
+                             "by one process" % flag)
+    if opts.input is None:
+        opts.input = "perf.data"
 
 
 def _opened(open_trace, opts, progress, events=None):
@@ -326,8 +399,11 @@ def _opened(open_trace, opts, progress, events=None):
 
 def main(argv):
     """`perfscript export ...` / `perfscript sql ...` (argv[0] names the command)."""
+    from perfscript.frames.dataset import DatasetError
     try:
         return _run(argv)
+    except DatasetError as e:       # not a dataset, a manifest unread, a dataset locked
+        raise Refused("perfscript %s: %s" % (argv[0], e), ERROR) from None
     except MissingExtra as e:        # its message names the extra to install
         raise Refused("perfscript %s: %s" % (argv[0], e), ERROR) from None
     except ImportError as e:

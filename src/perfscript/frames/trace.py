@@ -113,6 +113,7 @@ class Trace(Tables):
         """What the file's header says: hostname, os_release, arch, nrcpus_online,
         nrcpus_available, perf_version, cpu_desc, cmdline, total_mem_kb, and the time
         range of the samples (first_time, last_time in ns; None without times)."""
+        events = self.event_names      # a pipe's features come with its data: read first
         f = self.session.features
 
         def feat(name):
@@ -132,7 +133,7 @@ class Trace(Tables):
             "total_mem_kb": feat("TOTAL_MEM"),
             "cmdline": " ".join(cmdline) if isinstance(cmdline, (list, tuple)) else cmdline,
             "pipe_mode": bool(self.session.pd.pipe),
-            "events": self.event_names,
+            "events": events,
         }
         h["first_time"], h["last_time"] = self._time_range()
         return h

@@ -36,12 +36,15 @@ class SymbolResolver:
     symbols (and no build id): it reproduces what perf printed on another machine for
     recordings that carry no kernel build id, where perf read that machine's /proc/kallsyms.
     ``cache``: True for the on-disk symbol cache the environment names (symbols.cache),
-    False for none, or a SymbolCache.
+    False for none, or a SymbolCache. ``kallsyms_reader``: what reads a kallsyms file's
+    bytes (default `read_kallsyms`); a process converting many recordings of one run
+    passes one that reads each file once, as perf reads /proc/kallsyms once a run.
     """
 
     def __init__(self, kallsyms=None, symfs=None, debug_dir="~/.debug",
                  proc_kallsyms=None, kernel_notes="/sys/kernel/notes", demangle=True,
-                 demangle_kernel=False, show_kernel_path=False, vmlinux=None, cache=True):
+                 demangle_kernel=False, show_kernel_path=False, vmlinux=None, cache=True,
+                 kallsyms_reader=read_kallsyms):
         if cache is True:
             directory = default_directory()
             cache = SymbolCache(directory) if directory else None
@@ -64,6 +67,7 @@ class SymbolResolver:
                 proc_kallsyms = "/proc/kallsyms"
         self.proc_kallsyms = proc_kallsyms
         self._kallsyms_last = (None, None)     # (path, bytes) of the last kallsyms read
+        self._read_kallsyms = kallsyms_reader
         self.kernel_notes = kernel_notes
         self._dsos = {}
         self._kernels = {}
@@ -291,7 +295,7 @@ class SymbolResolver:
         pipe given to --kallsyms can be read only once."""
         if self._kallsyms_last[0] != path:
             try:
-                text = read_kallsyms(path)
+                text = self._read_kallsyms(path)
             except OSError:
                 text = None
             self._kallsyms_last = (path, text)

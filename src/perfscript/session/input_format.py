@@ -1,5 +1,6 @@
 """What kind of file a command was given, by its magic: a perf.data recording or a
-trace-cmd trace.dat, so that each command can say which command reads the other."""
+trace-cmd trace.dat, so that each command can say which command reads the other, and a
+dataset export can tell the recordings of a directory from its other files."""
 
 from perfscript.perfdata.container import MAGIC, MAGIC_SWAPPED, MAGIC_V1
 from perfscript.tracedat.file import MAGIC as TRACEDAT_MAGIC

@@ -1,0 +1,66 @@
+"""The recordings a dataset export was given: paths, globs and directories, as a
+sorted list of absolute paths.
+
+- A path that is no directory is taken as it is (one that does not exist, or is no
+  recording, then fails with perfscript's own message).
+- A directory is searched, recursively, for regular files whose first bytes are a
+  perf.data's (PERFILE2, either byte order, or the old PERFFILE: file and pipe mode,
+  compressed or not) or a trace-cmd trace.dat's, whatever their names; other files
+  are left out, and so are directories whose names start with `.` and the dataset's
+  own directory.
+- A name that does not exist and has `*`, `?` or `[` is a glob (`**` for any depth),
+  expanded here as the shell would (so a quoted pattern reaches past the shell's limit
+  on arguments); the directories it matches are searched as above.
+A glob or a directory that finds no recording is a problem: reported, the other
+inputs still converted.
+"""
+
+import glob
+import os
+import stat
+
+from perfscript.session.input_format import PERF_DATA, TRACE_DAT, sniff
+
+_GLOB_CHARS = set("*?[")
+
+
+def _walk(directory, exclude):
+    found = []
+    for parent, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and os.path.realpath(os.path.join(parent, d)) != exclude)
+        for name in sorted(files):
+            path = os.path.join(parent, name)
+            try:
+                if not stat.S_ISREG(os.stat(path).st_mode):
+                    continue
+            except OSError:
+                continue
+            if sniff(path) in (PERF_DATA, TRACE_DAT):
+                found.append(path)
+    return found
+
+
+def expand(inputs, exclude=None):
+    """(sorted absolute paths, [(input, problem)]) of `inputs`; `exclude`: a
+    directory never searched (the dataset being written)."""
+    exclude = os.path.realpath(exclude) if exclude else None
+    paths = []
+    problems = []
+    for given in inputs:
+        given = os.fspath(given)
+        if os.path.isdir(given):
+            found = _walk(given, exclude)
+            if not found:
+                problems.append((given, "no perf.data or trace.dat recording in this "
+                                        "directory"))
+        elif os.path.lexists(given) or not (_GLOB_CHARS & set(given)):
+            found = [given]
+        else:
+            found = []
+            for match in sorted(glob.glob(given, recursive=True)):
+                found += _walk(match, exclude) if os.path.isdir(match) else [match]
+            if not found:
+                problems.append((given, "no recording matches"))
+        paths += [os.path.abspath(p) for p in found]
+    return sorted(set(paths)), problems
