@@ -113,6 +113,8 @@ class Trace(Tables):
         """What the file's header says: hostname, os_release, arch, nrcpus_online,
         nrcpus_available, perf_version, cpu_desc, cmdline, total_mem_kb, and the time
         range of the samples (first_time, last_time in ns; None without times)."""
+        if self.session.pd.pipe:
+            self._load()        # a pipe's features come in its stream
         f = self.session.features
 
         def feat(name):
