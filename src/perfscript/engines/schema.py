@@ -1,0 +1,125 @@
+"""One schema for an event read from many recordings, whose tables may differ: another
+kernel's tracepoint format, a recording with or without clock data
+(`sample_wall_time`), with or without callchains.
+
+The rule: the union of the files' columns, in the order they first appear (files in
+the order given), then the source columns; a column whose type differs between files
+gets the type both promote to (pyarrow's permissive promotion: int32 and int64 are
+int64, two fixed-size lists of different sizes a list, uint64 and int64 int64); a
+file's missing columns are null. Promotion casts are checked: a value that does not
+fit (a uint64 above 2**63 in an int64 column) fails the read, never wraps. Columns no
+promotion joins (a number in one file, text in another) are an error naming both
+files."""
+
+from perfscript.engines.parts import (PASS_LOCAL, SOURCE_ERROR, SOURCE_FILE,
+                                      SOURCE_HOST, SOURCE_TYPE, find_event)
+from perfscript.errors import PerfDataError
+from perfscript.frames.extras import require
+from perfscript.frames.tables import UnknownEvent
+from perfscript.tracedat.file import is_tracedat
+
+pa = require("pyarrow")
+
+
+def file_schema(path, event, options=None):
+    """The schema of `perfscript.open(path).table(event)` but the PASS_LOCAL columns,
+    or None when the file has no such event. A perf.data's header says it
+    (frames.stream.empty_table: no pass over the samples); a trace.dat's event is
+    read."""
+    import perfscript
+    from perfscript.frames.stream import empty_table
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    with perfscript.open(path, **options) as t:
+        name = find_event(t, event)
+        if name is None:
+            return None
+        if is_tracedat(path):
+            schema = t.table(name).schema
+        else:
+            schema = empty_table(t, name).schema
+    return pa.schema([f for f in schema if f.name not in PASS_LOCAL])
+
+
+def event_schema(files, event, options=None, errors="raise"):
+    """The schema `event`'s rows get when read from all of `files` (the module's
+    rule), source columns included (`source_error` with errors="record", where a file
+    that cannot be read is left out of the union). No file with the event is an
+    UnknownEvent."""
+    named = []
+    for path in files:
+        try:
+            s = file_schema(path, event, options)
+        except PerfDataError:
+            if errors == "raise":
+                raise
+            continue
+        if s is not None:
+            named.append((path, s))
+    if not named:
+        raise UnknownEvent("no event %r in any of %d recordings (%s%s)"
+                           % (event, len(files), ", ".join(files[:3]),
+                              ", ..." if len(files) > 3 else ""))
+    schema = union(named)
+    schema = schema.append(pa.field(SOURCE_FILE, SOURCE_TYPE))
+    schema = schema.append(pa.field(SOURCE_HOST, SOURCE_TYPE))
+    if errors == "record":
+        schema = schema.append(pa.field(SOURCE_ERROR, pa.string()))
+    return schema
+
+
+def union(named):
+    """The union of [(path, schema)] by the module's rule (no metadata)."""
+    out = named[0][1].remove_metadata()
+    origin = {name: named[0][0] for name in out.names}
+    for path, schema in named[1:]:
+        schema = schema.remove_metadata()
+        try:
+            out = pa.unify_schemas([out, schema], promote_options="permissive")
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            for f in schema:
+                i = out.get_field_index(f.name)
+                if i >= 0 and not _joins(out.field(i).type, f.type):
+                    raise TypeError(
+                        "column %r of the event is %s in %s but %s in %s: read them "
+                        "apart or give a schema" % (f.name, out.field(i).type,
+                                                    origin[f.name], f.type, path)) from None
+            raise
+        for name in schema.names:
+            origin.setdefault(name, path)
+    return out
+
+
+def _joins(a, b):
+    try:
+        pa.unify_schemas([pa.schema([("c", a)]), pa.schema([("c", b)])],
+                         promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return False
+    return True
+
+
+def conform(table, schema):
+    """`table` with exactly `schema`'s columns: its own cast to the schema's types
+    (checked casts), nulls for those it lacks, the others dropped."""
+    n = table.num_rows
+    columns = []
+    for field in schema:
+        i = table.schema.get_field_index(field.name)
+        if i < 0:
+            columns.append(pa.nulls(n, field.type))
+        else:
+            c = table.column(i)
+            columns.append(c if c.type == field.type else c.cast(field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def event_names(files):
+    """{event: SQL view} of every event in `files`, in the order they first appear
+    (a perf.data's header says them; a trace.dat is read)."""
+    import perfscript
+    out = {}
+    for path in files:
+        with perfscript.open(path) as t:
+            for view, event in t.view_names().items():
+                out.setdefault(event, view)
+    return out

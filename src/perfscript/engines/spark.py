@@ -1,0 +1,136 @@
+"""perfscript as a Spark data source (Spark 4's Python Data Source API): each
+executor reads its recordings, or chunks of a big one, itself.
+
+    from perfscript.engines.spark import register
+    register(spark)                      # spark.dataSource.register(PerfscriptDataSource)
+    df = (spark.read.format("perfscript")
+          .option("event", "sched:sched_switch")
+          .load(["/fleet/host1.data", "/fleet/*.data", "/fleet/traces/"]))
+
+One DataFrame is one event (any of its names: perf's, without modifiers, or the SQL
+view), read from every recording named (files, globs, directories: inputs.expand) on
+the executors: one partition per file, one per chunk for a perf.data bigger than
+`chunkBytes`. Its columns are the event's table's (docs/frames.md), their union over
+the files (engines.schema), typed by spark_types' table, then `source_file` and
+`source_host`. Options:
+
+| option | default | what |
+|---|---|---|
+| `event` | (required) | the event to read |
+| `chunkBytes` | 268435456 | a perf.data bigger than this is read in chunks of about this size, a partition each; 0: a partition per file |
+| `uint64` | `decimal` | uint64 columns as DecimalType(20,0) (exact), or `long`: LongType holding the same 64 bits |
+| `mode` | `FAILFAST` | a recording perfscript cannot read fails the job with its error (the file, the offset, what was wrong); `PERMISSIVE`: it is one row whose `source_error` column says so, the others are read |
+| `kallsyms`, `vmlinux`, `symfs` | | perf's options of those names, for the callchains' symbols, read on the executors |
+
+`.schema(...)` skips the inference (which opens every file's header on the driver, and
+reads a trace.dat's event): columns are taken by name, missing ones null, others cast.
+The recordings' paths must be readable on every executor (a shared file system).
+"""
+
+import json
+
+from perfscript.engines import inputs, parts
+from perfscript.engines.schema import event_names, event_schema
+from perfscript.engines.spark_types import UINT64, spark_schema, to_spark_arrow
+from perfscript.frames.extras import require
+
+datasource = require("pyspark.sql.datasource", "perfscript's Spark data source")
+
+MODES = {"FAILFAST": "raise", "PERMISSIVE": "record"}
+BATCH_ROWS = 65536
+
+__all__ = ["PerfscriptDataSource", "register", "write_dataset"]
+
+
+class _Settings:
+    """The reader's options, checked (Spark's option keys ignore case)."""
+
+    def __init__(self, options):
+        if "paths" in options:
+            self.paths = json.loads(options["paths"])
+        elif "path" in options:
+            self.paths = [options["path"]]
+        else:
+            raise ValueError("perfscript: no recordings: load(path or [paths])")
+        self.event = options.get("event")
+        if not self.event:
+            raise ValueError("perfscript: which event? .option('event', "
+                             "'sched:sched_switch') (one DataFrame per event)")
+        self.chunk_bytes = int(options.get("chunkBytes", parts.DEFAULT_CHUNK_BYTES))
+        self.uint64 = options.get("uint64", "decimal").lower()
+        if self.uint64 not in UINT64:
+            raise ValueError("perfscript: option uint64=%r: one of %s"
+                             % (self.uint64, ", ".join(UINT64)))
+        mode = options.get("mode", "FAILFAST").upper()
+        if mode not in MODES:
+            raise ValueError("perfscript: option mode=%r: one of %s"
+                             % (mode, ", ".join(MODES)))
+        self.errors = MODES[mode]
+        self.symbol_options = {k: options.get(k) for k in ("kallsyms", "vmlinux", "symfs")}
+
+    def files(self):
+        return inputs.expand(self.paths)
+
+
+class PerfscriptDataSource(datasource.DataSource):
+    """`spark.read.format("perfscript")`: see the module's docstring."""
+
+    @classmethod
+    def name(cls):
+        return "perfscript"
+
+    def schema(self):
+        s = _Settings(self.options)
+        return spark_schema(event_schema(s.files(), s.event, s.symbol_options, s.errors),
+                            s.uint64)
+
+    def reader(self, schema):
+        return PerfscriptReader(_Settings(self.options), schema)
+
+
+class PerfscriptReader(datasource.DataSourceReader):
+    """Plans the parts on the driver, reads one per task on the executors."""
+
+    def __init__(self, settings, schema):
+        self.settings = settings
+        self.schema = schema
+
+    def partitions(self):
+        s = self.settings
+        return [datasource.InputPartition(p) for p in parts.plan(s.files(), s.chunk_bytes, s.errors)]
+
+    def read(self, partition):
+        s = self.settings
+        table = parts.read_part(partition.value, s.event, s.symbol_options, s.errors)
+        if table is not None:
+            yield from to_spark_arrow(table, self.schema, s.uint64).to_batches(BATCH_ROWS)
+
+
+def register(spark):
+    """Make `spark.read.format("perfscript")` this data source in session `spark`."""
+    spark.dataSource.register(PerfscriptDataSource)
+
+
+def write_dataset(spark, paths, directory, events=None, save_mode="errorifexists",
+                  **options):
+    """Write the recordings' events (all of them, or `events`) as Parquet, one Spark
+    write per event into `directory/event=<SQL view>/` (Hive's layout), Spark's types
+    and the source columns. `save_mode` is Spark's (`overwrite`, `append`...); `options` the reader's
+    (`chunkBytes=...`, `mode="PERMISSIVE"`...). Returns {event: its directory}."""
+    import os
+    files = inputs.expand(paths)
+    views = event_names(files)
+    if events is not None:
+        missing = [e for e in events if e not in views]
+        if missing:
+            raise KeyError("no event %s in the recordings (events: %s)"
+                           % (", ".join(map(repr, missing)), ", ".join(views)))
+        views = {e: views[e] for e in events}
+    out = {}
+    for event, view in views.items():
+        reader = spark.read.format("perfscript").option("event", event)
+        for k, v in options.items():
+            reader = reader.option(k, v)
+        out[event] = os.path.join(directory, "event=%s" % view)
+        reader.load(files).write.mode(save_mode).parquet(out[event])
+    return out
