@@ -60,10 +60,25 @@ def test_chunks_of_a_big_file_are_its_table():
     path = os.path.join(REC, "chunks", "chunks.data")
     planned = parts.plan([path], chunk_bytes=20000)
     assert len(planned) == 5 and all(p.chunk is not None for p in planned)
-    assert parts.plan([path], chunk_bytes=0) == [] or parts.plan([path], 0)[0].chunk is None
+    assert [p.chunk for p in parts.plan([path], chunk_bytes=0)] == [None]
     for event in every_event(path):
         got = pa.concat_tables(parts.read_part(p, event) for p in planned)
         check_part(path, event, got)
+
+
+def test_small_parts_are_grouped_as_spark_packs_files():
+    files = inputs.expand([os.path.join(REC, "chunks", "chunks.data"),
+                           os.path.join(REC, "sched.data"), os.path.join(REC, "pipe.data")])
+    planned = parts.plan(files, chunk_bytes=20000)        # 5 chunks, 2 files
+    assert [len(run) for run in parts.grouped(planned, 0)] == [1] * 7
+    assert parts.grouped(planned, 1 << 30) == [planned]
+    # a file counts 4 MiB more than its size (opening it), a chunk its bytes
+    assert [len(run) for run in parts.grouped(planned, 5 << 20)] == [6, 1]
+    assert [len(run) for run in parts.grouped(planned, 1)] == [1] * 7
+    # smaller runs when that makes enough of them: half of the 8.4 MB each here (but
+    # 4 MiB at least, so no more runs for more asked)
+    assert [len(run) for run in parts.grouped(planned, 1 << 30, min_runs=2)] == [5, 1, 1]
+    assert [len(run) for run in parts.grouped(planned, 1 << 30, min_runs=9)] == [5, 1, 1]
 
 
 def test_paths_globs_and_directories():

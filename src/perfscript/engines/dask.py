@@ -7,17 +7,26 @@ of a big perf.data, each read by a worker.
 
 The columns are the event's table's (docs/frames.md), their union over the files
 (engines.schema), then `source_file` and `source_host`; every column is a pandas
-ArrowDtype of the table's own Arrow type (uint64, duration[ns], dictionary strings,
-lists of structs: nothing converted). Each partition has its own RangeIndex."""
+ArrowDtype of the table's own Arrow type (uint64, duration[ns], timestamp[ns, UTC],
+lists of structs, fixed-size lists: nothing converted) but for dictionary-encoded
+strings (`sample_comm`, `prev_comm`, the source columns), which are plain strings
+(`string[pyarrow]`): pandas does not sort a dictionary ArrowDtype nor read one back
+from Parquet. Each partition has its own RangeIndex. `write_dataset` writes the Arrow
+tables themselves (pandas cannot parse nested ArrowDtypes back from the metadata
+`to_parquet` stores); `dd.read_parquet(path, dtype_backend="pyarrow")` reads them back
+with the same dtypes."""
 
 import os
 
 from perfscript.engines import inputs, parts
-from perfscript.engines.schema import conform, event_names, event_schema
+from perfscript.engines.layout import dataset_plan, write_part
+from perfscript.engines.schema import conform, event_schema
 from perfscript.frames.extras import require
 
+dask = require("dask", "perfscript.dask")
 dd = require("dask.dataframe", "perfscript.dask")
 pd = require("pandas", "perfscript.dask")
+pa = require("pyarrow")
 
 __all__ = ["read_events", "write_dataset"]
 
@@ -38,8 +47,7 @@ def read_events(paths, event, chunk_bytes=parts.DEFAULT_CHUNK_BYTES, errors="rai
     parts.check_errors(errors)
     files = inputs.expand(paths)
     options = {"kallsyms": kallsyms, "vmlinux": vmlinux, "symfs": symfs}
-    if schema is None:
-        schema = event_schema(files, event, options, errors)
+    schema = dask_schema(schema or event_schema(files, event, options, errors))
     read = ReadPart(event, schema, options, errors)
     return dd.from_map(read, parts.plan(files, chunk_bytes, errors),
                        meta=frame(schema.empty_table()), label="perfscript-read",
@@ -62,26 +70,34 @@ class ReadPart:
         return frame(conform(table, self.schema))
 
 
+def dask_schema(schema):
+    """`schema` with plain strings for its dictionary-encoded ones."""
+    return pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
+                      else f for f in schema])
+
+
 def frame(table):
     """A pyarrow.Table as pandas, every column of its Arrow type (ArrowDtype)."""
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def write_dataset(paths, directory, events=None, **options):
-    """Write the recordings' events (all, or `events`) as Parquet, one dask write per
-    event into `directory/event=<SQL view>/` (Hive's layout), the tables' own Arrow
-    types and the source columns; `options`: read_events' (chunk_bytes=, errors=...).
-    Returns {event: its directory}."""
-    files = inputs.expand(paths)
-    views = event_names(files)
-    if events is not None:
-        missing = [e for e in events if e not in views]
-        if missing:
-            raise KeyError("no event %s in the recordings (events: %s)"
-                           % (", ".join(map(repr, missing)), ", ".join(views)))
-        views = {e: views[e] for e in events}
-    out = {}
-    for event, view in views.items():
-        out[event] = os.path.join(directory, "event=%s" % view)
-        read_events(files, event, **options).to_parquet(out[event], write_index=False)
+def write_dataset(paths, directory, events=None, chunk_bytes=parts.DEFAULT_CHUNK_BYTES,
+                  errors="raise", kallsyms=None, vmlinux=None, symfs=None):
+    """Write the recordings' events (all, or `events`) as Parquet into
+    `directory/event=<SQL view>/` (engines.layout), one file per part written by a
+    task (`part.<n>.parquet`), with the schema read_events gives the event: the tables'
+    own Arrow types and the source columns. The options are read_events'. Returns
+    {event: its directory}."""
+    parts.check_errors(errors)
+    options = {"kallsyms": kallsyms, "vmlinux": vmlinux, "symfs": symfs}
+    out, tasks = {}, []
+    for event, where, files in dataset_plan(inputs.expand(paths), directory, events):
+        schema = dask_schema(event_schema(files, event, options, errors))
+        os.makedirs(where, exist_ok=True)
+        for i, part in enumerate(parts.plan(files, chunk_bytes, errors)):
+            tasks.append(dask.delayed(write_part)(
+                part, event, schema, os.path.join(where, "part.%d.parquet" % i),
+                options, errors))
+        out[event] = where
+    dask.compute(*tasks)
     return out

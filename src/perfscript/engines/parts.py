@@ -31,8 +31,9 @@ PASS_LOCAL = ("sample_stack_id",)
 # file and host: one string per part, however many rows
 SOURCE_TYPE = pa.dictionary(pa.int32(), pa.string())
 ERRORS = ("raise", "record")
+OPEN_COST = 4 << 20     # spark.sql.files.openCostInBytes' default
 
-__all__ = ["Part", "plan", "read_part", "find_event", "repeated", "DEFAULT_CHUNK_BYTES",
+__all__ = ["Part", "plan", "grouped", "read_part", "find_event", "repeated", "DEFAULT_CHUNK_BYTES",
            "PASS_LOCAL", "SOURCE_FILE", "SOURCE_HOST", "SOURCE_ERROR", "SOURCE_TYPE"]
 
 
@@ -84,6 +85,26 @@ def plan(files, chunk_bytes=DEFAULT_CHUNK_BYTES, errors="raise"):
         else:
             parts.extend(Part(path, c) for c in chunks)
     return parts
+
+
+def grouped(planned, max_bytes, open_cost=OPEN_COST, min_runs=1):
+    """`planned` parts in runs of consecutive ones whose sizes add up to at most a
+    target (a bigger part alone), as Spark packs small files into a partition: a whole
+    file counts its size plus `open_cost` (Spark's estimate of what opening one
+    costs), a chunk its bytes; the target is `max_bytes`, or less to make `min_runs`
+    runs when the parts allow (Spark's maxSplitBytes); one part a run when `max_bytes`
+    is 0."""
+    costs = [p.chunk.size if p.chunk is not None else os.path.getsize(p.path) + open_cost
+             for p in planned]
+    target = min(max_bytes, max(open_cost, sum(costs) // max(1, min_runs)))
+    runs, size = [], 0
+    for p, cost in zip(planned, costs):
+        if not runs or not max_bytes or size + cost > target:
+            runs.append([])
+            size = 0
+        runs[-1].append(p)
+        size += cost
+    return runs
 
 
 def find_event(tables, event):

@@ -112,14 +112,3 @@ def conform(table, schema):
             columns.append(c if c.type == field.type else c.cast(field.type))
     return pa.Table.from_arrays(columns, schema=schema)
 
-
-def event_names(files):
-    """{event: SQL view} of every event in `files`, in the order they first appear
-    (a perf.data's header says them; a trace.dat is read)."""
-    import perfscript
-    out = {}
-    for path in files:
-        with perfscript.open(path) as t:
-            for view, event in t.view_names().items():
-                out.setdefault(event, view)
-    return out

@@ -9,15 +9,19 @@ executor reads its recordings, or chunks of a big one, itself.
 
 One DataFrame is one event (any of its names: perf's, without modifiers, or the SQL
 view), read from every recording named (files, globs, directories: inputs.expand) on
-the executors: one partition per file, one per chunk for a perf.data bigger than
-`chunkBytes`. Its columns are the event's table's (docs/frames.md), their union over
+the executors: a perf.data bigger than `chunkBytes` in chunks, a partition each; small
+recordings packed into partitions of up to `partitionBytes` as Spark packs small
+files (each counting its size plus 4 MiB; a Python task costs Spark tenths of a
+second, more than a small recording's read). Its columns are the event's table's (docs/frames.md), their union over
 the files (engines.schema), typed by spark_types' table, then `source_file` and
 `source_host`. Options:
 
 | option | default | what |
 |---|---|---|
 | `event` | (required) | the event to read |
-| `chunkBytes` | 268435456 | a perf.data bigger than this is read in chunks of about this size, a partition each; 0: a partition per file |
+| `chunkBytes` | 268435456 | a perf.data bigger than this is read in chunks of about this size, a partition each; 0: never cut |
+| `partitionBytes` | 134217728 | consecutive recordings share a partition up to this many bytes (Spark's maxPartitionBytes); 0: a partition per recording or chunk |
+| `minPartitions` | the driver's CPUs | fewer bytes a partition when that makes this many (Spark's maxSplitBytes): set it to the cluster's cores |
 | `uint64` | `decimal` | uint64 columns as DecimalType(20,0) (exact), or `long`: LongType holding the same 64 bits |
 | `mode` | `FAILFAST` | a recording perfscript cannot read fails the job with its error (the file, the offset, what was wrong); `PERMISSIVE`: it is one row whose `source_error` column says so, the others are read |
 | `kallsyms`, `vmlinux`, `symfs` | | perf's options of those names, for the callchains' symbols, read on the executors |
@@ -28,9 +32,11 @@ The recordings' paths must be readable on every executor (a shared file system).
 """
 
 import json
+import os
 
 from perfscript.engines import inputs, parts
-from perfscript.engines.schema import event_names, event_schema
+from perfscript.engines.layout import dataset_plan
+from perfscript.engines.schema import event_schema
 from perfscript.engines.spark_types import UINT64, spark_schema, to_spark_arrow
 from perfscript.frames.extras import require
 
@@ -38,6 +44,7 @@ datasource = require("pyspark.sql.datasource", "perfscript's Spark data source")
 
 MODES = {"FAILFAST": "raise", "PERMISSIVE": "record"}
 BATCH_ROWS = 65536
+PARTITION_BYTES = 128 << 20     # spark.sql.files.maxPartitionBytes' default
 
 __all__ = ["PerfscriptDataSource", "register", "write_dataset"]
 
@@ -57,6 +64,8 @@ class _Settings:
             raise ValueError("perfscript: which event? .option('event', "
                              "'sched:sched_switch') (one DataFrame per event)")
         self.chunk_bytes = int(options.get("chunkBytes", parts.DEFAULT_CHUNK_BYTES))
+        self.partition_bytes = int(options.get("partitionBytes", PARTITION_BYTES))
+        self.min_partitions = int(options.get("minPartitions", os.cpu_count() or 1))
         self.uint64 = options.get("uint64", "decimal").lower()
         if self.uint64 not in UINT64:
             raise ValueError("perfscript: option uint64=%r: one of %s"
@@ -97,13 +106,17 @@ class PerfscriptReader(datasource.DataSourceReader):
 
     def partitions(self):
         s = self.settings
-        return [datasource.InputPartition(p) for p in parts.plan(s.files(), s.chunk_bytes, s.errors)]
+        planned = parts.plan(s.files(), s.chunk_bytes, s.errors)
+        return [datasource.InputPartition(run)
+                for run in parts.grouped(planned, s.partition_bytes,
+                                         min_runs=s.min_partitions)]
 
     def read(self, partition):
         s = self.settings
-        table = parts.read_part(partition.value, s.event, s.symbol_options, s.errors)
-        if table is not None:
-            yield from to_spark_arrow(table, self.schema, s.uint64).to_batches(BATCH_ROWS)
+        for part in partition.value:
+            table = parts.read_part(part, s.event, s.symbol_options, s.errors)
+            if table is not None:
+                yield from to_spark_arrow(table, self.schema, s.uint64).to_batches(BATCH_ROWS)
 
 
 def register(spark):
@@ -114,23 +127,15 @@ def register(spark):
 def write_dataset(spark, paths, directory, events=None, save_mode="errorifexists",
                   **options):
     """Write the recordings' events (all of them, or `events`) as Parquet, one Spark
-    write per event into `directory/event=<SQL view>/` (Hive's layout), Spark's types
-    and the source columns. `save_mode` is Spark's (`overwrite`, `append`...); `options` the reader's
+    write per event into `directory/event=<SQL view>/` (engines.layout), Spark's
+    types and the source columns, each event read from the files that have it.
+    `save_mode` is Spark's (`overwrite`, `append`...); `options` the reader's
     (`chunkBytes=...`, `mode="PERMISSIVE"`...). Returns {event: its directory}."""
-    import os
-    files = inputs.expand(paths)
-    views = event_names(files)
-    if events is not None:
-        missing = [e for e in events if e not in views]
-        if missing:
-            raise KeyError("no event %s in the recordings (events: %s)"
-                           % (", ".join(map(repr, missing)), ", ".join(views)))
-        views = {e: views[e] for e in events}
     out = {}
-    for event, view in views.items():
+    for event, where, files in dataset_plan(inputs.expand(paths), directory, events):
         reader = spark.read.format("perfscript").option("event", event)
         for k, v in options.items():
             reader = reader.option(k, v)
-        out[event] = os.path.join(directory, "event=%s" % view)
-        reader.load(files).write.mode(save_mode).parquet(out[event])
+        reader.load(files).write.mode(save_mode).parquet(where)
+        out[event] = where
     return out
