@@ -11,8 +11,10 @@ from the recordings.
     .venv/bin/python bench/engines.py --runs 3               # best of 3 per row
 
 The fleet is bench/data/fleet/ (not committed; bench/workload/record_fleet.py records
-it, see bench/README.md). Times are wall seconds, best of --runs; an engine's start
-(the JVM and its Python workers, the cluster's processes) is timed apart, once. The
+it, see bench/README.md). Times are wall seconds, best of --runs, with the CPU
+seconds of that run (this process and all under it: the JVM, Spark's Python workers,
+Dask's workers); an engine's start (the JVM, the cluster's processes) is timed apart,
+once. The
 machine's load (/proc/loadavg) is printed before and after: on shared cores, wall times
 are worth what the load lets them be. Every query's answer is checked against the
 file-by-file one.
@@ -36,13 +38,29 @@ def loadavg():
         return " ".join(f.read().split()[:3])
 
 
+def cpu_seconds():
+    """User + system CPU seconds of this process and every process under it (the
+    JVM, Spark's Python workers, Dask's workers), those ended and waited for included."""
+    import psutil
+    me = psutil.Process()
+    total = 0.0
+    for p in [me] + me.children(recursive=True):
+        try:
+            t = p.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
 def best(runs, fn):
-    """(least wall seconds of `runs` calls, the last call's result)."""
+    """((least wall seconds of `runs` calls, CPU seconds of that call), the last
+    call's result)."""
     times, out = [], None
     for _ in range(runs):
-        t0 = time.perf_counter()
+        c0, t0 = cpu_seconds(), time.perf_counter()
         out = fn()
-        times.append(time.perf_counter() - t0)
+        times.append((time.perf_counter() - t0, cpu_seconds() - c0))
     return min(times), out
 
 
@@ -52,16 +70,18 @@ def fresh(path):
 
 
 def convert_serial(files, out):
-    """The engines' conversion in this process: each event's parts read and written
-    one after another (engines.layout.write_part, what a Dask task runs)."""
-    from perfscript.engines import parts
-    from perfscript.engines.layout import dataset_plan, write_part
-    from perfscript.engines.schema import event_schema
-    for event, where, paths in dataset_plan(files, out):
-        schema = event_schema(paths, event)
-        os.makedirs(where)
-        for i, part in enumerate(parts.plan(paths)):
-            write_part(part, event, schema, os.path.join(where, "part.%d.parquet" % i))
+    """The Dask conversion's tasks run one after another in this process: each
+    recording surveyed, then each part's events read in one pass and written
+    (engines.layout)."""
+    from perfscript.engines import layout, parts
+    planned = layout.plan([(f, layout.survey(f)) for f in files], out)
+    targets = {}
+    for event, (where, schema, event_files) in planned.items():
+        os.makedirs(where, exist_ok=True)
+        for path in event_files:
+            targets.setdefault(path, {})[event] = (where, schema)
+    for i, part in enumerate(parts.plan(list(targets))):
+        layout.write_parts(part, targets[part.path], i)
 
 
 def top_file_by_file(files, event):
@@ -87,8 +107,8 @@ def top(pairs):
 
 
 def view_of(files, event):
-    from perfscript.engines.layout import recorded_events
-    return recorded_events(files)[event][0]
+    from perfscript.engines.layout import views
+    return next(views(f)[event] for f in files if event in views(f))
 
 
 def spark_rows(files, event, out, runs, report):
@@ -165,10 +185,12 @@ def main():
     out = tempfile.mkdtemp(prefix="perfscript-bench-engines-")
 
     def report(row, seconds, what, answer=None):
+        wall, cpu = seconds if isinstance(seconds, tuple) else (seconds, None)
         check = ""
         if answer is not None:
             check = "  same answer" if answer == expected else "  DIFFERENT ANSWER: %r" % answer
-        print("%-22s %8.2f s  %s%s" % (row, seconds, what, check), flush=True)
+        print("%-22s %8.2f s %9s  %s%s" % (row, wall, "" if cpu is None else
+                                          "%.2f s CPU" % cpu, what, check), flush=True)
 
     try:
         seconds, _ = best(args.runs, lambda: top_file_by_file(files, args.event))

@@ -7,7 +7,8 @@ into chunks, as one Spark or Dask DataFrame per event (engines.spark, engines.da
 
 What both run, engine-free (imported by their workers): `inputs` (paths, globs and
 directories to recordings), `parts` (a recording or a chunk of one: what a task
-reads) and `schema` (one schema for an event whose recordings differ):
+reads), `schema` (one schema for an event whose recordings differ) and `layout` (a
+dataset's directories); docs/engines.md tells the rest:
 
 >>> from perfscript.engines import inputs, parts, schema
 >>> files = inputs.expand(["examples/sched.data"])

@@ -18,8 +18,7 @@ with the same dtypes."""
 
 import os
 
-from perfscript.engines import inputs, parts
-from perfscript.engines.layout import dataset_plan, write_part
+from perfscript.engines import inputs, layout, parts
 from perfscript.engines.schema import conform, event_schema
 from perfscript.frames.extras import require
 
@@ -41,17 +40,22 @@ def read_events(paths, event, chunk_bytes=parts.DEFAULT_CHUNK_BYTES, errors="rai
     perfscript cannot read fails the computation with its error (the file, the
     offset, what was wrong); `"record"`: it is one row whose `source_error` says so,
     the others are read. `schema` (a pyarrow.Schema with the source columns) skips
-    the inference, which opens every file's header here (and reads a trace.dat's
-    event). `kallsyms=`, `vmlinux=`, `symfs=`: perf's options, for the callchains'
+    the inference, which opens every file's header, a task each (a pipe's or a
+    trace.dat's whole file). `kallsyms=`, `vmlinux=`, `symfs=`: perf's options, for the callchains'
     symbols, used on the workers."""
     parts.check_errors(errors)
     files = inputs.expand(paths)
     options = {"kallsyms": kallsyms, "vmlinux": vmlinux, "symfs": symfs}
-    schema = dask_schema(schema or event_schema(files, event, options, errors))
+    schema = dask_schema(schema or event_schema(files, event, errors, mapper=_on_workers))
     read = ReadPart(event, schema, options, errors)
     return dd.from_map(read, parts.plan(files, chunk_bytes, errors),
                        meta=frame(schema.empty_table()), label="perfscript-read",
                        enforce_metadata=False)
+
+
+def _on_workers(function, items):
+    """map(function, items), each call a task of the current scheduler."""
+    return dask.compute(*[dask.delayed(function, pure=False)(x) for x in items])
 
 
 class ReadPart:
@@ -82,22 +86,25 @@ def frame(table):
 
 
 def write_dataset(paths, directory, events=None, chunk_bytes=parts.DEFAULT_CHUNK_BYTES,
-                  errors="raise", kallsyms=None, vmlinux=None, symfs=None):
+                  kallsyms=None, vmlinux=None, symfs=None):
     """Write the recordings' events (all, or `events`) as Parquet into
-    `directory/event=<SQL view>/` (engines.layout), one file per part written by a
-    task (`part.<n>.parquet`), with the schema read_events gives the event: the tables'
-    own Arrow types and the source columns. The options are read_events'. Returns
-    {event: its directory}."""
-    parts.check_errors(errors)
+    `directory/event=<SQL view>/` (engines.layout), with the schemas read_events
+    gives the events (the tables' own Arrow types, dictionary strings plain, the
+    source columns): a task surveys each recording, then a task per part reads all
+    its events in one pass and writes a file per event (`part-<n>.parquet`). A
+    recording perfscript cannot read fails the computation with its error (the file,
+    the offset, what was wrong); `perfscript export` converts the others and names
+    it. The options are read_events'. Returns {event: its directory}."""
     options = {"kallsyms": kallsyms, "vmlinux": vmlinux, "symfs": symfs}
-    out, tasks = {}, []
-    for event, where, files in dataset_plan(inputs.expand(paths), directory, events):
-        schema = dask_schema(event_schema(files, event, options, errors))
+    files = inputs.expand(paths)
+    surveyed = _on_workers(layout.survey, files)
+    planned = layout.plan(zip(files, surveyed), directory, events)
+    targets = {}        # {file: {event: (directory, schema)}}
+    for event, (where, schema, event_files) in planned.items():
         os.makedirs(where, exist_ok=True)
-        for i, part in enumerate(parts.plan(files, chunk_bytes, errors)):
-            tasks.append(dask.delayed(write_part)(
-                part, event, schema, os.path.join(where, "part.%d.parquet" % i),
-                options, errors))
-        out[event] = where
+        for path in event_files:
+            targets.setdefault(path, {})[event] = (where, dask_schema(schema))
+    tasks = [dask.delayed(layout.write_parts)(part, targets[part.path], i, options)
+             for i, part in enumerate(parts.plan(list(targets), chunk_bytes))]
     dask.compute(*tasks)
-    return out
+    return {event: where for event, (where, _, _) in planned.items()}

@@ -33,7 +33,7 @@ SOURCE_TYPE = pa.dictionary(pa.int32(), pa.string())
 ERRORS = ("raise", "record")
 OPEN_COST = 4 << 20     # spark.sql.files.openCostInBytes' default
 
-__all__ = ["Part", "plan", "grouped", "read_part", "find_event", "repeated", "DEFAULT_CHUNK_BYTES",
+__all__ = ["Part", "plan", "grouped", "read_part", "read_parts", "open_unresolved", "find_event", "repeated", "DEFAULT_CHUNK_BYTES",
            "PASS_LOCAL", "SOURCE_FILE", "SOURCE_HOST", "SOURCE_ERROR", "SOURCE_TYPE"]
 
 
@@ -116,54 +116,79 @@ def find_event(tables, event):
         return None
 
 
-def open_event(path, event, options=None, chunk=None):
-    """(table, hostname) of `event` in a recording or one chunk of it; (None, None) when
-    it has no such event. `options`: perfscript.open's kallsyms=, vmlinux=, symfs=."""
+def open_unresolved(path):
+    """A recording opened to learn its events and their columns, not its rows: a
+    pipe or a trace.dat is read for that, so callchain frames are left unresolved
+    (their columns have the same types)."""
+    if is_tracedat(path):
+        return perfscript.open(path)
+    from perfscript.frames.trace import Trace
+    return Trace(path, symbols=False)
+
+
+def open_events(path, events, options=None, chunk=None):
+    """({event: table or None when the recording has no such event}, hostname) of
+    `events` in a recording or one chunk of it, read in one pass. `options`:
+    perfscript.open's kallsyms=, vmlinux=, symfs=."""
     options = {k: v for k, v in (options or {}).items() if v is not None}
     probe = perfscript.open(path, **options)
     try:
-        name = find_event(probe, event)
-        if name is None:
-            return None, None
+        names = {event: find_event(probe, event) for event in events}
+        wanted = sorted({n for n in names.values() if n is not None})
+        if not wanted:
+            return dict.fromkeys(events), None
         # a trace.dat decodes every event anyway, a pipe is read to learn its events:
         # the probe's pass is the one
         if chunk is None and (is_tracedat(path) or probe.session.pd.pipe):
-            return probe.table(name), probe.header.get("hostname")
+            return _tables(probe, names), probe.header.get("hostname")
     finally:
         probe.close()
     if chunk is not None:
         from perfscript.frames.chunks import open_chunk
-        t = open_chunk(chunk, events=[name], **options)
+        t = open_chunk(chunk, events=wanted, **options)
     else:
-        t = perfscript.open(path, events=[name], **options)
+        t = perfscript.open(path, events=wanted, **options)
     with t:
-        return t.table(name), t.header.get("hostname")
+        return _tables(t, names), t.header.get("hostname")
 
 
-def read_part(part, event, options=None, errors="raise"):
-    """The part's rows of `event` with the source columns after the table's own
-    (`source_error` too, null, with errors="record"); None when its file has no such
-    event. A file that cannot be read raises its PerfDataError, or with
-    errors="record" is one row of source columns with the error's text."""
+def _tables(t, names):
+    return {event: None if name is None else t.table(name) for event, name in names.items()}
+
+
+def read_parts(part, events, options=None, errors="raise"):
+    """{event: the part's rows of it} for each of `events`, read in one pass, each with
+    the source columns after the table's own (`source_error` too, null, with
+    errors="record"); None for an event its file does not have. A file that cannot be
+    read raises its PerfDataError, or with errors="record" is one row of source
+    columns with the error's text for each event."""
     check_errors(errors)
     try:
-        table, host = open_event(part.path, event, options, part.chunk)
+        tables, host = open_events(part.path, events, options, part.chunk)
     except PerfDataError as e:
         if errors == "raise":
             raise
-        return pa.table({SOURCE_FILE: repeated(part.path, 1),
-                         SOURCE_HOST: repeated(None, 1),
-                         SOURCE_ERROR: pa.array([str(e)], pa.string())})
-    if table is None:
-        return None
+        return {event: pa.table({SOURCE_FILE: repeated(part.path, 1),
+                                 SOURCE_HOST: repeated(None, 1),
+                                 SOURCE_ERROR: pa.array([str(e)], pa.string())})
+                for event in events}
+    return {event: None if table is None else _with_source(table, part.path, host, errors)
+            for event, table in tables.items()}
+
+
+def read_part(part, event, options=None, errors="raise"):
+    """The part's rows of `event` (read_parts), None when its file has no such event."""
+    return read_parts(part, [event], options, errors)[event]
+
+
+def _with_source(table, path, host, errors):
     table = table.drop_columns([c for c in PASS_LOCAL if c in table.column_names])
     n = table.num_rows
-    table = table.append_column(SOURCE_FILE, repeated(part.path, n))
+    table = table.append_column(SOURCE_FILE, repeated(path, n))
     table = table.append_column(SOURCE_HOST, repeated(host, n))
     if errors == "record":
         table = table.append_column(SOURCE_ERROR, pa.nulls(n, pa.string()))
     return table
-
 
 
 def repeated(text, n):

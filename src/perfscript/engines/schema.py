@@ -12,7 +12,8 @@ promotion joins (a number in one file, text in another) are an error naming both
 files."""
 
 from perfscript.engines.parts import (PASS_LOCAL, SOURCE_ERROR, SOURCE_FILE,
-                                      SOURCE_HOST, SOURCE_TYPE, find_event)
+                                      SOURCE_HOST, SOURCE_TYPE, find_event,
+                                      open_unresolved)
 from perfscript.errors import PerfDataError
 from perfscript.frames.extras import require
 from perfscript.frames.tables import UnknownEvent
@@ -21,45 +22,60 @@ from perfscript.tracedat.file import is_tracedat
 pa = require("pyarrow")
 
 
-def file_schema(path, event, options=None):
+def file_schema(path, event):
     """The schema of `perfscript.open(path).table(event)` but the PASS_LOCAL columns,
-    or None when the file has no such event. A perf.data's header says it
-    (frames.stream.empty_table: no pass over the samples); a trace.dat's event is
-    read."""
-    import perfscript
-    from perfscript.frames.stream import empty_table
-    options = {k: v for k, v in (options or {}).items() if v is not None}
-    with perfscript.open(path, **options) as t:
+    or None when the file has no such event (see `table_schema`)."""
+    with open_unresolved(path) as t:
         name = find_event(t, event)
-        if name is None:
-            return None
-        if is_tracedat(path):
-            schema = t.table(name).schema
-        else:
-            schema = empty_table(t, name).schema
+        return None if name is None else table_schema(t, name)
+
+
+def table_schema(t, name):
+    """The schema of opened recording `t`'s table `name` but the PASS_LOCAL columns: a
+    perf.data's header says it (frames.stream.empty_table: no pass over the samples),
+    a trace.dat's event is read."""
+    from perfscript.frames.stream import empty_table
+    if is_tracedat(t.path):
+        schema = t.table(name).schema
+    else:
+        schema = empty_table(t, name).schema
     return pa.schema([f for f in schema if f.name not in PASS_LOCAL])
 
 
-def event_schema(files, event, options=None, errors="raise"):
+def event_schema(files, event, errors="raise", mapper=map):
     """The schema `event`'s rows get when read from all of `files` (the module's
     rule), source columns included (`source_error` with errors="record", where a file
     that cannot be read is left out of the union). No file with the event is an
-    UnknownEvent."""
-    named = []
-    for path in files:
-        try:
-            s = file_schema(path, event, options)
-        except PerfDataError:
-            if errors == "raise":
-                raise
-            continue
-        if s is not None:
-            named.append((path, s))
+    UnknownEvent. `mapper(function, files)` runs `function` on each file (map; an
+    engine's, to open them on its workers)."""
+    found = list(mapper(FileSchema(event, errors), files))
+    named = [(path, s) for path, s in zip(files, found) if s is not None]
     if not named:
         raise UnknownEvent("no event %r in any of %d recordings (%s%s)"
                            % (event, len(files), ", ".join(files[:3]),
                               ", ..." if len(files) > 3 else ""))
-    schema = union(named)
+    return with_source(union(named), errors)
+
+
+class FileSchema:
+    """file_schema(path, event) for one event, None for an unreadable file with
+    errors="record": a picklable function of the path, for an engine's workers."""
+
+    def __init__(self, event, errors):
+        self.event = event
+        self.errors = errors
+
+    def __call__(self, path):
+        try:
+            return file_schema(path, self.event)
+        except PerfDataError:
+            if self.errors == "raise":
+                raise
+            return None
+
+
+def with_source(schema, errors="raise"):
+    """`schema` and the source columns after it (`source_error` with errors="record")."""
     schema = schema.append(pa.field(SOURCE_FILE, SOURCE_TYPE))
     schema = schema.append(pa.field(SOURCE_HOST, SOURCE_TYPE))
     if errors == "record":

@@ -34,8 +34,7 @@ The recordings' paths must be readable on every executor (a shared file system).
 import json
 import os
 
-from perfscript.engines import inputs, parts
-from perfscript.engines.layout import dataset_plan
+from perfscript.engines import inputs, layout, parts
 from perfscript.engines.schema import event_schema
 from perfscript.engines.spark_types import UINT64, spark_schema, to_spark_arrow
 from perfscript.frames.extras import require
@@ -90,7 +89,7 @@ class PerfscriptDataSource(datasource.DataSource):
 
     def schema(self):
         s = _Settings(self.options)
-        return spark_schema(event_schema(s.files(), s.event, s.symbol_options, s.errors),
+        return spark_schema(event_schema(s.files(), s.event, s.errors),
                             s.uint64)
 
     def reader(self, schema):
@@ -128,14 +127,19 @@ def write_dataset(spark, paths, directory, events=None, save_mode="errorifexists
                   **options):
     """Write the recordings' events (all of them, or `events`) as Parquet, one Spark
     write per event into `directory/event=<SQL view>/` (engines.layout), Spark's
-    types and the source columns, each event read from the files that have it.
-    `save_mode` is Spark's (`overwrite`, `append`...); `options` the reader's
-    (`chunkBytes=...`, `mode="PERMISSIVE"`...). Returns {event: its directory}."""
+    types and the source columns, each event read from the files that have it (which
+    a Spark job finds first, a task per recording). `save_mode` is Spark's
+    (`overwrite`, `append`...); `options` the reader's (`chunkBytes=...`,
+    `mode="PERMISSIVE"`...). Returns {event: its directory}."""
+    files = inputs.expand(paths)
+    found = spark.sparkContext.parallelize(files, max(1, len(files))).map(layout.views) \
+        .collect()
     out = {}
-    for event, where, files in dataset_plan(inputs.expand(paths), directory, events):
+    for event, (where, _, event_files) in layout.plan(zip(files, found), directory,
+                                                       events).items():
         reader = spark.read.format("perfscript").option("event", event)
         for k, v in options.items():
             reader = reader.option(k, v)
-        reader.load(files).write.mode(save_mode).parquet(where)
+        reader.load(event_files).write.mode(save_mode).parquet(where)
         out[event] = where
     return out
