@@ -175,3 +175,21 @@ def qt_python(driver):
                       "python3-pyside2.qtsql, libqt5sql5-%s; then .venv-sys as .ci/run "
                       "makes it)" % (driver, "psql" if driver == "QPSQL" else "sqlite"))
     return _qt_pythons[driver]
+
+
+# the engines' test modules skip themselves when Spark or Dask cannot run here
+# (engine_cases.need); `pytest -q` would show only a count of skipped tests
+_ENGINE_TESTS = ("test_spark.py", "test_dask.py")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per reason the Spark or Dask tests were skipped, at the end of the run."""
+    reasons = []
+    for rep in terminalreporter.stats.get("skipped", []):
+        where = rep.nodeid.split("::")[0]
+        if os.path.basename(where) in _ENGINE_TESTS and isinstance(rep.longrepr, tuple):
+            reason = rep.longrepr[2].removeprefix("Skipped: ")
+            if reason not in reasons:
+                reasons.append(reason)
+    for reason in reasons:
+        terminalreporter.write_line("NOTE: " + reason, yellow=True, bold=True)

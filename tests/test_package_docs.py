@@ -11,12 +11,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGES = ["perfscript.perfdata", "perfscript.tracedat", "perfscript.ftrace", "perfscript.symbols",
             "perfscript.names", "perfscript.session",
             "perfscript.script", "perfscript.perfmod", "perfscript.output", "perfscript.frames",
-            "perfscript.cli"]
+            "perfscript.engines", "perfscript.cli"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
 def test_package_doc_runs(name, monkeypatch):
-    if name == "perfscript.frames":
+    if name in ("perfscript.frames", "perfscript.engines"):
         pytest.importorskip("pyarrow")
     monkeypatch.chdir(ROOT)
     module = importlib.import_module(name)

@@ -260,18 +260,26 @@ class Collector(Consumer):
             ec.sink = self.sink
         return ec
 
+    def skips(self, ev):
+        """Whether `ev`'s records can be skipped unparsed: not asked for, and not
+        carrying other events' samples (a PERF_SAMPLE_READ record is split into a
+        sample of each counter it reads: `{a,b}:S` delivers b's samples in a's)."""
+        return (self.wanted is not None and ev.index not in self.wanted
+                and not ev.attr.sample_type & C.SAMPLE_READ)
+
     # the session's per-record path
     def sample_handler(self, ev):
-        if self.wanted is not None and ev.index not in self.wanted:
-            return self._skip
-        return None
+        return self._skip if self.skips(ev) else None
 
-    def _skip(self, buf, off, size, misc, where):
+    def _skip(self, *record):
         """A sample of an event not asked for: not even parsed."""
         if not self.in_batch:
             self.seq += 1
 
     def sample(self, ev, s, thread):
+        if self.wanted is not None and ev.index not in self.wanted:
+            self._skip()        # a counter value of a read group, not asked for
+            return
         ec = self.columns_of(ev)
         chain = None
         if ec.has_callchain:
@@ -350,8 +358,7 @@ class _BatchColumns(ColumnarDelivery):
             deliver(k)
 
     def event_plan(self, ev):
-        wanted = self.collector.wanted
-        if wanted is not None and ev.index not in wanted:
+        if self.collector.skips(ev):
             return SKIPPED
         return self.collector.events[ev.index] if self.columnar[ev.index] else None
 

@@ -10,7 +10,12 @@ EXTRAS = {
     "duckdb": "sql",
     "pandas": "pandas",
     "polars": "polars",
+    "pyspark": "spark",
+    "dask": "dask",
+    "distributed": "dask",
 }
+# the extras `[frames]` installs all of
+FRAMES_EXTRAS = ("arrow", "sql", "pandas", "polars")
 
 
 class MissingExtra(ModuleNotFoundError):
@@ -19,14 +24,16 @@ class MissingExtra(ModuleNotFoundError):
     A ModuleNotFoundError (so ImportError), so code catching those still does."""
 
     def __init__(self, module, extra, needed_for):
-        super().__init__("%s needs %s, which is not installed: pip install 'perfscript[%s]'"
-                         " (or 'perfscript[frames]' for all of the tables API's packages)"
-                         % (needed_for, module, extra), name=module)
+        hint = (" (or 'perfscript[frames]' for all of the tables API's packages)"
+                if extra in FRAMES_EXTRAS else "")
+        super().__init__("%s needs %s, which is not installed: pip install 'perfscript[%s]'%s"
+                         % (needed_for, module, extra, hint), name=module)
         self.extra = extra
 
 
 def require(module, needed_for="perfscript's tables API"):
-    """Import `module` (`pyarrow`, `pyarrow.compute`, `duckdb`, `pandas`, `polars`), or
+    """Import `module` (`pyarrow`, `pyarrow.compute`, `duckdb`, `pandas`, `polars`,
+    `pyspark...`, `dask...`), or
     raise MissingExtra naming the extra that installs it."""
     top = module.partition(".")[0]
     try:

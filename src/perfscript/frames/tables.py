@@ -115,12 +115,17 @@ def base_name(name, tracepoint=False):
     return name[:m.start()] if m else name
 
 
+class UnknownEvent(KeyError):
+    """The recording has no event of that name (a KeyError, as before): readers of many
+    files tell a file without the event from an ambiguous name by it."""
+
+
 def resolve_event(name, formats, views, where=""):
     """The one event of `formats` ({event: tracepoint format or None}) that `name`
     means: perf's name exactly (`name#N` for a repeated one), else the SQL view
     (`raw_syscalls__sys_enter`, in any case, as DuckDB reads it), else the one event
     whose name without its modifiers is `name` (`cpu-clock` for `cpu-clock:ppp`).
-    Several such events, or none, is a KeyError listing the candidates."""
+    Several such events is a KeyError listing the candidates, none an UnknownEvent."""
     if name in formats:
         return name
     by_view = {v.lower(): e for v, e in views.items()}
@@ -133,7 +138,7 @@ def resolve_event(name, formats, views, where=""):
     if found:
         raise KeyError("event %r is ambiguous in %s: it may be %s"
                        % (name, where, ", ".join(found)))
-    raise KeyError("no event %r in %s (events: %s; views: %s)"
+    raise UnknownEvent("no event %r in %s (events: %s; views: %s)"
                    % (name, where, ", ".join(formats) or "none",
                       ", ".join(views) or "none"))
 
