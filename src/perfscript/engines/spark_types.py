@@ -21,7 +21,17 @@ there too. The exact nanoseconds stay in `sample_time` (LongType)."""
 from perfscript.frames.extras import require
 
 T = require("pyspark.sql.types", "perfscript's Spark data source")
-to_arrow_schema = require("pyspark.sql.pandas.types").to_arrow_schema
+_to_arrow_schema = require("pyspark.sql.pandas.types").to_arrow_schema
+
+
+def to_arrow_schema(schema):
+    """pyspark's Arrow schema of a StructType, timestamps in UTC: pyspark 4.0 takes
+    `timestamp_utc` (UTC by default), later versions a `timezone` they require for a
+    timestamp column."""
+    import inspect
+    if "timezone" in inspect.signature(_to_arrow_schema).parameters:
+        return _to_arrow_schema(schema, timezone="UTC")
+    return _to_arrow_schema(schema)
 pa = require("pyarrow")
 pc = require("pyarrow.compute")
 
