@@ -4,20 +4,7 @@ Dask's readers take them."""
 import glob
 import os
 
-from perfscript.perfdata.container import MAGIC, MAGIC_SWAPPED
-from perfscript.tracedat.file import MAGIC as TRACEDAT_MAGIC
-
-_MAGICS = (MAGIC, MAGIC_SWAPPED, TRACEDAT_MAGIC)
-
-
-def is_recording(path):
-    """Whether `path` is a regular file starting with perf.data's or trace.dat's magic."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(max(len(m) for m in _MAGICS))
-    except OSError:
-        return False
-    return any(head.startswith(m) for m in _MAGICS)
+from perfscript.session.input_format import recordings_under
 
 
 def expand(paths):
@@ -44,16 +31,7 @@ def expand(paths):
             raise FileNotFoundError("no recording at %s" % p)
         for f in found:
             if os.path.isdir(f):
-                out.extend(_under(f))
+                out.extend(os.path.abspath(r) for r in recordings_under(f))
             else:
                 out.append(os.path.abspath(f))
     return list(dict.fromkeys(out))
-
-
-def _under(directory):
-    found = []
-    for d, dirs, files in os.walk(directory):
-        dirs.sort()
-        found.extend(os.path.abspath(os.path.join(d, f)) for f in sorted(files)
-                     if is_recording(os.path.join(d, f)))
-    return found

@@ -17,40 +17,21 @@ inputs still converted.
 
 import glob
 import os
-import stat
 
-from perfscript.session.input_format import PERF_DATA, TRACE_DAT, sniff
+from perfscript.session.input_format import recordings_under
 
 _GLOB_CHARS = set("*?[")
-
-
-def _walk(directory, exclude):
-    found = []
-    for parent, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and os.path.realpath(os.path.join(parent, d)) != exclude)
-        for name in sorted(files):
-            path = os.path.join(parent, name)
-            try:
-                if not stat.S_ISREG(os.stat(path).st_mode):
-                    continue
-            except OSError:
-                continue
-            if sniff(path) in (PERF_DATA, TRACE_DAT):
-                found.append(path)
-    return found
 
 
 def expand(inputs, exclude=None):
     """(sorted absolute paths, [(input, problem)]) of `inputs`; `exclude`: a
     directory never searched (the dataset being written)."""
-    exclude = os.path.realpath(exclude) if exclude else None
     paths = []
     problems = []
     for given in inputs:
         given = os.fspath(given)
         if os.path.isdir(given):
-            found = _walk(given, exclude)
+            found = recordings_under(given, exclude)
             if not found:
                 problems.append((given, "no perf.data or trace.dat recording in this "
                                         "directory"))
@@ -59,7 +40,7 @@ def expand(inputs, exclude=None):
         else:
             found = []
             for match in sorted(glob.glob(given, recursive=True)):
-                found += _walk(match, exclude) if os.path.isdir(match) else [match]
+                found += recordings_under(match, exclude) if os.path.isdir(match) else [match]
             if not found:
                 problems.append((given, "no recording matches"))
         paths += [os.path.abspath(p) for p in found]
