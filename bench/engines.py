@@ -117,7 +117,8 @@ def spark_rows(files, event, out, runs, report):
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
     spark = (SparkSession.builder.master("local[2]").appName("perfscript-bench")
-             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+             .config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", "2")
              .config("spark.local.dir", os.path.join(out, "spark-tmp")).getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     import perfscript.spark
@@ -134,11 +135,12 @@ def spark_rows(files, event, out, runs, report):
                     .orderBy(F.desc("count"), "sample_comm").limit(10).collect())
             return top((r["sample_comm"], r["count"]) for r in rows)
         seconds, answer = best(runs, lambda: query(spark.read.parquet(written[event])))
-        report("spark-query-dataset", seconds, "Spark SQL over event=%s/" % view_of(files, event),
-               answer)
+        report("spark-query-dataset", seconds,
+               "Spark SQL over event=%s/" % view_of(files, event), answer)
         seconds, answer = best(runs, lambda: query(
             spark.read.format("perfscript").option("event", event).load(files)))
-        report("spark-query-direct", seconds, "the data source, from the recordings", answer)
+        report("spark-query-direct", seconds, "the data source, from the recordings",
+               answer)
     finally:
         spark.stop()
 
@@ -149,10 +151,11 @@ def dask_rows(files, event, out, runs, report):
     from distributed import Client, LocalCluster
     import perfscript.dask
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster):
+                      dashboard_address=":0") as cluster, Client(cluster):
         report("dask-start", time.perf_counter() - t0, "LocalCluster of 2 processes")
         where = os.path.join(out, "dask")
-        seconds, written = best(runs, lambda: perfscript.dask.write_dataset(files, fresh(where)))
+        seconds, written = best(runs, lambda: perfscript.dask.write_dataset(
+            files, fresh(where)))
         report("dask-convert", seconds, "%d events -> %s" % (len(written), where))
 
         def query(df):
@@ -162,7 +165,8 @@ def dask_rows(files, event, out, runs, report):
             dd.read_parquet(written[event], dtype_backend="pyarrow")))
         report("dask-query-dataset", seconds, "dask over event=%s/" % view_of(files, event),
                answer)
-        seconds, answer = best(runs, lambda: query(perfscript.dask.read_events(files, event)))
+        seconds, answer = best(runs, lambda: query(
+            perfscript.dask.read_events(files, event)))
         report("dask-query-direct", seconds, "read_events, from the recordings", answer)
 
 
@@ -188,7 +192,8 @@ def main():
         wall, cpu = seconds if isinstance(seconds, tuple) else (seconds, None)
         check = ""
         if answer is not None:
-            check = "  same answer" if answer == expected else "  DIFFERENT ANSWER: %r" % answer
+            check = ("  same answer" if answer == expected
+                     else "  DIFFERENT ANSWER: %r" % answer)
         print("%-22s %8.2f s %9s  %s%s" % (row, wall, "" if cpu is None else
                                           "%.2f s CPU" % cpu, what, check), flush=True)
 

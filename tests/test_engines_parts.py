@@ -13,7 +13,8 @@ from perfscript.engines import inputs, parts, schema  # noqa: E402
 from perfscript.errors import PerfDataError  # noqa: E402
 from perfscript.frames.tables import UnknownEvent  # noqa: E402
 
-from engine_cases import CASES, CORPUS_CASES, REC, TDAT, broken_copy, reference  # noqa: E402
+from engine_cases import (CASES, CORPUS_CASES, REC, TDAT, broken_copy,  # noqa: E402
+                          reference)
 
 SOURCE = [parts.SOURCE_FILE, parts.SOURCE_HOST]
 

@@ -148,6 +148,8 @@ def test_an_unreadable_recording_is_named(spark, tmp_path):
     with pytest.raises(Exception, match=named):        # the task, on an executor
         spark.read.format("perfscript").option("event", event).schema(ddl) \
             .load([good, broken]).toArrow()
+    with pytest.raises(Exception, match=r"unknown option 'chunk_bytes'"):
+        read(spark, event, [good], chunk_bytes=1).toArrow()
     result = read(spark, event, [good, broken], mode="PERMISSIVE").toArrow()
     assert result.column_names[-3:] == SOURCE + [parts.SOURCE_ERROR]
     check(result, good, event)

@@ -41,8 +41,8 @@ def read_events(paths, event, chunk_bytes=parts.DEFAULT_CHUNK_BYTES, errors="rai
     offset, what was wrong); `"record"`: it is one row whose `source_error` says so,
     the others are read. `schema` (a pyarrow.Schema with the source columns) skips
     the inference, which opens every file's header, a task each (a pipe's or a
-    trace.dat's whole file). `kallsyms=`, `vmlinux=`, `symfs=`: perf's options, for the callchains'
-    symbols, used on the workers."""
+    trace.dat's whole file). `kallsyms=`, `vmlinux=`, `symfs=`: perf's options, for
+    the callchains' symbols, used on the workers."""
     parts.check_errors(errors)
     files = inputs.expand(paths)
     options = {"kallsyms": kallsyms, "vmlinux": vmlinux, "symfs": symfs}

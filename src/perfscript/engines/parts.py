@@ -33,8 +33,9 @@ SOURCE_TYPE = pa.dictionary(pa.int32(), pa.string())
 ERRORS = ("raise", "record")
 OPEN_COST = 4 << 20     # spark.sql.files.openCostInBytes' default
 
-__all__ = ["Part", "plan", "grouped", "read_part", "read_parts", "open_unresolved", "find_event", "repeated", "DEFAULT_CHUNK_BYTES",
-           "PASS_LOCAL", "SOURCE_FILE", "SOURCE_HOST", "SOURCE_ERROR", "SOURCE_TYPE"]
+__all__ = ["Part", "plan", "grouped", "read_part", "read_parts", "open_unresolved",
+           "find_event", "repeated", "DEFAULT_CHUNK_BYTES", "PASS_LOCAL", "SOURCE_FILE",
+           "SOURCE_HOST", "SOURCE_ERROR", "SOURCE_TYPE"]
 
 
 class Part:

@@ -26,8 +26,9 @@ the files (engines.schema), typed by spark_types' table, then `source_file` and
 | `mode` | `FAILFAST` | a recording perfscript cannot read fails the job with its error (the file, the offset, what was wrong); `PERMISSIVE`: it is one row whose `source_error` column says so, the others are read |
 | `kallsyms`, `vmlinux`, `symfs` | | perf's options of those names, for the callchains' symbols, read on the executors |
 
-`.schema(...)` skips the inference (which opens every file's header on the driver, and
-reads a trace.dat's event): columns are taken by name, missing ones null, others cast.
+`.schema(...)` skips the inference (which opens every file's header on the driver, a
+pipe's or a trace.dat's whole file): columns are taken by name, missing ones null,
+others cast. An option the source does not know is an error.
 The recordings' paths must be readable on every executor (a shared file system).
 """
 
@@ -48,10 +49,20 @@ PARTITION_BYTES = 128 << 20     # spark.sql.files.maxPartitionBytes' default
 __all__ = ["PerfscriptDataSource", "register", "write_dataset"]
 
 
+# the options read (Spark hands their keys over in lower case), `path`/`paths` load()'s
+OPTIONS = ("path", "paths", "event", "chunkbytes", "partitionbytes", "minpartitions",
+           "uint64", "mode", "kallsyms", "vmlinux", "symfs")
+
+
 class _Settings:
     """The reader's options, checked (Spark's option keys ignore case)."""
 
     def __init__(self, options):
+        unknown = sorted(k for k in options if k.lower() not in OPTIONS)
+        if unknown:
+            raise ValueError("perfscript: unknown option %s (options: event, chunkBytes, "
+                             "partitionBytes, minPartitions, uint64, mode, kallsyms, "
+                             "vmlinux, symfs)" % ", ".join(map(repr, unknown)))
         if "paths" in options:
             self.paths = json.loads(options["paths"])
         elif "path" in options:
@@ -115,7 +126,8 @@ class PerfscriptReader(datasource.DataSourceReader):
         for part in partition.value:
             table = parts.read_part(part, s.event, s.symbol_options, s.errors)
             if table is not None:
-                yield from to_spark_arrow(table, self.schema, s.uint64).to_batches(BATCH_ROWS)
+                table = to_spark_arrow(table, self.schema, s.uint64)
+                yield from table.to_batches(BATCH_ROWS)
 
 
 def register(spark):
@@ -128,12 +140,12 @@ def write_dataset(spark, paths, directory, events=None, save_mode="errorifexists
     """Write the recordings' events (all of them, or `events`) as Parquet, one Spark
     write per event into `directory/event=<SQL view>/` (engines.layout), Spark's
     types and the source columns, each event read from the files that have it (which
-    a Spark job finds first, a task per recording). `save_mode` is Spark's
+    a Spark job finds first). `save_mode` is Spark's
     (`overwrite`, `append`...); `options` the reader's (`chunkBytes=...`,
     `mode="PERMISSIVE"`...). Returns {event: its directory}."""
     files = inputs.expand(paths)
-    found = spark.sparkContext.parallelize(files, max(1, len(files))).map(layout.views) \
-        .collect()
+    slices = max(1, min(len(files), 2 * spark.sparkContext.defaultParallelism))
+    found = spark.sparkContext.parallelize(files, slices).map(layout.views).collect()
     out = {}
     for event, (where, _, event_files) in layout.plan(zip(files, found), directory,
                                                        events).items():
