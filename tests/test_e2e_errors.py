@@ -230,6 +230,25 @@ def test_empty_file(perfscript, tmp_path):
     assert len(lines) == 1 and "empty.data" in lines[0], err
 
 
+@pytest.mark.parametrize("layout", ["empty", "threads"])
+def test_a_directory(layout, perfscript, tmp_path):
+    """A directory is one line naming it; perf's --threads layout (DIR/data and
+    DIR/data.N) is named as such, with the command that makes one file of it."""
+    where = tmp_path / "perf.data"
+    where.mkdir()
+    if layout == "threads":
+        shutil.copy(RECORDINGS + "/sched.data", where / "data")
+    p = perfscript(["-i", where])
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode != 0 and p.stdout == b""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(where) in lines[0], err
+    if layout == "threads":
+        assert "--threads" in lines[0] and "perf inject -i" in lines[0], err
+    else:
+        assert "is a directory" in lines[0] and "Errno" not in lines[0], err
+
+
 def test_trace_end_failure_names_no_record(perfscript, tmp_path):
     """trace_end handles no record: its failure is not blamed on the last one delivered."""
     script = tmp_path / "end.py"

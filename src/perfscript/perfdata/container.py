@@ -46,6 +46,8 @@ class Source:
             self.name = "<stdin>"
             return
         self.name = path
+        if os.path.isdir(path):
+            raise PerfDataError(_directory_error(path), path)
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError as e:
@@ -85,6 +87,17 @@ class Source:
                                     self.name, offset)
             got += len(piece)
             yield piece
+
+
+def _directory_error(path):
+    """Why a directory is not read: perf's directory layout (`perf record --threads`
+    writes DIR/data and a DIR/data.N per thread) is not, and anything else is no
+    recording at all."""
+    if os.path.isfile(os.path.join(path, "data")):
+        return ("is perf's directory format (perf record --threads), which is not read: "
+                "record without --threads, or make one file of it with "
+                "`perf inject -i %s -o - > FILE`" % path)
+    return "cannot open: is a directory"
 
 
 class PerfData:
