@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
+import numpy as np
+
 from perfscript.frames.collect import Collector, is_side_band, wall_clock_offset
 from perfscript.frames.progress import reporter
 from perfscript.frames.tables import (Tables, build_table, resolve_event,
@@ -158,6 +160,23 @@ class Trace(Tables):
                     self.progress.close()
             self._collector = col
         return self._collector
+
+    def _time_range(self):
+        """(first, last) sample time of the events read, from the pass's time columns
+        (the tables are not built for it)."""
+        col = self._load()
+        first = last = None
+        for ev in self._index().values():
+            ec = col.events[ev.index]
+            if not ec.has_time:
+                continue
+            for chunk in ec.chunks:
+                times = chunk["time"].view(np.int64)
+                if len(times):
+                    lo, hi = int(times.min()), int(times.max())
+                    first = lo if first is None else min(first, lo)
+                    last = hi if last is None else max(last, hi)
+        return first, last
 
     def counts(self) -> dict[str, int]:
         """{event name: number of samples}, what `perf script` prints per event."""
