@@ -4,7 +4,7 @@ chunk's size (issue 15's "one big file on many workers").
 
     .venv/bin/python bench/chunked.py                  # bench/data/big.data (recorded
                                                        # the first time, ~2.2 GB, root)
-    .venv/bin/python bench/chunked.py --data X.data --chunk-mb 256 --workers 1 2
+    .venv/bin/python bench/chunked.py --data X.data --chunk-mb 256 --workers 1 2 --runs 3
 
 The recording, when absent:
 
@@ -18,7 +18,10 @@ The recording, when absent:
 One pool of workers plans (indexes the chunks) and then decodes them; a worker builds
 every event's table of its chunk and sends back only its row count, its CPU time and
 its peak RSS (VmHWM, reset before each chunk), so the figures are the decoding's, not
-the transfer's. The baseline is `perfscript.open(FILE).tables()` in one process.
+the transfer's. The baselines are `perfscript.open(FILE).tables()` in one process and
+the real `perf script -i FILE` (its text to /dev/null), in the same run. Each
+configuration runs `--runs` times and its fastest run is shown (the machine is shared:
+the fastest is the one least disturbed).
 """
 
 import argparse
@@ -45,18 +48,24 @@ def _status(key):
     return 0
 
 
+_BASE = []      # a worker's RSS before its first chunk: the interpreter and imports
+
+
 def decode(chunk):
     """In a worker: every event's table of the chunk; (rows, cpu s, peak RSS bytes,
-    RSS before reading). The peak is reset first: a process forked from one that had
-    touched the mapped file would start with that peak (getrusage's ru_maxrss too)."""
+    RSS before reading, the worker's RSS before its first chunk). The peak is reset
+    first: a process forked from one that had touched the mapped file would start with
+    that peak (getrusage's ru_maxrss too)."""
     from perfscript.frames.chunks import read_chunk
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")                 # reset VmHWM to the current RSS
     before = _status("VmRSS")
+    if not _BASE:
+        _BASE.append(before)
     t0 = time.process_time()
     rows = sum(t.num_rows for t in read_chunk(chunk).values())
     cpu = time.process_time() - t0
-    return rows, cpu, _status("VmHWM"), before
+    return rows, cpu, _status("VmHWM"), before, _BASE[0]
 
 
 def _timed(call):
@@ -103,11 +112,29 @@ def one_process(path):
     return float(wall), float(cpu), int(rows)
 
 
+def perf_script(path):
+    """(wall s, CPU s) of the real `perf script -i path` to /dev/null: what perf takes
+    to decode and print every sample of the file, for the ratios."""
+    t0 = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        p = subprocess.Popen(["perf", "script", "-i", path], stdout=null,
+                             stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode:
+        sys.exit("perf script failed (%d)" % p.returncode)
+    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=BIG)
     ap.add_argument("--chunk-mb", type=int, default=256)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--runs", type=int, default=3,
+                    help="runs of each configuration; the fastest is shown")
+    ap.add_argument("--no-perf", action="store_true",
+                    help="skip the real perf script's run (minutes on a big file)")
     opts = ap.parse_args()
     if not os.path.exists(opts.data):
         if opts.data != BIG:
@@ -116,23 +143,31 @@ def main():
         subprocess.run(RECORD, check=False)
     size = os.path.getsize(opts.data)
     print("%s: %.2f GB, chunks of ~%d MB" % (opts.data, size / 1e9, opts.chunk_mb))
-    wall0, cpu0, rows0 = one_process(opts.data)
+    wall0, cpu0, rows0 = min(one_process(opts.data) for _ in range(opts.runs))
     print("one process, no chunks: %.2f s wall, %.2f s CPU, %d rows" % (wall0, cpu0, rows0))
+    perf_wall = None
+    if not opts.no_perf:
+        perf_wall, perf_cpu = perf_script(opts.data)
+        print("perf script (6.1) to /dev/null: %.2f s wall, %.2f s CPU; one process "
+              "is %.2fx faster" % (perf_wall, perf_cpu, perf_wall / wall0))
     walls = {}
     for workers in opts.workers:
-        plan, wall, plan_cpu, chunks, out = run(opts.data, opts.chunk_mb << 20, workers)
+        runs = [run(opts.data, opts.chunk_mb << 20, workers) for _ in range(opts.runs)]
+        plan, wall, plan_cpu, chunks, out = min(runs, key=lambda r: r[0] + r[1])
         walls[workers] = plan + wall
         rows = sum(o[0] for o in out)
         cpu = sum(o[1] for o in out)
         print("%d worker(s): %d chunks; planning %.2f s wall (%.2f s CPU), decoding %.2f s "
               "wall (%.2f s CPU in workers); %.2f s wall in all; %d rows"
               % (workers, len(chunks), plan, plan_cpu, wall, cpu, plan + wall, rows))
-        for c, (r, cpu_c, peak, before) in zip(chunks, out):
-            print("  chunk %d: %4d MB, %9d rows, %6.2f s CPU, RSS %4d MB before, peak "
-                  "%5d MB = before + %.2f x chunk" % (c.index, c.size >> 20, r, cpu_c,
-                                                       before >> 20, peak >> 20,
-                                                       (peak - before) / c.size))
+        for c, (r, cpu_c, peak, before, base) in zip(chunks, out):
+            print("  chunk %d: %4d MB, %9d rows, %5.2f s CPU, RSS %4d MB before, peak "
+                  "%4d MB = first RSS %d MB + %.2f x chunk"
+                  % (c.index, c.size >> 20, r, cpu_c, before >> 20, peak >> 20,
+                     base >> 20, (peak - base) / c.size))
         print("  vs one process: %.2fx" % (wall0 / (plan + wall)))
+        if perf_wall is not None:
+            print("  vs perf script: %.2fx" % (perf_wall / (plan + wall)))
     if 1 in walls and len(walls) > 1:
         for w, t in walls.items():
             if w != 1:

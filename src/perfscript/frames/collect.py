@@ -311,6 +311,12 @@ class Collector(Consumer):
             self.in_batch = False
             self.seq = seq0 + n
 
+    def release(self):
+        """Let go of the collected columns (what the tables made from them share
+        stays with the tables)."""
+        for ec in self.events.values():
+            ec.chunks = []
+
     def end(self):
         for ec in self.events.values():
             ec.finish()

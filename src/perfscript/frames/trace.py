@@ -43,6 +43,7 @@ class Trace(Tables):
         self.session = Session(path)
         self.chunk = chunk          # session.chunk_plan.Chunk: only its samples
         self._collector = None
+        self._closed = False        # closed after its pass: what was not built is gone
         self._tables = {}
         self.progress = reporter(progress, "reading %s" % os.path.basename(str(path)))
         self.symbols = symbols      # resolve callchain frames to symbol and dso
@@ -94,6 +95,13 @@ class Trace(Tables):
         pd = getattr(self.session, "pd", None)
         if pd is not None and hasattr(pd, "close"):
             pd.close()
+        if self._collector is not None:
+            # the pass's objects refer to each other (session, consumer, decoders): the
+            # columns they hold would wait for the cyclic collector while the next
+            # recording or chunk allocates its own (a worker's memory grew to 3x a
+            # chunk). The tables made keep the arrays they share.
+            self._collector.release()
+            self._closed = True
 
     def _formats(self):
         return {n: ev.tp_format for n, ev in self._index().items()}
@@ -218,6 +226,9 @@ class Trace(Tables):
             t = self._tables.get(name)
         if t is None:
             ev = self._index()[name]
+            if self._closed:
+                raise ValueError("%s: closed: its tables not made before close() "
+                                 "are gone" % self.path)
             col = self._load()
             t = self._tables[name] = build_table(col.events[ev.index], col.comms,
                                                  col.frames, self.wall_offset())
