@@ -15,13 +15,14 @@ The recording, when absent:
 
 (syscalls and switches with callchains on a 1 ms cpu-clock: ~2.2 GB, ~20M samples.)
 
-One pool of workers plans (indexes the chunks) and then decodes them; a worker builds
-every event's table of its chunk and sends back only its row count, its CPU time and
-its peak RSS (VmHWM, reset before each chunk), so the figures are the decoding's, not
-the transfer's. The baselines are `perfscript.open(FILE).tables()` in one process and
+One pool of workers plans (indexes the chunks) and then decodes them, the chunks a
+multiple of the workers in number as `read_tables` makes them (at most `--chunk-mb`);
+a worker builds every event's table of its chunk and sends back only its row count,
+its CPU time and its peak RSS (VmHWM, reset before each chunk), so the figures are the
+decoding's, not the transfer's. The baselines are `perfscript.open(FILE).tables()` in one process and
 the real `perf script -i FILE` (its text to /dev/null), in the same run. Each
-configuration runs `--runs` times and its fastest run is shown (the machine is shared:
-the fastest is the one least disturbed).
+configuration runs `--runs` times, the configurations taking turns, and its fastest
+run is shown (the machine is shared: the fastest is the one least disturbed).
 """
 
 import argparse
@@ -91,7 +92,7 @@ def run(path, chunk_bytes, workers):
         pool.submit(int).result()       # the workers exist before the clock starts
         t0 = time.perf_counter()
         c0 = time.process_time()
-        chunks = plan_chunks(path, chunk_bytes, map=timed_map)
+        chunks = plan_chunks(path, chunk_bytes, map=timed_map, workers=workers)
         t1 = time.perf_counter()
         plan_cpu.append(time.process_time() - c0)
         out = list(pool.map(decode, chunks))
@@ -151,9 +152,13 @@ def main():
         print("perf script (6.1) to /dev/null: %.2f s wall, %.2f s CPU; one process "
               "is %.2fx faster" % (perf_wall, perf_cpu, perf_wall / wall0))
     walls = {}
+    # the configurations take turns, so that a slow spell of the machine falls on each
+    runs = {workers: [] for workers in opts.workers}
+    for _ in range(opts.runs):
+        for workers in opts.workers:
+            runs[workers].append(run(opts.data, opts.chunk_mb << 20, workers))
     for workers in opts.workers:
-        runs = [run(opts.data, opts.chunk_mb << 20, workers) for _ in range(opts.runs)]
-        plan, wall, plan_cpu, chunks, out = min(runs, key=lambda r: r[0] + r[1])
+        plan, wall, plan_cpu, chunks, out = min(runs[workers], key=lambda r: r[0] + r[1])
         walls[workers] = plan + wall
         rows = sum(o[0] for o in out)
         cpu = sum(o[1] for o in out)

@@ -9,8 +9,8 @@ import pytest
 pa = pytest.importorskip("pyarrow")
 
 import perfscript  # noqa: E402
-from perfscript.frames.chunks import (open_chunk, plan_chunks, read_chunk,  # noqa: E402
-                                      read_tables)
+from perfscript.frames.chunks import (balanced_chunk_bytes, open_chunk,  # noqa: E402
+                                      plan_chunks, read_chunk, read_tables)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REC = os.path.join(HERE, "data", "recordings")
@@ -81,6 +81,30 @@ def test_read_tables_in_worker_processes():
     assert set(got) == set(full)
     for name, table in full.items():
         assert rows(got[name]) == rows(table), name
+
+
+@pytest.mark.parametrize("size,most,workers,want", [
+    (9 * 256, 256, 2, 9 * 256 // 10 + 1),   # nine would leave a worker idle at the end
+    (8 * 256, 256, 2, 256),                 # eight already are even
+    (9 * 256, 256, 1, 256),
+    (100, 256, 2, 256),                     # one chunk: nothing to balance
+    (1000, 256, 3, 167),                    # four -> six
+])
+def test_chunks_are_made_a_multiple_of_the_workers(size, most, workers, want):
+    got = balanced_chunk_bytes(size, most, workers)
+    assert got == want and got <= most
+    count = -(-size // got)
+    assert size <= most or count % workers == 0
+
+
+def test_balanced_chunks_of_a_real_file_even_out():
+    """The cuts fall at the first marker past each multiple: balanced sizes give the
+    planned number of chunks, not one more."""
+    assert len(plan_chunks(CHUNKS, 20000)) == 5
+    for workers in (2, 3):
+        chunks = plan_chunks(CHUNKS, 20000, workers=workers)
+        assert len(chunks) == 6, (workers, [c.size for c in chunks])
+        assert max(c.size for c in chunks) < 20000
 
 
 @pytest.mark.parametrize("name", ["pipe.data", "zstd.data", "sched.data"])

@@ -17,11 +17,13 @@ import functools
 import os
 
 from perfscript.frames.extras import require
-from perfscript.session.chunk_plan import DEFAULT_CHUNK_BYTES, Chunk, plan_chunks
+from perfscript.session.chunk_plan import (DEFAULT_CHUNK_BYTES, Chunk,
+                                           balanced_chunk_bytes, plan_chunks)
 
 pa = require("pyarrow")
 
-__all__ = ["Chunk", "plan_chunks", "open_chunk", "read_chunk", "read_tables"]
+__all__ = ["Chunk", "plan_chunks", "open_chunk", "read_chunk", "read_tables",
+           "balanced_chunk_bytes"]
 
 
 # a worker's symbol resolvers, by file and symbol options: the chunks of a file a
@@ -68,7 +70,7 @@ def read_tables(path, events=None, workers=None, chunk_bytes=DEFAULT_CHUNK_BYTES
     import multiprocessing
     ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        chunks = plan_chunks(path, chunk_bytes, map=pool.map)
+        chunks = plan_chunks(path, chunk_bytes, map=pool.map, workers=workers)
         return concat_parts(list(pool.map(read, chunks)))
 
 

@@ -190,12 +190,24 @@ def _marker_after(session, off, end):
     return None
 
 
-def plan_chunks(path, chunk_bytes=DEFAULT_CHUNK_BYTES, map=map):  # noqa: A002
-    """The chunks of recording `path`, each about `chunk_bytes` of its data section or
-    more, in file order, ready to decode (`seq0` and the replay set). `map` runs the
-    per-chunk indexing (the builtin: in this process; a pool's map: in its workers).
-    One chunk for the whole data section when the file cannot be cut (pipe mode,
-    compressed, no clean cut)."""
+def balanced_chunk_bytes(size, chunk_bytes, workers):
+    """At most `chunk_bytes`, so that `size` bytes make a multiple of `workers` chunks:
+    nine equal chunks on two workers finish when the fifth does, ten of them when the
+    fifth of each worker does."""
+    if workers <= 1 or size <= chunk_bytes:
+        return chunk_bytes
+    count = -(-size // chunk_bytes)
+    count = -(-count // workers) * workers
+    return -(-size // count)
+
+
+def plan_chunks(path, chunk_bytes=DEFAULT_CHUNK_BYTES, map=map, workers=1):  # noqa: A002
+    """The chunks of recording `path`, each about `chunk_bytes` of its data section, in
+    file order, ready to decode (`seq0` and the replay set). `map` runs the per-chunk
+    indexing (the builtin: in this process; a pool's map: in its workers). `workers`:
+    the chunks are made smaller so as to be a multiple of that many (for the ones not
+    merged). One chunk for the whole data section when the file cannot be cut (pipe
+    mode, compressed, no clean cut)."""
     from perfscript.session.batched import can_batch
     from perfscript.session.session import Session
     session = Session(path)
@@ -204,13 +216,17 @@ def plan_chunks(path, chunk_bytes=DEFAULT_CHUNK_BYTES, map=map):  # noqa: A002
         data_start, data_end = pd.data_offset, pd.data_offset + pd.data_size
         bounds = [data_start]
         if not pd.pipe and pd.data_size > chunk_bytes and can_batch(session):
+            chunk_bytes = balanced_chunk_bytes(pd.data_size, chunk_bytes, workers)
+            # each cut is the first marker at or past a multiple of chunk_bytes: the
+            # chunks' sizes do not drift by a round each
             target = data_start + chunk_bytes
             while target < data_end:
                 cut = _marker_after(session, target, data_end)
                 if cut is None or cut >= data_end:
                     break
                 bounds.append(cut)
-                target = cut + chunk_bytes
+                while target <= cut:
+                    target += chunk_bytes
     finally:
         _close(session)
     bounds.append(data_end)
