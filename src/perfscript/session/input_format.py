@@ -49,3 +49,32 @@ def recordings_under(directory, exclude=None):
             if sniff(path) in (PERF_DATA, TRACE_DAT):
                 found.append(path)
     return found
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def recordings_named(given, exclude=None):
+    """(paths, problem) of one input naming recordings, as the dataset export and the
+    Spark and Dask readers take one: a `file:` URL is its path; a directory its
+    recordings (`recordings_under`); a name that exists, or has no glob character,
+    itself (whatever its bytes: opening it says what is wrong); otherwise a glob (`**`
+    for any depth) expanded as the shell would, its directories searched. `problem`:
+    why a directory or a glob names no recording (else None)."""
+    import glob
+    import os
+    given = os.fspath(given)
+    for scheme in ("file://", "file:"):
+        if given.startswith(scheme):
+            given = given[len(scheme):]
+            break
+    if os.path.isdir(given):
+        found = recordings_under(given, exclude)
+        return found, (None if found else
+                       "no perf.data or trace.dat recording in this directory")
+    if os.path.lexists(given) or not _GLOB_CHARS & set(given):
+        return [given], None
+    found = []
+    for match in sorted(glob.glob(given, recursive=True)):
+        found += recordings_under(match, exclude) if os.path.isdir(match) else [match]
+    return found, (None if found else "no recording matches")

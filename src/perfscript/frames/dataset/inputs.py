@@ -15,12 +15,9 @@ A glob or a directory that finds no recording is a problem: reported, the other
 inputs still converted.
 """
 
-import glob
 import os
 
-from perfscript.session.input_format import recordings_under
-
-_GLOB_CHARS = set("*?[")
+from perfscript.session.input_format import recordings_named
 
 
 def expand(inputs, exclude=None):
@@ -29,19 +26,8 @@ def expand(inputs, exclude=None):
     paths = []
     problems = []
     for given in inputs:
-        given = os.fspath(given)
-        if os.path.isdir(given):
-            found = recordings_under(given, exclude)
-            if not found:
-                problems.append((given, "no perf.data or trace.dat recording in this "
-                                        "directory"))
-        elif os.path.lexists(given) or not (_GLOB_CHARS & set(given)):
-            found = [given]
-        else:
-            found = []
-            for match in sorted(glob.glob(given, recursive=True)):
-                found += recordings_under(match, exclude) if os.path.isdir(match) else [match]
-            if not found:
-                problems.append((given, "no recording matches"))
+        found, problem = recordings_named(given, exclude)
+        if problem:
+            problems.append((os.fspath(given), problem))
         paths += [os.path.abspath(p) for p in found]
     return sorted(set(paths)), problems
