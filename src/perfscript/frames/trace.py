@@ -10,6 +10,7 @@ import numpy as np
 
 from perfscript.frames.collect import Collector, is_side_band, wall_clock_offset
 from perfscript.frames.progress import reporter
+from perfscript.session.batched import release_freed_memory
 from perfscript.frames.tables import (Tables, build_table, resolve_event,
                                      unique_event_names, unique_view_names)
 from perfscript.perfdata.features import FEATURE_IDS
@@ -161,6 +162,10 @@ class Trace(Tables):
                 chunk = self.chunk
                 self.session.limit_to(chunk.start, chunk.end, chunk.replay())
                 col.seq = chunk.seq0
+            # what earlier passes freed goes back to the kernel first: this pass's
+            # blocks would otherwise go among their holes, a worker's peak growing by
+            # a sixth of a chunk with each chunk it reads
+            release_freed_memory()
             try:
                 self.session.process(col)
             finally:
