@@ -249,6 +249,25 @@ def test_a_directory(layout, perfscript, tmp_path):
         assert "is a directory" in lines[0] and "Errno" not in lines[0], err
 
 
+@pytest.mark.parametrize("given", ["dir", "data", "export"])
+def test_perf_threads_directory(given, perfscript, tmp_path):
+    """A real `perf record --threads` directory: the directory, its DIR/data (whose
+    header says the samples are in DIR/data.N) and a dataset export of it each fail
+    in one line naming the layout and how to make one file of it."""
+    where = os.path.join(os.path.dirname(RECORDINGS), "threads_dir", "perf.data")
+    if given == "dir":
+        p = perfscript(["-i", where])
+    elif given == "data":
+        p = perfscript(["-i", os.path.join(where, "data")])
+    else:
+        p = perfscript(["export", "--dataset", tmp_path / "ds", where])
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode != 0
+    named = [line for line in err.splitlines() if "--threads" in line]
+    assert named and "perf inject -i %s -o - > FILE" % where in named[0], err
+    assert "Traceback" not in err
+
+
 def test_trace_end_failure_names_no_record(perfscript, tmp_path):
     """trace_end handles no record: its failure is not blamed on the last one delivered."""
     script = tmp_path / "end.py"

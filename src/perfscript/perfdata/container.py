@@ -89,6 +89,9 @@ class Source:
             yield piece
 
 
+_FEAT_DIR_FORMAT = 24      # HEADER_DIR_FORMAT: a DIR/data whose samples are in DIR/data.N
+
+
 def _directory_error(path):
     """Why a directory is not read: perf's directory layout (`perf record --threads`
     writes DIR/data and a DIR/data.N per thread) is not, and anything else is no
@@ -212,6 +215,11 @@ class PerfData:
             self.feature_sections[feat] = (foff, bytes(buf[foff:foff + fsize]))
         if C.FEAT_TRACING_DATA in self.feature_sections:
             self.tracing_data = self.feature_sections[C.FEAT_TRACING_DATA]
+        if mask >> _FEAT_DIR_FORMAT & 1:
+            # the header of a `--threads` directory's DIR/data: most samples are in the
+            # DIR/data.N files beside it, which this reader does not take
+            where = os.path.dirname(os.path.abspath(self.source.path))
+            raise PerfDataError(_directory_error(where), self.name)
 
     def close(self):
         """Unmap the file. While views still point into the map (NumPy arrays a caller
