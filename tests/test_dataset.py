@@ -29,9 +29,9 @@ import perfscript  # noqa: E402
 from conftest import CORPUS, RECORDINGS, script_env  # noqa: E402
 from perfscript.errors import PerfDataError  # noqa: E402
 from perfscript.frames.dataset import DatasetError, layout  # noqa: E402
-from perfscript.frames.dataset.schema import (SOURCE_COLUMNS, WIDE_INTEGER,  # noqa: E402
-                                              common_type, conform, unify)
+from perfscript.frames.dataset.schema import SOURCE_COLUMNS  # noqa: E402
 from perfscript.frames.tables import sql_table  # noqa: E402
+from perfscript.frames.unify import WIDE_INTEGER, common_type, conform, unify  # noqa: E402
 
 # what export finds in the directory by magic: perf.data files and trace.dat files
 OWN = sorted(glob.glob(os.path.join(RECORDINGS, "**", "*.data"), recursive=True)

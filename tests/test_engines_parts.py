@@ -12,6 +12,7 @@ import perfscript  # noqa: E402
 from perfscript.engines import inputs, parts, schema  # noqa: E402
 from perfscript.errors import PerfDataError  # noqa: E402
 from perfscript.frames.tables import UnknownEvent  # noqa: E402
+from perfscript.frames.unify import conform  # noqa: E402
 
 from engine_cases import (CASES, CORPUS_CASES, REC, TDAT, broken_copy,  # noqa: E402
                           reference)
@@ -105,24 +106,30 @@ def test_schema_is_the_union_of_the_files():
     assert set(unified.names) == set(first.column_names) | set(walled.column_names) \
         | set(reference(files[2], event).column_names) | set(SOURCE)
     assert unified.names[-2:] == SOURCE
-    table = schema.conform(parts.read_part(parts.Part(files[0]), event), unified)
+    table = conform(parts.read_part(parts.Part(files[0]), event), unified)
     assert table.schema == unified
     assert table.column("sample_wall_time").null_count == table.num_rows == first.num_rows
     assert table.select(first.column_names).to_pylist() == first.to_pylist()
 
 
-def test_types_that_differ_are_promoted_or_named():
+def test_types_that_differ_take_the_datasets_rule():
+    """The engines unify a dataset's way (frames.unify): the narrowest type that holds
+    every value of both, text where nothing else does; no value is lost."""
     a = pa.schema([("x", pa.int32()), ("v", pa.list_(pa.uint8(), 4))])
     b = pa.schema([("y", pa.string()), ("x", pa.int64()), ("v", pa.list_(pa.uint8(), 16))])
-    assert schema.union([("a", a), ("b", b)]) == pa.schema(
-        [("x", pa.int64()), ("v", pa.list_(pa.uint8())), ("y", pa.string())])
-    with pytest.raises(TypeError, match=r"'y' of the event is string in b but int32 in c"):
-        schema.union([("a", a), ("b", b), ("c", pa.schema([("y", pa.int32())]))])
-    # a promotion that does not fit fails, never wraps
-    table = pa.table({"u": pa.array([2 ** 63], pa.uint64())})
-    with pytest.raises(pa.ArrowInvalid):
-        schema.conform(table, schema.union([("a", table.schema),
-                                            ("b", pa.schema([("u", pa.int64())]))]))
+    c = pa.schema([("y", pa.int32()), ("u", pa.uint64())])
+    d = pa.schema([("u", pa.int64())])
+    unified = schema.event_schema(["a", "b", "c", "d"], "e",
+                                  mapper=lambda _, files: [a, b, c, d])
+    assert unified == pa.schema([("x", pa.int64()), ("v", pa.list_(pa.uint8())),
+                                 ("y", pa.string()), ("u", pa.decimal128(20, 0)),
+                                 (parts.SOURCE_FILE, parts.SOURCE_TYPE),
+                                 (parts.SOURCE_HOST, parts.SOURCE_TYPE)])
+    table = pa.table({"u": pa.array([2 ** 64 - 1], pa.uint64()),
+                      "y": pa.array([-7], pa.int32())})
+    assert conform(table, unified).to_pylist() == \
+        [{"x": None, "v": None, "y": "-7", "u": 2 ** 64 - 1, parts.SOURCE_FILE: None,
+          parts.SOURCE_HOST: None}]
 
 
 def test_a_file_without_the_event_has_no_rows():
@@ -149,7 +156,7 @@ def test_an_unreadable_file_is_named_with_its_offset(tmp_path):
     assert row.num_rows == 1
     (error,) = row.column(parts.SOURCE_ERROR).to_pylist()
     assert error.startswith(broken + ": offset 30000 (0x7530): file truncated")
-    row = schema.conform(row, recorded).to_pylist()[0]
+    row = conform(row, recorded).to_pylist()[0]
     assert row[parts.SOURCE_FILE] == broken
     assert all(v is None for k, v in row.items() if k not in (parts.SOURCE_FILE,
                                                               parts.SOURCE_ERROR))

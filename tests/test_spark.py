@@ -179,3 +179,16 @@ def test_writing_a_dataset(spark, tmp_path):
     assert [d for d in os.listdir(by_host) if d.startswith("source_host=")] == \
         ["source_host=vm"]
     assert back.count() == direct.num_rows
+
+
+def test_a_unified_uint64_column_is_a_decimal_or_its_bits():
+    """frames.unify makes uint64 and int64 columns of two files a decimal128(20, 0):
+    DecimalType(20, 0) for Spark, or LongType (the uint64s as their bits) in "long"
+    mode, as a uint64 column is."""
+    from pyspark.sql import types as T
+
+    from perfscript.engines.spark_types import spark_type as of
+    wide = pa.decimal128(20, 0)
+    assert of(wide) == T.DecimalType(20, 0) == of(pa.uint64())
+    assert of(wide, "long") == T.LongType() == of(pa.uint64(), "long")
+    assert of(pa.decimal128(38, 4)) == T.DecimalType(38, 4)

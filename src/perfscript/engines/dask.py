@@ -19,8 +19,9 @@ with the same dtypes."""
 import os
 
 from perfscript.engines import inputs, layout, parts
-from perfscript.engines.schema import conform, event_schema
+from perfscript.engines.schema import event_schema
 from perfscript.frames.extras import require
+from perfscript.frames.unify import conform
 
 dask = require("dask", "perfscript.dask")
 dd = require("dask.dataframe", "perfscript.dask")

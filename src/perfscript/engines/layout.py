@@ -10,7 +10,8 @@ part's events in one pass."""
 import os
 
 from perfscript.engines.parts import open_unresolved, read_parts
-from perfscript.engines.schema import conform, table_schema, union, with_source
+from perfscript.engines.schema import table_schema, with_source
+from perfscript.frames.unify import conform, unify
 
 
 def views(path):
@@ -45,7 +46,8 @@ def plan(surveyed, directory, events=None):
                            % (", ".join(map(repr, missing)), ", ".join(found)))
         found = {e: found[e] for e in events}
     return {event: (os.path.join(directory, "event=%s" % view),
-                    None if named[0][1] is None else with_source(union(named)), files)
+                    None if named[0][1] is None else with_source(unify(s for _, s in named)),
+                    files)
             for event, (view, files, named) in found.items()}
 
 

@@ -2,14 +2,11 @@
 kernel's tracepoint format, a recording with or without clock data
 (`sample_wall_time`), with or without callchains.
 
-The rule: the union of the files' columns, in the order they first appear (files in
-the order given), then the source columns; a column whose type differs between files
-gets the type both promote to (pyarrow's permissive promotion: int32 and int64 are
-int64, two fixed-size lists of different sizes a list, uint64 and int64 int64); a
-file's missing columns are null. Promotion casts are checked: a value that does not
-fit (a uint64 above 2**63 in an int64 column) fails the read, never wraps. Columns no
-promotion joins (a number in one file, text in another) are an error naming both
-files."""
+The rule is a dataset's (frames.unify): the union of the files' columns, in the order
+they first appear (files in the order given), then the source columns; a column whose
+type differs between files gets the narrowest type that holds every value of both
+(uint64 and int64: decimal128(20, 0); a number and text: text); a file's missing
+columns are null."""
 
 from perfscript.engines.parts import (PASS_LOCAL, SOURCE_ERROR, SOURCE_FILE,
                                       SOURCE_HOST, SOURCE_TYPE, find_event,
@@ -17,6 +14,7 @@ from perfscript.engines.parts import (PASS_LOCAL, SOURCE_ERROR, SOURCE_FILE,
 from perfscript.errors import PerfDataError
 from perfscript.frames.extras import require
 from perfscript.frames.tables import UnknownEvent
+from perfscript.frames.unify import unify
 from perfscript.tracedat.file import is_tracedat
 
 pa = require("pyarrow")
@@ -54,7 +52,7 @@ def event_schema(files, event, errors="raise", mapper=map):
         raise UnknownEvent("no event %r in any of %d recordings (%s%s)"
                            % (event, len(files), ", ".join(files[:3]),
                               ", ..." if len(files) > 3 else ""))
-    return with_source(union(named), errors)
+    return with_source(unify(s for _, s in named), errors)
 
 
 class FileSchema:
@@ -81,50 +79,3 @@ def with_source(schema, errors="raise"):
     if errors == "record":
         schema = schema.append(pa.field(SOURCE_ERROR, pa.string()))
     return schema
-
-
-def union(named):
-    """The union of [(path, schema)] by the module's rule (no metadata)."""
-    out = named[0][1].remove_metadata()
-    origin = {name: named[0][0] for name in out.names}
-    for path, schema in named[1:]:
-        schema = schema.remove_metadata()
-        try:
-            out = pa.unify_schemas([out, schema], promote_options="permissive")
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            for f in schema:
-                i = out.get_field_index(f.name)
-                if i >= 0 and not _joins(out.field(i).type, f.type):
-                    raise TypeError(
-                        "column %r of the event is %s in %s but %s in %s: read them "
-                        "apart or give a schema" % (f.name, out.field(i).type,
-                                                    origin[f.name], f.type, path)) from None
-            raise
-        for name in schema.names:
-            origin.setdefault(name, path)
-    return out
-
-
-def _joins(a, b):
-    try:
-        pa.unify_schemas([pa.schema([("c", a)]), pa.schema([("c", b)])],
-                         promote_options="permissive")
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return False
-    return True
-
-
-def conform(table, schema):
-    """`table` with exactly `schema`'s columns: its own cast to the schema's types
-    (checked casts), nulls for those it lacks, the others dropped."""
-    n = table.num_rows
-    columns = []
-    for field in schema:
-        i = table.schema.get_field_index(field.name)
-        if i < 0:
-            columns.append(pa.nulls(n, field.type))
-        else:
-            c = table.column(i)
-            columns.append(c if c.type == field.type else c.cast(field.type))
-    return pa.Table.from_arrays(columns, schema=schema)
-

@@ -6,6 +6,7 @@ columns, no fixed-size lists, and its times are microseconds.
 | int8, int16, int32, int64 | ByteType, ShortType, IntegerType, LongType |
 | uint8, uint16, uint32 | ShortType, IntegerType, LongType (the next wider signed type) |
 | uint64 | DecimalType(20, 0), exact; or LongType holding the same 64 bits (two's complement, `uint64="long"`) |
+| decimal128(20, 0): a uint64 column of one file unified with a signed one of another (frames.unify) | DecimalType(20, 0); LongType with `uint64="long"` (the uint64 values as their bits) |
 | bool, float32, float64 | BooleanType, FloatType, DoubleType |
 | string, dictionary<string> | StringType (the dictionary decoded) |
 | binary | BinaryType |
@@ -56,6 +57,10 @@ def spark_type(arrow_type, uint64="decimal"):
         return plain
     if pa.types.is_dictionary(arrow_type):
         return spark_type(arrow_type.value_type, uint64)
+    if pa.types.is_decimal(arrow_type):     # a uint64 unified with a signed column
+        if uint64 == "long" and arrow_type == pa.decimal128(20, 0):
+            return T.LongType()
+        return T.DecimalType(arrow_type.precision, arrow_type.scale)
     if pa.types.is_fixed_size_binary(arrow_type):
         return T.BinaryType()
     if pa.types.is_duration(arrow_type):

@@ -9,9 +9,10 @@ import os
 
 from perfscript.frames.dataset.layout import DatasetError, is_dataset
 from perfscript.frames.dataset.manifest import Manifest, decode_schema
-from perfscript.frames.dataset.schema import conform, unify_parts
+from perfscript.frames.dataset.schema import unify_parts
 from perfscript.frames.extras import require
 from perfscript.frames.tables import base_name
+from perfscript.frames.unify import conform
 
 pa = require("pyarrow")
 
@@ -132,7 +133,7 @@ class Dataset:
 
     def schema(self, name, files=None):
         """The unified schema of event `name` over all files (or `files`): see
-        frames/dataset/schema.py."""
+        frames/unify.py."""
         members = self._selected(self.view_name(name), files)
         return _unified(members)
 
