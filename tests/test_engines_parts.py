@@ -162,3 +162,31 @@ def test_an_unreadable_file_is_named_with_its_offset(tmp_path):
                                                               parts.SOURCE_ERROR))
     table = parts.read_part(parts.Part(good), event, errors="record")
     assert table.column(parts.SOURCE_ERROR).null_count == table.num_rows > 0
+
+
+def test_engine_parts_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A part file appears under its name complete; a write that fails leaves nothing
+    a reader of the directory would take (Spark and pyarrow skip hidden files)."""
+    import pyarrow.parquet as pq
+
+    from perfscript.engines import layout
+    sched = os.path.join(REC, "sched.data")
+    event = "sched:sched_switch"
+    planned = layout.plan([(sched, layout.survey(sched))], str(tmp_path), [event])
+    where, unified, _ = planned[event]
+    os.makedirs(where)
+    targets = {event: (where, unified)}
+    assert layout.write_parts(parts.Part(sched), targets, 3) == \
+        {event: reference(sched, event).num_rows}
+    assert os.listdir(where) == ["part-00003.parquet"]
+    assert pq.read_table(os.path.join(where, "part-00003.parquet")).schema == unified
+
+    real = pq.write_table
+
+    def half_then_fail(table, path, **kw):
+        real(table.slice(0, 1), path, **kw)
+        raise OSError("disk full")
+    monkeypatch.setattr(pq, "write_table", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        layout.write_parts(parts.Part(sched), targets, 4)
+    assert os.listdir(where) == ["part-00003.parquet"]

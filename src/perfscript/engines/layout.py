@@ -11,6 +11,7 @@ import os
 
 from perfscript.engines.parts import open_unresolved, read_parts
 from perfscript.engines.schema import table_schema, with_source
+from perfscript.frames.dataset.layout import write_atomically
 from perfscript.frames.unify import conform, unify
 
 
@@ -54,17 +55,18 @@ def plan(surveyed, directory, events=None):
 def write_parts(part, targets, number, options=None):
     """Write one part's rows of each event of `targets` ({event: (directory, schema)})
     to `directory/part-<number>.parquet`, every event read in one pass, each file
-    through a temporary beside it renamed at the end (a reader never sees half a
-    file); nothing for an event without rows here. Returns {event: rows written}."""
+    written as a dataset's parts are (frames.dataset.layout.write_atomically: a hidden
+    temporary, fsync'ed and renamed, so a reader never sees half a file, nor one left
+    by a crash); nothing for an event without rows here. Returns {event: rows
+    written}."""
     import pyarrow.parquet as pq
     written = {}
     for event, table in read_parts(part, list(targets), options).items():
         if table is None or not table.num_rows:
             continue
         where, schema = targets[event]
-        path = os.path.join(where, "part-%05d.parquet" % number)
-        tmp = "%s.tmp-%d" % (path, os.getpid())
-        pq.write_table(conform(table, schema), tmp)
-        os.replace(tmp, path)
+        rows = conform(table, schema)
+        write_atomically(os.path.join(where, "part-%05d.parquet" % number),
+                         lambda tmp: pq.write_table(rows, tmp))
         written[event] = table.num_rows
     return written
