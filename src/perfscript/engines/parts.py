@@ -11,10 +11,9 @@ wrong), or with errors="record" becomes one row whose `source_error` says so."""
 
 import os
 
-import numpy as np
-
 import perfscript
 from perfscript.errors import PerfDataError
+from perfscript.frames.columns import repeated
 from perfscript.frames.extras import require
 from perfscript.frames.tables import UnknownEvent
 from perfscript.session.chunk_plan import DEFAULT_CHUNK_BYTES
@@ -190,9 +189,3 @@ def _with_source(table, path, host, errors):
     if errors == "record":
         table = table.append_column(SOURCE_ERROR, pa.nulls(n, pa.string()))
     return table
-
-
-def repeated(text, n):
-    """`text` (or null) `n` times, dictionary-encoded: one string however many rows."""
-    indices = pa.array(np.zeros(n, np.int32), mask=np.full(n, text is None))
-    return pa.DictionaryArray.from_arrays(indices, pa.array([text or ""], pa.string()))

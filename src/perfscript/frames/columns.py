@@ -56,6 +56,13 @@ def str_array(texts):
     return arr.cast(pa.string()) if large else arr
 
 
+def repeated(text, n):
+    """`text` (or null) `n` times as a dictionary<int32, string> array: one string
+    however many rows (a dataset's and the engines' source columns)."""
+    indices = pa.array(np.zeros(n, np.int32), mask=np.full(n, text is None))
+    return pa.DictionaryArray.from_arrays(indices, pa.array([text or ""], pa.string()))
+
+
 def int_type(size, signed):
     return getattr(pa, "%sint%d" % ("" if signed else "u", 8 * size))()
 

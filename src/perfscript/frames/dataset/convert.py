@@ -16,10 +16,9 @@ import os
 import stat
 import time
 
-import numpy as np
-
 from perfscript import __version__
 from perfscript.errors import PerfDataError
+from perfscript.frames.columns import repeated
 from perfscript.frames.dataset import layout
 from perfscript.frames.dataset.manifest import encode_schema
 from perfscript.frames.dataset.schema import SOURCE_COLUMNS
@@ -42,20 +41,13 @@ def settings(events, symbol_options):
             "perfscript": __version__}
 
 
-def _source_column(value, rows):
-    if value is None:
-        return pa.nulls(rows, _SOURCE_TYPE)
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, np.int32)),
-                                          pa.array([value], pa.string()))
-
-
 def with_source(table, source_file, host, source_id):
     """`table` with the source columns appended (see the module's docstring)."""
     for name, value in zip(SOURCE_COLUMNS, (source_file, host, source_id)):
         while name in table.column_names:
             name = "source_" + name
         table = table.append_column(pa.field(name, _SOURCE_TYPE),
-                                    _source_column(value, table.num_rows))
+                                    repeated(value, table.num_rows))
     return table
 
 
